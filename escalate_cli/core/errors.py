@@ -1,0 +1,75 @@
+"""The EscalateError hierarchy: every failure a user can cause, each with its exit code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """The process exit codes of SPEC section 6; scripts depend on them staying stable."""
+
+    OK = 0
+    BUG = 1
+    USAGE = 2
+    NOT_FOUND = 3
+    INVALID_MATRIX = 4
+    REFUSED = 5
+    STORE_UNUSABLE = 6
+
+
+class EscalateError(Exception):
+    """A failure with a one-line message meant for the person at the terminal."""
+
+    exit_code: ExitCode = ExitCode.BUG
+
+
+class UsageError(EscalateError):
+    """A bad flag or argument value."""
+
+    exit_code = ExitCode.USAGE
+
+
+class NotFoundError(EscalateError):
+    """A case, level, contact, path, severity, rotation or action that does not exist."""
+
+    exit_code = ExitCode.NOT_FOUND
+
+
+class RefusedError(EscalateError):
+    """Not allowed in the case's state, or stopped by a guardrail."""
+
+    exit_code = ExitCode.REFUSED
+
+
+class StoreError(EscalateError):
+    """The case store is corrupt, locked too long or unreadable; it is left untouched."""
+
+    exit_code = ExitCode.STORE_UNUSABLE
+
+
+@dataclass(frozen=True)
+class MatrixProblem:
+    """One thing wrong with a matrix file, located by line and key path."""
+
+    file: str
+    line: int | None
+    key: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
+
+
+class MatrixError(EscalateError):
+    """The matrix is missing, unreadable, not YAML, or fails validation."""
+
+    exit_code = ExitCode.INVALID_MATRIX
+
+    def __init__(self, problems: list[MatrixProblem]) -> None:
+        self.problems = problems
+        first = str(problems[0]) if problems else "invalid matrix"
+        more = len(problems) - 1
+        suffix = f" (and {more} more: run escalate matrix validate)" if more else ""
+        super().__init__(first + suffix)

@@ -1,0 +1,276 @@
+"""The escalation matrix as frozen dataclasses: what the rest of escalate reads at run time.
+
+The classes carry no pydantic import: `core.matrix` validates YAML into them with pydantic, and
+the markers below hand pydantic their parsers only when it asks, so reading a cached matrix
+costs no pydantic start-up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import cached_property
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
+from zoneinfo import ZoneInfo
+
+from escalate_cli.core import timing
+
+if TYPE_CHECKING:
+    from pydantic import GetCoreSchemaHandler
+    from pydantic_core import CoreSchema
+
+FORBID_EXTRA: Any = {"extra": "forbid", "strict": False}
+ROTATION_PREFIX = "rotation:"
+DEFAULT_PATH = "default"
+
+
+class _ParsedBy:
+    """Marker base: validate a field with a plain function that raises ValueError."""
+
+    parser: ClassVar[Callable[[Any], Any]]
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        from pydantic_core import core_schema
+
+        return core_schema.no_info_plain_validator_function(cls.parser)
+
+
+class _DurationSpec(_ParsedBy):
+    parser = staticmethod(timing.parse_duration)
+
+
+class _ZoneSpec(_ParsedBy):
+    parser = staticmethod(timing.parse_zone)
+
+
+class _HoursSpec(_ParsedBy):
+    parser = staticmethod(timing.parse_hours)
+
+
+class _AwaySpec(_ParsedBy):
+    parser = staticmethod(timing.parse_away)
+
+
+class _WallTimeSpec(_ParsedBy):
+    parser = staticmethod(timing.parse_wall_time)
+
+
+def _one_or_many(value: Any) -> tuple[str, ...]:
+    """Accept `sev1` as well as `[sev1, sev2]` in trigger conditions."""
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list | tuple) and all(isinstance(item, str) for item in value):
+        return tuple(value)
+    raise ValueError("expected a name or a list of names")
+
+
+class _NamesSpec(_ParsedBy):
+    parser = staticmethod(_one_or_many)
+
+
+Duration = Annotated[timedelta, _DurationSpec]
+Zone = Annotated[ZoneInfo, _ZoneSpec]
+HoursSpec = Annotated[timing.Hours, _HoursSpec]
+AwaySpec = Annotated[timing.Away, _AwaySpec]
+WallTime = Annotated[datetime, _WallTimeSpec]
+Names = Annotated[tuple[str, ...], _NamesSpec]
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A person, queue or external party that can be told about a case."""
+
+    __pydantic_config__ = FORBID_EXTRA
+    id: str
+    name: str | None = None
+    role: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    chat: str | None = None
+    timezone: Zone | None = None
+    hours: HoursSpec | None = None
+    away: tuple[AwaySpec, ...] = ()
+    external: bool = False
+
+    @property
+    def label(self) -> str:
+        return self.name or self.id
+
+
+@dataclass(frozen=True)
+class Rotation:
+    """An on-call rotation: who holds a shift at a given instant."""
+
+    __pydantic_config__ = FORBID_EXTRA
+    id: str
+    members: tuple[str, ...]
+    shift: Duration
+    start: WallTime
+    timezone: Zone | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Level:
+    """One rung of the escalation ladder."""
+
+    __pydantic_config__ = FORBID_EXTRA
+    id: str
+    contacts: tuple[str, ...]
+    name: str | None = None
+    authority: str | None = None
+    after: Duration | None = None
+    ack: Duration | None = None
+    min_time: Duration | None = None
+
+    @property
+    def label(self) -> str:
+        return self.name or self.id
+
+
+@dataclass(frozen=True)
+class Path:
+    """An escalation type: the levels a case climbs and who hears about it on the way."""
+
+    __pydantic_config__ = FORBID_EXTRA
+    levels: tuple[str, ...]
+    also_notify: tuple[str, ...] = ()
+    agreement: Literal["required", "none"] = "none"
+    external: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Severity:
+    """How bad a case is: its SLAs, its start level and who hears when one opens."""
+
+    __pydantic_config__ = FORBID_EXTRA
+    id: str
+    name: str | None = None
+    ack: Duration | None = None
+    resolve: Duration | None = None
+    start: str | None = None
+    notify: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return self.name or self.id
+
+
+@dataclass(frozen=True)
+class Conditions:
+    """A trigger's `when`: every condition given must hold."""
+
+    __pydantic_config__ = FORBID_EXTRA
+    level: Names = ()
+    severity: Names = ()
+    type: Names = ()
+    tier: Names = ()
+    keywords: Names = ()
+    unacknowledged_for: Duration | None = None
+    unresolved_for: Duration | None = None
+    at_level_for: Duration | None = None
+    silent_for: Duration | None = None
+    reopened: int | None = None
+    breached: tuple[Literal["ack", "resolve"], ...] = ()
+
+
+ActionKind = Literal["escalate", "jump", "path", "notify", "severity"]
+
+
+@dataclass(frozen=True)
+class Action:
+    """A trigger's `then`: one move or one notification."""
+
+    kind: ActionKind
+    target: str | None = None
+    contacts: tuple[str, ...] = ()
+
+
+def parse_action(value: Any) -> Action:
+    """Read `escalate`, `{jump: L3}`, `{path: legal}`, `{notify: [a, b]}` or `{severity: sev1}`."""
+    if value == "escalate":
+        return Action("escalate")
+    if not isinstance(value, dict) or len(value) != 1:
+        raise ValueError(
+            "expected escalate, {jump: LEVEL}, {path: NAME}, {notify: [CONTACTS]} or {severity: ID}"
+        )
+    ((kind, target),) = value.items()
+    if kind == "notify":
+        return Action("notify", contacts=_one_or_many(target))
+    if kind in ("jump", "path", "severity"):
+        if not isinstance(target, str) or not target:
+            raise ValueError(f"{kind}: expected a name")
+        return Action(kind, target=target)
+    raise ValueError(f'unknown action "{kind}" (use escalate, jump, path, notify or severity)')
+
+
+class _ActionSpec(_ParsedBy):
+    parser = staticmethod(parse_action)
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """An extra escalation rule checked by `next` and `sweep`."""
+
+    __pydantic_config__ = FORBID_EXTRA
+    id: str
+    when: Conditions
+    then: Annotated[Action, _ActionSpec]
+
+
+@dataclass(frozen=True)
+class Matrix:
+    """A validated escalation matrix, plus the look-ups every command needs."""
+
+    __pydantic_config__ = FORBID_EXTRA
+    levels: tuple[Level, ...]
+    version: Literal[1] = 1
+    name: str | None = None
+    case_prefix: str = "ESC"
+    timezone: Zone = field(default_factory=lambda: ZoneInfo("UTC"))
+    contacts: tuple[Contact, ...] = ()
+    rotations: tuple[Rotation, ...] = ()
+    paths: dict[str, Path] = field(default_factory=dict)
+    severities: tuple[Severity, ...] = ()
+    default_severity: str | None = None
+    skip_unavailable: bool = False
+    triggers: tuple[Trigger, ...] = ()
+
+    @cached_property
+    def contacts_by_id(self) -> dict[str, Contact]:
+        return {contact.id: contact for contact in self.contacts}
+
+    @cached_property
+    def rotations_by_id(self) -> dict[str, Rotation]:
+        return {rotation.id: rotation for rotation in self.rotations}
+
+    @cached_property
+    def levels_by_id(self) -> dict[str, Level]:
+        return {level.id: level for level in self.levels}
+
+    @cached_property
+    def level_rank(self) -> dict[str, int]:
+        """Position of each level from the bottom (0) to the top."""
+        return {level.id: rank for rank, level in enumerate(self.levels)}
+
+    @cached_property
+    def severities_by_id(self) -> dict[str, Severity]:
+        return {severity.id: severity for severity in self.severities}
+
+    @cached_property
+    def all_paths(self) -> dict[str, Path]:
+        """The declared paths, plus a `default` path over every level when none is declared."""
+        paths = dict(self.paths)
+        paths.setdefault(DEFAULT_PATH, Path(levels=tuple(level.id for level in self.levels)))
+        return paths
+
+    @property
+    def default_severity_id(self) -> str | None:
+        """The declared default, else the least severe severity, else none."""
+        if self.default_severity:
+            return self.default_severity
+        return self.severities[-1].id if self.severities else None
