@@ -1,0 +1,475 @@
+"""Durations, zones, business hours, leave, rotations and the clock: escalate's sense of time."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+MAX_DURATION = timedelta(days=3660)  # about ten years: anything longer is a typo
+_DURATION_HELP = "use 90s, 15m, 4h, 2d, 1w, 1h30m"
+_DURATION_RE = re.compile(
+    r"(?:(?P<w>[0-9]{1,7})w)?\s*(?:(?P<d>[0-9]{1,7})d)?\s*(?:(?P<h>[0-9]{1,9})h)?\s*"
+    r"(?:(?P<m>[0-9]{1,9})m)?\s*(?:(?P<s>[0-9]{1,12})s)?"
+)
+_UNIT_SECONDS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
+_WALL_RE = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})(?:[T ]([0-9]{2}:[0-9]{2}(?::[0-9]{2})?))?")
+_WALL_HELP = "use 2026-01-05 or 2026-01-05T09:00, wall-clock time without an offset"
+_INSTANT_HELP = "use ISO-8601 such as 2026-11-23T14:05:00Z"
+_MIN_YEAR, _MAX_YEAR = 1900, 9000  # keeps zone arithmetic far from datetime's limits
+_UTC_ZONE = ZoneInfo("UTC")
+
+
+def _show(value: object) -> str:
+    """Quote a bad value for an error message, short and on one line."""
+    if isinstance(value, str):
+        text = value if len(value) <= 60 else value[:57] + "..."
+        return f'"{text}"' if text.isprintable() else repr(text)
+    if value is None:
+        return "(empty)"
+    if isinstance(value, bool | int | float):
+        return repr(value)
+    return f"a {type(value).__name__}"
+
+
+# Durations -------------------------------------------------------------------------------------
+
+
+def parse_duration(value: object) -> timedelta:
+    """Read `90s`, `15m`, `4h`, `2d`, `1w` or `1h30m` as a positive timedelta."""
+    if isinstance(value, timedelta) and timedelta(0) < value <= MAX_DURATION:
+        return value  # already parsed: lets a model be validated twice
+    bad = f"bad duration {_show(value)} ({_DURATION_HELP})"
+    if not isinstance(value, str):
+        raise ValueError(bad)
+    match = _DURATION_RE.fullmatch(value.strip())
+    if match is None or not any(match.groupdict().values()):
+        raise ValueError(bad)
+    seconds = sum(int(n) * _UNIT_SECONDS[unit] for unit, n in match.groupdict().items() if n)
+    if seconds <= 0:
+        raise ValueError(f"bad duration {_show(value)}: must be more than zero ({_DURATION_HELP})")
+    if seconds > MAX_DURATION.total_seconds():
+        raise ValueError(f"bad duration {_show(value)}: longer than ten years")
+    return timedelta(seconds=seconds)
+
+
+def format_duration(td: timedelta) -> str:
+    """Write a timedelta the way `parse_duration` reads it, to the second: `1h30m`, `2d`, `0s`."""
+    seconds = int(td.total_seconds())  # truncates toward zero: sub-second parts are noise here
+    sign, seconds = ("-", -seconds) if seconds < 0 else ("", seconds)
+    parts = []
+    for unit, size in _UNIT_SECONDS.items():
+        count, seconds = divmod(seconds, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return sign + "".join(parts) if parts else "0s"
+
+
+# Zones and wall-clock time ---------------------------------------------------------------------
+
+
+def parse_zone(value: object) -> ZoneInfo:
+    """Read an IANA zone name such as `Europe/London`."""
+    if isinstance(value, ZoneInfo):
+        return value
+    bad = f"unknown timezone {_show(value)} (use an IANA name such as Europe/London or UTC)"
+    if not isinstance(value, str) or value.strip() in ("", "localtime", "posixrules"):
+        raise ValueError(bad)
+    try:
+        return ZoneInfo(value.strip())
+    except Exception as error:  # ZoneInfo raises several unrelated types for junk keys
+        raise ValueError(bad) from error
+
+
+def _check_year(value: date, shown: str) -> None:
+    if not _MIN_YEAR <= value.year <= _MAX_YEAR:
+        raise ValueError(f"bad date-time {shown}: year out of range ({_MIN_YEAR}-{_MAX_YEAR})")
+
+
+def _parse_date_or_wall(value: object) -> date | datetime:
+    """A YAML date, a naive YAML datetime or an ISO string, kept as a date when it has no time."""
+    shown = _show(value)
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            raise ValueError(f"bad date-time {shown}: drop the offset ({_WALL_HELP})")
+        result: date | datetime = value
+    elif isinstance(value, date):
+        result = value
+    elif isinstance(value, str) and (match := _WALL_RE.fullmatch(value.strip())):
+        try:
+            day = date.fromisoformat(match.group(1))
+            clock = match.group(2)
+            result = datetime.fromisoformat(f"{match.group(1)}T{clock}") if clock else day
+        except ValueError as error:
+            raise ValueError(f"bad date-time {shown} ({_WALL_HELP})") from error
+    else:
+        raise ValueError(f"bad date-time {shown} ({_WALL_HELP})")
+    _check_year(result, shown)
+    return result
+
+
+def parse_wall_time(value: object) -> datetime:
+    """Read a naive wall-clock date-time; a bare date means midnight."""
+    result = _parse_date_or_wall(value)
+    if isinstance(result, datetime):
+        return result.replace(microsecond=0)
+    return datetime(result.year, result.month, result.day)
+
+
+def _as_utc(at: datetime) -> datetime:
+    """An aware UTC instant; a naive value is taken as UTC, as escalate stores time in UTC."""
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+
+
+def local_wall(at: datetime, zone: ZoneInfo) -> datetime:
+    """The naive wall-clock reading in `zone` at the instant `at`."""
+    return _as_utc(at).astimezone(zone).replace(tzinfo=None)
+
+
+def _gap_end(low: datetime, high: datetime, zone: ZoneInfo) -> datetime:
+    """The instant in [low, high] where the zone's offset jumps: zoneinfo does not expose it."""
+    before = low.astimezone(zone).utcoffset()
+    lo, hi = 0, int((high - low).total_seconds())
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if (low + timedelta(seconds=mid)).astimezone(zone).utcoffset() == before:
+            lo = mid + 1
+        else:
+            hi = mid
+    return low + timedelta(seconds=lo)
+
+
+def wall_instants(wall: datetime, zone: ZoneInfo) -> tuple[datetime, ...]:
+    """Every instant at which the clock in `zone` reaches `wall`: two in a fall-back fold."""
+    first = wall.replace(tzinfo=zone, fold=0).astimezone(UTC)
+    second = wall.replace(tzinfo=zone, fold=1).astimezone(UTC)
+    if first.astimezone(zone).replace(tzinfo=None) == wall:
+        return (first,) if first == second else (first, second)
+    # In a spring-forward gap the clock never reads `wall`; it passes it when the gap ends.
+    return (_gap_end(second, first, zone),)
+
+
+def wall_to_instant(wall: datetime, zone: ZoneInfo) -> datetime:
+    """The UTC instant of a wall-clock time: first occurrence if ambiguous, gap's end if missing."""
+    if wall.tzinfo is not None:
+        return wall.astimezone(UTC)
+    return wall_instants(wall, zone)[0]
+
+
+# Business hours --------------------------------------------------------------------------------
+
+_WEEK = 7 * 1440
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_FULL_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_HOURS_HELP = 'use e.g. "Mon-Fri 09:00-17:00, Sat 10:00-14:00" or "daily 22:00-06:00"'
+_RANGE_RE = re.compile(
+    r"(?P<days>[a-z][a-z\s-]*?)\s+(?P<start>[0-9]{1,2}:[0-9]{2})\s*-\s*(?P<end>[0-9]{1,2}:[0-9]{2})",
+    re.ASCII | re.IGNORECASE,
+)
+
+
+def _day(name: str) -> int:
+    key = name.strip().lower()
+    for names in (_DAYS, _FULL_DAYS):
+        if key in names:
+            return names.index(key)
+    raise ValueError(f'unknown day "{name.strip()}" (use Mon..Sun, Mon-Fri, Mon,Wed or daily)')
+
+
+def _days(text: str) -> set[int]:
+    text = text.strip()
+    if text.lower() == "daily":
+        return set(range(7))
+    if "-" not in text:
+        return {_day(text)}
+    first, _, last = (part.strip() for part in text.partition("-"))
+    start, stop = _day(first), _day(last)
+    return {(start + offset) % 7 for offset in range((stop - start) % 7 + 1)}
+
+
+def _minute(text: str, *, end: bool) -> int:
+    hour, minute = (int(part) for part in text.split(":"))
+    if minute > 59 or hour > 24 or (hour == 24 and (minute or not end)):
+        raise ValueError(f'bad time "{text}" (use 00:00 to 23:59; 24:00 only as an end)')
+    return hour * 60 + minute
+
+
+def _week_ranges(spec: str) -> list[tuple[int, int]]:
+    """Minutes-of-week intervals [start, end) that the spec opens, before merging."""
+    ranges: list[tuple[int, int]] = []
+    pending: set[int] = set()
+    for piece in (part.strip() for part in spec.split(",")):
+        if not piece:
+            raise ValueError("empty part between commas")
+        match = _RANGE_RE.fullmatch(piece)
+        if match is None:
+            if re.search(r"[0-9]", piece):
+                raise ValueError(f'cannot read "{piece}" (name the days: "daily {piece}"?)')
+            pending |= _days(piece)  # one day of a list such as "Mon,Wed 09:00-17:00"
+            continue
+        days = pending | _days(match["days"])
+        pending = set()
+        start, end = _minute(match["start"], end=False), _minute(match["end"], end=True)
+        if start == end:
+            raise ValueError(f'"{piece}" starts and ends at the same time')
+        length = end - start if end > start else end + 1440 - start
+        ranges += [(day * 1440 + start, day * 1440 + start + length) for day in days]
+    if pending:
+        raise ValueError("days without a time range at the end")
+    return ranges
+
+
+def _open_minutes(ranges: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    """Fold the ranges onto one week (Sunday night runs into Monday) and merge overlaps."""
+    pieces = []
+    for start, end in ranges:
+        if end > _WEEK:
+            pieces += [(start, _WEEK), (0, end - _WEEK)]
+        else:
+            pieces.append((start, end))
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(pieces):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return tuple(merged)
+
+
+@dataclass(frozen=True)
+class Hours:
+    """When a contact can be reached, as a weekly wall-clock pattern such as `Mon-Fri 08:00-18:00`.
+
+    Build one with `parse_hours` (or `Hours(spec)`): a bad spec raises ValueError.
+    """
+
+    spec: str
+    intervals: tuple[tuple[int, int], ...] = field(init=False, repr=False, compare=False)
+    changes: tuple[int, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        intervals = _open_minutes(_week_ranges(self.spec))
+        ends = {point % _WEEK for interval in intervals for point in interval}
+        # A range that runs through Sunday midnight is not a change of state there.
+        changes = sorted(
+            m for m in ends if self._open(intervals, m) != self._open(intervals, m - 1)
+        )
+        object.__setattr__(self, "intervals", intervals)
+        object.__setattr__(self, "changes", tuple(changes))
+
+    @staticmethod
+    def _open(intervals: tuple[tuple[int, int], ...], minute: int) -> bool:
+        minute %= _WEEK
+        return any(start <= minute < end for start, end in intervals)
+
+    def __str__(self) -> str:
+        return self.spec
+
+    def contains(self, local: datetime) -> bool:
+        """Whether the naive wall-clock time `local` falls inside the hours."""
+        return self._open(self.intervals, local.weekday() * 1440 + local.hour * 60 + local.minute)
+
+    def transitions(self, start_local: datetime, end_local: datetime) -> Iterator[datetime]:
+        """The wall-clock times in [start_local, end_local] where the hours open or close."""
+        if not self.changes:
+            return
+        try:
+            monday = datetime.combine(
+                start_local.date() - timedelta(days=start_local.weekday()), _T0
+            )
+            while True:
+                for minute in self.changes:
+                    moment = monday + timedelta(minutes=minute)
+                    if moment > end_local:
+                        return
+                    if moment >= start_local:
+                        yield moment
+                monday += timedelta(days=7)
+        except OverflowError:  # the week past datetime.max: nothing more to give
+            return
+
+
+_T0 = datetime.min.time()
+
+
+def parse_hours(value: object) -> Hours:
+    """Read an hours spec such as `Mon-Fri 08:00-18:00, Sat 10:00-14:00`."""
+    if isinstance(value, Hours):
+        return value
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"bad hours {_show(value)} ({_HOURS_HELP})")
+    try:
+        return Hours(value.strip())
+    except ValueError as error:
+        raise ValueError(f"bad hours {_show(value)}: {error}") from error
+
+
+# Leave -----------------------------------------------------------------------------------------
+
+
+def _edge(value: date | datetime, zone: ZoneInfo, *, end: bool) -> datetime:
+    """The instant an away boundary stands for; a date `until` ends at the next midnight."""
+    if isinstance(value, datetime):
+        return wall_to_instant(value, zone)
+    day = value + timedelta(days=1) if end else value
+    return wall_to_instant(datetime.combine(day, _T0), zone)
+
+
+@dataclass(frozen=True)
+class Away:
+    """Leave: dates are whole days (both inclusive), date-times wall-clock [from, until)."""
+
+    start: date | datetime
+    until: date | datetime
+    delegate: str | None = None
+
+    def starts_at(self, zone: ZoneInfo) -> datetime:
+        """The UTC instant the leave begins, reading its dates in `zone`."""
+        return _edge(self.start, zone, end=False)
+
+    def ends_at(self, zone: ZoneInfo) -> datetime:
+        """The UTC instant the leave is over, reading its dates in `zone`."""
+        return _edge(self.until, zone, end=True)
+
+    def covers(self, at: datetime, zone: ZoneInfo) -> bool:
+        """Whether the instant `at` falls inside the leave."""
+        return self.starts_at(zone) <= _as_utc(at) < self.ends_at(zone)
+
+
+_AWAY_KEYS = ("from", "until", "delegate")
+
+
+def parse_away(value: object) -> Away:
+    """Read `{from: DATE, until: DATE, delegate: ID}`; dates or wall-clock date-times."""
+    if isinstance(value, Away):
+        return value
+    if not isinstance(value, Mapping):
+        raise ValueError(f"bad away {_show(value)} (use {{from: 2026-12-24, until: 2027-01-02}})")
+    for key in value:
+        if key not in _AWAY_KEYS:
+            raise ValueError(f"unknown key {_show(key)} (use from, until, delegate)")
+    for key in ("from", "until"):
+        if value.get(key) is None:
+            raise ValueError(f'"{key}" is required (a date such as 2026-12-24)')
+    start, until = _away_edge(value, "from"), _away_edge(value, "until")
+    delegate = value.get("delegate")
+    if delegate is not None and (not isinstance(delegate, str) or not delegate.strip()):
+        raise ValueError(f"bad delegate {_show(delegate)} (use a contact id)")
+    away = Away(start, until, delegate.strip() if isinstance(delegate, str) else None)
+    # Both ends are wall-clock readings in one zone, so any zone compares them fairly.
+    if away.ends_at(_UTC_ZONE) <= away.starts_at(_UTC_ZONE):
+        raise ValueError(f"until {until} is not after from {start} (nothing is away)")
+    return away
+
+
+def _away_edge(value: Mapping[object, object], key: str) -> date | datetime:
+    try:
+        return _parse_date_or_wall(value[key])
+    except ValueError as error:
+        raise ValueError(f"{key}: {error}") from error
+
+
+# Rotations -------------------------------------------------------------------------------------
+
+
+def _whole_days(shift: timedelta) -> bool:
+    return shift % timedelta(days=1) == timedelta(0)
+
+
+def shift_start(start_wall: datetime, zone: ZoneInfo, shift: timedelta, n: int) -> datetime:
+    """The UTC instant shift number `n` begins (shift 0 begins at the rotation's start)."""
+    if _whole_days(shift):  # hand over at the same local time, daylight saving or not
+        return wall_to_instant(start_wall + n * shift, zone)
+    return wall_to_instant(start_wall, zone) + n * shift
+
+
+def shift_number(start_wall: datetime, zone: ZoneInfo, shift: timedelta, at: datetime) -> int:
+    """How many whole shifts have begun since the start at `at`; negative before it."""
+    if shift <= timedelta(0):
+        raise ValueError(f"bad shift {format_duration(shift)}: must be more than zero")
+    at = _as_utc(at)
+    if not _whole_days(shift):
+        return (at - wall_to_instant(start_wall, zone)) // shift
+    n = (local_wall(at, zone) - start_wall) // shift
+    # Wall-clock arithmetic can be one off around a fold or gap; settle it on instants.
+    while shift_start(start_wall, zone, shift, n + 1) <= at:
+        n += 1
+    while shift_start(start_wall, zone, shift, n) > at:
+        n -= 1
+    return n
+
+
+def rotation_member_index(
+    rotation_start_wall: datetime, zone: ZoneInfo, shift: timedelta, at: datetime, members: int
+) -> int:
+    """Index of the member on shift at `at`: whole shifts since the start, modulo the members."""
+    if members <= 0:
+        raise ValueError("a rotation needs at least one member")
+    return shift_number(rotation_start_wall, zone, shift, at) % members
+
+
+# The clock -------------------------------------------------------------------------------------
+
+
+def parse_instant(text: str) -> datetime:
+    """Read ISO-8601 as an aware UTC instant; without an offset it is the reader's local time."""
+    bad = f"bad time {_show(text)} ({_INSTANT_HELP})"
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError(bad)
+    try:
+        parsed = datetime.fromisoformat(text.strip().upper())
+        return parsed.astimezone(UTC)  # a naive value is read in the system's local zone
+    except (ValueError, OverflowError) as error:
+        raise ValueError(bad) from error
+
+
+def parse_when(text: str, now: datetime) -> datetime:
+    """Read an instant as `parse_instant` does, or a duration from now such as `4h` or `+2d`."""
+    if isinstance(text, str) and text.strip()[:1] == "+":
+        offset = text.strip()[1:]
+    elif isinstance(text, str) and text.strip() and _DURATION_RE.fullmatch(text.strip()):
+        offset = text.strip()
+    else:
+        return parse_instant(text)
+    try:
+        return _as_utc(now) + parse_duration(offset)
+    except OverflowError as error:
+        raise ValueError(f"bad time {_show(text)}: too far ahead") from error
+
+
+def to_iso(dt: datetime) -> str:
+    """UTC ISO-8601 to the second, as stored and emitted in JSON: `2026-11-23T14:05:00Z`."""
+    return _as_utc(dt).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def from_iso(s: str) -> datetime:
+    """Read a stored timestamp back as an aware UTC instant; a naive value is taken as UTC."""
+    if not isinstance(s, str):
+        raise ValueError(f"bad timestamp {_show(s)} ({_INSTANT_HELP})")
+    try:
+        return _as_utc(datetime.fromisoformat(s.strip().upper()))
+    except (ValueError, OverflowError) as error:
+        raise ValueError(f"bad timestamp {_show(s)} ({_INSTANT_HELP})") from error
+
+
+def resolve_now(flag: str | None, environ: Mapping[str, str]) -> datetime:
+    """The current instant: `--now`, then `$ESCALATE_NOW`, then the system clock."""
+    if flag is not None:
+        try:
+            return parse_instant(flag)
+        except ValueError as error:
+            raise ValueError(f"--now: {error}") from error
+    from_env = environ.get("ESCALATE_NOW", "").strip()
+    if from_env:
+        try:
+            return parse_instant(from_env)
+        except ValueError as error:
+            raise ValueError(f"ESCALATE_NOW: {error}") from error
+    return system_now()
+
+
+def system_now() -> datetime:
+    """The only place escalate reads the system clock."""
+    return datetime.now(UTC)
