@@ -1,0 +1,221 @@
+"""Case commands: open, list, show, who."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from escalate_cli.cli._app import Settings, complete_case_id, settings
+
+if TYPE_CHECKING:
+    from escalate_cli.core.cases import Case
+    from escalate_cli.core.model import Matrix
+
+CaseArgument = Annotated[
+    str, typer.Argument(help="Case id, e.g. ESC-7 (or just 7).", autocompletion=complete_case_id)
+]
+
+
+def load_case(state: Settings, ref: str) -> Case:
+    """The case a CASE argument names: the hot file first, the archive only if needed."""
+    from escalate_cli.core.cases import matches_ref, parse_case_ref
+
+    _, number = parse_case_ref(ref)
+    return matches_ref(state.store.get(number), ref)
+
+
+def open_case(
+    ctx: typer.Context,
+    title: Annotated[str, typer.Argument(help="What is wrong, in one line.")],
+    severity: Annotated[str | None, typer.Option(help="Severity id (default: the matrix's).")] = None,
+    type_: Annotated[
+        str | None, typer.Option("--type", help="Escalation type: a path name (default: default).")
+    ] = None,
+    customer: Annotated[str | None, typer.Option(help="Customer name.")] = None,
+    tier: Annotated[str | None, typer.Option(help="Customer tier, e.g. vip.")] = None,
+    description: Annotated[str | None, typer.Option(help="The longer story.")] = None,
+    owner: Annotated[str | None, typer.Option(help="Owner contact (default: start level's).")] = None,
+    by: Annotated[str | None, typer.Option(help="Contact opening the case.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print the new id alone.")] = False,
+) -> None:
+    """Open a case at its start level and notify that level.
+
+    Example: escalate open "Checkout fails for all EU customers" --severity sev1 --customer Initech
+    """
+    from escalate_cli import output
+    from escalate_cli.core.cases import OpenRequest, new_case
+
+    state = settings(ctx)
+    matrix = state.matrix()
+    now = state.now
+    request = OpenRequest(title, severity, type_, customer, tier, description, owner, by)
+    with state.store.transaction() as tx:
+        case = new_case(matrix, tx.next_number(), request, now)
+        tx.put(case)
+    if quiet:
+        typer.echo(case["id"])
+    elif state.json:
+        output.emit_json(case)
+    else:
+        _print_opened(matrix, case)
+
+
+def _print_opened(matrix: Matrix, case: Case) -> None:
+    from escalate_cli import output
+
+    level = matrix.levels_by_id[case["level"]]
+    output.text(
+        f"[bold]{case['id']}[/bold] opened at {output.esc(level.id)} ({output.esc(level.label)}),"
+        f" severity {output.esc(case['severity'] or '-')}, owner {output.esc(case['owner'])}"
+    )
+    for entry in case["timeline"]:
+        if entry["kind"] == "notified":
+            names = ", ".join(_contact_label(matrix, c) for c in entry["data"]["contacts"])
+            output.text(f"notified: {output.esc(names)}")
+
+
+def _contact_label(matrix: Matrix, contact_id: str) -> str:
+    contact = matrix.contacts_by_id.get(contact_id)
+    return f"{contact.label} ({contact_id})" if contact and contact.name else contact_id
+
+
+STATUS_CHOICES = ("active", "open", "acknowledged", "on_hold", "resolved", "closed", "all")
+
+
+def list_cases(
+    ctx: typer.Context,
+    status: Annotated[
+        str,
+        typer.Option(help="active (open, acknowledged, on_hold), a single status, or all."),
+    ] = "active",
+    owner: Annotated[str | None, typer.Option(help="Only cases this contact owns.")] = None,
+    level: Annotated[str | None, typer.Option(help="Only cases at this level.")] = None,
+    type_: Annotated[str | None, typer.Option("--type", help="Only cases of this type.")] = None,
+    severity: Annotated[str | None, typer.Option(help="Only cases of this severity.")] = None,
+) -> None:
+    """List cases as a table (active ones unless --status says otherwise).
+
+    Example: escalate list --owner dana --status acknowledged
+    """
+    from escalate_cli import output
+    from escalate_cli.core.cases import CaseFilter, filter_cases
+    from escalate_cli.core.errors import UsageError
+
+    if status not in STATUS_CHOICES:
+        raise UsageError(f'--status "{status}": use one of {", ".join(STATUS_CHOICES)}')
+    state = settings(ctx)
+    wanted = CaseFilter(status, owner, level, type_, severity)
+    found = filter_cases(state.store.cases(archived=wanted.needs_archive), wanted)
+    if state.json:
+        output.emit_json([{k: v for k, v in c.items() if k != "timeline"} for c in found])
+        return
+    if not found:
+        output.err("no cases match")
+        return
+    output.table(
+        ["id", "status", "sev", "level", "owner", "opened", "title"],
+        [
+            (
+                c["id"],
+                c["status"],
+                c["severity"] or "-",
+                c["level"],
+                c["owner"],
+                output.when(c["created_at"]),
+                c["title"],
+            )
+            for c in found
+        ],
+    )
+
+
+def show(ctx: typer.Context, case_ref: CaseArgument) -> None:
+    """Everything about a case: people, the seven steps as a checklist, and its timeline.
+
+    Example: escalate show ESC-7
+    """
+    from escalate_cli import output
+
+    state = settings(ctx)
+    case = load_case(state, case_ref)
+    if state.json:
+        output.emit_json(case)
+        return
+    _print_case(case)
+
+
+def _print_case(case: Case) -> None:
+    from escalate_cli import output
+    from escalate_cli.core.cases import step_checklist
+
+    esc = output.esc
+    customer = case["customer"]
+    who_for = " / ".join(x for x in (customer.get("name"), customer.get("tier")) if x) or "-"
+    output.text(f"[bold]{case['id']}[/bold]  {esc(case['title'])}")
+    facts: list[tuple[str, Any]] = [
+        ("status", case["status"]),
+        ("severity", case["severity"] or "-"),
+        ("type", case["type"]),
+        ("level", case["level"]),
+        ("owner", case["owner"]),
+        ("customer", who_for),
+        ("opened", output.when(case["created_at"])),
+        ("reopened", case["reopened"]),
+    ]
+    if case["description"]:
+        facts.append(("description", case["description"]))
+    output.table(["", ""], facts)
+    output.table(
+        ["step", "done", "recorded"],
+        [(name, "x" if done else " ", summary) for name, done, summary in step_checklist(case)],
+        title="Seven steps",
+    )
+    output.table(
+        ["at", "event", "by", "what"],
+        [
+            (output.when(e["at"]), e["kind"], e["by"] or "", e["text"])
+            for e in case["timeline"]
+        ],
+        title="Timeline",
+    )
+
+
+def who(ctx: typer.Context, case_ref: CaseArgument) -> None:
+    """Who owns a case, its level and that level's contacts now, and who else is involved.
+
+    Example: escalate who ESC-7
+    """
+    from escalate_cli import output
+    from escalate_cli.core import cases
+
+    state = settings(ctx)
+    case = load_case(state, case_ref)
+    view = cases.who(state.matrix(), case, state.now)
+    if state.json:
+        output.emit_json({k: v for k, v in view.items() if k != "level_known"})
+        return
+    output.text(f"[bold]{view['case']}[/bold] owned by {output.esc(view['owner'])}")
+    if not view["level_known"]:
+        output.text(f"level {output.esc(view['level'])} is no longer in the matrix")
+    else:
+        output.table(
+            ["contact", "name", "available", "via"],
+            [
+                (c["id"], c["name"], "yes" if c["available"] else "no", c.get("via") or "")
+                for c in view["contacts"]
+            ],
+            title=f"Level {view['level']}",
+        )
+    output.table(
+        ["participant", "role", "since"],
+        [(p["contact"], p["role"], output.when(p.get("since"))) for p in view["participants"]],
+        title="Participants",
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("open")(open_case)
+    app.command("list")(list_cases)
+    app.command()(show)
+    app.command()(who)

@@ -1,0 +1,219 @@
+"""`escalate matrix validate|show`: check and display an escalation matrix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from escalate_cli.cli._app import settings
+
+if TYPE_CHECKING:
+    from escalate_cli.core.model import Matrix
+
+app = typer.Typer(
+    help="Check and display an escalation matrix.",
+    rich_markup_mode=None,
+    no_args_is_help=False,
+    invoke_without_command=True,
+)
+
+PathArgument = Annotated[
+    str | None,
+    typer.Argument(help="Matrix file (default: --matrix, ESCALATE_MATRIX, ./escalation.yaml)."),
+]
+
+
+@app.callback()
+def group(ctx: typer.Context) -> None:
+    """Check and display an escalation matrix."""
+    if ctx.invoked_subcommand is None:
+        typer.echo(ctx.get_help())
+
+
+def _chosen(ctx: typer.Context, path: str | None) -> Path:
+    if path:
+        return Path(path)
+    found = settings(ctx).matrix_path()
+    if found is None:
+        from escalate_cli.core.errors import UsageError
+
+        raise UsageError("which matrix? escalate matrix validate PATH")
+    return found
+
+
+@app.command()
+def validate(ctx: typer.Context, path: PathArgument = None) -> None:
+    """Check a matrix and report every problem, each with file, line and key.
+
+    Example: escalate matrix validate matrices/support.yaml
+    """
+    from escalate_cli import output
+    from escalate_cli.core.errors import ExitCode
+    from escalate_cli.core.matrix import load_matrix, validate_file
+
+    chosen = _chosen(ctx, path)
+    problems = validate_file(chosen)
+    if settings(ctx).json:
+        output.emit_json(
+            {
+                "file": str(chosen),
+                "valid": not problems,
+                "problems": [
+                    {"file": p.file, "line": p.line, "key": p.key, "message": p.message}
+                    for p in problems
+                ],
+            }
+        )
+    else:
+        for problem in problems:
+            output.err(str(problem))
+    if problems:
+        if not settings(ctx).json:
+            output.err(f"{chosen}: {len(problems)} problem(s)")
+        raise typer.Exit(int(ExitCode.INVALID_MATRIX))
+    if not settings(ctx).json:
+        matrix = load_matrix(chosen)
+        output.text(f"{output.esc(chosen)}: valid ({_summary(matrix)})")
+
+
+def _summary(matrix: Matrix) -> str:
+    counts = {
+        "levels": len(matrix.levels),
+        "contacts": len(matrix.contacts),
+        "rotations": len(matrix.rotations),
+        "paths": len(matrix.all_paths),
+        "severities": len(matrix.severities),
+        "triggers": len(matrix.triggers),
+    }
+    return ", ".join(f"{count} {name}" for name, count in counts.items())
+
+
+@app.command()
+def show(ctx: typer.Context, path: PathArgument = None) -> None:
+    """Show a matrix's levels, contacts, rotations, paths, severities and triggers.
+
+    Example: escalate matrix show matrices/support.yaml
+    """
+    from escalate_cli import output
+    from escalate_cli.core.matrix import load_matrix
+
+    matrix = load_matrix(_chosen(ctx, path))
+    if settings(ctx).json:
+        output.emit_json(output.jsonable(matrix))
+        return
+    _print_matrix(matrix)
+
+
+def _print_matrix(matrix: Matrix) -> None:
+    from escalate_cli import output
+    from escalate_cli.core.timing import format_duration
+
+    def duration(value: object) -> str:
+        from datetime import timedelta
+
+        return format_duration(value) if isinstance(value, timedelta) else "-"
+
+    output.text(f"[bold]{output.esc(matrix.name or 'Escalation matrix')}[/bold]")
+    output.table(
+        ["level", "name", "contacts", "ack", "after", "min time", "authority"],
+        [
+            (
+                lvl.id,
+                lvl.name or "",
+                ", ".join(lvl.contacts),
+                duration(lvl.ack),
+                duration(lvl.after),
+                duration(lvl.min_time),
+                lvl.authority or "",
+            )
+            for lvl in matrix.levels
+        ],
+        title="Levels (bottom to top)",
+    )
+    output.table(
+        ["contact", "name", "role", "reach", "hours", "zone", "away"],
+        [
+            (
+                c.id,
+                c.name or "",
+                "external" if c.external else c.role or "",
+                " ".join(x for x in (c.email, c.phone, c.chat) if x),
+                str(c.hours) if c.hours else "always",
+                c.timezone.key if c.timezone else matrix.timezone.key,
+                "; ".join(
+                    f"{a.start}..{a.until}" + (f" -> {a.delegate}" if a.delegate else "")
+                    for a in c.away
+                ),
+            )
+            for c in matrix.contacts
+        ],
+        title="Contacts",
+    )
+    if matrix.rotations:
+        output.table(
+            ["rotation", "members", "shift", "start"],
+            [
+                (r.id, ", ".join(r.members), duration(r.shift), r.start.isoformat(" "))
+                for r in matrix.rotations
+            ],
+            title="Rotations",
+        )
+    output.table(
+        ["path", "levels", "also notify", "agreement", "external"],
+        [
+            (
+                name,
+                " > ".join(p.levels),
+                ", ".join(p.also_notify),
+                p.agreement,
+                ", ".join(p.external),
+            )
+            for name, p in matrix.all_paths.items()
+        ],
+        title="Paths",
+    )
+    if matrix.severities:
+        output.table(
+            ["severity", "name", "ack", "resolve", "start", "notify"],
+            [
+                (
+                    s.id + (" (default)" if s.id == matrix.default_severity_id else ""),
+                    s.name or "",
+                    duration(s.ack),
+                    duration(s.resolve),
+                    s.start or "",
+                    ", ".join(s.notify),
+                )
+                for s in matrix.severities
+            ],
+            title="Severities (most severe first)",
+        )
+    if matrix.triggers:
+        output.table(
+            ["trigger", "when", "then"],
+            [(t.id, _conditions(t.when), _action(t.then)) for t in matrix.triggers],
+            title="Triggers",
+        )
+
+
+def _conditions(when: object) -> str:
+    from escalate_cli import output
+
+    shown = {key: value for key, value in output.jsonable(when).items() if value not in ((), [], None)}
+    return ", ".join(
+        f"{key}: {'/'.join(value) if isinstance(value, list) else value}"
+        for key, value in shown.items()
+    )
+
+
+def _action(then: object) -> str:
+    from escalate_cli.core.model import Action
+
+    assert isinstance(then, Action)
+    if then.kind == "escalate":
+        return "escalate one level"
+    if then.kind == "notify":
+        return "notify " + ", ".join(then.contacts)
+    return f"{then.kind} {then.target}"

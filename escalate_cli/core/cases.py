@@ -1,0 +1,314 @@
+"""The case document: opening a case, finding cases, and the events on its timeline."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from escalate_cli.core import availability, timing
+from escalate_cli.core.errors import NotFoundError, UsageError
+from escalate_cli.core.model import DEFAULT_PATH, Matrix
+
+Case = dict[str, Any]
+
+STATUSES = ("open", "acknowledged", "on_hold", "resolved", "closed")
+ACTIVE_STATUSES = ("open", "acknowledged", "on_hold")
+STEPS = ("acknowledge", "gather", "assess", "convene", "brainstorm", "implement", "learn")
+
+_CASE_REF = re.compile(r"^(?:(?P<prefix>[A-Za-z][A-Za-z0-9]*)-)?(?P<number>[0-9]+)$")
+
+
+def parse_case_ref(ref: str) -> tuple[str | None, int]:
+    """Read `ESC-7`, `esc-7` or a bare `7` as (prefix or None, 7)."""
+    match = _CASE_REF.match(ref.strip())
+    if not match or int(match["number"]) < 1:
+        raise UsageError(f'"{ref}" is not a case id (expected a case id like ESC-7, or 7)')
+    return match["prefix"], int(match["number"])
+
+
+def matches_ref(case: Case | None, ref: str) -> Case:
+    """The case a reference named, or NotFoundError when there is none with that id."""
+    prefix, _ = parse_case_ref(ref)
+    stored_prefix = case["id"].rsplit("-", 1)[0] if case else None
+    if case is None or (prefix and stored_prefix and prefix.upper() != stored_prefix.upper()):
+        raise NotFoundError(f"{ref} not found (escalate list shows open cases)")
+    return case
+
+
+def case_id(number: int, prefix: str) -> str:
+    return f"{prefix}-{number}"
+
+
+def event(at: datetime, kind: str, by: str | None, text: str, **data: Any) -> dict[str, Any]:
+    """One timeline entry; the timeline is append-only."""
+    return {"at": timing.to_iso(at), "kind": kind, "by": by, "text": text, "data": data}
+
+
+def _known(names: Iterable[str]) -> str:
+    listed = sorted(names)
+    if not listed:
+        return "none defined"
+    shown = ", ".join(listed[:12])
+    return f"known: {shown}" + (", ..." if len(listed) > 12 else "")
+
+
+def require_contact(matrix: Matrix, contact_id: str) -> str:
+    if contact_id not in matrix.contacts_by_id:
+        raise NotFoundError(f'unknown contact "{contact_id}" ({_known(matrix.contacts_by_id)})')
+    return contact_id
+
+
+def require_level(matrix: Matrix, level_id: str) -> str:
+    if level_id not in matrix.levels_by_id:
+        raise NotFoundError(f'unknown level "{level_id}" ({_known(matrix.levels_by_id)})')
+    return level_id
+
+
+def require_path(matrix: Matrix, name: str) -> str:
+    if name not in matrix.all_paths:
+        raise NotFoundError(f'unknown escalation type "{name}" ({_known(matrix.all_paths)})')
+    return name
+
+
+def require_severity(matrix: Matrix, severity_id: str) -> str:
+    if severity_id not in matrix.severities_by_id:
+        known = _known(matrix.severities_by_id)
+        raise NotFoundError(f'unknown severity "{severity_id}" ({known})')
+    return severity_id
+
+
+def start_level(matrix: Matrix, severity_id: str | None, path_name: str) -> str:
+    """The severity's `start`, else the path's first level, moved onto the path if needed.
+
+    A start level that is not on the path becomes the path's lowest level at or above it; when
+    the path has nothing that high, its top level.
+    """
+    path = matrix.all_paths[path_name]
+    severity = matrix.severities_by_id.get(severity_id) if severity_id else None
+    wanted = severity.start if severity and severity.start else path.levels[0]
+    if wanted in path.levels:
+        return wanted
+    rank = matrix.level_rank[wanted]
+    for level_id in path.levels:
+        if matrix.level_rank[level_id] >= rank:
+            return level_id
+    return path.levels[-1]
+
+
+def level_audience(matrix: Matrix, level_id: str, at: datetime) -> list[str]:
+    """Who hears when a case reaches a level: its available contacts, or all when none is."""
+    reached = availability.level_contacts(matrix, level_id, at)
+    available = [contact.id for contact in reached if contact.available]
+    return available or [contact.id for contact in reached]
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Who a change notifies, each once, with the reasons that named them."""
+
+    reasons: dict[str, list[str]]
+
+    @property
+    def contacts(self) -> list[str]:
+        return list(self.reasons)
+
+    @property
+    def reason(self) -> str:
+        distinct = dict.fromkeys(reason for reasons in self.reasons.values() for reason in reasons)
+        return "; ".join(distinct)
+
+
+def build_notice(named: Iterable[tuple[str, Iterable[str]]], caused_by: str | None) -> Notice:
+    """Merge (reason, contacts) pairs; the person who caused the change is not told of it."""
+    reasons: dict[str, list[str]] = {}
+    for reason, contacts in named:
+        for contact in contacts:
+            if contact != caused_by:
+                reasons.setdefault(contact, []).append(reason)
+    return Notice(reasons)
+
+
+def notified_event(at: datetime, by: str | None, notice: Notice) -> dict[str, Any]:
+    names = ", ".join(notice.contacts)
+    return event(
+        at,
+        "notified",
+        by,
+        f"notified {names}",
+        contacts=notice.contacts,
+        reason=notice.reason,
+        reasons=notice.reasons,
+    )
+
+
+@dataclass(frozen=True)
+class OpenRequest:
+    """What `escalate open` was asked for; None means "use the matrix's default"."""
+
+    title: str
+    severity: str | None = None
+    type: str | None = None
+    customer: str | None = None
+    tier: str | None = None
+    description: str | None = None
+    owner: str | None = None
+    by: str | None = None
+
+
+def _empty_steps() -> dict[str, Any]:
+    return {
+        "acknowledge": {"by": None, "at": None, "note": None},
+        "gather": {"facts": [], "whys": [], "attachments": []},
+        "assess": {"impact": None, "root_cause": None},
+        "convene": {"participants": []},
+        "brainstorm": {"options": [], "chosen": None},
+        "implement": {"actions": []},
+        "learn": {"lessons": [], "prevent": [], "follow_ups": []},
+    }
+
+
+def new_case(matrix: Matrix, number: int, request: OpenRequest, now: datetime) -> Case:
+    """A case opened at its start level, with who was notified on its timeline."""
+    title = request.title.strip()
+    if not title:
+        raise UsageError("a case needs a title")
+    path_name = require_path(matrix, request.type or DEFAULT_PATH)
+    severity_id = request.severity or matrix.default_severity_id
+    if severity_id is not None:
+        require_severity(matrix, severity_id)
+    for contact in (request.owner, request.by):
+        if contact is not None:
+            require_contact(matrix, contact)
+    level_id = start_level(matrix, severity_id, path_name)
+    owner = request.owner or availability.primary_contact(matrix, level_id, now)
+    identifier = case_id(number, matrix.case_prefix)
+    stamp = timing.to_iso(now)
+    case: Case = {
+        "id": identifier,
+        "number": number,
+        "title": title,
+        "description": request.description or "",
+        "type": path_name,
+        "severity": severity_id,
+        "customer": {"name": request.customer, "tier": request.tier},
+        "status": "open",
+        "level": level_id,
+        "owner": owner,
+        "participants": [{"contact": owner, "role": "owner", "since": stamp}],
+        "created_at": stamp,
+        "acknowledged_at": None,
+        "resolved_at": None,
+        "closed_at": None,
+        "level_entered_at": stamp,
+        "level_acknowledged_at": None,
+        "reopened": 0,
+        "escalations": [],
+        "breached": [],
+        "fired_triggers": [],
+        "hold": None,
+        "steps": _empty_steps(),
+        "timeline": [],
+    }
+    level = matrix.levels_by_id[level_id]
+    case["timeline"].append(
+        event(now, "opened", request.by, f"opened at {level.label}", level=level_id, owner=owner)
+    )
+    severity = matrix.severities_by_id.get(severity_id) if severity_id else None
+    notice = build_notice(
+        [
+            (f"opened at {level_id}", level_audience(matrix, level_id, now)),
+            (f"also_notify of path {path_name}", matrix.all_paths[path_name].also_notify),
+            (f"severity {severity_id} opened", severity.notify if severity else ()),
+        ],
+        caused_by=request.by,
+    )
+    if notice.contacts:
+        case["timeline"].append(notified_event(now, request.by, notice))
+    return case
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """`escalate list` filters; None matches anything. Status "active" is open, ack'd or held."""
+
+    status: str = "active"
+    owner: str | None = None
+    level: str | None = None
+    type: str | None = None
+    severity: str | None = None
+
+    @property
+    def needs_archive(self) -> bool:
+        return self.status in ("closed", "all")
+
+    def matches(self, case: Case) -> bool:
+        if self.status == "active" and case["status"] not in ACTIVE_STATUSES:
+            return False
+        if self.status not in ("active", "all") and case["status"] != self.status:
+            return False
+        wanted = {
+            "owner": self.owner,
+            "level": self.level,
+            "type": self.type,
+            "severity": self.severity,
+        }
+        return all(value is None or case.get(key) == value for key, value in wanted.items())
+
+
+def filter_cases(cases: Iterable[Case], case_filter: CaseFilter) -> list[Case]:
+    return [case for case in cases if case_filter.matches(case)]
+
+
+def who(matrix: Matrix, case: Case, now: datetime) -> dict[str, Any]:
+    """Who owns a case, the level it is at, that level's contacts as reached now, and who else
+    is at the table. A level the matrix no longer has still shows, with no contacts."""
+    contacts = []
+    if case["level"] in matrix.levels_by_id:
+        contacts = [
+            contact.to_json() for contact in availability.level_contacts(matrix, case["level"], now)
+        ]
+    return {
+        "case": case["id"],
+        "owner": case["owner"],
+        "level": case["level"],
+        "level_known": case["level"] in matrix.levels_by_id,
+        "contacts": contacts,
+        "participants": case["participants"],
+    }
+
+
+def step_checklist(case: Case) -> list[tuple[str, bool, str]]:
+    """The seven steps in order: (name, done, what it recorded)."""
+    steps = case["steps"]
+    ack = steps["acknowledge"]
+    gather = steps["gather"]
+    assess = steps["assess"]
+    brainstorm = steps["brainstorm"]
+    actions = steps["implement"]["actions"]
+    learn = steps["learn"]
+    rows = [
+        ("acknowledge", bool(ack["at"]), f"by {ack['by'] or '?'}" if ack["at"] else ""),
+        (
+            "gather",
+            bool(gather["facts"] or gather["whys"] or gather["attachments"]),
+            f"{len(gather['facts'])} facts, {len(gather['whys'])} whys,"
+            f" {len(gather['attachments'])} attachments",
+        ),
+        (
+            "assess",
+            bool(assess["impact"] or assess["root_cause"]),
+            assess["root_cause"] or assess["impact"] or "",
+        ),
+        ("convene", bool(steps["convene"]["participants"]), ""),
+        (
+            "brainstorm",
+            brainstorm["chosen"] is not None,
+            f"{len(brainstorm['options'])} options",
+        ),
+        ("implement", bool(actions), f"{len(actions)} actions"),
+        ("learn", bool(learn["lessons"] or learn["prevent"]), f"{len(learn['lessons'])} lessons"),
+    ]
+    return rows

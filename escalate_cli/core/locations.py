@@ -1,0 +1,38 @@
+"""Where the matrix and the store are, resolved at call time in the documented order."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+MATRIX_ENV = "ESCALATE_MATRIX"
+STORE_ENV = "ESCALATE_STORE"
+MATRIX_IN_CWD = "escalation.yaml"
+
+
+def store_path(flag: str | None, environ: Mapping[str, str]) -> Path:
+    """`--store`, then `$ESCALATE_STORE`, then the platform's user data dir."""
+    if flag:
+        return Path(flag).expanduser()
+    if environ.get(STORE_ENV):
+        return Path(environ[STORE_ENV]).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("escalate", appauthor=False)) / "cases.json"
+
+
+def matrix_path(
+    flag: str | None,
+    environ: Mapping[str, str],
+    cwd: Path,
+    recorded: str | None,
+) -> Path | None:
+    """`--matrix`, then `$ESCALATE_MATRIX`, then `./escalation.yaml`, then what `init` recorded."""
+    if flag:
+        return Path(flag).expanduser()
+    if environ.get(MATRIX_ENV):
+        return Path(environ[MATRIX_ENV]).expanduser()
+    in_cwd = cwd / MATRIX_IN_CWD
+    if in_cwd.exists():
+        return in_cwd
+    return Path(recorded) if recorded else None

@@ -1,0 +1,115 @@
+"""Printing: Rich tables for people, JSON for scripts; data on stdout, everything else on stderr."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console, RenderableType
+
+
+def emit_json(data: Any) -> None:
+    """One JSON document on stdout, nothing else there."""
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def err(message: str) -> None:
+    """One line on stderr: errors and notes that are not data."""
+    sys.stderr.write(message.rstrip("\n") + "\n")
+
+
+_console: Console | None = None
+
+
+def console() -> Console:
+    """The stdout console, made on first use so `--help` never imports Rich."""
+    global _console
+    if _console is None or _console.file is not sys.stdout:
+        from rich.console import Console
+
+        # A pipe has no width: lay lines out wide rather than wrapping case text mid-word.
+        width = None if sys.stdout.isatty() else int(os.environ.get("COLUMNS", "0") or 0) or 200
+        _console = Console(file=sys.stdout, highlight=False, width=width, soft_wrap=False)
+    return _console
+
+
+def out(*renderables: RenderableType) -> None:
+    console().print(*renderables)
+
+
+def text(line: str) -> None:
+    """Plain text on stdout, with Rich markup interpreted (escape case text with `esc`)."""
+    console().print(line)
+
+
+def esc(value: object) -> str:
+    """Case text shown literally, never read as Rich markup."""
+    from rich.markup import escape
+
+    return escape("" if value is None else str(value))
+
+
+def table(
+    columns: Sequence[str], rows: Sequence[Sequence[object]], title: str | None = None
+) -> None:
+    from rich import box
+    from rich.table import Table
+
+    on_terminal = console().is_terminal
+    grid = Table(
+        *columns,
+        title=title,
+        box=box.SIMPLE_HEAD if on_terminal else None,
+        title_justify="left",
+        header_style="bold" if on_terminal else "",
+        pad_edge=False,
+    )
+    for row in rows:
+        grid.add_row(*(esc(cell) for cell in row))
+    out(grid)
+
+
+def when(iso: str | None) -> str:
+    """A stored UTC instant in the reader's local zone, for people."""
+    if not iso:
+        return "-"
+    from escalate_cli.core.timing import from_iso
+
+    local = from_iso(iso).astimezone()
+    return local.strftime("%Y-%m-%d %H:%M %Z")
+
+
+def local_time(at: datetime) -> str:
+    return at.astimezone().strftime("%Y-%m-%d %H:%M %Z")
+
+
+def jsonable(value: Any) -> Any:
+    """Plain JSON values from the matrix's dataclasses: durations as `1h30m`, zones by name."""
+    import dataclasses
+    from datetime import date, timedelta
+    from zoneinfo import ZoneInfo
+
+    from escalate_cli.core.timing import format_duration
+
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            field.name: jsonable(getattr(value, field.name)) for field in dataclasses.fields(value)
+        }
+    if isinstance(value, dict):
+        return {str(key): jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(item) for item in value]
+    if isinstance(value, timedelta):
+        return format_duration(value)
+    if isinstance(value, ZoneInfo):
+        return value.key
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)

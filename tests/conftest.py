@@ -1,0 +1,55 @@
+"""Every test gets its own store, the basic matrix, a fixed clock, no colour and a fixed width."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from escalate_cli.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+BASIC_MATRIX = ROOT / "tests" / "data" / "basic.yaml"
+FIXED_NOW = "2026-11-23T10:00:00Z"
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("ESCALATE_STORE", str(tmp_path / "store" / "cases.json"))
+    monkeypatch.setenv("ESCALATE_MATRIX", str(BASIC_MATRIX))
+    monkeypatch.setenv("ESCALATE_NOW", FIXED_NOW)
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "120")
+    monkeypatch.setenv("TZ", "UTC")
+    monkeypatch.delenv("ESCALATE_DEBUG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    time.tzset()
+    yield
+    time.tzset()
+
+
+class Cli:
+    """Runs `escalate` in-process and keeps stdout and stderr apart."""
+
+    def __init__(self) -> None:
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, code: int = 0) -> Any:
+        result = self.runner.invoke(app, list(args))
+        assert result.exit_code == code, (
+            f"exit {result.exit_code} != {code}\nstdout: {result.stdout}\nstderr: {result.stderr}"
+        )
+        return result
+
+    def json(self, *args: str, code: int = 0) -> Any:
+        return json.loads(self(*args, "--json", code=code).stdout)
+
+
+@pytest.fixture
+def cli() -> Cli:
+    return Cli()
