@@ -128,10 +128,14 @@ def local_wall(at: datetime, zone: ZoneInfo) -> datetime:
     return _as_utc(at).astimezone(zone).replace(tzinfo=None)
 
 
-def _gap_end(low: datetime, high: datetime, zone: ZoneInfo) -> datetime:
-    """The instant in [low, high] where the zone's offset jumps: zoneinfo does not expose it."""
+def offset_change(zone: ZoneInfo, low: datetime, high: datetime) -> datetime:
+    """The first instant after `low`, up to `high`, with another UTC offset than `low` has.
+
+    zoneinfo does not expose its transitions, so this bisects to the second; if the offset
+    does not change in the range, the answer is `high`.
+    """
     before = low.astimezone(zone).utcoffset()
-    lo, hi = 0, int((high - low).total_seconds())
+    lo, hi = 1, max(int((high - low).total_seconds()), 1)
     while lo < hi:
         mid = (lo + hi) // 2
         if (low + timedelta(seconds=mid)).astimezone(zone).utcoffset() == before:
@@ -148,7 +152,7 @@ def wall_instants(wall: datetime, zone: ZoneInfo) -> tuple[datetime, ...]:
     if first.astimezone(zone).replace(tzinfo=None) == wall:
         return (first,) if first == second else (first, second)
     # In a spring-forward gap the clock never reads `wall`; it passes it when the gap ends.
-    return (_gap_end(second, first, zone),)
+    return (offset_change(zone, second, first),)
 
 
 def wall_to_instant(wall: datetime, zone: ZoneInfo) -> datetime:
