@@ -1,0 +1,63 @@
+"""The installed command in real processes: entry points, pipes, and many writers at once."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from tests.conftest import BASIC_MATRIX, FIXED_NOW
+
+ESCALATE = str(Path(sys.executable).with_name("escalate"))
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [ESCALATE, *args], capture_output=True, text=True, env=env or dict(os.environ), timeout=60
+    )
+
+
+def test_console_script_and_module_agree() -> None:
+    script = run("--version")
+    module = subprocess.run(
+        [sys.executable, "-m", "escalate_cli", "--version"], capture_output=True, text=True
+    )
+    assert script.returncode == module.returncode == 0
+    assert script.stdout == module.stdout
+    assert script.stdout.startswith("escalate ")
+
+
+def test_quiet_id_in_a_shell_pipeline(tmp_path: Path) -> None:
+    script = (
+        f'id=$("{ESCALATE}" open "Printer on fire" -q) && "{ESCALATE}" show "$id" --json'
+    )
+    done = subprocess.run(["sh", "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["id"] == "ESC-1"
+
+
+def test_errors_are_one_line_on_stderr_in_a_real_process() -> None:
+    done = run("show", "ESC-404")
+    assert done.returncode == 3
+    assert done.stdout == ""
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+
+
+def test_twenty_processes_opening_at_once_lose_nothing(tmp_path: Path) -> None:
+    store = tmp_path / "race" / "cases.json"
+    env = dict(os.environ, ESCALATE_STORE=str(store), ESCALATE_MATRIX=str(BASIC_MATRIX))
+    env["ESCALATE_NOW"] = FIXED_NOW
+
+    def open_one(index: int) -> subprocess.CompletedProcess[str]:
+        return run("open", f"case {index}", "-q", env=env)
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        results = list(pool.map(open_one, range(20)))
+    assert all(r.returncode == 0 for r in results), [r.stderr for r in results]
+    ids = sorted(r.stdout.strip() for r in results)
+    assert ids == sorted(f"ESC-{n}" for n in range(1, 21))
+    listed = json.loads(run("list", "--json", env=env).stdout)
+    assert sorted(case["title"] for case in listed) == sorted(f"case {i}" for i in range(20))

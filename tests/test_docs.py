@@ -1,0 +1,42 @@
+"""Every command has help text and a place in the README."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import typer
+
+from escalate_cli.cli import app
+from tests.conftest import ROOT, Cli
+
+README = (ROOT / "README.md").read_text()
+
+
+def command_paths(command: object, prefix: str = "escalate") -> Iterator[tuple[str, object]]:
+    subcommands = getattr(command, "commands", {})
+    for name, sub in subcommands.items():
+        path = f"{prefix} {name}"
+        yield path, sub
+        yield from command_paths(sub, path)
+
+
+def test_every_command_has_help_and_is_in_the_readme() -> None:
+    found = dict(command_paths(typer.main.get_command(app)))
+    assert "escalate open" in found and "escalate matrix validate" in found
+    for path, command in found.items():
+        assert (getattr(command, "help", None) or "").strip(), f"{path} has no help text"
+        assert f"`{path}" in README, f"{path} is missing from the README"
+
+
+def test_readme_opens_with_the_two_commands() -> None:
+    blocks = README.split("```")
+    first, second = blocks[1], blocks[3]
+    assert "escalate demo" in first
+    assert "pytest" in second
+    assert second.strip().split("\n", 1)[1] in (ROOT / ".ci" / "run").read_text()
+
+
+def test_command_help_opens_with_a_summary_and_an_example(cli: Cli) -> None:
+    for path in ("open", "list", "show", "who", "init"):
+        text = cli(path, "--help").stdout
+        assert "Example: escalate" in text, path
