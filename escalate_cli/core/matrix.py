@@ -1,0 +1,330 @@
+"""Load an escalation matrix from YAML into the model, reporting every problem by file and line."""
+
+from __future__ import annotations
+
+import difflib
+import os
+from dataclasses import fields
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from escalate_cli.core.errors import MatrixError, MatrixProblem
+from escalate_cli.core.matrix_refs import Issue, KeyPath, check_references, format_key
+from escalate_cli.core.model import (
+    Conditions,
+    Contact,
+    Level,
+    Matrix,
+    Path,
+    Rotation,
+    Severity,
+    Trigger,
+)
+
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter
+    from pydantic_core import ErrorDetails
+
+__all__ = ["load_matrix", "load_matrix_text", "validate_file"]
+
+# Aliases can make a few lines expand to millions of values; no real matrix comes close.
+_MAX_VALUES = 50_000
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_SCALAR_KINDS = {"timestamp": "date", "int": "number", "float": "number"}
+
+# Which dataclass sits at each key path, with list indices and path names written as "*".
+_SHAPES: dict[tuple[str, ...], type] = {
+    (): Matrix,
+    ("contacts", "*"): Contact,
+    ("rotations", "*"): Rotation,
+    ("levels", "*"): Level,
+    ("paths", "*"): Path,
+    ("severities", "*"): Severity,
+    ("triggers", "*"): Trigger,
+    ("triggers", "*", "when"): Conditions,
+}
+
+_EXPECTED = {
+    "string_type": "expected a string",
+    "int_type": "expected a whole number",
+    "int_parsing": "expected a whole number",
+    "int_from_float": "expected a whole number",
+    "bool_type": "expected true or false",
+    "bool_parsing": "expected true or false",
+    "list_type": "expected a list",
+    "tuple_type": "expected a list",
+    "dict_type": "expected a mapping",
+    "dataclass_type": "expected a mapping",
+}
+
+
+def load_matrix(path: str | os.PathLike[str]) -> Matrix:
+    """Read and validate the matrix at `path`; MatrixError lists every problem found."""
+    filename = os.fspath(path)
+    matrix, problems = _check_text(_read(filename), filename)
+    if matrix is None or problems:
+        raise MatrixError(problems)
+    return matrix
+
+
+def load_matrix_text(text: str, filename: str) -> Matrix:
+    """Validate matrix YAML given as text; `filename` is only used in messages."""
+    matrix, problems = _check_text(text, filename)
+    if matrix is None or problems:
+        raise MatrixError(problems)
+    return matrix
+
+
+def validate_file(path: str | os.PathLike[str]) -> list[MatrixProblem]:
+    """Every problem with the matrix at `path`, sorted by line; empty when it is valid."""
+    filename = os.fspath(path)
+    try:
+        text = _read(filename)
+    except MatrixError as exc:
+        return exc.problems
+    return _check_text(text, filename)[1]
+
+
+def _read(filename: str) -> str:
+    try:
+        with open(filename, encoding="utf-8-sig") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        reason = "file not found"
+    except IsADirectoryError:
+        reason = "is a directory, not a matrix file"
+    except PermissionError:
+        reason = "cannot read the file: permission denied"
+    except UnicodeDecodeError as exc:
+        reason = f"not UTF-8 text (byte {exc.start})"
+    except OSError as exc:
+        reason = f"cannot read the file: {exc.strerror or exc}"
+    raise MatrixError([MatrixProblem(filename, None, "", reason)])
+
+
+def _check_text(text: str, filename: str) -> tuple[Matrix | None, list[MatrixProblem]]:
+    """The validated matrix (None when it has problems) and every problem, sorted by line."""
+    try:
+        data, lines, found = _parse(text)
+    except _Unreadable as exc:
+        return None, [MatrixProblem(filename, exc.line, "", exc.message)]
+    data, shorthand = _normalise(data)
+    issues: list[tuple[int | None, KeyPath, str]] = list(found)
+    matrix, schema = _validate_schema(data)
+    for path, message in schema + check_references(data):
+        path = _user_path(path, shorthand)
+        issues.append((_line_of(path, lines), path, message))
+    problems = [MatrixProblem(filename, line, format_key(path), msg) for line, path, msg in issues]
+    problems = sorted(dict.fromkeys(problems), key=lambda problem: problem.line or 0)
+    return (None if problems else matrix), problems
+
+
+class _Unreadable(Exception):
+    """The text is not a YAML mapping: nothing past this point can be checked."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+class _Loader(yaml.SafeLoader):
+    """A SafeLoader whose scalars fail as YAML errors with a line, never as a bare ValueError."""
+
+    def construct_object(self, node: Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, TypeError, OverflowError) as exc:
+            kind = _SCALAR_KINDS.get(node.tag.rsplit(":", 1)[-1], "value")
+            shown = f' "{node.value}"' if isinstance(node, ScalarNode) else ""
+            raise yaml.constructor.ConstructorError(
+                None, None, f"bad {kind}{shown}", node.start_mark
+            ) from exc
+
+
+def _parse(text: str) -> tuple[dict[str, Any], dict[KeyPath, int], list[tuple[int, KeyPath, str]]]:
+    """YAML text to (data, line of every key path, duplicate keys); _Unreadable if it is not."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise _Unreadable("the file is empty (a matrix needs at least `levels`)")
+        line = node.start_mark.line + 1
+        if not isinstance(node, MappingNode):
+            raise _Unreadable("expected a mapping of keys (version, contacts, levels, ...)", line)
+        _check_size(node)
+        lines: dict[KeyPath, int] = {(): line}
+        duplicates: list[tuple[int, KeyPath, str]] = []
+        _walk(node, (), lines, duplicates, set())
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f" (column {mark.column + 1})" if mark else ""
+        raise _Unreadable(
+            f"invalid YAML: {exc.problem or exc.context}{where}", _line(mark)
+        ) from exc
+    except yaml.YAMLError as exc:
+        raise _Unreadable(f"invalid YAML: {exc}".splitlines()[0]) from exc
+    except RecursionError as exc:
+        raise _Unreadable("invalid YAML: nested too deeply") from exc
+    finally:
+        loader.dispose()
+    return data, lines, duplicates
+
+
+def _line(mark: yaml.Mark | None) -> int | None:
+    return mark.line + 1 if mark else None
+
+
+def _check_size(root: Node) -> None:
+    """Refuse alias loops and alias bombs before anything walks the expanded data."""
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+
+    def size(node: Node) -> int:
+        if id(node) in sizes:
+            return sizes[id(node)]
+        if id(node) in active:
+            raise _Unreadable("invalid YAML: an alias refers to itself", _line(node.start_mark))
+        active.add(id(node))
+        children: list[Node] = []
+        if isinstance(node, SequenceNode):
+            children = list(node.value)
+        elif isinstance(node, MappingNode):
+            children = [child for pair in node.value for child in pair]
+        total = 1 + sum(size(child) for child in children)
+        active.discard(id(node))
+        if total > _MAX_VALUES:
+            raise _Unreadable(f"too many values once aliases are expanded (over {_MAX_VALUES})")
+        sizes[id(node)] = total
+        return total
+
+    size(root)
+
+
+def _walk(
+    node: Node,
+    path: KeyPath,
+    lines: dict[KeyPath, int],
+    duplicates: list[tuple[int, KeyPath, str]],
+    seen: set[int],
+) -> None:
+    """Record the line of every key path under `node`, and every duplicate mapping key."""
+    if id(node) in seen:
+        return  # an alias: its lines belong where its anchor is
+    seen.add(id(node))
+    if isinstance(node, SequenceNode):
+        for index, item in enumerate(node.value):
+            lines[(*path, index)] = item.start_mark.line + 1
+            _walk(item, (*path, index), lines, duplicates, seen)
+    elif isinstance(node, MappingNode):
+        first: dict[tuple[str, str], int] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode) or key_node.tag == _MERGE_TAG:
+                continue
+            key = (key_node.tag, key_node.value)
+            child = (*path, key_node.value)
+            line = key_node.start_mark.line + 1
+            if key in first:
+                message = f'duplicate key "{key_node.value}" (first on line {first[key]})'
+                duplicates.append((line, child, message))
+            first.setdefault(key, line)
+            lines[child] = line
+            _walk(value_node, child, lines, duplicates, seen)
+
+
+def _normalise(data: dict[str, Any]) -> tuple[dict[str, Any], frozenset[Any]]:
+    """Expand `name: [L1, L2]` paths to `{levels: [...]}`; return the names written short."""
+    paths = data.get("paths")
+    if not isinstance(paths, dict):
+        return data, frozenset()
+    short = frozenset(
+        name for name, value in paths.items() if value is None or isinstance(value, list)
+    )
+    expanded = {
+        name: {"levels": value or []} if name in short else value for name, value in paths.items()
+    }
+    return {**data, "paths": expanded}, short
+
+
+def _user_path(path: KeyPath, short: frozenset[Any]) -> KeyPath:
+    """Point a key path into an expanded short path back at what the user wrote."""
+    if len(path) >= 3 and path[0] == "paths" and path[1] in short and path[2] == "levels":
+        return path[:2] + path[3:]
+    return path
+
+
+def _line_of(path: KeyPath, lines: dict[KeyPath, int]) -> int | None:
+    """The line of `path`, or of its nearest ancestor written in the file."""
+    for end in range(len(path), -1, -1):
+        if path[:end] in lines:
+            return lines[path[:end]]
+    return None
+
+
+@cache
+def _adapter() -> TypeAdapter[Matrix]:
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(Matrix)
+
+
+def _validate_schema(data: dict[str, Any]) -> tuple[Matrix | None, list[Issue]]:
+    from pydantic import ValidationError
+
+    try:
+        return _adapter().validate_python(data), []
+    except ValidationError as exc:
+        return None, [_translate(error) for error in exc.errors(include_url=False)]
+
+
+def _translate(error: ErrorDetails) -> Issue:
+    """A pydantic error as (key path, plain words)."""
+    loc: KeyPath = tuple(error["loc"])
+    kind = error["type"]
+    if loc and loc[-1] == "[key]":
+        return loc[:-1], "expected a name as the key"
+    if kind in ("extra_forbidden", "unexpected_keyword_argument", "invalid_key"):
+        return loc, _unknown_key(loc)
+    if kind in ("missing", "missing_argument", "missing_keyword_only_argument"):
+        return loc[:-1], f'missing required key "{loc[-1]}"'
+    if kind == "value_error":
+        return loc, str(
+            error.get("ctx", {}).get("error", error["msg"].removeprefix("Value error, "))
+        )
+    if kind == "literal_error":
+        return loc, _literal(loc, error)
+    if kind == "dataclass_type" and _shape(loc) == ("paths", "*"):
+        return loc, "expected a list of levels, or a mapping with a levels key"
+    message = _EXPECTED.get(kind, error["msg"])
+    if kind == "string_type" and isinstance(error["input"], int | float):
+        message += " (put the value in quotes)"
+    return loc, message
+
+
+def _shape(loc: KeyPath) -> tuple[str, ...]:
+    return tuple(
+        "*" if isinstance(part, int) or (index == 1 and loc[0] == "paths") else str(part)
+        for index, part in enumerate(loc)
+    )
+
+
+def _unknown_key(loc: KeyPath) -> str:
+    name = str(loc[-1])
+    message = f'unknown key "{name}"'
+    shape = _SHAPES.get(_shape(loc[:-1]))
+    if shape is not None:
+        close = difflib.get_close_matches(name, [item.name for item in fields(shape)], n=1)
+        if close:
+            message += f' (did you mean "{close[0]}"?)'
+    return message
+
+
+def _literal(loc: KeyPath, error: ErrorDetails) -> str:
+    if loc == ("version",):
+        return f"unsupported version {error['input']!r} (this escalate reads version 1)"
+    expected = str(error.get("ctx", {}).get("expected", "")).replace("'", '"')
+    return f"expected {expected}"
