@@ -87,10 +87,14 @@ def _shift_number(matrix: Matrix, rotation: Rotation, at: datetime) -> int:
 
 
 def on_shift(matrix: Matrix, rotation_id: str, at: datetime) -> str:
-    """The id of the rotation member holding the shift at `at`."""
-    rotation = _rotation_named(matrix, rotation_id)
+    """The id of the rotation member holding the shift at `at` (`ID` or `rotation:ID`)."""
+    rotation = matrix.rotations_by_id.get(rotation_id.removeprefix(ROTATION_PREFIX))
     if rotation is None:
         raise NotFoundError(f'rotation "{rotation_id}" not found in the matrix')
+    return _member_on_shift(matrix, rotation, at)
+
+
+def _member_on_shift(matrix: Matrix, rotation: Rotation, at: datetime) -> str:
     if not rotation.members:
         raise NotFoundError(f'rotation "{rotation.id}" has no members')
     return rotation.members[_shift_number(matrix, rotation, at) % len(rotation.members)]
@@ -104,7 +108,7 @@ def reach(matrix: Matrix, ref: str, at: datetime) -> Reached:
     """
     rotation = _rotation_named(matrix, ref)
     rotation_via = f"{ROTATION_PREFIX}{rotation.id}" if rotation else None
-    first = on_shift(matrix, rotation.id, at) if rotation else ref
+    first = _member_on_shift(matrix, rotation, at) if rotation else ref
     contact = _contact(matrix, first)
     chain = [contact.id]
     while (away := _away_at(matrix, contact, at)) is not None:
