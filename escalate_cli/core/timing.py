@@ -20,6 +20,7 @@ _WALL_HELP = "use 2026-01-05 or 2026-01-05T09:00, wall-clock time without an off
 _INSTANT_HELP = "use ISO-8601 such as 2026-11-23T14:05:00Z"
 _MIN_YEAR, _MAX_YEAR = 1900, 9000  # keeps zone arithmetic far from datetime's limits
 _UTC_ZONE = ZoneInfo("UTC")
+_T0 = datetime.min.time()
 
 
 def _show(value: object) -> str:
@@ -295,9 +296,6 @@ class Hours:
             return
 
 
-_T0 = datetime.min.time()
-
-
 def parse_hours(value: object) -> Hours:
     """Read an hours spec such as `Mon-Fri 08:00-18:00, Sat 10:00-14:00`."""
     if isinstance(value, Hours):
@@ -431,21 +429,19 @@ def parse_instant(text: str) -> datetime:
 
 def parse_when(text: str, now: datetime) -> datetime:
     """Read an instant as `parse_instant` does, or a duration from now such as `4h` or `+2d`."""
-    if isinstance(text, str) and text.strip()[:1] == "+":
-        offset = text.strip()[1:]
-    elif isinstance(text, str) and text.strip() and _DURATION_RE.fullmatch(text.strip()):
-        offset = text.strip()
-    else:
-        return parse_instant(text)
-    try:
-        return _as_utc(now) + parse_duration(offset)
-    except OverflowError as error:
-        raise ValueError(f"bad time {_show(text)}: too far ahead") from error
+    candidate = text.strip() if isinstance(text, str) else ""
+    offset = candidate.removeprefix("+")
+    if offset != candidate or (offset and _DURATION_RE.fullmatch(offset)):
+        try:
+            return _as_utc(now) + parse_duration(offset)
+        except (ValueError, OverflowError) as error:
+            raise ValueError(f"bad time {_show(text)} (use a duration such as 4h or 2d)") from error
+    return parse_instant(text)
 
 
 def to_iso(dt: datetime) -> str:
     """UTC ISO-8601 to the second, as stored and emitted in JSON: `2026-11-23T14:05:00Z`."""
-    return _as_utc(dt).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return _as_utc(dt).replace(microsecond=0, tzinfo=None).isoformat() + "Z"
 
 
 def from_iso(s: str) -> datetime:

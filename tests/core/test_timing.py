@@ -341,15 +341,18 @@ def test_parse_when_reads_instants_and_durations_from_now() -> None:
     assert parse_when("+4h", now) == utc(2026, 11, 23, 14)
     assert parse_when(" 2d ", now) == utc(2026, 11, 25, 10)
     assert parse_when("2026-12-01T09:00:00Z", now) == utc(2026, 12, 1, 9)
-    for junk in ["+", "+x", "-4h", "tomorrow", ""]:
-        with pytest.raises(ValueError):
+    for junk in ["+", "+x", "-4h", "tomorrow", "", "+0s", "+99999w"]:
+        with pytest.raises(ValueError, match=r"^bad time"):
             parse_when(junk, now)
+    with pytest.raises(ValueError, match=r'^bad time "\+x" \(use a duration'):
+        parse_when("+x", now)
 
 
 def test_to_iso_and_from_iso() -> None:
     moment = datetime(2026, 11, 23, 15, 5, 7, 999999, tzinfo=timezone(timedelta(hours=1)))
     assert to_iso(moment) == "2026-11-23T14:05:07Z"
     assert to_iso(datetime(2026, 11, 23, 14, 5)) == "2026-11-23T14:05:00Z"  # naive is UTC
+    assert to_iso(datetime(999, 1, 2, tzinfo=UTC)) == "0999-01-02T00:00:00Z"
     assert from_iso("2026-11-23T14:05:07Z") == utc(2026, 11, 23, 14, 5, 7)
     assert from_iso("2026-11-23T14:05:07") == utc(2026, 11, 23, 14, 5, 7)
     assert from_iso(to_iso(moment)).tzinfo == UTC
