@@ -30,7 +30,6 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.chdir(tmp_path)
     time.tzset()
     yield
-    time.tzset()
 
 
 class Cli:

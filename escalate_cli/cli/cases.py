@@ -13,7 +13,10 @@ if TYPE_CHECKING:
     from escalate_cli.core.model import Matrix
 
 CaseArgument = Annotated[
-    str, typer.Argument(help="Case id, e.g. ESC-7 (or just 7).", autocompletion=complete_case_id)
+    str,
+    typer.Argument(
+        metavar="CASE", help="Case id, e.g. ESC-7 (or just 7).", autocompletion=complete_case_id
+    ),
 ]
 
 
@@ -28,14 +31,18 @@ def load_case(state: Settings, ref: str) -> Case:
 def open_case(
     ctx: typer.Context,
     title: Annotated[str, typer.Argument(help="What is wrong, in one line.")],
-    severity: Annotated[str | None, typer.Option(help="Severity id (default: the matrix's).")] = None,
+    severity: Annotated[
+        str | None, typer.Option(help="Severity id (default: the matrix's).")
+    ] = None,
     type_: Annotated[
         str | None, typer.Option("--type", help="Escalation type: a path name (default: default).")
     ] = None,
     customer: Annotated[str | None, typer.Option(help="Customer name.")] = None,
     tier: Annotated[str | None, typer.Option(help="Customer tier, e.g. vip.")] = None,
     description: Annotated[str | None, typer.Option(help="The longer story.")] = None,
-    owner: Annotated[str | None, typer.Option(help="Owner contact (default: start level's).")] = None,
+    owner: Annotated[
+        str | None, typer.Option(help="Owner contact (default: start level's).")
+    ] = None,
     by: Annotated[str | None, typer.Option(help="Contact opening the case.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print the new id alone.")] = False,
 ) -> None:
@@ -173,10 +180,7 @@ def _print_case(case: Case) -> None:
     )
     output.table(
         ["at", "event", "by", "what"],
-        [
-            (output.when(e["at"]), e["kind"], e["by"] or "", e["text"])
-            for e in case["timeline"]
-        ],
+        [(output.when(e["at"]), e["kind"], e["by"] or "", e["text"]) for e in case["timeline"]],
         title="Timeline",
     )
 

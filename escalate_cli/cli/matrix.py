@@ -201,7 +201,9 @@ def _print_matrix(matrix: Matrix) -> None:
 def _conditions(when: object) -> str:
     from escalate_cli import output
 
-    shown = {key: value for key, value in output.jsonable(when).items() if value not in ((), [], None)}
+    shown = {
+        key: value for key, value in output.jsonable(when).items() if value not in ((), [], None)
+    }
     return ", ".join(
         f"{key}: {'/'.join(value) if isinstance(value, list) else value}"
         for key, value in shown.items()

@@ -7,7 +7,6 @@ costs no pydantic start-up.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -28,12 +27,10 @@ DEFAULT_PATH = "default"
 class _ParsedBy:
     """Marker base: validate a field with a plain function that raises ValueError."""
 
-    parser: ClassVar[Callable[[Any], Any]]
+    parser: ClassVar[staticmethod[[Any], Any]]
 
     @classmethod
-    def __get_pydantic_core_schema__(
-        cls, source: Any, handler: GetCoreSchemaHandler
-    ) -> CoreSchema:
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
         from pydantic_core import core_schema
 
         return core_schema.no_info_plain_validator_function(cls.parser)

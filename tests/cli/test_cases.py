@@ -160,9 +160,10 @@ def test_who_at_another_time_follows_the_clock(cli: Cli) -> None:
 def test_global_options_before_or_after_the_command(cli: Cli, tmp_path: Path) -> None:
     store = str(tmp_path / "other.json")
     cli("--store", store, "open", "x", "-q")
-    assert cli("--json", "--store", store, "show", "ESC-1").stdout == cli(
-        "show", "ESC-1", "--store", store, "--json"
-    ).stdout
+    assert (
+        cli("--json", "--store", store, "show", "ESC-1").stdout
+        == cli("show", "ESC-1", "--store", store, "--json").stdout
+    )
     case = json.loads(cli("show", "1", "--json", f"--store={store}").stdout)
     assert case["title"] == "x"
     assert cli.json("list") == []

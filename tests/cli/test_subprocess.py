@@ -31,9 +31,7 @@ def test_console_script_and_module_agree() -> None:
 
 
 def test_quiet_id_in_a_shell_pipeline(tmp_path: Path) -> None:
-    script = (
-        f'id=$("{ESCALATE}" open "Printer on fire" -q) && "{ESCALATE}" show "$id" --json'
-    )
+    script = f'id=$("{ESCALATE}" open "Printer on fire" -q) && "{ESCALATE}" show "$id" --json'
     done = subprocess.run(["sh", "-c", script], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["id"] == "ESC-1"
