@@ -35,19 +35,19 @@ MIGRATIONS: list[Callable[[dict[str, Any]], dict[str, Any]]] = []
 DEFAULT_LOCK_TIMEOUT = 30.0
 LOCK_TIMEOUT_ENV = "ESCALATE_LOCK_TIMEOUT"
 
-_META, _CASES = "_meta", "cases"
-_META_ID = 1
+_META, _CASES, _META_ID = "_meta", "cases", 1
 _ADVICE = "it was left untouched — restore it from a backup or point --store elsewhere"
-_KINDS = {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}
 _held = threading.local()  # lock files this thread holds: a nested transaction would deadlock
-
-
-def _kind(value: Any) -> str:
-    return "null" if value is None else _KINDS.get(type(value), "a number")
+Loaded = tuple[dict[str, Any], int]  # a file's tables and the highest case number it has seen
 
 
 def _corrupt(path: Path, what: str) -> StoreError:
     return StoreError(f"{path} {what}; {_ADVICE}")
+
+
+def _kind(value: Any) -> str:
+    kinds = {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}
+    return "null" if value is None else kinds.get(type(value), "a number")
 
 
 def _loads(raw: bytes) -> Any:
@@ -81,18 +81,22 @@ def _clone(value: Any) -> Any:
     return _loads(_dumps(value))
 
 
+def _identity(path: Path | int) -> tuple[int, ...]:
+    # Every write replaces the file, so a changed inode, size or mtime means new content.
+    st = os.stat(path)
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
 def _read_file(path: Path) -> tuple[Any, tuple[int, ...]] | None:
     """Parse one store file; None when it does not exist. Never changes the file."""
     try:
         with open(path, "rb") as handle:
-            identity = _identity(os.fstat(handle.fileno()))
+            identity = _identity(handle.fileno())
             raw = handle.read()
     except FileNotFoundError:
         return None
     except IsADirectoryError:
         raise _corrupt(path, "is a directory, not a store file") from None
-    except PermissionError:
-        raise _corrupt(path, "cannot be read (permission denied)") from None
     except OSError as error:
         raise _corrupt(path, f"cannot be read ({error.strerror or error})") from None
     if not raw:
@@ -107,32 +111,13 @@ def _read_file(path: Path) -> tuple[Any, tuple[int, ...]] | None:
         raise _corrupt(path, "is not a case store (it is nested too deeply)") from None
 
 
-def _identity(st: os.stat_result) -> tuple[int, ...]:
-    # Every write replaces the file, so a changed inode, size or mtime means new content.
-    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
-
-
-def _check_tables(path: Path, data: Any) -> dict[str, Any]:
-    """The envelope: an object holding a "_meta" and a "cases" table of objects."""
+def _version(path: Path, data: Any) -> int:
+    """The schema version, checked before anything else so a newer layout gets its own error."""
     if not isinstance(data, dict):
         raise _corrupt(path, f"is not a case store (the top level is {_kind(data)}, not an object)")
-    unknown = sorted(set(data) - {_META, _CASES})
-    if unknown:
-        raise _corrupt(path, f'is not a case store (unexpected key "{unknown[0]}" at the top)')
-    for name in (_META, _CASES):
-        table = data.setdefault(name, {})
-        if not isinstance(table, dict):
-            raise _corrupt(path, f'has a "{name}" that is {_kind(table)}, not an object')
-        bad = next((k for k, doc in table.items() if not isinstance(doc, dict)), None)
-        if bad is not None:
-            raise _corrupt(path, f'has "{name}" entry "{bad}" that is {_kind(table[bad])}')
-    if set(data[_META]) - {str(_META_ID)}:
-        raise _corrupt(path, f'has a "{_META}" table with entries other than "{_META_ID}"')
-    return data
-
-
-def _version(path: Path, data: dict[str, Any]) -> int:
-    version = data[_META].get(str(_META_ID), {}).get("schema_version", 1)
+    meta = data.get(_META)
+    doc = meta.get(str(_META_ID)) if isinstance(meta, dict) else None
+    version = doc.get("schema_version", 1) if isinstance(doc, dict) else 1
     if type(version) is not int or version < 1:
         raise _corrupt(path, f"has schema_version {version!r}; expected a whole number >= 1")
     if version > SCHEMA_VERSION:
@@ -143,21 +128,20 @@ def _version(path: Path, data: dict[str, Any]) -> int:
     return version
 
 
-def _migrate(path: Path, data: dict[str, Any]) -> dict[str, Any]:
-    """Bring the raw data up to SCHEMA_VERSION in memory; the next write persists it."""
-    version = _version(path, data)
-    if version == SCHEMA_VERSION:
-        return data
-    for migration in MIGRATIONS[version - 1 : SCHEMA_VERSION - 1]:
-        data = _check_tables(path, migration(data))
-    data[_META].setdefault(str(_META_ID), {})["schema_version"] = SCHEMA_VERSION
-    return data
-
-
-def _check_cases(path: Path, data: dict[str, Any]) -> int:
-    """Every case is filed under its own number; returns the highest number (0 if none)."""
-    meta = data[_META].get(str(_META_ID), {})
-    last = meta.get("last_number", 0)
+def _check(path: Path, data: dict[str, Any]) -> int:
+    """Check the layout of current-version data; return the highest case number seen."""
+    for unexpected in sorted(set(data) - {_META, _CASES})[:1]:
+        raise _corrupt(path, f'is not a case store (unexpected "{unexpected}" at the top)')
+    for name in (_META, _CASES):
+        table = data.setdefault(name, {})
+        if not isinstance(table, dict):
+            raise _corrupt(path, f'has a "{name}" that is {_kind(table)}, not an object')
+        for key, doc in table.items():
+            if not isinstance(doc, dict):
+                raise _corrupt(path, f'has "{name}" entry "{key}" that is {_kind(doc)}')
+    if set(data[_META]) - {str(_META_ID)}:
+        raise _corrupt(path, f'has a "{_META}" table with entries other than "{_META_ID}"')
+    last = data[_META].get(str(_META_ID), {}).get("last_number", 0)
     if type(last) is not int or last < 0:
         raise _corrupt(path, f"has last_number {last!r}; expected a whole number >= 0")
     for key, case in data[_CASES].items():
@@ -166,6 +150,20 @@ def _check_cases(path: Path, data: dict[str, Any]) -> int:
             raise _corrupt(path, f'has case "{key}" whose number is {number!r}')
         last = max(last, number)
     return last
+
+
+def _load(path: Path) -> tuple[Loaded, tuple[int, ...]] | None:
+    """Read, migrate in memory (the next write persists it) and check one store file."""
+    read = _read_file(path)
+    if read is None:
+        return None
+    data, identity = read
+    version = _version(path, data)
+    for migration in MIGRATIONS[version - 1 : SCHEMA_VERSION - 1]:
+        data = migration(data)
+    if version != SCHEMA_VERSION:
+        data.setdefault(_META, {}).setdefault(str(_META_ID), {})["schema_version"] = SCHEMA_VERSION
+    return (data, _check(path, data)), identity
 
 
 class _MemoryStorage(Storage):
@@ -184,57 +182,42 @@ class _MemoryStorage(Storage):
 class _StoreFile:
     """One store file seen through TinyDB, with doc_id = case number."""
 
-    def __init__(self, path: Path, loaded: tuple[dict[str, Any], int] | None) -> None:
-        self.path = path
-        self.existed = loaded is not None
+    def __init__(self, path: Path, loaded: Loaded | None) -> None:
+        self.path, self.existed = path, loaded is not None
         data, self.highest = loaded if loaded is not None else ({}, 0)
-        self.db = TinyDB(data, storage=_MemoryStorage)
-        self.cases: Table = self.db.table(_CASES, cache_size=0)
-        self.meta_table: Table = self.db.table(_META, cache_size=0)
+        self.storage = _MemoryStorage(data)
+        db = TinyDB(storage=lambda: self.storage)
+        self.cases: Table = db.table(_CASES, cache_size=0)
+        self._meta: Table = db.table(_META, cache_size=0)
 
     def meta(self) -> dict[str, Any]:
-        doc = self.meta_table.get(doc_id=_META_ID)
+        doc = self._meta.get(doc_id=_META_ID)
         return dict(_clone(doc)) if doc is not None else {}
 
     def set_meta(self, meta: dict[str, Any]) -> None:
-        self.meta_table.remove(doc_ids=[_META_ID])
-        self.meta_table.insert(Document(meta, doc_id=_META_ID))
+        self._meta.remove(doc_ids=[_META_ID])
+        self._meta.insert(Document(meta, doc_id=_META_ID))
 
     def has(self, number: int) -> bool:
         return self.cases.contains(doc_id=number)
 
-    def documents(self) -> list[Document]:
-        return self.cases.all()
-
-    def replace(self, drop: Iterable[int], add: Iterable[dict[str, Any]]) -> None:
+    def replace(self, drop: Iterable[int], add: list[dict[str, Any]]) -> None:
         """Remove the numbers in drop, then file each case in add under its number."""
-        gone = [n for n in drop if self.has(n)]
+        gone = [n for n in set(drop) if self.has(n)]
         if gone:
             self.cases.remove(doc_ids=gone)
-        docs = [Document(case, doc_id=case["number"]) for case in add]
-        if docs:
-            self.cases.insert_multiple(docs)
+        if add:
+            self.cases.insert_multiple(Document(case, doc_id=case["number"]) for case in add)
 
     def dump(self) -> bytes:
-        """One line per document, in number order: readable, and a change diffs as one line."""
-        storage = self.db.storage
-        assert isinstance(storage, _MemoryStorage)
+        """One line per document in number order: readable, and a change diffs as one line."""
         tables = []
         for name in (_META, _CASES):
-            table = storage.data.get(name, {})
-            docs = sorted(((int(k), doc) for k, doc in table.items()), key=lambda item: item[0])
+            table = self.storage.data.get(name, {})
+            docs = sorted((int(key), doc) for key, doc in table.items())
             body = b",".join(b'\n  "%d": %s' % (n, _dumps(doc)) for n, doc in docs)
             tables.append(b'"%s": {%s%s}' % (name.encode(), body, b"\n" if docs else b""))
         return b"{\n" + b",\n".join(tables) + b"\n}\n"
-
-
-def _load(path: Path) -> tuple[tuple[dict[str, Any], int], tuple[int, ...]] | None:
-    read = _read_file(path)
-    if read is None:
-        return None
-    raw, identity = read
-    data = _migrate(path, _check_tables(path, raw))
-    return (data, _check_cases(path, data)), identity
 
 
 def _write_all(fd: int, payload: bytes) -> None:
@@ -257,7 +240,7 @@ def _write_atomic(path: Path, payload: bytes) -> None:
         with suppress(OSError):
             os.unlink(tmp)
         raise
-    if sys.platform != "win32":  # the rename itself is durable only once the directory is
+    if sys.platform != "win32":  # the rename is durable only once its directory is
         dir_fd = os.open(path.parent, os.O_RDONLY)
         try:
             os.fsync(dir_fd)
@@ -266,79 +249,59 @@ def _write_atomic(path: Path, payload: bytes) -> None:
 
 
 def _remove_stale_temps(path: Path) -> None:
-    """Delete temp files left by a writer killed mid-write; call only under the lock."""
+    """Delete temp files of writers killed mid-write (they hold customer data); needs the lock."""
     pattern = re.compile(re.escape(f".{path.name}.tmp-") + r"[a-z0-9_]{8}")
     with suppress(OSError):
         for name in os.listdir(path.parent):
             if pattern.fullmatch(name):
-                with suppress(OSError):
-                    os.unlink(path.parent / name)
+                os.unlink(path.parent / name)
 
 
-class _LockTimeout(Exception):
+class _LockTimeout(TimeoutError):
     pass
 
 
 @contextmanager
 def _flock(lock_path: Path, timeout: float) -> Iterator[None]:
-    """Block in flock(LOCK_EX), which wakes a waiter as soon as the lock frees; SIGALRM ends it."""
+    """Sleep in flock(LOCK_EX), which the kernel wakes the moment the lock frees; SIGALRM ends it.
+
+    Polling with short sleeps starved waiters for 20-66 s with 20 processes.
+    """
     import fcntl
+
+    waiting = True
+
+    def on_alarm(signum: int, frame: FrameType | None) -> None:
+        if waiting:  # an alarm that lands just after the flock is harmless
+            raise _LockTimeout
 
     fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
-        if timeout == 0:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise _LockTimeout from None
-        else:
-            waiting = True
-
-            def on_alarm(signum: int, frame: FrameType | None) -> None:
-                if waiting:
-                    raise _LockTimeout
-
-            previous = signal.signal(signal.SIGALRM, on_alarm)
-            signal.setitimer(signal.ITIMER_REAL, timeout)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX)
-                waiting = False
-            finally:
-                signal.setitimer(signal.ITIMER_REAL, 0)
-                signal.signal(signal.SIGALRM, previous if previous is not None else signal.SIG_DFL)
+        previous = signal.signal(signal.SIGALRM, on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, timeout)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            waiting = False
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, signal.SIG_DFL if previous is None else previous)
         yield
     finally:
         os.close(fd)  # releases the flock
 
 
-@contextmanager
-def _filelock(lock_path: Path, timeout: float) -> Iterator[None]:
-    """Outside the main thread (no SIGALRM) or without fcntl: filelock's polling lock."""
-    from filelock import FileLock, Timeout
-
-    lock = FileLock(lock_path, timeout=timeout, mode=0o600)
-    try:
-        lock.acquire()
-    except Timeout:
-        raise _LockTimeout from None
-    try:
-        yield
-    finally:
-        lock.release()
-
-
-def _lock(lock_path: Path, timeout: float) -> AbstractContextManager[None]:
-    alarm_free = sys.platform != "win32" and signal.getitimer(signal.ITIMER_REAL)[0] == 0
-    if alarm_free and threading.current_thread() is threading.main_thread():
+def _lock(lock_path: Path, timeout: float) -> AbstractContextManager[Any]:
+    # SIGALRM needs the main thread, a positive timeout, and no timer of someone else's to clobber.
+    if (
+        sys.platform != "win32"
+        and timeout > 0
+        and threading.current_thread() is threading.main_thread()
+        and signal.getitimer(signal.ITIMER_REAL)[0] == 0
+    ):
         return _flock(lock_path, timeout)
-    return _filelock(lock_path, timeout)
+    from filelock import FileLock  # polls, but works in any thread and on Windows
 
-
-def _number(case: Any) -> int:
-    number = case.get("number") if isinstance(case, dict) else None
-    if type(number) is not int or number < 1:
-        raise ValueError(f"a case needs an integer 'number' >= 1, got {number!r}")
-    return number
+    return FileLock(lock_path, timeout=timeout, mode=0o600)
 
 
 def _closed(case: dict[str, Any]) -> bool:
@@ -349,11 +312,9 @@ class Transaction:
     """Reads and writes inside CaseStore.transaction(); changes reach disk only on a clean exit."""
 
     def __init__(self, store: CaseStore, hot: _StoreFile, archive: _StoreFile | None) -> None:
-        self._store = store
-        self._hot = hot
-        self._archive = archive
+        self._store, self._hot, self._archive = store, hot, archive
         self._pending: dict[int, dict[str, Any]] = {}
-        # Numbers above this were never allocated before, so cannot be in the archive.
+        # Numbers up to this were allocated before; higher ones cannot be in the archive.
         self._allocated = max(hot.highest, archive.highest if archive else 0)
         self._last = self._allocated
         self._active = True
@@ -366,9 +327,8 @@ class Transaction:
 
     def _archive_file(self) -> _StoreFile:
         if self._archive is None:
-            self._archive = _StoreFile(
-                self._store.archive_path, self._store._load_file(self._store.archive_path)
-            )
+            path = self._store.archive_path
+            self._archive = _StoreFile(path, self._store._load_file(path))
             self._allocated = max(self._allocated, self._archive.highest)
             self._last = max(self._last, self._allocated)
         return self._archive
@@ -382,9 +342,7 @@ class Transaction:
     def get(self, number: int) -> dict[str, Any] | None:
         """The case as it stands in this transaction (a copy: change it through put)."""
         self._check_active()
-        if number in self._pending:
-            return dict(_clone(self._pending[number]))
-        doc = self._hot.cases.get(doc_id=number)
+        doc = self._pending.get(number) or self._hot.cases.get(doc_id=number)
         if doc is None:
             doc = self._archive_file().cases.get(doc_id=number)
         return dict(_clone(doc)) if doc is not None else None
@@ -392,11 +350,12 @@ class Transaction:
     def put(self, case: dict[str, Any]) -> None:
         """Insert or replace the case by its number; a closed case goes to the archive."""
         self._check_active()
-        number = _number(case)
+        number = case.get("number")
+        if type(number) is not int or number < 1:
+            raise ValueError(f"a case needs an integer 'number' >= 1, got {number!r}")
         owned: dict[str, Any] = _clone(case)  # later changes to the caller's dict stay out
-        maybe_archived = number <= self._allocated and not self._hot.has(number)
-        if _closed(owned) or maybe_archived:
-            self._archive_file()
+        if _closed(owned) or (number <= self._allocated and not self._hot.has(number)):
+            self._archive_file()  # the case goes there, or may be coming back from there
         self._pending[number] = owned
         self._last = max(self._last, number)
 
@@ -405,8 +364,8 @@ class Transaction:
         self._check_active()
         merged: dict[int, dict[str, Any]] = {}
         if archived:
-            merged.update((doc.doc_id, doc) for doc in self._archive_file().documents())
-        merged.update((doc.doc_id, doc) for doc in self._hot.documents())  # hot wins
+            merged.update((doc.doc_id, doc) for doc in self._archive_file().cases)
+        merged.update((doc.doc_id, doc) for doc in self._hot.cases)  # hot wins
         for number, case in self._pending.items():
             if archived or not _closed(case):
                 merged[number] = case
@@ -421,30 +380,29 @@ class Transaction:
         to_hot = [c for c in self._pending.values() if not _closed(c)]
         to_archive = [c for c in self._pending.values() if _closed(c)]
         closing = [c["number"] for c in to_archive if hot.has(c["number"])]
-        reopening = [c["number"] for c in to_hot if archive and archive.has(c["number"])]
         writes: list[tuple[Path, bytes]] = []
         if archive is not None:
-            # A case in both files shows from the hot file, so copies made stale by an earlier
-            # crash can go; reopened cases stay until the hot file that gains them is on disk.
-            stale = [doc.doc_id for doc in hot.documents() if archive.has(doc.doc_id)]
-            drop = stale + ([] if closing else reopening)
-            if to_archive or drop:
+            # A case in both files shows from the hot file, so an archived copy left by a crash
+            # can go; a reopened case stays until the hot file that gains it is on disk.
+            drop = [doc.doc_id for doc in hot.cases if archive.has(doc.doc_id)]
+            drop += [c["number"] for c in (to_archive if closing else to_archive + to_hot)]
+            if to_archive or any(archive.has(n) for n in drop):
                 archive.replace(drop, to_archive)
                 archive.set_meta({"schema_version": SCHEMA_VERSION})
                 writes.append((archive.path, archive.dump()))
-        meta = dict(self.meta)
-        meta["schema_version"] = SCHEMA_VERSION
+        meta = {**self.meta, "schema_version": SCHEMA_VERSION}
         meta["last_number"] = max(self._last, meta.get("last_number", 0))
         if to_hot or closing or not hot.existed or meta != self._meta_before:
             hot.replace(closing + [c["number"] for c in to_hot], to_hot)
             hot.set_meta(meta)
             writes.append((hot.path, hot.dump()))
-        # The file that gains a case is written before the one that loses it.
+        # The file that gains a case goes first: if the second write never happens, the case is
+        # in both files or still where it was, and never in neither.
         return writes if closing else writes[::-1]
 
 
 class CaseStore:
-    """Cases kept in two JSON files: the hot file (not closed) and the archive (closed)."""
+    """Cases in two JSON files: the hot file (every case not closed) and the archive (closed)."""
 
     def __init__(self, path: str | os.PathLike[str], *, lock_timeout: float | None = None) -> None:
         if lock_timeout is not None and not (math.isfinite(lock_timeout) and lock_timeout >= 0):
@@ -459,21 +417,17 @@ class CaseStore:
         return self.path.exists()
 
     def _snapshot(self, path: Path) -> _StoreFile | None:
-        """The file as parsed by an earlier lock-free read, unless it has been replaced since."""
-        try:
-            identity = _identity(os.stat(path))
-        except OSError:
-            identity = ()
-        cached = self._cache.get(path)
-        if cached is not None and cached[0] == identity:
-            return cached[1]
-        self._cache.pop(path, None)
+        """The file as an earlier lock-free read parsed it, unless it has been replaced since."""
+        cached = self._cache.pop(path, None)
+        with suppress(OSError):
+            if cached is not None and cached[0] == _identity(path):
+                self._cache[path] = cached
+                return cached[1]
         loaded = _load(path)
         if loaded is None:
             return None
-        snapshot = _StoreFile(path, loaded[0])
-        self._cache[path] = (loaded[1], snapshot)
-        return snapshot
+        self._cache[path] = (loaded[1], _StoreFile(path, loaded[0]))
+        return self._cache[path][1]
 
     def read_meta(self) -> dict[str, Any]:
         """The store's metadata, read without the lock; {} when the store does not exist yet."""
@@ -492,22 +446,21 @@ class CaseStore:
     def cases(self, *, archived: bool = False) -> list[dict[str, Any]]:
         """Cases by number, read without the lock; archived=True adds the closed ones."""
         merged: dict[int, dict[str, Any]] = {}
-        for path in (self.archive_path, self.path) if archived else (self.path,):
+        for path in (self.path, self.archive_path) if archived else (self.path,):
             snapshot = self._snapshot(path)
             if snapshot is not None:
-                merged.update((doc.doc_id, dict(doc)) for doc in snapshot.documents())
+                for doc in snapshot.cases:
+                    merged.setdefault(doc.doc_id, dict(doc))  # the hot file comes first and wins
                 # The documents now belong to the caller, so they must not be served again.
-                self._cache.pop(path, None)
+                del self._cache[path]
         return [merged[n] for n in sorted(merged)]
 
     def _timeout(self) -> float:
         if self._lock_timeout is not None:
             return self._lock_timeout
         raw = os.environ.get(LOCK_TIMEOUT_ENV, "").strip()
-        if not raw:
-            return DEFAULT_LOCK_TIMEOUT
         try:
-            value = float(raw)
+            value = float(raw) if raw else DEFAULT_LOCK_TIMEOUT
         except ValueError:
             value = -1.0
         if not (math.isfinite(value) and value >= 0):
@@ -519,9 +472,7 @@ class CaseStore:
         """Lock the store, read it, yield; on a clean exit write what changed, then unlock."""
         timeout = self._timeout()
         key = str(self.lock_path.absolute())
-        held: set[str] | None = getattr(_held, "paths", None)
-        if held is None:
-            held = _held.paths = set()
+        held: set[str] = _held.__dict__.setdefault("paths", set())
         if key in held:
             raise RuntimeError(f"{self.path}: a transaction is already open in this thread")
         try:
@@ -545,7 +496,7 @@ class CaseStore:
     def _acquire(self, stack: ExitStack, timeout: float) -> None:
         try:
             stack.enter_context(_lock(self.lock_path, timeout))
-        except _LockTimeout:
+        except TimeoutError:  # ours from SIGALRM, or filelock.Timeout
             raise StoreError(
                 f"{self.path} is locked by another escalate process (waited {timeout:g} s);"
                 " try again"
@@ -557,11 +508,11 @@ class CaseStore:
         hot = _StoreFile(self.path, self._load_file(self.path))
         archive = None
         if not hot.existed and self.archive_path.exists():
-            # Without the hot file the counter is gone: the archive's numbers stay taken.
+            # The counter lives in the hot file: without it, the archive's numbers stay taken.
             archive = _StoreFile(self.archive_path, self._load_file(self.archive_path))
         return Transaction(self, hot, archive)
 
-    def _load_file(self, path: Path) -> tuple[dict[str, Any], int] | None:
+    def _load_file(self, path: Path) -> Loaded | None:
         loaded = _load(path)
         return loaded[0] if loaded is not None else None
 
@@ -573,6 +524,4 @@ class CaseStore:
             try:
                 _write_atomic(path, payload)
             except OSError as error:
-                raise StoreError(
-                    f"cannot write {path}: {error.strerror or error}; it was left as it was"
-                ) from None
+                raise StoreError(f"cannot write {path}: {error.strerror or error}") from None
