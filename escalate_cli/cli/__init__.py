@@ -92,7 +92,9 @@ def root(
     ] = False,
     now: Annotated[
         str | None,
-        typer.Option("--now", help="Act as if it were this ISO-8601 time [env ESCALATE_NOW]."),
+        typer.Option(
+            "--now", metavar="TIME", help="Act as if it were this ISO-8601 time [env ESCALATE_NOW]."
+        ),
     ] = None,
     store: Annotated[
         str | None,

@@ -32,8 +32,11 @@ def hoist_global_options(args: list[str]) -> list[str]:
         name = arg.split("=", 1)[0]
         if name in GLOBAL_OPTIONS:
             front.append(arg)
-            takes_value = GLOBAL_OPTIONS[name] and "=" not in arg
-            if takes_value and index + 1 < len(args):
+            if GLOBAL_OPTIONS[name] and "=" not in arg:
+                if index + 1 >= len(args) or args[index + 1].startswith("--"):
+                    from escalate_cli.core.errors import UsageError
+
+                    raise UsageError(f"{name} needs a value")
                 front.append(args[index + 1])
                 index += 1
         else:
