@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import os
 from dataclasses import fields
@@ -30,8 +31,11 @@ if TYPE_CHECKING:
 
 __all__ = ["load_matrix", "load_matrix_text", "validate_file"]
 
+_Parsed = tuple[dict[str, Any], dict[KeyPath, int], list[tuple[int, KeyPath, str]]]
+
 # Aliases can make a few lines expand to millions of values; no real matrix comes close.
 _MAX_VALUES = 50_000
+_C_MAX_DEPTH = 2_000
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _SCALAR_KINDS = {"timestamp": "date", "int": "number", "float": "number"}
 
@@ -114,8 +118,8 @@ def _check_text(text: str, filename: str) -> tuple[Matrix | None, list[MatrixPro
     data, shorthand = _normalise(data)
     issues: list[tuple[int | None, KeyPath, str]] = list(found)
     matrix, schema = _validate_schema(data)
-    for path, message in schema + check_references(data):
-        path = _user_path(path, shorthand)
+    for loc, message in schema + check_references(data):
+        path = _user_path(_keyed(loc, data), shorthand)
         issues.append((_line_of(path, lines), path, message))
     problems = [MatrixProblem(filename, line, format_key(path), msg) for line, path, msg in issues]
     problems = sorted(dict.fromkeys(problems), key=lambda problem: problem.line or 0)
@@ -145,34 +149,69 @@ class _Loader(yaml.SafeLoader):
             ) from exc
 
 
-def _parse(text: str) -> tuple[dict[str, Any], dict[KeyPath, int], list[tuple[int, KeyPath, str]]]:
+def _parse(text: str) -> _Parsed:
     """YAML text to (data, line of every key path, duplicate keys); _Unreadable if it is not."""
-    loader = _Loader(text)
+    fast = getattr(yaml, "CSafeLoader", None)
+    if fast is not None and _shallow(text):
+        # libyaml composes ten times faster; on any trouble the Python loader below says what.
+        with contextlib.suppress(Exception):
+            return _read_with(fast, text)
     try:
-        node = loader.get_single_node()
-        if node is None:
-            raise _Unreadable("the file is empty (a matrix needs at least `levels`)")
-        line = node.start_mark.line + 1
-        if not isinstance(node, MappingNode):
-            raise _Unreadable("expected a mapping of keys (version, contacts, levels, ...)", line)
-        _check_size(node)
-        lines: dict[KeyPath, int] = {(): line}
-        duplicates: list[tuple[int, KeyPath, str]] = []
-        _walk(node, (), lines, duplicates, set())
-        data = loader.construct_document(node)
+        loader = _Loader(text)
+    except yaml.reader.ReaderError as exc:  # the reader checks every character up front
+        line = text.count("\n", 0, exc.position) + 1
+        raise _Unreadable(f"invalid YAML: {str(exc).splitlines()[0]}", line) from exc
+    try:
+        return _read_document(loader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f" (column {mark.column + 1})" if mark else ""
-        raise _Unreadable(
-            f"invalid YAML: {exc.problem or exc.context}{where}", _line(mark)
-        ) from exc
+        raise _Unreadable(_yaml_message(exc), _line(exc.problem_mark or exc.context_mark)) from exc
     except yaml.YAMLError as exc:
-        raise _Unreadable(f"invalid YAML: {exc}".splitlines()[0]) from exc
+        raise _Unreadable(f"invalid YAML: {str(exc).splitlines()[0]}") from exc
     except RecursionError as exc:
         raise _Unreadable("invalid YAML: nested too deeply") from exc
     finally:
         loader.dispose()
-    return data, lines, duplicates
+
+
+def _shallow(text: str) -> bool:
+    """Whether `text` cannot nest deeper than libyaml's C recursion safely goes (it has no limit).
+
+    Block nesting needs indentation or a `- ` per level, flow nesting a bracket per level.
+    """
+    longest = max(map(len, text.splitlines()), default=0)
+    return 2 * longest + text.count("[") + text.count("{") < _C_MAX_DEPTH
+
+
+def _read_with(loader_class: Any, text: str) -> _Parsed:
+    loader = loader_class(text)
+    try:
+        return _read_document(loader)
+    finally:
+        loader.dispose()
+
+
+def _read_document(loader: Any) -> _Parsed:
+    node = loader.get_single_node()
+    if node is None or (isinstance(node, ScalarNode) and node.value == "" and not node.style):
+        raise _Unreadable("the file is empty (a matrix needs at least `levels`)")
+    line = node.start_mark.line + 1
+    if not isinstance(node, MappingNode):
+        raise _Unreadable("expected a mapping of keys (version, contacts, levels, ...)", line)
+    _check_size(node)
+    lines: dict[KeyPath, int] = {(): line}
+    duplicates: list[tuple[int, KeyPath, str]] = []
+    _walk(node, (), lines, duplicates, set())
+    return loader.construct_document(node), lines, duplicates
+
+
+def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
+    """PyYAML's words, with the context when the problem alone reads as half a sentence."""
+    problem, context = exc.problem or "", exc.context or ""
+    if context and (not problem or problem.startswith("but ")):
+        problem = f"{context}, {problem}" if problem else context
+    mark = exc.problem_mark or exc.context_mark
+    where = f" (column {mark.column + 1})" if mark else ""
+    return f"invalid YAML: {problem}{where}"
 
 
 def _line(mark: yaml.Mark | None) -> int | None:
@@ -236,7 +275,7 @@ def _walk(
             _walk(value_node, child, lines, duplicates, seen)
 
 
-def _normalise(data: dict[str, Any]) -> tuple[dict[str, Any], frozenset[Any]]:
+def _normalise(data: dict[str, Any]) -> tuple[dict[str, Any], frozenset[str]]:
     """Expand `name: [L1, L2]` paths to `{levels: [...]}`; return the names written short."""
     paths = data.get("paths")
     if not isinstance(paths, dict):
@@ -250,7 +289,23 @@ def _normalise(data: dict[str, Any]) -> tuple[dict[str, Any], frozenset[Any]]:
     return {**data, "paths": expanded}, short
 
 
-def _user_path(path: KeyPath, short: frozenset[Any]) -> KeyPath:
+def _keyed(loc: KeyPath, data: Any) -> KeyPath:
+    """Spell mapping keys as strings, as the file does, so that `7:` is not taken for `[7]`."""
+    out: list[str | int] = []
+    for part in loc:
+        if isinstance(data, dict):
+            out.append(str(part))
+            data = data.get(part)
+        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+            out.append(part)
+            data = data[part]
+        else:
+            out.append(part)
+            data = None
+    return tuple(out)
+
+
+def _user_path(path: KeyPath, short: frozenset[str]) -> KeyPath:
     """Point a key path into an expanded short path back at what the user wrote."""
     if len(path) >= 3 and path[0] == "paths" and path[1] in short and path[2] == "levels":
         return path[:2] + path[3:]

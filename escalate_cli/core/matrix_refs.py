@@ -62,7 +62,12 @@ def entries(data: dict[str, Any], section: str) -> Iterator[tuple[int, dict[str,
 
 
 def _ids(data: dict[str, Any], section: str) -> list[str]:
-    found = [item["id"] for _, item in entries(data, section) if isinstance(item.get("id"), str)]
+    # A number id is the schema's to report; counting it here spares a cascade of "unknown".
+    found = [
+        str(item["id"])
+        for _, item in entries(data, section)
+        if isinstance(item.get("id"), str | int | float) and not isinstance(item["id"], bool)
+    ]
     return list(dict.fromkeys(found))
 
 
