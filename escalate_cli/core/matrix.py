@@ -13,7 +13,13 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from escalate_cli.core.errors import MatrixError, MatrixProblem
-from escalate_cli.core.matrix_refs import Issue, KeyPath, check_references, format_key
+from escalate_cli.core.matrix_refs import (
+    READS_VERSION,
+    Issue,
+    KeyPath,
+    check_references,
+    format_key,
+)
 from escalate_cli.core.model import (
     Conditions,
     Contact,
@@ -380,6 +386,7 @@ def _unknown_key(loc: KeyPath) -> str:
 
 def _literal(loc: KeyPath, error: ErrorDetails) -> str:
     if loc == ("version",):
-        return f"unsupported version {error['input']!r} (this escalate reads version 1)"
+        shown = f'"{error["input"]}"' if isinstance(error["input"], str) else error["input"]
+        return f"unsupported version {shown} ({READS_VERSION})"
     expected = str(error.get("ctx", {}).get("expected", "")).replace("'", '"')
     return f"expected {expected}"

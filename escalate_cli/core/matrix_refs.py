@@ -17,6 +17,7 @@ Issue = tuple[KeyPath, str]
 _ID = re.compile(r"\w[\w.-]*")
 _PREFIX = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 _LIST_KNOWN_UP_TO = 10
+READS_VERSION = "this escalate reads version 1"
 
 
 def format_key(path: KeyPath) -> str:
@@ -147,6 +148,10 @@ def _check_header(data: dict[str, Any], known: _Known) -> list[Issue]:
                 ("case_prefix",),
                 f'bad case prefix "{prefix}" (use letters and digits, starting with a letter: ESC)',
             )
+        )
+    if isinstance(data.get("version"), bool):  # the schema reads true as 1
+        issues.append(
+            (("version",), f"unsupported version {str(data['version']).lower()} ({READS_VERSION})")
         )
     default = data.get("default_severity")
     if isinstance(default, str) and default not in known.severities:
