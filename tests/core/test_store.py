@@ -11,10 +11,12 @@ import signal
 import stat
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -397,7 +399,8 @@ def test_file_is_a_tinydb_database_keyed_by_case_number(store: CaseStore) -> Non
     set_status(store, 2, "closed")
     with TinyDB(store.path, access_mode="r") as db:
         assert db.table("cases").get(doc_id=3) == make_case(3)
-        assert db.table("_meta").get(doc_id=1)["last_number"] == 3  # type: ignore[index]
+        meta = db.table("_meta").get(doc_id=1)
+        assert meta is not None and meta["last_number"] == 3
     with TinyDB(store.archive_path, access_mode="r") as db:
         assert db.table("cases").get(doc_id=2) == make_case(2, "closed")
 
@@ -541,13 +544,18 @@ def test_parsing_pauses_the_garbage_collector(
 ) -> None:
     open_cases(store, 2)
     seen: list[bool] = []
-    real = json.loads
+    backend = store_mod._orjson or json  # whichever parser this environment gives the store
+    real = backend.loads
 
     def spy(raw: Any, **kwargs: Any) -> Any:
         seen.append(gc.isenabled())
         return real(raw, **kwargs)
 
-    monkeypatch.setattr(json, "loads", spy)
+    if backend is json:
+        monkeypatch.setattr(json, "loads", spy)
+    else:
+        spying = SimpleNamespace(**{**vars(backend), "loads": spy})
+        monkeypatch.setattr(store_mod, "_orjson", spying)
     assert gc.isenabled()
     CaseStore(store.path).cases()
     assert seen and not any(seen)
@@ -556,6 +564,20 @@ def test_parsing_pauses_the_garbage_collector(
     with pytest.raises(StoreError):
         CaseStore(store.path).cases()
     assert gc.isenabled()  # re-enabled after a failed parse too
+
+
+def test_a_large_parse_is_kept_out_of_later_collections(store: CaseStore) -> None:
+    with store.transaction() as tx:
+        for _ in range(800):  # about 1.3 MB
+            tx.put(make_case(tx.next_number(), text="x" * 1500))
+    assert store.path.stat().st_size > 1 << 20
+    before = gc.get_freeze_count()
+    try:
+        assert len(CaseStore(store.path).cases()) == 800
+        assert gc.get_freeze_count() > before
+    finally:
+        gc.unfreeze()  # give the test process its collector back
+    assert gc.isenabled()
 
 
 def test_orjson_is_used_when_importable(store: CaseStore, tmp_path: Path) -> None:
@@ -683,7 +705,7 @@ def test_an_unwritable_directory_is_a_store_error(
     def no_space(*args: Any, **kwargs: Any) -> Any:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(store_mod.tempfile, "mkstemp", no_space)
+    monkeypatch.setattr(tempfile, "mkstemp", no_space)
     with pytest.raises(StoreError, match=r"cannot write .*cases\.json: No space left on device"):
         open_cases(store, 1)
     assert store.path.read_bytes() == before
