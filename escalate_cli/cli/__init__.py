@@ -11,7 +11,7 @@ import typer
 from typer.core import TyperGroup
 
 from escalate_cli import __version__
-from escalate_cli.cli import _app, cases, demo, matrix, setup
+from escalate_cli.cli import _app, cases, demo, lifecycle, matrix, routing, setup
 
 
 class EscalateGroup(TyperGroup):
@@ -122,6 +122,8 @@ def root(
 
 setup.register(app)
 cases.register(app)
+routing.register(app)
+lifecycle.register(app)
 demo.register(app)
 app.add_typer(matrix.app, name="matrix")
 

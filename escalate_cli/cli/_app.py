@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 
 if TYPE_CHECKING:
     from escalate_cli.core.model import Matrix
     from escalate_cli.core.store import CaseStore
+
+T = TypeVar("T")
 
 # Options that may stand before or after the subcommand; the value says whether they take one.
 GLOBAL_OPTIONS = {"--json": False, "--now": True, "--store": True, "--matrix": True}
@@ -90,7 +93,7 @@ class Settings:
         path = self.matrix_path()
         if path is None:
             hint = "pass --matrix PATH, set ESCALATE_MATRIX, or run escalate init --matrix PATH"
-            raise MatrixError([MatrixProblem("escalation.yaml", None, "", f"no matrix ({hint})")])
+            raise MatrixError([MatrixProblem("", None, "", f"no matrix found: {hint}")])
         return load_matrix(path)
 
 
@@ -111,3 +114,24 @@ def complete_case_id(ctx: typer.Context, incomplete: str) -> list[tuple[str, str
         return []
     wanted = incomplete.lower()
     return [(case["id"], case["title"]) for case in found if case["id"].lower().startswith(wanted)]
+
+
+def change_case(
+    state: Settings,
+    ref: str,
+    change: Callable[[Matrix, dict[str, Any], datetime], T],
+    by: str | None = None,
+) -> tuple[Matrix, dict[str, Any], T]:
+    """Load the matrix and clock outside the lock, then read, change and write one case."""
+    from escalate_cli.core.cases import matches_ref, parse_case_ref, require_contact
+
+    matrix = state.matrix()
+    now = state.now
+    if by is not None:
+        require_contact(matrix, by)
+    _, number = parse_case_ref(ref)
+    with state.store.transaction() as tx:
+        case = matches_ref(tx.get(number), ref)
+        result = change(matrix, case, now)
+        tx.put(case)
+    return matrix, case, result

@@ -100,6 +100,9 @@ def list_cases(
     level: Annotated[str | None, typer.Option(help="Only cases at this level.")] = None,
     type_: Annotated[str | None, typer.Option("--type", help="Only cases of this type.")] = None,
     severity: Annotated[str | None, typer.Option(help="Only cases of this severity.")] = None,
+    overdue: Annotated[
+        bool, typer.Option("--overdue", help="Only cases with a timer that is due.")
+    ] = False,
 ) -> None:
     """List cases as a table (active ones unless --status says otherwise).
 
@@ -114,6 +117,11 @@ def list_cases(
     state = settings(ctx)
     wanted = CaseFilter(status, owner, level, type_, severity)
     found = filter_cases(state.store.cases(archived=wanted.needs_archive), wanted)
+    if overdue:
+        from escalate_cli.core.timers import is_overdue
+
+        matrix, now = state.matrix(), state.now
+        found = [case for case in found if is_overdue(matrix, case, now)]
     if state.json:
         output.emit_json([{k: v for k, v in c.items() if k != "timeline"} for c in found])
         return

@@ -59,7 +59,8 @@ class MatrixProblem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
+        parts = [part for part in (where, self.key, self.message) if part]
+        return ": ".join(parts)
 
 
 class MatrixError(EscalateError):

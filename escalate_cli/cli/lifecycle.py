@@ -1,0 +1,115 @@
+"""Lifecycle commands: acknowledge, update, resolve, close, reopen."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from escalate_cli.cli._app import change_case, settings
+from escalate_cli.cli.cases import CaseArgument
+from escalate_cli.cli.routing import By, after_change
+
+AUDIENCES = ("internal", "customer")
+
+
+def acknowledge(
+    ctx: typer.Context,
+    case_ref: CaseArgument,
+    by: By = None,
+    note: Annotated[str | None, typer.Option(help="What you are doing about it.")] = None,
+) -> None:
+    """Step 1: say the problem is seen and owned; stops the level's ack timer.
+
+    Example: escalate acknowledge ESC-7 --by sam --note "looking at the payment logs"
+    """
+    from escalate_cli.core import lifecycle
+
+    state = settings(ctx)
+    matrix, case, _ = change_case(
+        state, case_ref, lambda m, c, now: lifecycle.acknowledge(m, c, now, by, note), by
+    )
+    after_change(state, matrix, case, f"acknowledged at {case['level']}")
+
+
+def update(
+    ctx: typer.Context,
+    case_ref: CaseArgument,
+    text: Annotated[str, typer.Argument(help="The status update.")],
+    audience: Annotated[str, typer.Option(help="customer or internal.")] = "internal",
+    by: By = None,
+) -> None:
+    """Log a status update (communicate proactively); resets silent_for.
+
+    Example: escalate update ESC-7 "Fix deployed to staging, verifying" --audience customer
+    """
+    from escalate_cli.core import lifecycle
+    from escalate_cli.core.errors import UsageError
+
+    if audience not in AUDIENCES:
+        raise UsageError(f'--audience "{audience}": use customer or internal')
+    state = settings(ctx)
+    matrix, case, _ = change_case(
+        state, case_ref, lambda m, c, now: lifecycle.update(m, c, now, text, audience, by), by
+    )
+    after_change(state, matrix, case, f"update logged ({audience})")
+
+
+def resolve(
+    ctx: typer.Context,
+    case_ref: CaseArgument,
+    summary: Annotated[str, typer.Option(help="How it was resolved.")],
+    by: By = None,
+) -> None:
+    """Resolve a case: every timer stops.
+
+    Example: escalate resolve ESC-7 --summary "Rolled back the 08:40 deploy"
+    """
+    from escalate_cli.core import lifecycle
+
+    state = settings(ctx)
+    matrix, case, _ = change_case(
+        state, case_ref, lambda m, c, now: lifecycle.resolve(m, c, now, summary, by), by
+    )
+    after_change(state, matrix, case, "resolved")
+
+
+def close(ctx: typer.Context, case_ref: CaseArgument, by: By = None) -> None:
+    """Close a case; it moves to the archive.
+
+    Example: escalate close ESC-7
+    """
+    from escalate_cli.core import lifecycle
+
+    state = settings(ctx)
+    matrix, case, _ = change_case(
+        state, case_ref, lambda m, c, now: lifecycle.close(m, c, now, by), by
+    )
+    after_change(state, matrix, case, "closed")
+
+
+def reopen(
+    ctx: typer.Context,
+    case_ref: CaseArgument,
+    reason: Annotated[str, typer.Option(help="Why the case is back.")],
+    by: By = None,
+) -> None:
+    """Reopen a resolved or closed case at its level, with fresh level timers.
+
+    Example: escalate reopen ESC-7 --reason "Customer reports the error again"
+    """
+    from escalate_cli.core import lifecycle
+
+    state = settings(ctx)
+    matrix, case, _ = change_case(
+        state, case_ref, lambda m, c, now: lifecycle.reopen(m, c, now, reason, by), by
+    )
+    after_change(state, matrix, case, f"reopened ({case['reopened']} times)")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(acknowledge)
+    app.command()(update)
+    app.command()(resolve)
+    app.command()(close)
+    app.command()(reopen)

@@ -1,0 +1,228 @@
+"""Routing commands: next, up, sweep, simulate, hold, resume."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from escalate_cli.cli._app import Settings, change_case, settings
+from escalate_cli.cli.cases import CaseArgument, load_case
+
+if TYPE_CHECKING:
+    from escalate_cli.core.cases import Case
+    from escalate_cli.core.model import Matrix
+
+By = Annotated[str | None, typer.Option("--by", help="Contact doing this.")]
+
+
+def print_next(matrix: Matrix, view: dict[str, Any]) -> None:
+    """The closing lines of every step: who to escalate to next, when, and why."""
+    from escalate_cli import output
+
+    esc = output.esc
+    upcoming = view["next"]
+    if upcoming is None:
+        output.text(f"Next: nobody ({esc(view.get('note', 'nothing due'))})")
+        return
+    if upcoming["external"]:
+        where = "external contacts"
+    else:
+        level = matrix.levels_by_id[upcoming["level"]]
+        where = f"{level.id} ({level.label})"
+    when = output.when(upcoming["due_at"]) if upcoming["due_at"] else "when you decide"
+    output.text(f"[bold]Next:[/bold] {esc(where)} at {esc(when)}: {esc(upcoming['reason'])}")
+    for contact in upcoming["contacts"]:
+        state = "available" if contact["available"] else "not available"
+        via = f", {contact['via']}" if contact.get("via") else ""
+        output.text(f"  {esc(contact['name'])} ({esc(contact['id'])}{esc(via)}): {state}")
+    if not upcoming["available"] and upcoming.get("available_at"):
+        output.text(f"  someone is next available {output.when(upcoming['available_at'])}")
+    if upcoming["skipped"]:
+        output.text(f"  skipping {esc(', '.join(upcoming['skipped']))}: nobody available")
+    if view["notify"]:
+        output.text(f"  also notify: {esc(', '.join(view['notify']))}")
+
+
+def after_change(state: Settings, matrix: Matrix, case: Case, said: str) -> None:
+    """Every command that changes a case prints it (JSON), or what happened and who is next."""
+    from escalate_cli import output
+    from escalate_cli.core.planning import next_view
+
+    if state.json:
+        output.emit_json(case)
+        return
+    output.text(f"[bold]{case['id']}[/bold] {output.esc(said)}")
+    print_next(matrix, next_view(matrix, case, state.now))
+
+
+def next_(ctx: typer.Context, case_ref: CaseArgument) -> None:
+    """Who to escalate to next, when, and why (which timer or trigger).
+
+    Example: escalate next ESC-7 --json
+    """
+    from escalate_cli import output
+    from escalate_cli.core.planning import next_view
+
+    state = settings(ctx)
+    matrix = state.matrix()
+    view = next_view(matrix, load_case(state, case_ref), state.now)
+    if state.json:
+        output.emit_json(view)
+        return
+    output.text(f"[bold]{view['case']}[/bold] is at {output.esc(view['level'])}")
+    print_next(matrix, view)
+
+
+def up(
+    ctx: typer.Context,
+    case_ref: CaseArgument,
+    reason: Annotated[str, typer.Option(help="Why escalate now.")],
+    to: Annotated[str | None, typer.Option(help="Escalate straight to this level.")] = None,
+    agreed_by: Annotated[
+        str | None, typer.Option(help="The second person who agrees (paths that take two).")
+    ] = None,
+    transfer: Annotated[
+        bool, typer.Option(help="Make the new level's primary contact the owner.")
+    ] = False,
+    force: Annotated[bool, typer.Option(help="Escalate before the level's min_time.")] = False,
+    by: By = None,
+) -> None:
+    """Escalate a case now: one level up its path, or --to a higher level.
+
+    Example: escalate up ESC-7 --reason "refund above my authority"
+    """
+    from escalate_cli.core.escalation import UpRequest, escalate_up
+
+    state = settings(ctx)
+    request = UpRequest(reason, to, agreed_by, transfer, force, by)
+    matrix, case, _ = change_case(
+        state, case_ref, lambda m, c, now: escalate_up(m, c, request, now), by
+    )
+    last = case["escalations"][-1]
+    where = "its external contacts" if last.get("external") else last["to"]
+    after_change(state, matrix, case, f"escalated {last['from']} -> {where}")
+
+
+def sweep(
+    ctx: typer.Context,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Report what would move; change nothing.")
+    ] = False,
+) -> None:
+    """Check every open case against its timers and triggers; escalate what is due.
+
+    Example: escalate sweep --json   (from cron, every minute)
+    """
+    from escalate_cli import output
+    from escalate_cli.core.sweeping import sweep_store
+
+    state = settings(ctx)
+    report = sweep_store(state.store, state.matrix(), state.now, dry_run=dry_run)
+    if state.json:
+        output.emit_json(report)
+        return
+    for problem in report["problems"]:
+        output.err(f"{problem['case']}: {problem['problem']}")
+    prefix = "would move" if dry_run else "moved"
+    for moved in report["escalated"]:
+        told = ", ".join(moved["contacts"]) or "nobody"
+        output.text(f"{prefix} {moved['case']}: {moved['from']} -> {moved['to']}; notified {told}")
+    for notice in report["notified"]:
+        told = ", ".join(notice["contacts"]) or "nobody"
+        output.text(f"{notice['case']}: trigger {notice['trigger']} notified {told}")
+    for breach in report["breached"]:
+        output.text(f"{breach['case']}: {breach['sla']} SLA breached")
+    if not (report["escalated"] or report["notified"] or report["breached"]):
+        output.err(f"nothing due ({report['checked']} cases checked)")
+
+
+def simulate(
+    ctx: typer.Context,
+    severity: Annotated[str | None, typer.Option(help="Severity of the imagined case.")] = None,
+    type_: Annotated[str | None, typer.Option("--type", help="Its escalation type.")] = None,
+    tier: Annotated[str | None, typer.Option(help="Its customer tier.")] = None,
+) -> None:
+    """The timeline a new case would follow if nobody acted: who is notified, when.
+
+    Example: escalate simulate --severity sev1 --type security
+    """
+    from escalate_cli import output
+    from escalate_cli.core.cases import OpenRequest
+    from escalate_cli.core.planning import simulate as run_simulation
+
+    state = settings(ctx)
+    request = OpenRequest("simulated case", severity, type_, tier=tier)
+    timeline = run_simulation(state.matrix(), request, state.now)
+    if state.json:
+        output.emit_json({"timeline": timeline})
+        return
+    output.table(
+        ["at", "level", "notified", "why"],
+        [
+            (
+                output.when(entry["at"]),
+                entry["level"],
+                ", ".join(c["id"] for c in entry["contacts"]),
+                entry["reason"],
+            )
+            for entry in timeline
+        ],
+        title="If nobody acts",
+    )
+
+
+def hold(
+    ctx: typer.Context,
+    case_ref: CaseArgument,
+    reason: Annotated[str, typer.Option(help="What the case waits for.")],
+    until: Annotated[
+        str | None, typer.Option(help="End the hold by itself then (ISO time or 4h).")
+    ] = None,
+    by: By = None,
+) -> None:
+    """Put a case on hold: no timer runs and no trigger fires until it resumes.
+
+    Example: escalate hold ESC-7 --until 2d --reason "waiting for the customer's logs"
+    """
+    from escalate_cli.core import lifecycle
+
+    state = settings(ctx)
+    ends = _when(until, state) if until else None
+    matrix, case, _ = change_case(
+        state, case_ref, lambda m, c, now: lifecycle.hold(m, c, now, ends, reason, by), by
+    )
+    after_change(state, matrix, case, "on hold")
+
+
+def _when(text: str, state: Settings) -> Any:
+    from escalate_cli.core import timing
+    from escalate_cli.core.errors import UsageError
+
+    try:
+        return timing.parse_when(text, state.now)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+
+
+def resume(ctx: typer.Context, case_ref: CaseArgument, by: By = None) -> None:
+    """Resume a case on hold: its timers continue where they stopped.
+
+    Example: escalate resume ESC-7
+    """
+    from escalate_cli.core import lifecycle
+
+    state = settings(ctx)
+    matrix, case, _ = change_case(
+        state, case_ref, lambda m, c, now: lifecycle.resume(m, c, now, by), by
+    )
+    after_change(state, matrix, case, "resumed")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("next")(next_)
+    app.command()(up)
+    app.command()(sweep)
+    app.command()(simulate)
+    app.command()(hold)
+    app.command()(resume)

@@ -1,0 +1,284 @@
+"""Carrying out escalations on a case: timed ones from `sweep`, manual ones from `up`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from escalate_cli.core import availability, routing, timers, timing
+from escalate_cli.core.cases import (
+    Case,
+    build_notice,
+    event,
+    level_audience,
+    notified_event,
+    require_contact,
+    require_level,
+)
+from escalate_cli.core.errors import RefusedError
+from escalate_cli.core.lifecycle import ensure_active, record_breach, settle
+from escalate_cli.core.model import Action, Matrix
+from escalate_cli.core.routing import Move
+
+
+def describe(action: Action) -> str:
+    if action.kind == "escalate":
+        return "escalate one level"
+    if action.kind == "notify":
+        return "notify " + ", ".join(action.contacts)
+    return f"{action.kind} {action.target}"
+
+
+def _is_escalation(case: Case, move: Move) -> bool:
+    return move.external or move.to_level != case["level"] or move.new_path is not None
+
+
+def apply_move(
+    matrix: Matrix, case: Case, move: Move, at: datetime, by: str | None = None
+) -> dict[str, Any]:
+    """Carry out a move; return what it did as `{"escalation", "contacts"}`."""
+    timeline = case["timeline"]
+    if move.trigger and move.action:
+        case["fired_triggers"].append(move.trigger)
+        timeline.append(
+            event(
+                at,
+                "triggered",
+                by,
+                f"trigger {move.trigger}: {describe(move.action)}",
+                trigger=move.trigger,
+                action=move.action.kind,
+            )
+        )
+    if move.new_severity and move.new_severity != case.get("severity"):
+        old = case.get("severity")
+        case["severity"] = move.new_severity
+        timeline.append(
+            event(
+                at,
+                "severity_changed",
+                by,
+                f"severity {old} -> {move.new_severity}",
+                old=old,
+                new=move.new_severity,
+            )
+        )
+    named: list[tuple[str, tuple[str, ...] | list[str]]] = []
+    escalation = None
+    if move.is_notify_only:
+        named.append((move.reason, move.notify))
+    elif _is_escalation(case, move):
+        escalation = _escalate(matrix, case, move, at, by, named)
+    notice = build_notice(named, caused_by=by)
+    if notice.contacts:
+        timeline.append(notified_event(at, by, notice))
+        _add_participants(case, notice.contacts, at)
+    return {"escalation": escalation, "contacts": notice.contacts}
+
+
+def _escalate(
+    matrix: Matrix,
+    case: Case,
+    move: Move,
+    at: datetime,
+    by: str | None,
+    named: list[tuple[str, tuple[str, ...] | list[str]]],
+) -> dict[str, Any]:
+    """Move the case to its new level or path and ask that level for a fresh acknowledgement."""
+    from_level = case["level"]
+    for level_id, why in move.skipped:
+        case["timeline"].append(
+            event(at, "skipped", by, f"skipped {level_id}: {why}", level=level_id)
+        )
+    if move.new_path:
+        case["type"] = move.new_path
+    case["level"] = move.to_level
+    case["level_entered_at"] = timing.to_iso(at)
+    case["level_acknowledged_at"] = None
+    if case["status"] == "acknowledged":
+        case["status"] = "open"
+    entry = {
+        "at": timing.to_iso(at),
+        "from": from_level,
+        "to": move.to_level,
+        "reason": move.reason,
+        "trigger": move.trigger,
+        "by": by,
+    }
+    if move.external:
+        entry["external"] = list(move.notify)
+        named.append((f"beyond the top of path {case['type']}", move.notify))
+    elif move.to_level != from_level:
+        named.append((f"escalated to {move.to_level}", level_audience(matrix, move.to_level, at)))
+    named.append(
+        (f"also_notify of path {case['type']}", matrix.all_paths[case["type"]].also_notify)
+    )
+    case["escalations"].append(entry)
+    where = "external contacts" if move.external else move.to_level
+    case["timeline"].append(
+        event(
+            at,
+            "escalated",
+            by,
+            f"escalated {from_level} -> {where}: {move.reason}",
+            **{k: entry[k] for k in ("from", "to", "trigger", "reason")},
+            skipped=[level_id for level_id, _ in move.skipped],
+            external=list(move.notify) if move.external else [],
+        )
+    )
+    return entry
+
+
+def _add_participants(case: Case, contacts: list[str], at: datetime) -> None:
+    present = {p["contact"] for p in case["participants"]}
+    for contact in contacts:
+        if contact not in present:
+            case["participants"].append(
+                {"contact": contact, "role": "notified", "since": timing.to_iso(at)}
+            )
+
+
+@dataclass
+class SweepResult:
+    """What one sweep did to one case."""
+
+    escalated: dict[str, Any] | None = None
+    notified: list[dict[str, Any]] = field(default_factory=list)
+    breaches: list[str] = field(default_factory=list)
+    problem: str | None = None
+    changed: bool = False
+
+
+def sweep_case(matrix: Matrix, case: Case, now: datetime) -> SweepResult:
+    """Check one case against its timers and triggers and make at most one move."""
+    result = SweepResult(changed=settle(matrix, case, now))
+    problem = routing.problem(matrix, case)
+    if problem is not None:
+        if case["status"] in timers.ACTIVE:
+            result.problem = problem
+        return result
+    due = routing.due_now(matrix, case, now)
+    for timer in due.breaches:
+        sla = timer.kind.removeprefix("sla_")
+        if timer.due_at is not None and record_breach(case, sla, timer.due_at):
+            result.breaches.append(sla)
+            result.changed = True
+    if due.move is not None:
+        done = apply_move(matrix, case, due.move, now)
+        entry = done["escalation"]
+        if entry is not None:
+            result.escalated = {
+                "case": case["id"],
+                "from": entry["from"],
+                "to": entry["to"],
+                "trigger": entry["trigger"],
+                "at": entry["at"],
+                "contacts": done["contacts"],
+            }
+        result.changed = True
+    for move in due.notify:
+        done = apply_move(matrix, case, move, now)
+        result.notified.append(
+            {"case": case["id"], "contacts": done["contacts"], "trigger": move.trigger}
+        )
+        result.changed = True
+    return result
+
+
+@dataclass(frozen=True)
+class UpRequest:
+    """What `escalate up` was asked for."""
+
+    reason: str
+    to: str | None = None
+    agreed_by: str | None = None
+    transfer: bool = False
+    force: bool = False
+    by: str | None = None
+
+
+def _check_guardrails(matrix: Matrix, case: Case, request: UpRequest, now: datetime) -> None:
+    path = routing.case_path(matrix, case)
+    if path.agreement == "required":
+        if not request.agreed_by:
+            path_name = case["type"]
+            raise RefusedError(
+                f'{case["id"]}: path "{path_name}" takes two to escalate: add --agreed-by CONTACT'
+            )
+        if request.agreed_by == request.by:
+            raise RefusedError("--agreed-by must name someone other than --by")
+    level = matrix.levels_by_id[case["level"]]
+    if level.min_time and not request.force:
+        spent = timers.active_time(case, timing.from_iso(case["level_entered_at"]), now)
+        if spent < level.min_time:
+            left = timing.format_duration(level.min_time - spent)
+            raise RefusedError(
+                f"{case['id']} has been at {level.id} for {timing.format_duration(spent)};"
+                f" min_time is {timing.format_duration(level.min_time)}:"
+                f" wait {left} or use --force"
+            )
+
+
+def escalate_up(matrix: Matrix, case: Case, request: UpRequest, now: datetime) -> dict[str, Any]:
+    """A manual escalation, one level up (or `--to` a higher level), within the guardrails."""
+    if not request.reason.strip():
+        from escalate_cli.core.errors import UsageError
+
+        raise UsageError("--reason must say why")
+    for contact in (request.agreed_by, request.by):
+        if contact is not None:
+            require_contact(matrix, contact)
+    settle(matrix, case, now)
+    ensure_active(case, now, "escalate")
+    problem = routing.problem(matrix, case)
+    if problem is not None:
+        raise RefusedError(f"{case['id']}: {problem}")
+    _check_guardrails(matrix, case, request, now)
+    move = _manual_move(matrix, case, request, now)
+    done = apply_move(matrix, case, move, now, by=request.by)
+    if request.transfer and not move.external:
+        transfer_owner(matrix, case, move.to_level, now, request.by)
+    return done
+
+
+def _manual_move(matrix: Matrix, case: Case, request: UpRequest, now: datetime) -> Move:
+    if request.to is not None:
+        require_level(matrix, request.to)
+        if matrix.level_rank[request.to] <= matrix.level_rank[case["level"]]:
+            raise RefusedError(f"--to {request.to} is not above {case['level']}")
+        return Move("manual", request.to, request.reason, now)
+    move = routing.manual_target(matrix, case, now)
+    if move is None:
+        top = f"{case['id']} is at the top of path {case['type']}"
+        if routing.case_path(matrix, case).external:
+            raise RefusedError(f"{top} and its external contacts were already told")
+        raise RefusedError(f"{top}, which has no external contacts")
+    return replace(move, reason=request.reason, due_at=now)
+
+
+def transfer_owner(
+    matrix: Matrix, case: Case, level_id: str, now: datetime, by: str | None
+) -> None:
+    new_owner = availability.primary_contact(matrix, level_id, now)
+    change_owner(case, new_owner, now, by)
+
+
+def change_owner(case: Case, new_owner: str, now: datetime, by: str | None) -> None:
+    old = case["owner"]
+    if new_owner == old:
+        return
+    case["owner"] = new_owner
+    case["timeline"].append(
+        event(now, "owner_changed", by, f"owner {old} -> {new_owner}", old=old, new=new_owner)
+    )
+    present = {p["contact"] for p in case["participants"]}
+    if new_owner not in present:
+        case["participants"].append(
+            {"contact": new_owner, "role": "owner", "since": timing.to_iso(now)}
+        )
+    for participant in case["participants"]:
+        if participant["contact"] == new_owner:
+            participant["role"] = "owner"
+        elif participant["contact"] == old and participant["role"] == "owner":
+            participant["role"] = "former owner"

@@ -1,0 +1,150 @@
+"""Looking ahead: `next` (who is next for a case, when, why) and `simulate` (a new case's path)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from escalate_cli.core import availability, routing, timers, timing
+from escalate_cli.core.cases import Case, OpenRequest, new_case
+from escalate_cli.core.escalation import sweep_case
+from escalate_cli.core.lifecycle import settle
+from escalate_cli.core.model import Matrix
+from escalate_cli.core.routing import Move
+
+SIMULATION_MOVES = 50
+
+
+def contact_json(matrix: Matrix, contact_id: str, at: datetime) -> dict[str, Any]:
+    """A contact already resolved to a person, as JSON, with availability at `at`."""
+    contact = matrix.contacts_by_id.get(contact_id)
+    return {
+        "id": contact_id,
+        "name": contact.label if contact else contact_id,
+        "available": availability.is_available(matrix, contact_id, at) if contact else False,
+    }
+
+
+def _move_contacts(matrix: Matrix, move: Move, at: datetime) -> list[dict[str, Any]]:
+    if move.external:
+        return [availability.reach(matrix, ref, at).to_json() for ref in move.notify]
+    return [c.to_json() for c in availability.level_contacts(matrix, move.to_level, at)]
+
+
+def _next_entry(matrix: Matrix, case: Case, move: Move, now: datetime) -> dict[str, Any]:
+    judged_at = move.due_at if move.due_at and move.due_at > now else now
+    contacts = _move_contacts(matrix, move, judged_at)
+    entry: dict[str, Any] = {
+        "level": None if move.external else move.to_level,
+        "contacts": contacts,
+        "due_at": timing.to_iso(move.due_at) if move.due_at else None,
+        "reason": move.reason,
+        "trigger": move.trigger,
+        "external": move.external,
+        "skipped": [level_id for level_id, _ in move.skipped],
+        "available": any(c["available"] for c in contacts),
+        "available_at": None,
+    }
+    if not entry["available"] and not move.external:
+        found = availability.level_next_available_at(matrix, move.to_level, judged_at)
+        entry["available_at"] = timing.to_iso(found) if found else None
+    if move.new_path:
+        entry["path"] = move.new_path
+    return entry
+
+
+def next_view(matrix: Matrix, case: Case, now: datetime) -> dict[str, Any]:
+    """`escalate next`: the next escalation, when it is due and why, or why there is none."""
+    case = _settled_copy(matrix, case, now)
+    view: dict[str, Any] = {"case": case["id"], "level": case["level"], "next": None, "notify": []}
+    if case["status"] not in timers.ACTIVE:
+        view["note"] = f"{case['status']}: nothing runs"
+        return view
+    problem = routing.problem(matrix, case)
+    if problem is not None:
+        view["note"] = problem
+        return view
+    move = routing.upcoming(matrix, case, now)
+    if move is None:
+        move = routing.manual_target(matrix, case, now)
+        if move is not None:
+            move = _manual_reason(case, move, now)
+    if move is None:
+        view["note"] = f"at the top of path {case['type']}"
+        return view
+    view["next"] = _next_entry(matrix, case, move, now)
+    view["notify"] = list(matrix.all_paths[move.new_path or case["type"]].also_notify)
+    return view
+
+
+def _manual_reason(case: Case, move: Move, now: datetime) -> Move:
+    from dataclasses import replace
+
+    if timers.is_on_hold(case, now):
+        why = "on hold: timers paused until resumed"
+    else:
+        why = f"no timer runs at {case['level']}: manual escalation only (escalate up)"
+    return replace(move, reason=why)
+
+
+def _settled_copy(matrix: Matrix, case: Case, now: datetime) -> Case:
+    """Read-only commands see a hold past its `--until` as over, without writing anything."""
+    if case["status"] != "on_hold":
+        return case
+    import copy
+
+    settled = copy.deepcopy(case)
+    settle(matrix, settled, now)
+    return settled
+
+
+def simulate(matrix: Matrix, request: OpenRequest, now: datetime) -> list[dict[str, Any]]:
+    """The timeline a new case would follow if nobody acted: who is notified, when, and why."""
+    case = new_case(matrix, 0, request, now)
+    opened = [e for e in case["timeline"] if e["kind"] == "notified"]
+    timeline = [
+        {
+            "at": timing.to_iso(now),
+            "level": case["level"],
+            "contacts": [
+                contact_json(matrix, c, now) for e in opened for c in e["data"]["contacts"]
+            ],
+            "reason": "opened",
+        }
+    ]
+    at = now
+    for _ in range(SIMULATION_MOVES):
+        move = routing.upcoming(matrix, case, at)
+        if move is None or move.due_at is None:
+            break
+        at = max(at, move.due_at)
+        result = sweep_case(matrix, case, at)
+        if not result.changed:
+            break
+        timeline.extend(_simulated(matrix, case, result, at))
+    return timeline
+
+
+def _simulated(matrix: Matrix, case: Case, result: Any, at: datetime) -> list[dict[str, Any]]:
+    entries = []
+    stamp = timing.to_iso(at)
+    if result.escalated:
+        last = case["escalations"][-1]
+        entries.append(
+            {
+                "at": stamp,
+                "level": case["level"],
+                "contacts": [contact_json(matrix, c, at) for c in result.escalated["contacts"]],
+                "reason": last["reason"],
+            }
+        )
+    for notice in result.notified:
+        entries.append(
+            {
+                "at": stamp,
+                "level": case["level"],
+                "contacts": [contact_json(matrix, c, at) for c in notice["contacts"]],
+                "reason": f"trigger {notice['trigger']}",
+            }
+        )
+    return entries

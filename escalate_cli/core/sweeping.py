@@ -1,0 +1,71 @@
+"""`escalate sweep`: every open case checked against its timers and triggers, at most one move
+each. Cases are checked without the lock; only those with something due are locked and moved."""
+
+from __future__ import annotations
+
+import copy
+from datetime import datetime
+from typing import Any
+
+from escalate_cli.core import routing, timers
+from escalate_cli.core.cases import Case
+from escalate_cli.core.escalation import SweepResult, sweep_case
+from escalate_cli.core.model import Matrix
+from escalate_cli.core.store import CaseStore
+
+
+def needs_sweep(matrix: Matrix, case: Case, now: datetime) -> bool:
+    """Whether a sweep at `now` would change this case (cheap; changes nothing)."""
+    if case["status"] not in timers.ACTIVE or routing.problem(matrix, case) is not None:
+        return False
+    if case["status"] == "on_hold" and not timers.is_on_hold(case, now):
+        return True
+    due = routing.due_now(matrix, case, now)
+    fresh_breach = any(t.kind.removeprefix("sla_") not in case["breached"] for t in due.breaches)
+    return due.move is not None or bool(due.notify) or fresh_breach
+
+
+def _report(report: dict[str, Any], case: Case, result: SweepResult) -> None:
+    if result.escalated:
+        report["escalated"].append(result.escalated)
+    report["notified"].extend(result.notified)
+    report["breached"].extend({"case": case["id"], "sla": sla} for sla in result.breaches)
+
+
+def sweep_store(
+    store: CaseStore, matrix: Matrix, now: datetime, *, dry_run: bool
+) -> dict[str, Any]:
+    """Sweep every active case; with `dry_run`, report exactly the same and write nothing."""
+    report: dict[str, Any] = {
+        "checked": 0,
+        "escalated": [],
+        "notified": [],
+        "breached": [],
+        "problems": [],
+    }
+    due: list[int] = []
+    for case in store.cases():
+        if case["status"] not in timers.ACTIVE:
+            continue
+        report["checked"] += 1
+        problem = routing.problem(matrix, case)
+        if problem is not None:
+            report["problems"].append({"case": case["id"], "problem": problem})
+        elif needs_sweep(matrix, case, now):
+            due.append(case["number"])
+    if dry_run:
+        for case in store.cases():
+            if case["number"] in due:
+                _report(report, case, sweep_case(matrix, copy.deepcopy(case), now))
+        return report
+    if due:
+        with store.transaction() as tx:
+            for number in due:
+                stored = tx.get(number)
+                if stored is None:
+                    continue
+                result = sweep_case(matrix, stored, now)
+                if result.changed:
+                    tx.put(stored)
+                _report(report, stored, result)
+    return report

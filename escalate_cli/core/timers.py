@@ -1,0 +1,216 @@
+"""What is running on a case and when it falls due: level timers, SLAs and trigger conditions.
+
+Time on hold does not count: every due time and every `..._for` condition is measured in active
+time, so a resumed case picks up where it stopped (timing rule 6).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from escalate_cli.core import timing
+from escalate_cli.core.model import Conditions, Matrix, Trigger
+
+Case = dict[str, Any]
+TimerKind = Literal["ack", "after", "sla_ack", "sla_resolve"]
+ACTIVE = ("open", "acknowledged", "on_hold")
+
+
+def _at(value: str | None) -> datetime | None:
+    return timing.from_iso(value) if value else None
+
+
+def hold_intervals(case: Case, now: datetime) -> list[tuple[datetime, datetime | None]]:
+    """Each hold as (start, end); an ongoing hold ends at its `--until`, else None (open-ended)."""
+    intervals: list[tuple[datetime, datetime | None]] = []
+    for hold in case.get("holds", []):
+        start = timing.from_iso(hold["since"])
+        end = _at(hold.get("ended_at")) or _at(hold.get("until"))
+        intervals.append((start, end))
+    return intervals
+
+
+def is_on_hold(case: Case, now: datetime) -> bool:
+    """On hold at `now`; a hold whose `--until` has passed is over even before anyone writes."""
+    if case["status"] != "on_hold":
+        return False
+    holds = case.get("holds", [])
+    until = _at(holds[-1].get("until")) if holds else None
+    return until is None or now < until
+
+
+def due_after(case: Case, anchor: datetime, duration: timedelta, now: datetime) -> datetime | None:
+    """The instant at which `duration` of active time has passed since `anchor`.
+
+    None when an open-ended hold stops the clock before then.
+    """
+    due = anchor + duration
+    for start, end in sorted(hold_intervals(case, now), key=lambda pair: pair[0]):
+        if end is not None and end <= anchor:
+            continue
+        start = max(start, anchor)
+        if start >= due:
+            break
+        if end is None:
+            return None
+        due += end - start
+    return due
+
+
+def active_time(case: Case, anchor: datetime, now: datetime) -> timedelta:
+    """Time since `anchor` that was not spent on hold."""
+    elapsed = now - anchor
+    for start, end in hold_intervals(case, now):
+        stop = min(end or now, now)
+        overlap = stop - max(start, anchor)
+        if overlap > timedelta(0):
+            elapsed -= overlap
+    return elapsed
+
+
+@dataclass(frozen=True)
+class Timer:
+    """A built-in timer that is running on a case, and when it falls due."""
+
+    kind: TimerKind
+    due_at: datetime | None  # None while an open-ended hold stops it
+    duration: timedelta
+    level: str | None
+
+    @property
+    def is_sla(self) -> bool:
+        return self.kind.startswith("sla_")
+
+    def reason(self) -> str:
+        span = timing.format_duration(self.duration)
+        return {
+            "ack": f"not acknowledged at {self.level} within {span} (level ack)",
+            "after": f"unresolved at {self.level} for {span} (level after)",
+            "sla_ack": f"acknowledge SLA of {span} breached",
+            "sla_resolve": f"resolve SLA of {span} breached",
+        }[self.kind]
+
+
+def running_timers(matrix: Matrix, case: Case, now: datetime) -> list[Timer]:
+    """The timers of timing rule 1 that still run; none for a resolved or closed case."""
+    if case["status"] not in ACTIVE:
+        return []
+    timers: list[Timer] = []
+    level = matrix.levels_by_id.get(case["level"])
+    entered = timing.from_iso(case["level_entered_at"])
+    if level is not None:
+        if level.ack and not case.get("level_acknowledged_at"):
+            due = due_after(case, entered, level.ack, now)
+            timers.append(Timer("ack", due, level.ack, level.id))
+        if level.after:
+            due = due_after(case, entered, level.after, now)
+            timers.append(Timer("after", due, level.after, level.id))
+    severity = matrix.severities_by_id.get(case.get("severity") or "")
+    created = timing.from_iso(case["created_at"])
+    breached = case.get("breached", [])
+    if severity is not None:
+        if severity.ack and not case.get("acknowledged_at") and "ack" not in breached:
+            due = due_after(case, created, severity.ack, now)
+            timers.append(Timer("sla_ack", due, severity.ack, None))
+        if severity.resolve and "resolve" not in breached:
+            due = due_after(case, created, severity.resolve, now)
+            timers.append(Timer("sla_resolve", due, severity.resolve, None))
+    return timers
+
+
+def sla_deadline(matrix: Matrix, case: Case, sla: str, now: datetime) -> datetime | None:
+    """When an SLA (`ack` or `resolve`) falls due for this case, hold time included."""
+    severity = matrix.severities_by_id.get(case.get("severity") or "")
+    duration = getattr(severity, sla, None) if severity else None
+    if duration is None:
+        return None
+    return due_after(case, timing.from_iso(case["created_at"]), duration, now)
+
+
+def is_overdue(matrix: Matrix, case: Case, now: datetime) -> bool:
+    """Timing rule 2: any running timer is due. A case on hold is never overdue."""
+    if is_on_hold(case, now):
+        return False
+    return any(t.due_at is not None and now >= t.due_at for t in running_timers(matrix, case, now))
+
+
+def _case_text(case: Case) -> str:
+    facts = [fact["text"] for fact in case["steps"]["gather"]["facts"]]
+    return "\n".join([case["title"], case.get("description") or "", *facts]).lower()
+
+
+def _static_conditions_hold(matrix: Matrix, case: Case, when: Conditions, now: datetime) -> bool:
+    checks = [
+        (when.level, case["level"]),
+        (when.severity, case.get("severity")),
+        (when.type, case["type"]),
+        (when.tier, (case.get("customer") or {}).get("tier")),
+    ]
+    if any(wanted and actual not in wanted for wanted, actual in checks):
+        return False
+    if when.keywords:
+        text = _case_text(case)
+        if not any(keyword.lower() in text for keyword in when.keywords):
+            return False
+    return not (when.reopened is not None and case.get("reopened", 0) < when.reopened)
+
+
+def _unresolved_since(case: Case) -> datetime:
+    return timing.from_iso(case.get("reopened_at") or case["created_at"])
+
+
+def _silent_since(case: Case) -> datetime:
+    return timing.from_iso(case.get("last_update_at") or case["created_at"])
+
+
+def condition_due_times(
+    matrix: Matrix, case: Case, when: Conditions, now: datetime
+) -> list[datetime] | None:
+    """The due time of each duration condition and breach; None when one can never hold."""
+    entered = timing.from_iso(case["level_entered_at"])
+    spans: list[tuple[timedelta | None, datetime | None]] = [
+        (when.unresolved_for, _unresolved_since(case)),
+        (when.at_level_for, entered),
+        (when.silent_for, _silent_since(case)),
+    ]
+    if when.unacknowledged_for is not None:
+        unacknowledged = case["status"] == "open" or (
+            case["status"] == "on_hold" and not case.get("level_acknowledged_at")
+        )
+        spans.append((when.unacknowledged_for, entered if unacknowledged else None))
+    due_times: list[datetime] = []
+    for duration, anchor in spans:
+        if duration is None:
+            continue
+        due = due_after(case, anchor, duration, now) if anchor else None
+        if due is None:
+            return None
+        due_times.append(due)
+    for sla in when.breached:
+        deadline = None if sla in case.get("breached", []) else sla_deadline(matrix, case, sla, now)
+        if sla not in case.get("breached", []) and deadline is None:
+            return None
+        due_times.append(deadline or timing.from_iso(case["created_at"]))
+    return due_times
+
+
+def trigger_due_at(matrix: Matrix, case: Case, trigger: Trigger, now: datetime) -> datetime | None:
+    """When a trigger's conditions will all hold (maybe already), or None if they cannot now.
+
+    A trigger that already fired on this case never fires again (timing rule 10).
+    """
+    if case["status"] not in ACTIVE or trigger.id in case.get("fired_triggers", []):
+        return None
+    if not _static_conditions_hold(matrix, case, trigger.when, now):
+        return None
+    due_times = condition_due_times(matrix, case, trigger.when, now)
+    if due_times is None:
+        return None
+    return max(due_times, default=_static_since(case))
+
+
+def _static_since(case: Case) -> datetime:
+    """A trigger with no duration condition is due from the case's last change it can see."""
+    return timing.from_iso(case["level_entered_at"])
