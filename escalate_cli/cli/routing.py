@@ -12,18 +12,19 @@ from escalate_cli.cli.cases import CaseArgument, load_case
 if TYPE_CHECKING:
     from escalate_cli.core.cases import Case
     from escalate_cli.core.model import Matrix
+    from escalate_cli.core.planning import NextView
 
 By = Annotated[str | None, typer.Option("--by", help="Contact doing this.")]
 
 
-def print_next(matrix: Matrix, view: dict[str, Any]) -> None:
+def print_next(matrix: Matrix, view: NextView) -> None:
     """The closing lines of every step: who to escalate to next, when, and why."""
     from escalate_cli import output
 
     esc = output.esc
-    upcoming = view["next"]
+    upcoming = view.data["next"]
     if upcoming is None:
-        output.text(f"Next: nobody ({esc(view.get('note', 'nothing due'))})")
+        output.text(f"Next: nobody ({esc(view.note or 'nothing due')})")
         return
     if upcoming["external"]:
         where = "external contacts"
@@ -40,8 +41,8 @@ def print_next(matrix: Matrix, view: dict[str, Any]) -> None:
         output.text(f"  someone is next available {output.when(upcoming['available_at'])}")
     if upcoming["skipped"]:
         output.text(f"  skipping {esc(', '.join(upcoming['skipped']))}: nobody available")
-    if view["notify"]:
-        output.text(f"  also notify: {esc(', '.join(view['notify']))}")
+    if view.data["notify"]:
+        output.text(f"  also notify: {esc(', '.join(view.data['notify']))}")
 
 
 def after_change(state: Settings, matrix: Matrix, case: Case, said: str) -> None:
@@ -68,9 +69,11 @@ def next_(ctx: typer.Context, case_ref: CaseArgument) -> None:
     matrix = state.matrix()
     view = next_view(matrix, load_case(state, case_ref), state.now)
     if state.json:
-        output.emit_json(view)
+        if view.problem:
+            output.err(f"{view.data['case']}: {view.note}")
+        output.emit_json(view.data)
         return
-    output.text(f"[bold]{view['case']}[/bold] is at {output.esc(view['level'])}")
+    output.text(f"[bold]{view.data['case']}[/bold] is at {output.esc(view.data['level'])}")
     print_next(matrix, view)
 
 
@@ -119,11 +122,11 @@ def sweep(
 
     state = settings(ctx)
     report = sweep_store(state.store, state.matrix(), state.now, dry_run=dry_run)
-    if state.json:
-        output.emit_json(report)
-        return
     for problem in report["problems"]:
         output.err(f"{problem['case']}: {problem['problem']}")
+    if state.json:
+        output.emit_json({key: report[key] for key in ("checked", "escalated", "notified")})
+        return
     prefix = "would move" if dry_run else "moved"
     for moved in report["escalated"]:
         told = ", ".join(moved["contacts"]) or "nobody"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -53,28 +54,34 @@ def _next_entry(matrix: Matrix, case: Case, move: Move, now: datetime) -> dict[s
     return entry
 
 
-def next_view(matrix: Matrix, case: Case, now: datetime) -> dict[str, Any]:
-    """`escalate next`: the next escalation, when it is due and why, or why there is none."""
+@dataclass(frozen=True)
+class NextView:
+    """`escalate next`: the JSON of SPEC section 6, and why `next` is null when it is."""
+
+    data: dict[str, Any]
+    note: str | None = None
+    problem: bool = False
+
+
+def next_view(matrix: Matrix, case: Case, now: datetime) -> NextView:
+    """The next escalation, when it is due and why, or why there is none."""
     case = _settled_copy(matrix, case, now)
-    view: dict[str, Any] = {"case": case["id"], "level": case["level"], "next": None, "notify": []}
+    data: dict[str, Any] = {"case": case["id"], "level": case["level"], "next": None, "notify": []}
     if case["status"] not in timers.ACTIVE:
-        view["note"] = f"{case['status']}: nothing runs"
-        return view
+        return NextView(data, f"{case['status']}: nothing runs")
     problem = routing.problem(matrix, case)
     if problem is not None:
-        view["note"] = problem
-        return view
+        return NextView(data, problem, problem=True)
     move = routing.upcoming(matrix, case, now)
     if move is None:
         move = routing.manual_target(matrix, case, now)
         if move is not None:
             move = _manual_reason(case, move, now)
     if move is None:
-        view["note"] = f"at the top of path {case['type']}"
-        return view
-    view["next"] = _next_entry(matrix, case, move, now)
-    view["notify"] = list(matrix.all_paths[move.new_path or case["type"]].also_notify)
-    return view
+        return NextView(data, f"at the top of path {case['type']}")
+    data["next"] = _next_entry(matrix, case, move, now)
+    data["notify"] = list(matrix.all_paths[move.new_path or case["type"]].also_notify)
+    return NextView(data)
 
 
 def _manual_reason(case: Case, move: Move, now: datetime) -> Move:
