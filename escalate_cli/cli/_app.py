@@ -83,7 +83,9 @@ class Settings:
     def matrix_path(self) -> Path | None:
         from escalate_cli.core.locations import matrix_path
 
-        recorded = self.store.read_meta().get("matrix")
+        def recorded() -> str | None:
+            return self.store.read_meta().get("matrix")
+
         return matrix_path(self.matrix_flag, os.environ, Path.cwd(), recorded)
 
     def matrix(self) -> Matrix:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 MATRIX_ENV = "ESCALATE_MATRIX"
@@ -25,9 +25,10 @@ def matrix_path(
     flag: str | None,
     environ: Mapping[str, str],
     cwd: Path,
-    recorded: str | None,
+    recorded: Callable[[], str | None],
 ) -> Path | None:
-    """`--matrix`, then `$ESCALATE_MATRIX`, then `./escalation.yaml`, then what `init` recorded."""
+    """`--matrix`, then `$ESCALATE_MATRIX`, then `./escalation.yaml`, then what `init` recorded
+    (asked for last: reading it means reading the store)."""
     if flag:
         return Path(flag).expanduser()
     if environ.get(MATRIX_ENV):
@@ -35,4 +36,5 @@ def matrix_path(
     in_cwd = cwd / MATRIX_IN_CWD
     if in_cwd.exists():
         return in_cwd
-    return Path(recorded) if recorded else None
+    remembered = recorded()
+    return Path(remembered) if remembered else None
