@@ -59,3 +59,26 @@ def test_twenty_processes_opening_at_once_lose_nothing(tmp_path: Path) -> None:
     assert ids == sorted(f"ESC-{n}" for n in range(1, 21))
     listed = json.loads(run("list", "--json", env=env).stdout)
     assert sorted(case["title"] for case in listed) == sorted(f"case {i}" for i in range(20))
+
+
+def test_shell_completion_offers_case_ids_from_the_store() -> None:
+    run("open", "Printer on fire", "-q")
+    run("open", "Checkout down", "-q")
+    env = dict(os.environ, _ESCALATE_COMPLETE="complete_zsh", _TYPER_COMPLETE_ARGS="escalate who E")
+    done = run(env=env)
+    assert done.returncode == 0
+    assert '"ESC-1":"Printer on fire"' in done.stdout
+    assert '"ESC-2":"Checkout down"' in done.stdout
+    commands = dict(os.environ, _ESCALATE_COMPLETE="complete_bash")
+    commands.update(COMP_WORDS="escalate sw", COMP_CWORD="1")
+    assert run(env=commands).stdout.split() == ["sweep"]
+
+
+def test_completion_survives_a_corrupt_store(tmp_path: Path) -> None:
+    store = tmp_path / "store" / "cases.json"
+    store.parent.mkdir(parents=True)
+    store.write_text("{not json")
+    env = dict(os.environ, _ESCALATE_COMPLETE="complete_zsh", _TYPER_COMPLETE_ARGS="escalate who E")
+    done = run(env=env)
+    assert done.returncode == 0
+    assert "Traceback" not in done.stderr
