@@ -43,7 +43,7 @@ def sweep_store(
         "breached": [],
         "problems": [],
     }
-    due: list[int] = []
+    due: list[Case] = []
     for case in store.cases():
         if case["status"] not in timers.ACTIVE:
             continue
@@ -52,16 +52,16 @@ def sweep_store(
         if problem is not None:
             report["problems"].append({"case": case["id"], "problem": problem})
         elif needs_sweep(matrix, case, now):
-            due.append(case["number"])
+            due.append(case)
     if dry_run:
-        for case in store.cases():
-            if case["number"] in due:
-                _report(report, case, sweep_case(matrix, copy.deepcopy(case), now))
+        for case in due:
+            _report(report, case, sweep_case(matrix, copy.deepcopy(case), now))
         return report
     if due:
         with store.transaction() as tx:
-            for number in due:
-                stored = tx.get(number)
+            for seen in due:
+                # Re-read under the lock: another process may have moved it since.
+                stored = tx.get(seen["number"])
                 if stored is None:
                     continue
                 result = sweep_case(matrix, stored, now)
