@@ -43,8 +43,10 @@ def out(*renderables: RenderableType) -> None:
 
 
 def text(line: str) -> None:
-    """Plain text on stdout, with Rich markup interpreted (escape case text with `esc`)."""
-    console().print(line)
+    """Plain text on stdout, with Rich markup interpreted (escape case text with `esc`).
+
+    Long lines fold at the terminal's edge rather than being broken into new lines."""
+    console().print(line, soft_wrap=True)
 
 
 def esc(value: object) -> str:

@@ -121,10 +121,10 @@ def simulate(matrix: Matrix, request: OpenRequest, now: datetime) -> list[dict[s
     ]
     at = now
     for _ in range(SIMULATION_MOVES):
-        move = routing.upcoming(matrix, case, at)
-        if move is None or move.due_at is None:
+        next_at = routing.next_event_at(matrix, case, at)
+        if next_at is None:
             break
-        at = max(at, move.due_at)
+        at = next_at
         result = sweep_case(matrix, case, at)
         if not result.changed:
             break

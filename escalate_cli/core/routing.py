@@ -250,6 +250,20 @@ def upcoming(matrix: Matrix, case: Case, now: datetime) -> Move | None:
     return choose(matrix, [move for move in pending if (move.due_at or now) == soonest_at])
 
 
+def next_event_at(matrix: Matrix, case: Case, now: datetime) -> datetime | None:
+    """When the next timed thing happens to the case: a move, or a notify-only trigger."""
+    moments = []
+    move = upcoming(matrix, case, now)
+    if move is not None and move.due_at is not None:
+        moments.append(move.due_at)
+    for trigger in matrix.triggers:
+        if trigger.then.kind == "notify":
+            due_at = timers.trigger_due_at(matrix, case, trigger, now)
+            if due_at is not None:
+                moments.append(due_at)
+    return max(min(moments), now) if moments else None
+
+
 def manual_target(matrix: Matrix, case: Case, at: datetime) -> Move | None:
     """Where a manual escalation goes when no timer runs: one level up, else the externals."""
     base = Move("manual", case["level"], "manual escalation", None)
