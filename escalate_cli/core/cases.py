@@ -159,12 +159,13 @@ class OpenRequest:
 
 
 def _empty_steps() -> dict[str, Any]:
+    """The seven steps before any has run (docs/case.md)."""
     return {
         "acknowledge": {"by": None, "at": None, "note": None},
         "gather": {"facts": [], "whys": [], "attachments": []},
-        "assess": {"impact": None, "root_cause": None},
-        "convene": {"participants": []},
-        "brainstorm": {"options": [], "chosen": None},
+        "assess": {"impact": None, "root_cause": None, "at": None, "by": None},
+        "convene": {"at": None, "by": None},
+        "brainstorm": {"options": [], "chosen": None, "chosen_at": None},
         "implement": {"actions": []},
         "learn": {"lessons": [], "prevent": [], "follow_ups": []},
     }
@@ -305,7 +306,7 @@ def step_checklist(case: Case) -> list[tuple[str, bool, str]]:
             bool(assess["impact"] or assess["root_cause"]),
             assess["root_cause"] or assess["impact"] or "",
         ),
-        ("convene", bool(steps["convene"]["participants"]), ""),
+        ("convene", bool(steps["convene"]["at"]), f"{len(case['participants'])} people"),
         (
             "brainstorm",
             brainstorm["chosen"] is not None,
