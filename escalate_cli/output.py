@@ -57,7 +57,11 @@ def esc(value: object) -> str:
 
 
 def table(
-    columns: Sequence[str], rows: Sequence[Sequence[object]], title: str | None = None
+    columns: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    title: str | None = None,
+    *,
+    show_header: bool = True,
 ) -> None:
     from rich import box
     from rich.table import Table
@@ -70,6 +74,7 @@ def table(
         title_justify="left",
         header_style="bold" if on_terminal else "",
         pad_edge=False,
+        show_header=show_header,
     )
     for row in rows:
         grid.add_row(*(esc(cell) for cell in row))

@@ -11,7 +11,7 @@ import typer
 from typer.core import TyperGroup
 
 from escalate_cli import __version__
-from escalate_cli.cli import _app, cases, demo, lifecycle, matrix, routing, setup
+from escalate_cli.cli import _app, cases, demo, lifecycle, matrix, metrics, routing, setup, steps
 
 
 class EscalateGroup(TyperGroup):
@@ -124,6 +124,8 @@ setup.register(app)
 cases.register(app)
 routing.register(app)
 lifecycle.register(app)
+metrics.register(app)
+steps.register(app)
 demo.register(app)
 app.add_typer(matrix.app, name="matrix")
 

@@ -163,6 +163,7 @@ def show(ctx: typer.Context, case_ref: CaseArgument) -> None:
 def _print_case(case: Case) -> None:
     from escalate_cli import output
     from escalate_cli.core.cases import step_checklist
+    from escalate_cli.core.steps import attachment_states, open_actions
 
     esc = output.esc
     customer = case["customer"]
@@ -176,16 +177,46 @@ def _print_case(case: Case) -> None:
         ("owner", case["owner"]),
         ("customer", who_for),
         ("opened", output.when(case["created_at"])),
-        ("reopened", case["reopened"]),
     ]
+    for label, key in (
+        ("acknowledged", "acknowledged_at"),
+        ("resolved", "resolved_at"),
+        ("closed", "closed_at"),
+    ):
+        if case[key]:
+            facts.append((label, output.when(case[key])))
+    if case["reopened"]:
+        facts.append(("reopened", f"{case['reopened']} times"))
+    if case["breached"]:
+        facts.append(("breached", ", ".join(f"{sla} SLA" for sla in case["breached"])))
     if case["description"]:
         facts.append(("description", case["description"]))
-    output.table(["", ""], facts)
-    output.table(
-        ["step", "done", "recorded"],
-        [(name, "x" if done else " ", summary) for name, done, summary in step_checklist(case)],
-        title="Seven steps",
-    )
+    if case.get("resolution"):
+        facts.append(("resolution", case["resolution"]))
+    output.table(["", ""], facts, show_header=False)
+    rows = []
+    for number, (name, done, lines) in enumerate(step_checklist(case), 1):
+        mark = "[x]" if done else "[ ]"
+        rows.append((mark, f"{number} {name}", lines[0] if lines else ""))
+        rows.extend(("", "", line) for line in lines[1:])
+    output.table(["", "step", "recorded"], rows, title="Seven steps")
+    pending = open_actions(case)
+    if pending:
+        output.table(
+            ["#", "kind", "action", "assignee", "due"],
+            [
+                (a["n"], a["kind"], a["text"], a["assignee"] or "-", output.when(a["due"]))
+                for a in pending
+            ],
+            title="Open actions",
+        )
+    attachments = attachment_states(case)
+    if attachments:
+        output.table(
+            ["file", "sha256", "state"],
+            [(a["path"], a["sha256"][:12], state) for a, state in attachments],
+            title="Attachments",
+        )
     output.table(
         ["at", "event", "by", "what"],
         [(output.when(e["at"]), e["kind"], e["by"] or "", e["text"]) for e in case["timeline"]],

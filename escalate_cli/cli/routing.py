@@ -179,9 +179,7 @@ def hold(
     ctx: typer.Context,
     case_ref: CaseArgument,
     reason: Annotated[str, typer.Option(help="What the case waits for.")],
-    until: Annotated[
-        str | None, typer.Option(help="End the hold by itself then (ISO time or 4h).")
-    ] = None,
+    until: when_option("End the hold by itself then (ISO time or a duration such as 4h).") = None,
     by: By = None,
 ) -> None:
     """Put a case on hold: no timer runs and no trigger fires until it resumes.
@@ -191,21 +189,28 @@ def hold(
     from escalate_cli.core import lifecycle
 
     state = settings(ctx)
-    ends = _when(until, state) if until else None
+    ends = parse_when_option(until, state, "--until")
     matrix, case, _ = change_case(
         state, case_ref, lambda m, c, now: lifecycle.hold(m, c, now, ends, reason, by), by
     )
     after_change(state, matrix, case, "on hold")
 
 
-def _when(text: str, state: Settings) -> Any:
+def when_option(help_text: str) -> Any:
+    """An option taking WHEN: an ISO time, or a duration from now such as `2d`."""
+    return Annotated[str | None, typer.Option(metavar="WHEN", help=help_text)]
+
+
+def parse_when_option(text: str | None, state: Settings, flag: str) -> Any:
     from escalate_cli.core import timing
     from escalate_cli.core.errors import UsageError
 
+    if text is None:
+        return None
     try:
         return timing.parse_when(text, state.now)
     except ValueError as error:
-        raise UsageError(str(error)) from None
+        raise UsageError(f"{flag}: {error}") from None
 
 
 def resume(ctx: typer.Context, case_ref: CaseArgument, by: By = None) -> None:

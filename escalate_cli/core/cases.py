@@ -284,35 +284,72 @@ def who(matrix: Matrix, case: Case, now: datetime) -> dict[str, Any]:
     }
 
 
-def step_checklist(case: Case) -> list[tuple[str, bool, str]]:
-    """The seven steps in order: (name, done, what it recorded)."""
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def step_checklist(case: Case) -> list[tuple[str, bool, list[str]]]:
+    """The seven steps in order: (name, done, the lines of what it recorded)."""
     steps = case["steps"]
-    ack = steps["acknowledge"]
-    gather = steps["gather"]
-    assess = steps["assess"]
-    brainstorm = steps["brainstorm"]
+    ack, gather, assess = steps["acknowledge"], steps["gather"], steps["assess"]
+    brainstorm, learn = steps["brainstorm"], steps["learn"]
     actions = steps["implement"]["actions"]
-    learn = steps["learn"]
-    rows = [
-        ("acknowledge", bool(ack["at"]), f"by {ack['by'] or '?'}" if ack["at"] else ""),
+    chosen = brainstorm["chosen"]
+    rows: list[tuple[str, bool, list[str]]] = [
+        (
+            "acknowledge",
+            bool(ack["at"]),
+            [f"by {ack['by'] or 'someone'}" + (f": {ack['note']}" if ack["note"] else "")]
+            if ack["at"]
+            else [],
+        ),
         (
             "gather",
             bool(gather["facts"] or gather["whys"] or gather["attachments"]),
-            f"{len(gather['facts'])} facts, {len(gather['whys'])} whys,"
-            f" {len(gather['attachments'])} attachments",
+            [f"fact: {f['text']}" for f in gather["facts"]]
+            + [f"why {n}: {w['text']}" for n, w in enumerate(gather["whys"], 1)]
+            + (
+                [_plural(len(gather["attachments"]), "attachment")] if gather["attachments"] else []
+            ),
         ),
         (
             "assess",
-            bool(assess["impact"] or assess["root_cause"]),
-            assess["root_cause"] or assess["impact"] or "",
+            bool(assess["at"]),
+            [
+                f"{label}: {assess[key]}"
+                for key, label in (("impact", "impact"), ("root_cause", "root cause"))
+                if assess[key]
+            ],
         ),
-        ("convene", bool(steps["convene"]["at"]), f"{len(case['participants'])} people"),
+        (
+            "convene",
+            bool(steps["convene"]["at"]),
+            [f"{p['contact']} ({p['role']})" for p in case["participants"]]
+            if steps["convene"]["at"]
+            else [],
+        ),
         (
             "brainstorm",
-            brainstorm["chosen"] is not None,
-            f"{len(brainstorm['options'])} options",
+            chosen is not None,
+            [
+                ("chosen " if o["n"] == chosen else "") + f"option {o['n']}: {o['text']}"
+                for o in brainstorm["options"]
+            ],
         ),
-        ("implement", bool(actions), f"{len(actions)} actions"),
-        ("learn", bool(learn["lessons"] or learn["prevent"]), f"{len(learn['lessons'])} lessons"),
+        (
+            "implement",
+            bool(actions) and all(a["done"] for a in actions),
+            [
+                f"{'done' if a['done'] else 'open'} {a['n']} ({a['kind']}): {a['text']}"
+                for a in actions
+            ],
+        ),
+        (
+            "learn",
+            bool(learn["lessons"] or learn["prevent"] or learn["follow_ups"]),
+            [f"lesson: {x['text']}" for x in learn["lessons"]]
+            + [f"prevent: {x['text']}" for x in learn["prevent"]]
+            + [f"follow up with {x['with']} at {x['at']}" for x in learn["follow_ups"]],
+        ),
     ]
     return rows

@@ -147,11 +147,11 @@ def trigger_move(matrix: Matrix, case: Case, trigger_id: str, due_at: datetime) 
         new_path = matrix.all_paths[action.target]
         return replace(base, to_level=onto_path(matrix, new_path, current), new_path=action.target)
     if action.kind == "severity" and action.target:
-        return _severity_move(matrix, case, base, action.target)
+        return severity_move(matrix, case, base, action.target)
     return replace(base, notify=action.contacts)
 
 
-def _severity_move(matrix: Matrix, case: Case, base: Move, severity_id: str) -> Move:
+def severity_move(matrix: Matrix, case: Case, base: Move, severity_id: str) -> Move:
     """Raising a severity moves up to its start level if higher; lowering never moves down."""
     severity = matrix.severities_by_id[severity_id]
     move = replace(base, new_severity=severity_id)

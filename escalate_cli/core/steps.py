@@ -1,0 +1,322 @@
+"""Steps 2 to 7 of working an escalation: gather, assess, convene, brainstorm, implement, learn.
+
+Each records its data on the case (docs/case.md) and a `step` event on the timeline.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from escalate_cli.core import timing
+from escalate_cli.core.cases import Case, event, require_contact, require_severity
+from escalate_cli.core.errors import NotFoundError, RefusedError, UsageError
+from escalate_cli.core.lifecycle import settle
+from escalate_cli.core.model import Matrix
+
+ACTION_KINDS = ("workaround", "fix")
+ROLES = ("decision-maker", "expert", "affected")
+
+
+def _entry(text: str, now: datetime, by: str | None) -> dict[str, Any]:
+    return {"text": text, "at": timing.to_iso(now), "by": by}
+
+
+def _texts(values: list[str], what: str) -> list[str]:
+    cleaned = [value.strip() for value in values]
+    if any(not value for value in cleaned):
+        raise UsageError(f"{what} needs some text")
+    return cleaned
+
+
+def _begin(matrix: Matrix, case: Case, now: datetime, step: str) -> None:
+    settle(matrix, case, now)
+    if case["status"] == "closed":
+        raise RefusedError(f"cannot {step} {case['id']}: it is closed (reopen it first)")
+
+
+def _step_event(case: Case, now: datetime, by: str | None, step: str, text: str) -> None:
+    case["timeline"].append(event(now, "step", by, f"{step}: {text}", step=step))
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _attachment(path_text: str, now: datetime, by: str | None) -> dict[str, Any]:
+    path = Path(path_text).expanduser()
+    if not path.is_file():
+        raise NotFoundError(f"attachment {path_text} not found (give the path of a file)")
+    try:
+        digest = sha256_of(path)
+    except OSError as error:
+        raise UsageError(f"cannot read attachment {path_text}: {error.strerror}") from None
+    return {
+        "path": str(path.resolve()),
+        "name": path.name,
+        "sha256": digest,
+        "size": path.stat().st_size,
+        "at": timing.to_iso(now),
+        "by": by,
+    }
+
+
+@dataclass(frozen=True)
+class Gathered:
+    facts: list[str] = field(default_factory=list)
+    whys: list[str] = field(default_factory=list)
+    attachments: list[str] = field(default_factory=list)
+
+
+def gather(matrix: Matrix, case: Case, now: datetime, found: Gathered, by: str | None) -> None:
+    """Step 2: facts, the chain of "why?" answers, and attachments by path and sha256."""
+    if not (found.facts or found.whys or found.attachments):
+        raise UsageError("gather needs --fact, --why or --attach")
+    _begin(matrix, case, now, "gather")
+    facts = _texts(found.facts, "--fact")
+    whys = _texts(found.whys, "--why")
+    attachments = [_attachment(path, now, by) for path in found.attachments]
+    data = case["steps"]["gather"]
+    data["facts"].extend(_entry(text, now, by) for text in facts)
+    data["whys"].extend(_entry(text, now, by) for text in whys)
+    data["attachments"].extend(attachments)
+    counts = [(len(facts), "fact"), (len(whys), "why"), (len(attachments), "attachment")]
+    said = ", ".join(f"{n} {noun}{'s' if n > 1 else ''}" for n, noun in counts if n)
+    _step_event(case, now, by, "gather", said)
+
+
+def attachment_states(case: Case) -> list[tuple[dict[str, Any], str]]:
+    """Each attachment with `ok`, `changed` or `missing`: the file is checked against its
+    recorded sha256, so nobody works from a file that moved or changed since."""
+    states = []
+    for attachment in case["steps"]["gather"]["attachments"]:
+        path = Path(attachment["path"])
+        if not path.is_file():
+            states.append((attachment, "missing"))
+            continue
+        try:
+            same = sha256_of(path) == attachment["sha256"]
+        except OSError:
+            states.append((attachment, "missing"))
+            continue
+        states.append((attachment, "ok" if same else "changed"))
+    return states
+
+
+@dataclass(frozen=True)
+class Assessment:
+    severity: str | None = None
+    impact: str | None = None
+    root_cause: str | None = None
+
+
+def assess(
+    matrix: Matrix, case: Case, now: datetime, found: Assessment, by: str | None
+) -> dict[str, Any] | None:
+    """Step 3: impact and root cause; a new severity re-routes the case (a raise moves it up to
+    the severity's start level when that is higher; a lowering never moves it down).
+    Returns the escalation a raise made, if any."""
+    if found.severity is None and found.impact is None and found.root_cause is None:
+        raise UsageError("assess needs --severity, --impact or --root-cause")
+    if found.severity is not None:
+        require_severity(matrix, found.severity)
+    _begin(matrix, case, now, "assess")
+    data = case["steps"]["assess"]
+    said = []
+    for key, value in (("impact", found.impact), ("root_cause", found.root_cause)):
+        if value is not None:
+            data[key] = _texts([value], f"--{key.replace('_', '-')}")[0]
+            said.append(f"{key.replace('_', ' ')}: {data[key]}")
+    data["at"], data["by"] = timing.to_iso(now), by
+    escalation = None
+    if found.severity is not None and found.severity != case["severity"]:
+        escalation = _reroute(matrix, case, now, found.severity, by)
+        said.append(f"severity {found.severity}")
+    _step_event(case, now, by, "assess", "; ".join(said) or "reassessed")
+    return escalation
+
+
+def _reroute(
+    matrix: Matrix, case: Case, now: datetime, severity: str, by: str | None
+) -> dict[str, Any] | None:
+    from escalate_cli.core import routing
+    from escalate_cli.core.escalation import apply_move
+
+    base = routing.Move("manual", case["level"], f"severity changed to {severity}", now)
+    if routing.problem(matrix, case) is not None:
+        move = routing.Move("manual", case["level"], base.reason, now, new_severity=severity)
+    else:
+        move = routing.severity_move(matrix, case, base, severity)
+    escalation: dict[str, Any] | None = apply_move(matrix, case, move, now, by=by)["escalation"]
+    return escalation
+
+
+def parse_member(text: str) -> tuple[str, str]:
+    """`dana:decision-maker` -> ("dana", "decision-maker"); a bare `dana` is an expert."""
+    contact, _, role = text.partition(":")
+    return contact.strip(), (role.strip() or "expert")
+
+
+def convene(
+    matrix: Matrix,
+    case: Case,
+    now: datetime,
+    owner: str | None,
+    members: list[str],
+    by: str | None,
+) -> None:
+    """Step 4: one clear owner, and the right people at the table with their roles."""
+    from escalate_cli.core.escalation import change_owner
+
+    if owner is None and not members:
+        raise UsageError("convene needs --owner or --add CONTACT[:ROLE]")
+    wanted = [parse_member(text) for text in members]
+    for contact in [owner, *(contact for contact, _ in wanted)]:
+        if contact is not None:
+            require_contact(matrix, contact)
+    _begin(matrix, case, now, "convene")
+    said = []
+    if owner is not None and owner != case["owner"]:
+        change_owner(case, owner, now, by)
+        said.append(f"owner {owner}")
+    stamp = timing.to_iso(now)
+    for contact, role in wanted:
+        present = next((p for p in case["participants"] if p["contact"] == contact), None)
+        if present is None:
+            case["participants"].append({"contact": contact, "role": role, "since": stamp})
+        elif present["role"] != "owner":
+            present["role"] = role
+        said.append(f"{contact} ({role})")
+    case["steps"]["convene"] = {"at": stamp, "by": by}
+    _step_event(case, now, by, "convene", ", ".join(said) or "convened")
+
+
+def brainstorm(
+    matrix: Matrix,
+    case: Case,
+    now: datetime,
+    options: list[str],
+    choose: int | None,
+    by: str | None,
+) -> list[str]:
+    """Step 5: the options considered and the one chosen (counting from 1).
+    Returns advice for the person, e.g. when only one option was considered."""
+    if not options and choose is None:
+        raise UsageError("brainstorm needs --option or --choose N")
+    texts = _texts(options, "--option")
+    _begin(matrix, case, now, "brainstorm")
+    data = case["steps"]["brainstorm"]
+    for text in texts:
+        data["options"].append({"n": len(data["options"]) + 1, **_entry(text, now, by)})
+    said = (
+        [f"option {o['n']}: {o['text']}" for o in data["options"][-len(texts) :]] if texts else []
+    )
+    advice = []
+    if choose is not None:
+        if not 1 <= choose <= len(data["options"]):
+            raise NotFoundError(
+                f"no option {choose} on {case['id']} (options are 1 to {len(data['options'])})"
+            )
+        data["chosen"], data["chosen_at"] = choose, timing.to_iso(now)
+        said.append(f"chose {choose}: {data['options'][choose - 1]['text']}")
+        if len(data["options"]) < 2:
+            advice.append("only one option was considered: more than one makes a better choice")
+    _step_event(case, now, by, "brainstorm", "; ".join(said))
+    return advice
+
+
+@dataclass(frozen=True)
+class ActionRequest:
+    text: str | None = None
+    kind: str = "fix"
+    assignee: str | None = None
+    due: datetime | None = None
+    done: int | None = None
+
+
+def implement(
+    matrix: Matrix, case: Case, now: datetime, request: ActionRequest, by: str | None
+) -> None:
+    """Step 6: corrective actions (a workaround now, the lasting fix), numbered per case."""
+    if request.text is None and request.done is None:
+        raise UsageError("implement needs --action TEXT or --done N")
+    if request.kind not in ACTION_KINDS:
+        raise UsageError(f'--kind "{request.kind}": use workaround or fix')
+    if request.assignee is not None:
+        require_contact(matrix, request.assignee)
+    _begin(matrix, case, now, "implement")
+    actions = case["steps"]["implement"]["actions"]
+    said = []
+    if request.text is not None:
+        text = _texts([request.text], "--action")[0]
+        action = {
+            "n": len(actions) + 1,
+            "text": text,
+            "kind": request.kind,
+            "assignee": request.assignee,
+            "due": timing.to_iso(request.due) if request.due else None,
+            "done": False,
+            "done_at": None,
+            **{key: value for key, value in _entry(text, now, by).items() if key != "text"},
+        }
+        actions.append(action)
+        said.append(f"action {action['n']} ({request.kind}): {text}")
+    if request.done is not None:
+        found = next((a for a in actions if a["n"] == request.done), None)
+        if found is None:
+            raise NotFoundError(f"no action {request.done} on {case['id']}")
+        if not found["done"]:
+            found["done"], found["done_at"] = True, timing.to_iso(now)
+        said.append(f"action {request.done} done")
+    _step_event(case, now, by, "implement", "; ".join(said))
+
+
+def open_actions(case: Case) -> list[dict[str, Any]]:
+    return [a for a in case["steps"]["implement"]["actions"] if not a["done"]]
+
+
+@dataclass(frozen=True)
+class Learning:
+    lessons: list[str] = field(default_factory=list)
+    prevent: list[str] = field(default_factory=list)
+    follow_up: datetime | None = None
+    follow_up_with: str | None = None
+
+
+def learn(matrix: Matrix, case: Case, now: datetime, found: Learning, by: str | None) -> None:
+    """Step 7, after resolve: lessons, prevention, and a check-in with whoever raised it."""
+    if (found.follow_up is None) != (found.follow_up_with is None):
+        raise UsageError("--follow-up WHEN and --with CONTACT go together")
+    if not (found.lessons or found.prevent or found.follow_up):
+        raise UsageError("learn needs --lesson, --prevent or --follow-up WHEN --with CONTACT")
+    if found.follow_up_with is not None:
+        require_contact(matrix, found.follow_up_with)
+    settle(matrix, case, now)
+    if case["status"] not in ("resolved", "closed"):
+        raise RefusedError(
+            f"cannot learn from {case['id']} yet: it is {case['status']} (resolve it first)"
+        )
+    lessons = _texts(found.lessons, "--lesson")
+    prevent = _texts(found.prevent, "--prevent")
+    data = case["steps"]["learn"]
+    data["lessons"].extend(_entry(text, now, by) for text in lessons)
+    data["prevent"].extend(_entry(text, now, by) for text in prevent)
+    said = [f"lesson: {t}" for t in lessons] + [f"prevent: {t}" for t in prevent]
+    if found.follow_up is not None:
+        data["follow_ups"].append(
+            {
+                "at": timing.to_iso(found.follow_up),
+                "with": found.follow_up_with,
+                "recorded_at": timing.to_iso(now),
+                "by": by,
+            }
+        )
+        said.append(f"follow up with {found.follow_up_with} {timing.to_iso(found.follow_up)}")
+    _step_event(case, now, by, "learn", "; ".join(said))
