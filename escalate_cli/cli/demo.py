@@ -8,13 +8,15 @@ from typing import Annotated
 
 import typer
 
-DEMO_START = "2026-11-23T09:00:00Z"
+DEMO_DAY = "2026-11-23"
+CASE = "ESC-1"
 
-# Each scene: what a person would be thinking, then the command line they would type.
-SCENES: list[tuple[str, list[str]]] = [
-    ("Check the matrix the team keeps in version control.", ["matrix", "validate"]),
+# Each scene: the time on the demo's clock, what a person would be thinking, the command line.
+SCENES: list[tuple[str, str, list[str]]] = [
+    ("09:00", "The team keeps its matrix in version control; check it.", ["matrix", "validate"]),
     (
-        "09:00 - a VIP customer's checkout is failing: open a case.",
+        "09:00",
+        "A VIP customer's checkout is failing: open a case.",
         [
             "open",
             "Checkout fails for EU customers",
@@ -28,9 +30,145 @@ SCENES: list[tuple[str, list[str]]] = [
             "Payments time out at the last step since the 08:40 deploy.",
         ],
     ),
-    ("Who owns it, and who can be reached at its level right now?", ["who", "ESC-1"]),
-    ("The team lead's view: every active case.", ["list"]),
-    ("Everything about the case, with its timeline.", ["show", "ESC-1"]),
+    ("09:05", "Who is next if nobody acts?", ["next", CASE]),
+    (
+        "09:10",
+        "Step 1, acknowledge: say out loud that it is seen and owned.",
+        ["acknowledge", CASE, "--by", "frontline", "--note", "Reproduced; collecting logs"],
+    ),
+    (
+        "09:20",
+        'Step 2, gather: facts, and "why?" until the cause shows.',
+        [
+            "gather",
+            CASE,
+            "--fact",
+            "HTTP 504 from /pay for every EU card payment",
+            "--fact",
+            "Started 08:41, one minute after deploy 2026.11.23-1",
+            "--why",
+            "The payment gateway call times out after 5 s",
+            "--why",
+            "The deploy lowered the gateway timeout from 30 s to 5 s",
+        ],
+    ),
+    (
+        "09:25",
+        "Step 3, assess: every EU customer is hit, so this is critical.",
+        [
+            "assess",
+            CASE,
+            "--impact",
+            "All EU customers cannot pay; about 40 orders a minute lost",
+            "--root-cause",
+            "Gateway timeout misconfigured in the 08:40 deploy",
+            "--severity",
+            "sev1",
+            "--by",
+            "frontline",
+        ],
+    ),
+    ("09:26", "Who owns it now, and who is reachable at its level?", ["who", CASE]),
+    (
+        "09:27",
+        "The supervisor takes it: a new level acknowledges afresh.",
+        ["acknowledge", CASE, "--by", "sam", "--note", "Taking this; paging engineering"],
+    ),
+    (
+        "09:30",
+        "Step 4, convene: one clear owner and the right people at the table.",
+        ["convene", CASE, "--owner", "sam", "--add", "ana:expert", "--add", "dana:decision-maker"],
+    ),
+    (
+        "09:35",
+        "Step 5, brainstorm: more than one option before choosing.",
+        [
+            "brainstorm",
+            CASE,
+            "--option",
+            "Roll back deploy 2026.11.23-1",
+            "--option",
+            "Hotfix the timeout back to 30 s",
+            "--choose",
+            "1",
+            "--by",
+            "dana",
+        ],
+    ),
+    (
+        "09:40",
+        "Step 6, implement: a workaround now, the lasting fix with an owner and a date.",
+        [
+            "implement",
+            CASE,
+            "--action",
+            "Roll back deploy 2026.11.23-1",
+            "--kind",
+            "workaround",
+            "--assignee",
+            "ana",
+            "--due",
+            "30m",
+        ],
+    ),
+    (
+        "09:41",
+        "Tell the customer before they ask.",
+        [
+            "update",
+            CASE,
+            "Rollback under way; payments expected back by 10:15",
+            "--audience",
+            "customer",
+            "--by",
+            "sam",
+        ],
+    ),
+    ("10:05", "The rollback is done.", ["implement", CASE, "--done", "1", "--by", "ana"]),
+    (
+        "10:06",
+        "The lasting fix gets an owner and a date too.",
+        [
+            "implement",
+            CASE,
+            "--action",
+            "Add the gateway timeout to the deploy checklist",
+            "--assignee",
+            "ana",
+            "--due",
+            "2d",
+        ],
+    ),
+    ("10:10", "Cron sweeps every minute; nothing is overdue.", ["sweep"]),
+    (
+        "10:20",
+        "Payments flow again.",
+        [
+            "resolve",
+            CASE,
+            "--summary",
+            "Rolled back; EU payments recovered at 10:12",
+            "--by",
+            "sam",
+        ],
+    ),
+    (
+        "16:00",
+        "Step 7, learn: what changes, and a check-in with the customer.",
+        [
+            "learn",
+            CASE,
+            "--lesson",
+            "Config changes in deploys skipped the payment smoke test",
+            "--prevent",
+            "Run the EU payment smoke test before every deploy completes",
+            "--follow-up",
+            "1w",
+            "--with",
+            "dana",
+        ],
+    ),
+    ("16:05", "The whole case, as the next person will read it.", ["show", CASE]),
 ]
 
 
@@ -56,11 +194,11 @@ def demo(
     common = ["--store", str(workdir / "cases.json"), "--matrix", str(bundled_matrix())]
     command = typer.main.get_command(app)
     try:
-        for note, args in SCENES:
-            output.text(f"\n[dim]# {output.esc(note)}[/dim]")
+        for clock, note, args in SCENES:
+            output.text(f"\n[dim]# {clock}  {output.esc(note)}[/dim]")
             output.text(f"[bold]$ escalate {output.esc(_quoted(args))}[/bold]")
             code = command.main(
-                args=[*args, *common, "--now", DEMO_START],
+                args=[*args, *common, "--now", f"{DEMO_DAY}T{clock}:00Z"],
                 prog_name="escalate",
                 standalone_mode=False,
             )
