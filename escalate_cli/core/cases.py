@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -55,29 +55,26 @@ def _known(names: Iterable[str]) -> str:
     return f"known: {shown}" + (", ..." if len(listed) > 12 else "")
 
 
-def require_contact(matrix: Matrix, contact_id: str) -> str:
-    if contact_id not in matrix.contacts_by_id:
-        raise NotFoundError(f'unknown contact "{contact_id}" ({_known(matrix.contacts_by_id)})')
-    return contact_id
-
-
-def require_level(matrix: Matrix, level_id: str) -> str:
-    if level_id not in matrix.levels_by_id:
-        raise NotFoundError(f'unknown level "{level_id}" ({_known(matrix.levels_by_id)})')
-    return level_id
-
-
-def require_path(matrix: Matrix, name: str) -> str:
-    if name not in matrix.all_paths:
-        raise NotFoundError(f'unknown escalation type "{name}" ({_known(matrix.all_paths)})')
+def _require(kind: str, name: str, known: Mapping[str, object]) -> str:
+    if name not in known:
+        raise NotFoundError(f'unknown {kind} "{name}" ({_known(known)})')
     return name
 
 
+def require_contact(matrix: Matrix, contact_id: str) -> str:
+    return _require("contact", contact_id, matrix.contacts_by_id)
+
+
+def require_level(matrix: Matrix, level_id: str) -> str:
+    return _require("level", level_id, matrix.levels_by_id)
+
+
+def require_path(matrix: Matrix, name: str) -> str:
+    return _require("escalation type", name, matrix.all_paths)
+
+
 def require_severity(matrix: Matrix, severity_id: str) -> str:
-    if severity_id not in matrix.severities_by_id:
-        known = _known(matrix.severities_by_id)
-        raise NotFoundError(f'unknown severity "{severity_id}" ({known})')
-    return severity_id
+    return _require("severity", severity_id, matrix.severities_by_id)
 
 
 def start_level(matrix: Matrix, severity_id: str | None, path_name: str) -> str:
