@@ -1,0 +1,193 @@
+"""Escalation metrics over many cases: MTTA, MTTR, SLA breaches, escalations, reopen rate."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from escalate_cli.core import timing
+
+# Statuses that count as still being worked (`open` in the metrics).
+ACTIVE = frozenset({"open", "acknowledged", "on_hold"})
+SLAS = ("ack", "resolve")
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """What `escalate metrics` reports about the cases opened within a window.
+
+    `mtta_s` and `mttr_s` are means in seconds, None when no case qualifies; `acknowledged`
+    and `resolved` say how many cases each mean is over. `window_start` is None for all time.
+    """
+
+    cases: int = 0
+    open: int = 0
+    mtta_s: float | None = None
+    mttr_s: float | None = None
+    acknowledged: int = 0
+    resolved: int = 0
+    breaches: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SLAS, 0))
+    by_level: dict[str, int] = field(default_factory=dict)
+    by_path: dict[str, int] = field(default_factory=dict)
+    reopened: int = 0
+    window_start: datetime | None = None
+    window_end: datetime | None = None
+
+    @property
+    def escalations(self) -> int:
+        return sum(self.by_level.values())
+
+    @property
+    def reopen_rate(self) -> float | None:
+        """Reopened cases over cases; None with no cases, as a rate of nothing is unknown."""
+        return self.reopened / self.cases if self.cases else None
+
+    def to_json(self) -> dict[str, Any]:
+        """The `metrics --json` document of SPEC section 6."""
+        return {
+            "cases": self.cases,
+            "open": self.open,
+            "mtta_s": _number(self.mtta_s, 3),
+            "mttr_s": _number(self.mttr_s, 3),
+            "breaches": dict(self.breaches),
+            "escalations": {"by_level": dict(self.by_level), "by_path": dict(self.by_path)},
+            "reopen_rate": _number(self.reopen_rate, 4),
+        }
+
+
+def _number(value: float | None, digits: int) -> float | int | None:
+    """A mean for JSON: whole numbers as integers, the rest rounded off float noise."""
+    if value is None:
+        return None
+    rounded = round(value, digits)
+    return int(rounded) if rounded.is_integer() else rounded
+
+
+@dataclass
+class _Tally:
+    """Running sums for one pass over the cases."""
+
+    cases: int = 0
+    open: int = 0
+    ack_sum: float = 0.0
+    ack_count: int = 0
+    resolve_sum: float = 0.0
+    resolve_count: int = 0
+    reopened: int = 0
+    breaches: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SLAS, 0))
+    by_level: dict[str, int] = field(default_factory=dict)
+    by_path: dict[str, int] = field(default_factory=dict)
+
+    def add(self, case: Mapping[str, Any]) -> None:
+        self.cases += 1
+        if case.get("status") in ACTIVE:
+            self.open += 1
+        if case.get("reopened"):
+            self.reopened += 1
+        for sla in case.get("breached") or ():
+            if sla in self.breaches:
+                self.breaches[sla] += 1
+        self._add_times(case)
+        self._add_escalations(case)
+
+    def _add_times(self, case: Mapping[str, Any]) -> None:
+        acknowledged, resolved = case.get("acknowledged_at"), case.get("resolved_at")
+        if not (acknowledged or resolved):
+            return  # most open cases: no timestamp parsed at all
+        created = _instant(case, "created_at")
+        if acknowledged:
+            self.ack_sum += (_instant(case, "acknowledged_at") - created).total_seconds()
+            self.ack_count += 1
+        if resolved:
+            # `reopen` clears resolved_at, so this is the latest resolution (or none yet).
+            self.resolve_sum += (_instant(case, "resolved_at") - created).total_seconds()
+            self.resolve_count += 1
+
+    def _add_escalations(self, case: Mapping[str, Any]) -> None:
+        entries = case.get("escalations") or ()
+        if not entries:
+            return
+        # Entries do not record the path yet; the case's type is its path after its last path
+        # switch, so it is exact for every case that never switched. Prefer `path` if recorded.
+        case_type = case.get("type") or "default"
+        by_level, by_path = self.by_level, self.by_path
+        for entry in entries:
+            level = entry.get("to")
+            path = entry.get("path") or case_type
+            by_level[level] = by_level.get(level, 0) + 1
+            by_path[path] = by_path.get(path, 0) + 1
+
+    def result(self, start: datetime | None, end: datetime | None) -> Metrics:
+        return Metrics(
+            cases=self.cases,
+            open=self.open,
+            mtta_s=self.ack_sum / self.ack_count if self.ack_count else None,
+            mttr_s=self.resolve_sum / self.resolve_count if self.resolve_count else None,
+            acknowledged=self.ack_count,
+            resolved=self.resolve_count,
+            breaches=dict(self.breaches),
+            by_level=_sorted_counts(self.by_level),
+            by_path=_sorted_counts(self.by_path),
+            reopened=self.reopened,
+            window_start=start,
+            window_end=end,
+        )
+
+
+def _sorted_counts(counts: dict[str, int]) -> dict[str, int]:
+    """Keys in natural order (L2 before L10), so the JSON and the chart are stable."""
+    return dict(sorted(counts.items(), key=lambda item: _natural_key(str(item[0]))))
+
+
+def _natural_key(name: str) -> tuple[tuple[int, int | str], ...]:
+    parts = re.split(r"(\d+)", name)
+    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in parts if part)
+
+
+def _instant(case: Mapping[str, Any], key: str) -> datetime:
+    """A stored timestamp as an aware instant; naive values are UTC, as everywhere in the store."""
+    value = case.get(key)
+    try:
+        # fromisoformat is C code and reads the stored `...Z` form directly (Python 3.11+).
+        parsed = datetime.fromisoformat(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValueError(f"{case.get('id', '?')}: bad {key} {value!r}") from None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def _canonical(value: Any) -> str | None:
+    """The stored form `YYYY-MM-DDTHH:MM:SSZ`, which orders correctly as a string."""
+    if isinstance(value, str) and len(value) == 20 and value[10] == "T" and value[19] == "Z":
+        return value
+    try:
+        return timing.to_iso(timing.from_iso(value))
+    except ValueError:
+        return None
+
+
+def compute(
+    cases: Iterable[Mapping[str, Any]], now: datetime, since: timedelta | None = None
+) -> Metrics:
+    """Metrics over `cases` (open and archived alike), in one pass.
+
+    With `since`, only cases created in `[now - since, now]` count: both ends inclusive, so a
+    case opened exactly `since` ago is in. Without it, every case counts, whenever it opened.
+    The window is compared on the stored ISO strings, which sort like the instants they name.
+    """
+    tally = _Tally()
+    if since is None:
+        for case in cases:
+            tally.add(case)
+        return tally.result(None, None)
+    start, end = now - since, now
+    low, high = timing.to_iso(start), timing.to_iso(end)
+    for case in cases:
+        created = _canonical(case.get("created_at"))
+        if created is None:
+            raise ValueError(f"{case.get('id', '?')}: bad created_at {case.get('created_at')!r}")
+        if low <= created <= high:
+            tally.add(case)
+    return tally.result(start, end)
