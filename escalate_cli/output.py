@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Sequence
 from datetime import datetime
@@ -32,14 +31,22 @@ def console() -> Console:
     if _console is None or _console.file is not sys.stdout:
         from rich.console import Console
 
-        # A pipe has no width: lay lines out wide rather than wrapping case text mid-word.
-        width = None if sys.stdout.isatty() else int(os.environ.get("COLUMNS", "0") or 0) or 200
+        # A pipe has no width: tables take their natural width rather than folding or
+        # truncating case text, which a script or a pager would then lose.
+        width = None if sys.stdout.isatty() else 1000
         _console = Console(file=sys.stdout, highlight=False, width=width, soft_wrap=False)
     return _console
 
 
 def out(*renderables: RenderableType) -> None:
-    console().print(*renderables)
+    shown = console()
+    if shown.is_terminal:
+        shown.print(*renderables)
+        return
+    # Off a terminal, drop the padding Rich puts after the last column of every row.
+    with shown.capture() as captured:
+        shown.print(*renderables)
+    sys.stdout.write("".join(line.rstrip() + "\n" for line in captured.get().splitlines()))
 
 
 def text(line: str) -> None:
