@@ -1,0 +1,147 @@
+"""The metrics command: time to acknowledge and resolve, breaches, escalations, reopen rate."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from escalate_cli.cli._app import settings
+
+if TYPE_CHECKING:
+    from escalate_cli.core.metrics import Metrics
+
+# The chart stays readable at 80 columns whatever the terminal's width.
+CHART_WIDTH = 80
+MAX_BAR = 40
+MAX_LABEL = 20
+
+
+def metrics(
+    ctx: typer.Context,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            metavar="DURATION",
+            help="Only cases opened within this long before now, e.g. 7d or 12h (default: all).",
+        ),
+    ] = None,
+) -> None:
+    """Time to acknowledge and resolve, SLA breaches, escalations per level and path, reopens.
+
+    Example: escalate metrics --since 30d
+    """
+    from escalate_cli import output
+    from escalate_cli.core import metrics as core
+    from escalate_cli.core.errors import StoreError, UsageError
+    from escalate_cli.core.timing import parse_duration
+
+    window = None
+    if since is not None:
+        try:
+            window = parse_duration(since)
+        except ValueError as error:
+            raise UsageError(f"--since: {error}") from None
+    state = settings(ctx)
+    now = state.now
+    try:
+        result = core.compute(state.store.cases(archived=True), now, window)
+    except ValueError as error:
+        raise StoreError(f"{state.store.path}: {error}") from None
+    if state.json:
+        output.emit_json(result.to_json())
+    else:
+        print_metrics(result, since)
+
+
+def human_duration(seconds: float) -> str:
+    """A mean duration for people, to two units at most: `45s`, `12m`, `3h20m`, `2d4h`."""
+    if seconds < 0:
+        return "-" + human_duration(-seconds)
+    if round(seconds) < 60:
+        return f"{round(seconds)}s"
+    minutes = round(seconds / 60)
+    if minutes < 24 * 60:
+        big, small = divmod(minutes, 60)
+        units = "hm"
+    else:
+        big, small = divmod(round(seconds / 3600), 24)
+        units = "dh"
+    parts = [f"{n}{unit}" for n, unit in zip((big, small), units, strict=True) if n]
+    return "".join(parts)
+
+
+def percent(rate: float) -> str:
+    """`25%`, `8.3%`: one decimal only where it says something."""
+    return f"{rate * 100:.1f}".removesuffix(".0") + "%"
+
+
+def print_metrics(result: Metrics, since: str | None) -> None:
+    """The summary lines, then the escalation charts."""
+    from escalate_cli import output
+
+    if result.window_start is not None and result.window_end is not None:
+        span = f"{output.local_time(result.window_start)} to {output.local_time(result.window_end)}"
+        output.text(f"[bold]Cases opened in the last {output.esc(since)}[/bold] ({span})")
+    else:
+        output.text("[bold]All cases[/bold] (open and archived)")
+    for label, value in summary_rows(result):
+        output.text(f"  {label:<14}{output.esc(value)}")
+    output.text("")
+    for title, counts in (("per level", result.by_level), ("per path", result.by_path)):
+        total = sum(counts.values())
+        output.text(f"[bold]Escalations {title}[/bold] ({total})")
+        if not counts:
+            output.text("  none")
+        for line in bar_lines(counts, output.console().encoding):
+            output.text(line)
+
+
+def summary_rows(result: Metrics) -> list[tuple[str, str]]:
+    def mean(value: float | None, count: int, what: str) -> str:
+        return "-" if value is None else f"{human_duration(value)} (mean of {count} {what})"
+
+    rate = result.reopen_rate
+    breaches = ", ".join(f"{sla} {count}" for sla, count in result.breaches.items())
+    return [
+        ("cases", f"{result.cases} ({result.open} open)"),
+        ("MTTA", mean(result.mtta_s, result.acknowledged, "acknowledged")),
+        ("MTTR", mean(result.mttr_s, result.resolved, "resolved")),
+        ("SLA breaches", breaches),
+        (
+            "reopen rate",
+            "-" if rate is None else f"{percent(rate)} ({result.reopened} of {result.cases})",
+        ),
+    ]
+
+
+def bar_lines(counts: dict[str, int], encoding: str = "utf-8") -> list[str]:
+    """Horizontal bars scaled to the largest count, in Rich markup (plain when piped)."""
+    from escalate_cli import output
+
+    if not counts:
+        return []
+    block = "█" if "utf" in encoding.lower() else "#"
+    labels = {key: _clip(str(key)) for key in counts}
+    label_width = max(len(label) for label in labels.values())
+    count_width = max(len(str(count)) for count in counts.values())
+    room = min(MAX_BAR, CHART_WIDTH - 2 - label_width - 2 - 2 - count_width)
+    top = max(counts.values())
+    lines = []
+    for key, count in counts.items():
+        # Any escalation at all shows as at least one block, so a rare level is not invisible.
+        length = max(1, round(count / top * room)) if count else 0
+        bar = (block * length).ljust(room)
+        lines.append(
+            f"  {output.esc(labels[key].ljust(label_width))}  [cyan]{bar}[/cyan]"
+            f"  {count:>{count_width}}"
+        )
+    return lines
+
+
+def _clip(label: str) -> str:
+    return label if len(label) <= MAX_LABEL else label[: MAX_LABEL - 1] + "…"
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(metrics)

@@ -1,0 +1,216 @@
+"""escalate metrics through the CLI, on cases built with real commands at fixed times."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from escalate_cli.cli.metrics import bar_lines, human_duration, percent
+from escalate_cli.core.store import CaseStore
+from tests.conftest import Cli
+
+# What the history below gives at the tests' fixed clock (Monday 2026-11-23 10:00 UTC).
+ALL_TIME = {
+    "cases": 4,
+    "open": 1,
+    "mtta_s": 2100,  # ESC-2 after 10m, ESC-3 after 1h
+    "mttr_s": 62400,  # ESC-1 1h, ESC-2 3h, ESC-3 2d (its second resolution)
+    "breaches": {"ack": 1, "resolve": 0},
+    "escalations": {
+        "by_level": {"L2": 1, "L3": 1, "L4": 1},
+        "by_path": {"default": 1, "legal": 2},
+    },
+    "reopen_rate": 0.25,
+}
+
+
+def run(cli: Cli, when: str, *args: str) -> None:
+    cli("--now", f"2026-11-{when}:00Z", *args)
+
+
+@pytest.fixture
+def history(cli: Cli) -> Cli:
+    """Four cases over two weeks, each command at its own --now (day and HH:MM below)."""
+    run(cli, "10T09:00", "open", "Old invoice question")  # ESC-1, sev3 at L1
+    run(cli, "10T10:00", "resolve", "1", "--summary", "answered")
+    run(cli, "10T10:30", "close", "1")
+    run(cli, "20T09:00", "open", "Checkout down", "--severity", "sev1")  # ESC-2 at L2
+    run(cli, "20T09:00", "open", "Search is slow")  # ESC-3, sev3 at L1
+    run(cli, "20T09:10", "acknowledge", "2")
+    run(cli, "20T09:20", "sweep")  # ESC-3: L1's 15m ack timer -> L2
+    run(cli, "20T10:00", "acknowledge", "3")
+    run(cli, "20T11:00", "resolve", "3", "--summary", "index rebuilt")
+    run(cli, "20T12:00", "resolve", "2", "--summary", "rolled back")
+    run(cli, "20T12:30", "close", "2")
+    run(cli, "21T09:00", "reopen", "3", "--reason", "slow again")
+    run(cli, "22T09:00", "resolve", "3", "--summary", "cache warmed")
+    run(cli, "22T09:00", "open", "Customer's lawyer wrote")  # ESC-4
+    run(cli, "22T09:00", "sweep")  # legal-threat trigger: path legal, L1 -> L3
+    run(cli, "22T13:00", "sweep")  # ack SLA (4h) breached; L3's 5m ack timer -> L4
+    return cli
+
+
+def test_metrics_json_over_every_case_open_and_archived(history: Cli) -> None:
+    assert history.json("metrics") == ALL_TIME
+    # Two of the four are closed and live in the archive: metrics read it too.
+    assert len(history.json("list", "--status", "all")) == 4
+    assert len(history.json("list")) == 1
+
+
+def test_the_history_is_what_the_expectations_assume(history: Cli) -> None:
+    reopened = history.json("show", "3")
+    assert (reopened["status"], reopened["reopened"]) == ("resolved", 1)
+    assert reopened["resolved_at"] == "2026-11-22T09:00:00Z"
+    lawyer = history.json("show", "4")
+    assert [(e["from"], e["to"]) for e in lawyer["escalations"]] == [("L1", "L3"), ("L3", "L4")]
+    assert (lawyer["type"], lawyer["breached"]) == ("legal", ["ack"])
+
+
+def test_since_keeps_cases_opened_within_the_window(history: Cli) -> None:
+    week = history.json("metrics", "--since", "7d")
+    assert week == {
+        **ALL_TIME,
+        "cases": 3,
+        "mttr_s": 91800,  # ESC-1 (opened 13 days ago) is out
+        "reopen_rate": 0.3333,
+    }
+    # 25h before now is exactly when ESC-4 opened: the window includes its start.
+    assert history.json("metrics", "--since", "25h") == {
+        "cases": 1,
+        "open": 1,
+        "mtta_s": None,
+        "mttr_s": None,
+        "breaches": {"ack": 1, "resolve": 0},
+        "escalations": {"by_level": {"L3": 1, "L4": 1}, "by_path": {"legal": 2}},
+        "reopen_rate": 0,
+    }
+    one_second_later = history.json("metrics", "--since", "25h", "--now", "2026-11-23T10:00:01Z")
+    assert one_second_later["cases"] == 0
+
+
+def test_since_counts_back_from_the_now_flag(history: Cli) -> None:
+    # On 2026-11-11, a week back reaches only ESC-1; later cases are not "within" that week.
+    early = history.json("--now", "2026-11-11T00:00:00Z", "metrics", "--since", "1w")
+    assert (early["cases"], early["mttr_s"], early["reopen_rate"]) == (1, 3600, 0)
+
+
+def test_people_get_a_summary_and_charts_within_80_columns(history: Cli) -> None:
+    result = history("metrics")
+    lines = result.stdout.splitlines()
+    assert result.stderr == ""
+    assert lines[:6] == [
+        "All cases (open and archived)",
+        "  cases         4 (1 open)",
+        "  MTTA          35m (mean of 2 acknowledged)",
+        "  MTTR          17h20m (mean of 3 resolved)",
+        "  SLA breaches  ack 1, resolve 0",
+        "  reopen rate   25% (1 of 4)",
+    ]
+    assert "Escalations per level (3)" in lines
+    assert "Escalations per path (3)" in lines
+    bars = {line.split()[0]: line for line in lines if "█" in line}
+    assert set(bars) == {"L2", "L3", "L4", "default", "legal"}
+    # legal has twice default's escalations, so twice the bar.
+    assert bars["legal"].count("█") == 2 * bars["default"].count("█")
+    assert bars["legal"].rstrip().endswith(" 2")
+    assert all(len(line) <= 80 for line in lines)
+
+
+def test_people_output_names_the_window(history: Cli) -> None:
+    lines = history("metrics", "--since", "7d").stdout.splitlines()
+    assert lines[0] == (
+        "Cases opened in the last 7d (2026-11-16 10:00 UTC to 2026-11-23 10:00 UTC)"
+    )
+    assert lines[1] == "  cases         3 (1 open)"
+    assert lines[3] == "  MTTR          1d2h (mean of 2 resolved)"  # 25.5h
+
+
+def test_an_empty_store_gives_zeros_and_nulls(cli: Cli) -> None:
+    assert cli.json("metrics") == {
+        "cases": 0,
+        "open": 0,
+        "mtta_s": None,
+        "mttr_s": None,
+        "breaches": {"ack": 0, "resolve": 0},
+        "escalations": {"by_level": {}, "by_path": {}},
+        "reopen_rate": None,
+    }
+    text = cli("metrics").stdout
+    assert "  MTTA          -\n" in text
+    assert "  reopen rate   -\n" in text
+    assert text.count("  none\n") == 2
+
+
+def test_metrics_need_no_matrix(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    cli("open", "Printer on fire")
+    monkeypatch.delenv("ESCALATE_MATRIX")
+    assert cli.json("metrics")["cases"] == 1
+
+
+@pytest.mark.parametrize("since", ["2x", "0s", "", "7", "-1d", "11000d"])
+def test_a_bad_since_is_a_usage_error(cli: Cli, since: str) -> None:
+    result = cli("metrics", "--since", since, code=2)
+    assert result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert result.stderr.startswith("error: --since")
+
+
+def test_a_bad_now_is_a_usage_error(cli: Cli) -> None:
+    result = cli("metrics", "--now", "someday", code=2)
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_case_with_a_broken_timestamp_is_a_store_problem(cli: Cli) -> None:
+    cli("open", "Printer on fire")
+    store = CaseStore(os.environ["ESCALATE_STORE"])
+    with store.transaction() as tx:
+        case = tx.get(1)
+        assert case is not None
+        case["acknowledged_at"] = "tea time"
+        tx.put(case)
+    result = cli("metrics", code=6)
+    assert result.stdout == ""
+    assert "ESC-1: bad acknowledged_at 'tea time'" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_help_has_a_summary_and_an_example(cli: Cli) -> None:
+    assert "Example: escalate metrics --since 30d" in cli("metrics", "--help").stdout
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [
+        (0, "0s"),
+        (44.6, "45s"),
+        (59.4, "59s"),
+        (59.6, "1m"),
+        (720, "12m"),
+        (3600, "1h"),
+        (12000, "3h20m"),
+        (86399, "1d"),
+        (90000, "1d1h"),
+        (14 * 86400, "14d"),
+        (-600, "-10m"),
+    ],
+)
+def test_human_durations(seconds: float, shown: str) -> None:
+    assert human_duration(seconds) == shown
+
+
+@pytest.mark.parametrize(
+    ("rate", "shown"), [(0, "0%"), (0.25, "25%"), (1 / 12, "8.3%"), (1, "100%")]
+)
+def test_percent(rate: float, shown: str) -> None:
+    assert percent(rate) == shown
+
+
+def test_bars_scale_to_the_largest_and_never_hide_a_small_count() -> None:
+    lines = bar_lines({"L1": 1000, "L2": 1, "a-very-long-level-name-indeed": 500})
+    blocks = [line.count("█") for line in lines]
+    assert blocks == [40, 1, 20]
+    assert "a-very-long-level-n…" in lines[2]
+    assert all(len(line.replace("[cyan]", "").replace("[/cyan]", "")) <= 80 for line in lines)
+    assert bar_lines({"L1": 3}, encoding="ascii") == ["  L1  [cyan]" + "#" * 40 + "[/cyan]  3"]
+    assert bar_lines({}) == []
