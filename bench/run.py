@@ -1,70 +1,137 @@
-"""Time whole `escalate` processes and print medians and ratios to `python -c pass`.
+"""Time whole `escalate` processes; print medians and their ratio to `python -c pass`.
 
-Usage: .venv/bin/python bench/run.py [sweep|all] [--runs N]
+Usage: .venv/bin/python bench/run.py [all|startup|cases|sweep|metrics|race] [--runs N]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import stores
+from escalate_cli.core.timing import to_iso
 
-ESCALATE = [sys.executable, "-m", "escalate_cli"]
+ESCALATE = [str(Path(sys.executable).with_name("escalate"))]
+Row = tuple[str, str, float, str]
 
 
 def timed(argv: list[str], env: dict[str, str], runs: int) -> float:
+    """Median wall time of `runs` fresh processes, in milliseconds."""
     samples = []
     for _ in range(runs):
         start = time.perf_counter()
-        subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, check=False)
+        subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         samples.append(time.perf_counter() - start)
     return statistics.median(samples) * 1000
 
 
-def sweep_rows(workdir: Path, runs: int) -> list[tuple[str, str, float, str]]:
-    """`sweep` on 10,000 open cases of which 500 are due (budget 2 s)."""
-    rows = []
+def env_for(store: Path) -> dict[str, str]:
+    return dict(
+        os.environ,
+        ESCALATE_STORE=str(store),
+        ESCALATE_MATRIX=str(stores.MATRIX),
+        ESCALATE_NOW=to_iso(stores.NOW),
+    )
+
+
+def startup(workdir: Path, runs: int) -> Iterator[Row]:
+    env = env_for(workdir / "none.json")
+    for args in (["--help"], ["--version"]):
+        yield " ".join(args), "any", timed([*ESCALATE, *args], env, runs), "150 ms"
+
+
+def cases(workdir: Path, runs: int) -> Iterator[Row]:
+    """Single-case commands on a store with a large archive, and on a large hot file."""
+    layouts = [
+        ("1,000 open + 100,000 archived", dict(open_cases=1_000, archived=100_000), "150 ms"),
+        ("10,000 open", dict(open_cases=10_000), "300 ms"),
+    ]
+    for label, layout, budget in layouts:
+        store = stores.build(workdir / f"cases-{time.time_ns()}.json", **layout)
+        env = env_for(store)
+        last = json.loads(
+            subprocess.run(
+                [*ESCALATE, "list", "--json"], env=env, capture_output=True, text=True
+            ).stdout
+        )[-1]["id"]
+        for command in (["show", last], ["who", last], ["next", last]):
+            yield command[0], label, timed([*ESCALATE, *command], env, runs), budget
+        yield "acknowledge", label, timed([*ESCALATE, "acknowledge", last], env, runs), budget
+        if layout.get("archived") is None:
+            yield "open", label, timed([*ESCALATE, "open", "bench", "-q"], env, runs), "300 ms"
+
+
+def sweep(workdir: Path, runs: int) -> Iterator[Row]:
+    """`sweep` on 10,000 open cases of which 500 are due; a fresh store for every run."""
     for dry in (True, False):
         samples = []
         for _ in range(runs):
             store = stores.build(
                 workdir / f"sweep-{time.time_ns()}.json", open_cases=10_000, due=500
             )
-            env = _env(store)
             args = [*ESCALATE, "sweep", "--json"] + (["--dry-run"] if dry else [])
-            samples.append(timed(args, env, 1))
+            samples.append(timed(args, env_for(store), 1))
         name = "sweep --dry-run" if dry else "sweep"
-        rows.append((name, "10,000 open, 500 due", statistics.median(samples), "2 s"))
-    return rows
+        yield name, "10,000 open, 500 due", statistics.median(samples), "2 s"
 
 
-def _env(store: Path) -> dict[str, str]:
-    return dict(
-        os.environ,
-        ESCALATE_STORE=str(store),
-        ESCALATE_MATRIX=str(stores.MATRIX),
-        ESCALATE_NOW=timing_now(),
+def metrics(workdir: Path, runs: int) -> Iterator[Row]:
+    store = stores.build(workdir / "metrics.json", open_cases=0, archived=100_000)
+    yield "metrics", "100,000 archived", timed([*ESCALATE, "metrics"], env_for(store), runs), "5 s"
+
+
+def race(workdir: Path, runs: int) -> Iterator[Row]:
+    """20 processes x 50 `open` at once on 1,000 open cases: nothing lost, ids unique."""
+    store = stores.build(workdir / "race.json", open_cases=1_000)
+    env = env_for(store)
+    waits: list[float] = []
+
+    def worker(index: int) -> list[str]:
+        made = []
+        for n in range(50):
+            start = time.perf_counter()
+            done = subprocess.run(
+                [*ESCALATE, "open", f"race {index}-{n}", "-q"],
+                env=env,
+                capture_output=True,
+                text=True,
+            )
+            waits.append(time.perf_counter() - start)
+            made.append(done.stdout.strip())
+        return made
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        ids = [case_id for made in pool.map(worker, range(20)) for case_id in made]
+    total = (time.perf_counter() - start) * 1000
+    listed = json.loads(
+        subprocess.run(
+            [*ESCALATE, "list", "--json"], env=env, capture_output=True, text=True
+        ).stdout
     )
+    lost = 1_000 - sum(1 for case in listed if case["title"].startswith("race "))
+    unique = len(set(ids)) == len(ids) == 1_000
+    print(f"race: {lost} lost, ids unique: {unique}, slowest single open {max(waits):.1f} s")
+    yield "20 x 50 open", "1,000 open", total, "30 s, each <= 5 s"
 
 
-def timing_now() -> str:
-    from escalate_cli.core.timing import to_iso
-
-    return to_iso(stores.NOW)
-
-
-SUITES: dict[str, Callable[[Path, int], list[tuple[str, str, float, str]]]] = {
-    "sweep": sweep_rows,
+SUITES: dict[str, Callable[[Path, int], Iterator[Row]]] = {
+    "startup": startup,
+    "cases": cases,
+    "sweep": sweep,
+    "metrics": metrics,
+    "race": race,
 }
 
 
@@ -75,13 +142,14 @@ def main() -> None:
     options = parser.parse_args()
     baseline = timed([sys.executable, "-c", "pass"], dict(os.environ), max(options.runs, 5))
     print(f"python -c pass: {baseline:.0f} ms (median of {max(options.runs, 5)})")
-    print(f"{'command':<22} {'store':<24} {'median':>9} {'ratio':>7}  budget")
+    print(f"{'command':<18} {'store':<30} {'median':>9} {'ratio':>7}  budget")
     chosen = SUITES if options.suite == "all" else {options.suite: SUITES[options.suite]}
     with tempfile.TemporaryDirectory(prefix="escalate-bench-") as tmp:
         for suite in chosen.values():
             for name, store, median, budget in suite(Path(tmp), options.runs):
+                ratio = median / baseline
                 print(
-                    f"{name:<22} {store:<24} {median:>7.0f}ms {median / baseline:>6.1f}x  {budget}"
+                    f"{name:<18} {store:<30} {median:>7.0f}ms {ratio:>6.1f}x  {budget}", flush=True
                 )
 
 
