@@ -72,9 +72,7 @@ def build(path: Path, *, open_cases: int, due: int = 0, archived: int = 0, seed:
     with store.transaction() as tx:
         for index in range(archived + open_cases):
             number = tx.next_number()
-            if index < archived:
-                kind = "closed"
-            else:
-                kind = "due" if index - archived < due else "quiet"
+            position = index - archived  # negative while filling the archive
+            kind = "closed" if position < 0 else "due" if position < due else "quiet"
             tx.put(kinds[kind].make(number, matrix.case_prefix))
     return path
