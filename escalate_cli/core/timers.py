@@ -190,7 +190,10 @@ def condition_due_times(
         due_times.append(due)
     for sla in when.breached:
         deadline = None if sla in case.get("breached", []) else sla_deadline(matrix, case, sla, now)
-        if sla not in case.get("breached", []) and deadline is None:
+        # An acknowledgement after the deadline records the breach, so an acknowledged case
+        # with no ack breach on record met its ack SLA.
+        met = sla == "ack" and bool(case.get("acknowledged_at"))
+        if sla not in case.get("breached", []) and (deadline is None or met):
             return None
         due_times.append(deadline or timing.from_iso(case["created_at"]))
     return due_times
