@@ -83,6 +83,10 @@ class _Writer:
     def who(self, contact_id: str | None) -> str:
         return contact_label(self.matrix, contact_id)
 
+    def by(self, entry: dict[str, Any]) -> str:
+        """` by Sam Okafor (sam)`, or nothing when nobody was named."""
+        return f" by {self.who(entry['by'])}" if entry.get("by") else ""
+
     def stamp(self, entry: dict[str, Any]) -> str:
         """`(sam, 2026-11-23 09:20 UTC)`: who recorded an entry, and when."""
         by = f"{entry['by']}, " if entry.get("by") else ""
@@ -126,7 +130,7 @@ def _summary(w: _Writer) -> None:
     w.section("## Summary")
     w.add(*table(["Field", "Value"], rows))
     if case["description"]:
-        w.add("", item(case["description"], ""))
+        w.add("", "Description:", "", item(case["description"], ""))
 
 
 def _after(w: _Writer, start: str, end: str | None, what: str) -> str:
@@ -167,7 +171,7 @@ def _events(w: _Writer, kind: str) -> list[dict[str, Any]]:
 
 
 def _acknowledge(w: _Writer, data: dict[str, Any], mark: str) -> None:
-    w.add(f"- [{mark}] Acknowledged by {w.who(data['by'])} on {w.when(data['at'])}")
+    w.add(f"- [{mark}] Acknowledged{w.by(data)} on {w.when(data['at'])}")
     if data["note"]:
         w.add(f"- Note: {item(data['note'])}")
 
@@ -194,7 +198,7 @@ def _count(n: int, noun: str) -> str:
 
 
 def _assess(w: _Writer, data: dict[str, Any], mark: str) -> None:
-    w.add(f"- [{mark}] Assessed by {w.who(data['by'])} on {w.when(data['at'])}")
+    w.add(f"- [{mark}] Assessed{w.by(data)} on {w.when(data['at'])}")
     w.add(f"- Impact: {item(data['impact'] or '-')}")
     w.add(f"- Root cause: {item(data['root_cause'] or '-')}")
     for change in _events(w, "severity_changed"):
@@ -203,7 +207,7 @@ def _assess(w: _Writer, data: dict[str, Any], mark: str) -> None:
 
 
 def _convene(w: _Writer, data: dict[str, Any], mark: str) -> None:
-    w.add(f"- [{mark}] Convened by {w.who(data['by'])} on {w.when(data['at'])}")
+    w.add(f"- [{mark}] Convened{w.by(data)} on {w.when(data['at'])}")
     w.add(f"- Owner: {w.who(w.case['owner'])}")
     for change in _events(w, "owner_changed"):
         old, new = change["data"].get("old"), change["data"].get("new")

@@ -262,27 +262,22 @@ def _status_line(matrix: Matrix, data: dict[str, Any]) -> str:
 def _tried_lines(data: dict[str, Any], zone: tzinfo | None) -> list[str]:
     tried = data["tried"]
     lines = []
-    if tried["acknowledged"]:
-        ack = tried["acknowledged"]
-        lines.append(f"Acknowledged by {ack['by'] or '-'} {when(ack['at'], zone)}.")
     if tried["facts"]:
         lines.append(f"Facts: {_listed(tried['facts'])}")
     if tried["whys"]:
         lines.append(f"Why?: {_listed(tried['whys'], ' -> ')}")
     if tried["options"]:
-        shown = [
-            f"{o['n']}. {o['text']}" + (" (chosen)" if o["chosen"] else "")
-            for o in tried["options"]
-        ]
-        lines.append(f"Options: {_listed(shown)}")
+        chosen = next((o for o in tried["options"] if o["chosen"]), None)
+        considered = f"Options considered: {len(tried['options'])}"
+        if chosen is None:
+            numbered = [f"{o['n']}. {o['text']}" for o in tried["options"]]
+            lines.append(f"{considered}, none chosen yet: {_listed(numbered)}")
+        else:
+            lines.append(f"{considered}; chosen {chosen['n']}: {_clean(chosen['text'])}")
     for action in tried["actions"][:MOST_SHOWN]:
-        state = (
-            "done"
-            if action["done"]
-            else f"due {when(action['due'], zone)}"
-            if action["due"]
-            else "open"
-        )
+        state = "done" if action["done"] else "open"
+        if not action["done"] and action["due"]:
+            state = f"due {when(action['due'], zone)}"
         who = f", {action['assignee']}" if action["assignee"] else ""
         lines.append(
             f"Action {action['n']} ({action['kind']}{who}, {state}): {_clean(action['text'])}"
