@@ -11,7 +11,18 @@ import typer
 from typer.core import TyperGroup
 
 from escalate_cli import __version__
-from escalate_cli.cli import _app, cases, demo, lifecycle, matrix, metrics, routing, setup, steps
+from escalate_cli.cli import (
+    _app,
+    cases,
+    demo,
+    documents,
+    lifecycle,
+    matrix,
+    metrics,
+    routing,
+    setup,
+    steps,
+)
 
 
 class EscalateGroup(TyperGroup):
@@ -126,6 +137,7 @@ routing.register(app)
 lifecycle.register(app)
 metrics.register(app)
 steps.register(app)
+documents.register(app)
 demo.register(app)
 app.add_typer(matrix.app, name="matrix")
 
