@@ -233,7 +233,7 @@ def upcoming(matrix: Matrix, case: Case, now: datetime) -> Move | None:
     if running:
         soonest = min(t.due_at for t in running if t.due_at is not None)
         at = max(soonest, now)
-        together = [t for t in running if t.due_at == soonest]
+        together = [t for t in running if t.due_at is not None and t.due_at <= at]
         timed = timed_move(matrix, case, together, at)
         if timed is not None and moves_case(matrix, case, timed):
             pending.append(timed)
@@ -246,8 +246,9 @@ def upcoming(matrix: Matrix, case: Case, now: datetime) -> Move | None:
             pending.append(replace(move, due_at=due_at))
     if not pending:
         return None
-    soonest_at = min(move.due_at or now for move in pending)
-    return choose(matrix, [move for move in pending if (move.due_at or now) == soonest_at])
+    # Whatever is overdue is due together now, and a sweep weighs it all (timing rule 4).
+    soonest_at = max(min(move.due_at or now for move in pending), now)
+    return choose(matrix, [move for move in pending if (move.due_at or now) <= soonest_at])
 
 
 def next_event_at(matrix: Matrix, case: Case, now: datetime) -> datetime | None:
