@@ -36,7 +36,8 @@ def cell(value: object) -> str:
     """Case text as one Markdown table cell: a `|` would end the cell, a newline the row."""
     if value is None or value == "":
         return "-"
-    lines = str(value).replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    # splitlines, not split("\n"): editors also break at \r, \x85, \u2028 and the like.
+    lines = str(value).splitlines() or [""]
     return "<br>".join(line.strip() for line in lines).replace("|", "\\|")
 
 
@@ -47,7 +48,7 @@ def one_line(value: object) -> str:
 
 def item(text: object, indent: str = "  ") -> str:
     """Case text inside a list item: continuation lines are indented so they stay in the item."""
-    lines = [line.rstrip() for line in str(text).replace("\r\n", "\n").split("\n")]
+    lines = [line.rstrip() for line in str(text).splitlines()]
     return f"\n{indent}".join(lines).rstrip()
 
 
