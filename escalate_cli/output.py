@@ -18,8 +18,10 @@ def emit_json(data: Any) -> None:
 
 
 def err(message: str) -> None:
-    """One line on stderr: errors and notes that are not data."""
-    sys.stderr.write(message.rstrip("\n") + "\n")
+    """One line on stderr: errors and notes that are not data. Control characters (say, a
+    carriage return in a mistyped argument) are shown escaped so the line stays one line."""
+    shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in message.rstrip("\n"))
+    sys.stderr.write(shown + "\n")
 
 
 _console: Console | None = None
@@ -112,7 +114,8 @@ def jsonable(value: Any) -> Any:
 
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {
-            field.name: jsonable(getattr(value, field.name)) for field in dataclasses.fields(value)
+            field.name.rstrip("_"): jsonable(getattr(value, field.name))
+            for field in dataclasses.fields(value)
         }
     if isinstance(value, dict):
         return {str(key): jsonable(item) for key, item in value.items()}

@@ -105,6 +105,7 @@ def _escalate(
         "reason": move.reason,
         "trigger": move.trigger,
         "by": by,
+        "path": case["type"],
     }
     if move.external:
         entry["external"] = list(move.notify)
