@@ -96,6 +96,11 @@ SCENES: list[tuple[str, str, list[str]]] = [
         ],
     ),
     (
+        "09:36",
+        "Brief the decision-maker: one paste into chat or email, no story retold.",
+        ["brief", CASE, "--ask", "decision"],
+    ),
+    (
         "09:40",
         "Step 6, implement: a workaround now, the lasting fix with an owner and a date.",
         [
@@ -168,7 +173,8 @@ SCENES: list[tuple[str, str, list[str]]] = [
             "dana",
         ],
     ),
-    ("16:05", "The whole case, as the next person will read it.", ["show", CASE]),
+    ("16:05", "How the team is doing: time to acknowledge and resolve, breaches.", ["metrics"]),
+    ("16:06", "The whole case, as the next person will read it.", ["show", CASE]),
 ]
 
 
