@@ -13,6 +13,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from escalate_cli.core.errors import MatrixError, MatrixProblem
+from escalate_cli.core.matrix_channels import check_channels
 from escalate_cli.core.matrix_refs import (
     READS_VERSION,
     Issue,
@@ -21,8 +22,10 @@ from escalate_cli.core.matrix_refs import (
     format_key,
 )
 from escalate_cli.core.model import (
+    Channel,
     Conditions,
     Contact,
+    Hooks,
     Level,
     Matrix,
     Path,
@@ -55,7 +58,13 @@ _SHAPES: dict[tuple[str, ...], type] = {
     ("severities", "*"): Severity,
     ("triggers", "*"): Trigger,
     ("triggers", "*", "when"): Conditions,
+    ("channels", "*"): Channel,
+    ("hooks",): Hooks,
 }
+# Sections that are mappings keyed by a name the user chose, like `paths: {security: ...}`.
+_NAMED = ("paths", "channels")
+# YAML keys that are Python keywords, and the model field that holds each.
+_KEYWORDS = {"from": "from_"}
 
 _EXPECTED = {
     "string_type": "expected a string",
@@ -124,7 +133,7 @@ def _check_text(text: str, filename: str) -> tuple[Matrix | None, list[MatrixPro
     data, shorthand = _normalise(data)
     issues: list[tuple[int | None, KeyPath, str]] = list(found)
     matrix, schema = _validate_schema(data)
-    for loc, message in schema + check_references(data):
+    for loc, message in schema + check_references(data) + check_channels(data):
         path = _user_path(_keyed(loc, data), shorthand)
         issues.append((_line_of(path, lines), path, message))
     problems = [MatrixProblem(filename, line, format_key(path), msg) for line, path, msg in issues]
@@ -282,7 +291,17 @@ def _walk(
 
 
 def _normalise(data: dict[str, Any]) -> tuple[dict[str, Any], frozenset[str]]:
-    """Expand `name: [L1, L2]` paths to `{levels: [...]}`; return the names written short."""
+    """Expand `name: [L1, L2]` paths to `{levels: [...]}`; return the names written short.
+    A channel's `from` is handed to the model as `from_`."""
+    channels = data.get("channels")
+    if isinstance(channels, dict):
+        renamed = {
+            name: {_KEYWORDS.get(k, k): v for k, v in value.items()}
+            if isinstance(value, dict)
+            else value
+            for name, value in channels.items()
+        }
+        data = {**data, "channels": renamed}
     paths = data.get("paths")
     if not isinstance(paths, dict):
         return data, frozenset()
@@ -315,6 +334,9 @@ def _user_path(path: KeyPath, short: frozenset[str]) -> KeyPath:
     """Point a key path into an expanded short path back at what the user wrote."""
     if len(path) >= 3 and path[0] == "paths" and path[1] in short and path[2] == "levels":
         return path[:2] + path[3:]
+    if path[:1] == ("channels",) and len(path) >= 3 and isinstance(path[2], str):
+        spelled = {field: key for key, field in _KEYWORDS.items()}
+        return (*path[:2], spelled.get(path[2], path[2]), *path[3:])
     return path
 
 
@@ -368,7 +390,7 @@ def _translate(error: ErrorDetails) -> Issue:
 
 def _shape(loc: KeyPath) -> tuple[str, ...]:
     return tuple(
-        "*" if isinstance(part, int) or (index == 1 and loc[0] == "paths") else str(part)
+        "*" if isinstance(part, int) or (index == 1 and loc[0] in _NAMED) else str(part)
         for index, part in enumerate(loc)
     )
 
@@ -378,7 +400,9 @@ def _unknown_key(loc: KeyPath) -> str:
     message = f'unknown key "{name}"'
     shape = _SHAPES.get(_shape(loc[:-1]))
     if shape is not None:
-        close = difflib.get_close_matches(name, [item.name for item in fields(shape)], n=1)
+        spelled = {field: key for key, field in _KEYWORDS.items()}
+        known = [spelled.get(item.name, item.name) for item in fields(shape)]
+        close = difflib.get_close_matches(name, known, n=1)
         if close:
             message += f' (did you mean "{close[0]}"?)'
     return message

@@ -92,6 +92,8 @@ class Contact:
     hours: HoursSpec | None = None
     away: tuple[AwaySpec, ...] = ()
     external: bool = False
+    # None: the matrix's `notify_via`; () means "record only, send nothing".
+    notify_via: tuple[str, ...] | None = None
 
     @property
     def label(self) -> str:
@@ -219,6 +221,77 @@ class Trigger:
     then: Annotated[Action, _ActionSpec]
 
 
+ChannelKind = Literal["email", "webhook", "command"]
+SmtpSecurity = Literal["starttls", "tls", "none"]
+
+
+@dataclass(frozen=True)
+class Channel:
+    """Where notifications go: an SMTP server, a webhook URL or a local command.
+
+    One class for the three kinds keeps every key's line in the messages; `core.matrix_channels`
+    says which keys each kind needs and allows. Secrets are named environment variables.
+    """
+
+    __pydantic_config__ = FORBID_EXTRA
+    kind: ChannelKind
+    host: str | None = None
+    port: int | None = None
+    security: SmtpSecurity = "starttls"
+    from_: str | None = None  # written `from` in YAML
+    username_env: str | None = None
+    password_env: str | None = None
+    url: str | None = None
+    url_env: str | None = None
+    secret_env: str | None = None
+    command: tuple[str, ...] = ()
+    timeout: Duration | None = None
+
+
+def _commands(value: Any) -> tuple[tuple[str, ...], ...]:
+    """A hook: one argument list (`[prog, arg]`) or several (`[[prog, arg], [prog2]]`)."""
+    if isinstance(value, list | tuple) and value and all(isinstance(x, list) for x in value):
+        return tuple(_argv(item) for item in value)
+    return (_argv(value),)
+
+
+def _argv(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        raise ValueError("expected an argument list such as [./hooks/post.py, --quiet] (no shell)")
+    if not isinstance(value, list | tuple) or not value:
+        raise ValueError("expected a non-empty argument list")
+    if not all(isinstance(item, str) for item in value) or not value[0].strip():
+        raise ValueError("expected a list of strings, starting with the program")
+    return tuple(value)
+
+
+class _CommandsSpec(_ParsedBy):
+    parser = staticmethod(_commands)
+
+
+Commands = Annotated[tuple[tuple[str, ...], ...], _CommandsSpec]
+
+
+@dataclass(frozen=True)
+class Hooks:
+    """Commands run after a change is saved, with the case JSON on stdin (Taskwarrior's hooks)."""
+
+    __pydantic_config__ = FORBID_EXTRA
+    timeout: Duration | None = None
+    on_open: Commands = ()
+    on_escalate: Commands = ()
+    on_acknowledge: Commands = ()
+    on_update: Commands = ()
+    on_hold: Commands = ()
+    on_resume: Commands = ()
+    on_resolve: Commands = ()
+    on_close: Commands = ()
+    on_reopen: Commands = ()
+    on_breach: Commands = ()
+    on_step: Commands = ()
+    on_change: Commands = ()
+
+
 @dataclass(frozen=True)
 class Matrix:
     """A validated escalation matrix, plus the look-ups every command needs."""
@@ -236,6 +309,16 @@ class Matrix:
     default_severity: str | None = None
     skip_unavailable: bool = False
     triggers: tuple[Trigger, ...] = ()
+    channels: dict[str, Channel] = field(default_factory=dict)
+    notify_via: tuple[str, ...] = ()
+    hooks: Hooks = field(default_factory=Hooks)
+
+    def channels_of(self, contact_id: str) -> tuple[str, ...]:
+        """The channels a contact is told through: their own `notify_via`, else the matrix's."""
+        contact = self.contacts_by_id.get(contact_id)
+        if contact is not None and contact.notify_via is not None:
+            return contact.notify_via
+        return self.notify_via
 
     @cached_property
     def contacts_by_id(self) -> dict[str, Contact]:
