@@ -40,3 +40,14 @@ def test_command_help_opens_with_a_summary_and_an_example(cli: Cli) -> None:
     for path in ("open", "list", "show", "who", "init"):
         text = cli(path, "--help").stdout
         assert "Example: escalate" in text, path
+
+
+def test_the_readme_walkthrough_is_the_demo_as_it_runs(cli: Cli) -> None:
+    shown = README.split("## A case from open to learn", 1)[1].split("```text\n", 1)[1]
+    shown = shown.split("\n(... and the timeline", 1)[0]
+    result = cli("demo")
+    for note in result.stderr.splitlines():  # the README shows stderr where a terminal would
+        shown = shown.replace(note + "\n", "", 1)
+    out = result.stdout.replace(str(ROOT / "escalate_cli" / "matrices"), "matrices")
+    ran = "\n".join(line.rstrip() for line in out.split("\nTimeline\n", 1)[0].splitlines()[1:])
+    assert shown == ran, "README walkthrough is stale: paste the output of `escalate demo`"
