@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
 
-from escalate_cli.core import availability, timers
+from escalate_cli.core import availability, timers, timing
 from escalate_cli.core.model import Action, Matrix, Path
 
 Case = dict[str, Any]
@@ -228,11 +228,17 @@ def upcoming(matrix: Matrix, case: Case, now: datetime) -> Move | None:
     """The next move the timers and triggers will make, already due or not."""
     if case["status"] not in timers.ACTIVE:
         return None
+    start = now  # nothing moves before now, nor while the case is on hold (timing rule 6)
+    if timers.is_on_hold(case, now):
+        until = case["holds"][-1].get("until")
+        if until is None:
+            return None
+        start = timing.from_iso(until)
     pending: list[Move] = []
     running = [t for t in timers.running_timers(matrix, case, now) if t.due_at is not None]
     if running:
         soonest = min(t.due_at for t in running if t.due_at is not None)
-        at = max(soonest, now)
+        at = max(soonest, start)
         together = [t for t in running if t.due_at is not None and t.due_at <= at]
         timed = timed_move(matrix, case, together, at)
         if timed is not None and moves_case(matrix, case, timed):
@@ -241,14 +247,17 @@ def upcoming(matrix: Matrix, case: Case, now: datetime) -> Move | None:
         due_at = timers.trigger_due_at(matrix, case, trigger, now)
         if due_at is None:
             continue
-        move = trigger_move(matrix, case, trigger.id, max(due_at, now))
+        move = trigger_move(matrix, case, trigger.id, max(due_at, start))
         if not move.is_notify_only and moves_case(matrix, case, move):
             pending.append(replace(move, due_at=due_at))
     if not pending:
         return None
     # Whatever is overdue is due together now, and a sweep weighs it all (timing rule 4).
-    soonest_at = max(min(move.due_at or now for move in pending), now)
-    return choose(matrix, [move for move in pending if (move.due_at or now) <= soonest_at])
+    soonest_at = max(min(move.due_at or start for move in pending), start)
+    chosen = choose(matrix, [move for move in pending if (move.due_at or start) <= soonest_at])
+    if chosen is not None and start > now and (chosen.due_at or start) < start:
+        chosen = replace(chosen, due_at=start)  # overdue on hold: due when the hold ends
+    return chosen
 
 
 def next_event_at(matrix: Matrix, case: Case, now: datetime) -> datetime | None:
