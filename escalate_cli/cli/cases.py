@@ -213,8 +213,8 @@ def _print_case(case: Case) -> None:
     attachments = attachment_states(case)
     if attachments:
         output.table(
-            ["file", "sha256", "state"],
-            [(a["path"], a["sha256"][:12], state) for a, state in attachments],
+            ["file", "sha256", "state", "path"],
+            [(a["name"], a["sha256"][:12], state, a["path"]) for a, state in attachments],
             title="Attachments",
         )
     output.table(

@@ -54,8 +54,8 @@ def test_show_notices_a_changed_or_missing_attachment(cli: Cli, tmp_path: Path) 
 
     def state_of(name: str) -> str:
         out = cli("show", case_id).stdout
-        row = next(line for line in out.splitlines() if line.split()[:1] == [str(tmp_path / name)])
-        return row.split()[-1]
+        row = next(line for line in out.splitlines() if line.split()[:1] == [name])
+        return row.split()[2]
 
     assert (state_of("a.log"), state_of("b.log")) == ("ok", "ok")
     edited.write_text("one, edited")
