@@ -162,7 +162,8 @@ def close(matrix: Matrix, case: Case, now: datetime, by: str | None) -> None:
     if case["status"] == "closed":
         raise RefusedError(f"{case['id']} is already closed")
     if case["status"] != "resolved":
-        _record_late(matrix, case, ("ack", "resolve"), now)
+        late = ("resolve",) if case["acknowledged_at"] else ("ack", "resolve")
+        _record_late(matrix, case, late, now)
     if case["status"] == "on_hold":
         case["holds"][-1]["ended_at"] = timing.to_iso(now)
     case["status"] = "closed"
