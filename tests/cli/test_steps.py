@@ -118,7 +118,7 @@ def test_convene_sets_owner_and_roles(cli: Cli) -> None:
         "dana": "decision-maker",
         "ana": "expert",
     }
-    change = [e for e in case["timeline"] if e["kind"] == "owner_changed"][0]
+    change = next(e for e in case["timeline"] if e["kind"] == "owner_changed")
     assert (change["data"], change["by"]) == ({"old": "frontline", "new": "sam"}, "frontline")
     assert cli("convene", case_id, "--add", "ghost:expert", code=3).stderr
     assert cli("convene", case_id, code=2).stderr
