@@ -29,13 +29,21 @@ try:  # optional: parses faster than json when installed
 except ImportError:
     _orjson = None
 
-SCHEMA_VERSION = 1
+
+def _add_outbox(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 keeps the notifications waiting to be sent in an `outbox` table."""
+    data.setdefault(_OUTBOX, {})
+    return data
+
+
+SCHEMA_VERSION = 2
 # MIGRATIONS[i] turns the raw data of a version i+1 file into version i+2.
-MIGRATIONS: list[Callable[[dict[str, Any]], dict[str, Any]]] = []
+MIGRATIONS: list[Callable[[dict[str, Any]], dict[str, Any]]] = [_add_outbox]
 DEFAULT_LOCK_TIMEOUT = 30.0
 LOCK_TIMEOUT_ENV = "ESCALATE_LOCK_TIMEOUT"
 
 _META, _CASES, _META_ID = "_meta", "cases", 1
+_OUTBOX = "outbox"  # written to the hot file only, and only when it holds entries
 _ADVICE = "it was left untouched — restore it from a backup or point --store elsewhere"
 _KINDS = {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}
 _held = threading.local()  # stores this thread has locked: a nested transaction would deadlock
@@ -131,17 +139,19 @@ def _migrate(path: Path, data: Any) -> dict[str, Any]:
     migrated: dict[str, Any] = data
     for migration in MIGRATIONS[version - 1 : SCHEMA_VERSION - 1]:
         migrated = migration(migrated)
-    if version != SCHEMA_VERSION:
-        meta = migrated.setdefault(_META, {}).setdefault(str(_META_ID), {})
-        meta["schema_version"] = SCHEMA_VERSION
+    meta = migrated.setdefault(_META, {})
+    if version != SCHEMA_VERSION and isinstance(meta, dict):  # else _check says what is wrong
+        doc = meta.setdefault(str(_META_ID), {})
+        if isinstance(doc, dict):
+            doc["schema_version"] = SCHEMA_VERSION
     return migrated
 
 
 def _check(path: Path, data: dict[str, Any]) -> int:
     """Check the layout of current-version data; return the highest case number seen."""
-    for unexpected in sorted(set(data) - {_META, _CASES})[:1]:
+    for unexpected in sorted(set(data) - {_META, _CASES, _OUTBOX})[:1]:
         raise _corrupt(path, f'is not a case store (unexpected "{unexpected}" at the top)')
-    for name in (_META, _CASES):
+    for name in (_META, _CASES, _OUTBOX):
         table = data.setdefault(name, {})
         if not isinstance(table, dict):
             raise _corrupt(path, f'has a "{name}" that is {_kind(table)}, not an object')
@@ -150,6 +160,9 @@ def _check(path: Path, data: dict[str, Any]) -> int:
                 raise _corrupt(path, f'has "{name}" entry "{key}" that is {_kind(doc)}')
     if set(data[_META]) - {str(_META_ID)}:
         raise _corrupt(path, f'has a "{_META}" table with entries other than "{_META_ID}"')
+    for key, entry in data[_OUTBOX].items():
+        if not key.isdigit() or not isinstance(entry.get("id"), str):
+            raise _corrupt(path, f'has outbox entry "{key}" without a number key and a string id')
     last = data[_META].get(str(_META_ID), {}).get("last_number", 0)
     if type(last) is not int or last < 0:
         raise _corrupt(path, f"has last_number {last!r}; expected a whole number >= 0")
@@ -192,6 +205,7 @@ class _StoreFile:
         db = TinyDB(storage=lambda: self.storage)
         self.cases: Table = db.table(_CASES, cache_size=0)
         self._meta: Table = db.table(_META, cache_size=0)
+        self.outbox: Table = db.table(_OUTBOX, cache_size=0)
 
     def meta(self) -> dict[str, Any]:
         doc = self._meta.get(doc_id=_META_ID)
@@ -215,7 +229,9 @@ class _StoreFile:
     def dump(self) -> bytes:
         """One line per document in number order: readable, and a change diffs as one line."""
         tables = []
-        for name in (_META, _CASES):
+        for name in (_META, _CASES, _OUTBOX):
+            if name == _OUTBOX and not self.storage.data.get(name):
+                continue
             docs = sorted((int(k), doc) for k, doc in self.storage.data.get(name, {}).items())
             body = b",".join(b'\n  "%d": %s' % (n, _dumps(doc)) for n, doc in docs)
             tables.append(b'"%s": {%s%s}' % (name.encode(), body, b"\n" if docs else b""))
@@ -316,6 +332,8 @@ class Transaction:
         self._active = True
         self.meta: dict[str, Any] = hot.meta()
         self._meta_before = _clone(self.meta)
+        self._outbox: dict[str, dict[str, Any]] | None = None  # by entry id, read on first use
+        self._outbox_before: dict[str, dict[str, Any]] | None = None
 
     def _archive_file(self) -> _StoreFile:
         if self._archive is None:
@@ -366,6 +384,31 @@ class Transaction:
                 merged.pop(number, None)
         return list(_clone([merged[n] for n in sorted(merged)]))
 
+    def _outbox_entries(self) -> dict[str, dict[str, Any]]:
+        if self._outbox is None:
+            docs = sorted(self._hot.outbox, key=lambda doc: doc.doc_id)
+            self._outbox = {doc["id"]: dict(_clone(doc)) for doc in docs}
+            self._outbox_before = _clone(self._outbox)
+        return self._outbox
+
+    def outbox(self) -> list[dict[str, Any]]:
+        """The outbox entries, oldest first (copies: change them through put_outbox)."""
+        return list(_clone(list(self._outbox_entries().values())))
+
+    def put_outbox(self, entry: dict[str, Any]) -> None:
+        """Add an outbox entry, or replace the one with the same `id`."""
+        self._check_active()
+        if not isinstance(entry.get("id"), str):
+            raise ValueError(f"an outbox entry needs a string 'id', got {entry.get('id')!r}")
+        self._outbox_entries()[entry["id"]] = _clone(entry)
+
+    def drop_outbox(self, ids: Iterable[str]) -> None:
+        """Remove the outbox entries with these ids (unknown ids are ignored)."""
+        self._check_active()
+        entries = self._outbox_entries()
+        for ident in ids:
+            entries.pop(ident, None)
+
     def _finish(self) -> list[tuple[Path, bytes]]:
         """Apply the pending puts; return the files to write, in a crash-safe order."""
         self._active = False
@@ -385,7 +428,13 @@ class Transaction:
                 writes.append((archive.path, archive.dump()))
         meta = {**self.meta, "schema_version": SCHEMA_VERSION}
         meta["last_number"] = max(self._last, meta.get("last_number", 0))
-        if to_hot or closing or not hot.existed or meta != self._meta_before:
+        outbox_changed = self._outbox is not None and self._outbox != self._outbox_before
+        if outbox_changed and self._outbox is not None:
+            hot.outbox.truncate()
+            hot.outbox.insert_multiple(
+                Document(entry, doc_id=n) for n, entry in enumerate(self._outbox.values(), 1)
+            )
+        if to_hot or closing or not hot.existed or meta != self._meta_before or outbox_changed:
             hot.replace(closing + [c["number"] for c in to_hot], to_hot)
             hot.set_meta(meta)
             writes.append((hot.path, hot.dump()))
@@ -447,6 +496,12 @@ class CaseStore:
                 # The documents now belong to the caller, so they must not be served again.
                 del self._cache[path]
         return [merged[n] for n in sorted(merged)]
+
+    def outbox(self) -> list[dict[str, Any]]:
+        """The outbox entries, oldest first, read without the lock."""
+        snapshot = self._snapshot(self.path)
+        docs = sorted(snapshot.outbox, key=lambda doc: doc.doc_id) if snapshot else []
+        return [dict(_clone(doc)) for doc in docs]
 
     def _timeout(self) -> float:
         if self._lock_timeout is not None:

@@ -729,6 +729,9 @@ def test_migrations_apply_in_memory_and_persist_on_the_next_write(
     hot_v1, archive_v1 = store.path.read_bytes(), store.archive_path.read_bytes()
     applied: list[str] = []
 
+    # Two made-up versions past the current one: files written today are SCHEMA_VERSION.
+    current = SCHEMA_VERSION
+
     def to_v2(data: dict[str, Any]) -> dict[str, Any]:
         applied.append("v2")
         for case in data.get("cases", {}).values():
@@ -741,13 +744,13 @@ def test_migrations_apply_in_memory_and_persist_on_the_next_write(
             case["priority"] = case["priority"].upper()
         return data
 
-    monkeypatch.setattr(store_mod, "SCHEMA_VERSION", 3)
-    monkeypatch.setattr(store_mod, "MIGRATIONS", [to_v2, to_v3])
+    monkeypatch.setattr(store_mod, "SCHEMA_VERSION", current + 2)
+    monkeypatch.setattr(store_mod, "MIGRATIONS", [*store_mod.MIGRATIONS, to_v2, to_v3])
     writes.clear()
     reader = CaseStore(store.path)
     assert reader.get(1) == make_case(1, priority="NORMAL")
     assert reader.get(2) == make_case(2, "closed", priority="NORMAL")
-    assert reader.read_meta()["schema_version"] == 3
+    assert reader.read_meta()["schema_version"] == current + 2
     assert applied == ["v2", "v3", "v2", "v3"]  # in order, once per file
     with store.transaction() as tx:
         assert tx.get(2) is not None  # reading alone writes nothing
@@ -757,7 +760,7 @@ def test_migrations_apply_in_memory_and_persist_on_the_next_write(
     with store.transaction() as tx:
         tx.meta["touched"] = True
     hot = json.loads(store.path.read_bytes())
-    assert hot["_meta"]["1"]["schema_version"] == 3
+    assert hot["_meta"]["1"]["schema_version"] == current + 2
     assert hot["cases"]["1"]["priority"] == "NORMAL"
     assert store.archive_path.read_bytes() == archive_v1  # the archive waits for its own write
 
@@ -765,7 +768,7 @@ def test_migrations_apply_in_memory_and_persist_on_the_next_write(
     assert CaseStore(store.path).get(1) == make_case(1, priority="NORMAL")
     assert applied == []  # a current file is not migrated again
     v2_file = json.loads(archive_v1)
-    v2_file["_meta"]["1"]["schema_version"] = 2
+    v2_file["_meta"]["1"]["schema_version"] = current + 1
     v2_file["cases"]["2"]["priority"] = "low"
     store.archive_path.write_text(json.dumps(v2_file))
     assert CaseStore(store.path).get(2) == make_case(2, "closed", priority="LOW")
