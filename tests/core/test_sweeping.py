@@ -64,6 +64,38 @@ def test_a_sweep_after_a_long_gap_makes_one_move_and_records_every_breach() -> N
     assert len(case["escalations"]) == 1
 
 
+# next_view on held cases ------------------------------------------------------------------------
+
+
+def next_of(case: dict[str, Any], minute: float) -> dict[str, Any]:
+    view = planning.next_view(M, case, mins(minute))
+    assert view.data["next"] is not None
+    return view.data["next"]
+
+
+def test_next_on_an_open_hold_offers_a_manual_escalation_with_no_due_time() -> None:
+    case = open_at(title="a lawyer phoned", severity="sev4")  # legal-threat would act at once
+    lifecycle.hold(M, case, mins(5), None, "waiting", None)
+    shown = next_of(case, 30)
+    assert (shown["level"], shown["due_at"], shown["trigger"]) == ("L2", None, None)
+    assert shown["reason"] == "on hold: timers paused until resumed"
+
+
+def test_next_on_a_planned_hold_gives_a_move_overdue_before_it_for_when_it_ends() -> None:
+    case = open_at(severity="sev4")  # L1's ack due at 10:10, then held 10:20-11:00
+    lifecycle.hold(M, case, mins(20), mins(60), "customer in a meeting", None)
+    shown = next_of(case, 30)
+    assert (shown["level"], shown["due_at"]) == ("L2", "2026-11-23T11:00:00Z")
+
+
+def test_next_reads_a_hold_past_its_until_as_over_without_writing_the_case() -> None:
+    case = open_at(severity="sev4")
+    lifecycle.hold(M, case, mins(5), mins(20), "waiting", None)
+    before = copy.deepcopy(case)
+    assert next_of(case, 30)["due_at"] == "2026-11-23T10:25:00Z"  # 15 minutes on hold
+    assert case == before
+
+
 # simulate ---------------------------------------------------------------------------------------
 
 
