@@ -300,7 +300,9 @@ def _sla_part(sla: dict[str, Any], now: datetime, zone: tzinfo | None) -> str:
     if sla["state"] == "met":
         return f"{name} met"
     if sla["state"] == "paused":
-        return f"{name} paused while on hold"
+        # A hold with --until has a known end, so the pushed-back deadline is known too.
+        then = f", then due {when(sla['due_at'], zone)}" if sla["due_at"] else ""
+        return f"{name} paused while on hold{then}"
     due = f"{when(sla['due_at'], zone)} ({relative(sla['due_at'], now)})"
     return f"{name} breached (due {due})" if sla["state"] == "breached" else f"{name} due {due}"
 

@@ -162,6 +162,10 @@ def test_sla_states() -> None:
     held["holds"] = [{"since": stamp(5), "until": None, "ended_at": None}]
     states = documents.sla_states(MATRIX, held, at(60))
     assert [(s["state"], s["due_at"]) for s in states] == [("paused", None)] * 2
+    held["holds"][0]["until"] = stamp(65)  # an hour on hold pushes the ack SLA to 11:15
+    data = documents.brief(MATRIX, held, at(60))
+    text = documents.brief_text(MATRIX, data, at(60), UTC)
+    assert "ack SLA paused while on hold, then due 2026-11-23 11:15 UTC;" in text
 
 
 def test_brief_shows_a_few_items_and_points_to_the_report_for_the_rest() -> None:
