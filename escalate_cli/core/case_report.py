@@ -296,11 +296,14 @@ def _escalations(w: _Writer) -> None:
         to = entry["to"]
         if entry.get("external"):
             to = f"external: {', '.join(entry['external'])}"
+        # `path` tells a path switch (which may keep the level) from a plain step up.
+        path = entry.get("path")
+        when_ = w.when(entry["at"])
         rows.append(
-            (w.when(entry["at"]), entry["from"], to, entry["reason"], entry["trigger"], entry["by"])
+            (when_, entry["from"], to, path, entry["reason"], entry["trigger"], entry["by"])
         )
     if rows:
-        w.add(*table(["At", "From", "To", "Reason", "Trigger", "By"], rows))
+        w.add(*table(["At", "From", "To", "Path", "Reason", "Trigger", "By"], rows))
     else:
         w.add("None: the case stayed at the level it opened at.")
 

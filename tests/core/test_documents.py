@@ -276,3 +276,18 @@ def test_report_tables_and_heading_survive_any_text(text: str) -> None:
 def test_report_ends_with_one_newline(matrix: Matrix | None) -> None:
     out = report_markdown(matrix, worked(), at(40), UTC)
     assert out.endswith("|\n") and not out.endswith("\n\n")
+
+
+def test_report_escalations_show_path_switches_and_external_contacts() -> None:
+    case = worked()
+    base = {"reason": "legal threat", "trigger": "legal-threat", "by": None}
+    case["escalations"] = [
+        {"at": stamp(20), "from": "L3", "to": "L3", "path": "legal", **base},
+        {"at": stamp(30), "from": "L4", "to": "L4", "path": "legal", "external": ["regulator"]}
+        | {"reason": "beyond the top", "trigger": None, "by": "sam"},
+    ]
+    out = report_markdown(MATRIX, case, at(40), UTC)
+    assert "| 2026-11-23 10:20 UTC | L3 | L3 | legal | legal threat | legal-threat | - |" in out
+    assert "| L4 | external: regulator | legal | beyond the top | - | sam |" in out
+    brief = documents.brief_text(MATRIX, documents.brief(MATRIX, case, at(40)), at(40), UTC)
+    assert "escalated L3 -> L4." in brief
