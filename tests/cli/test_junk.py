@@ -12,6 +12,8 @@ from escalate_cli.core.errors import EscalateError
 
 COMMANDS = ["open", "list", "show", "who", "next", "up", "sweep", "simulate", "hold", "resume"]
 COMMANDS += ["acknowledge", "update", "resolve", "close", "reopen", "init", "matrix", "validate"]
+COMMANDS += ["gather", "assess", "convene", "brainstorm", "implement", "learn", "brief", "report"]
+COMMANDS += ["metrics", "show", "--ask", "--format", "--since", "--option", "--choose", "--done"]
 WORDS = st.one_of(
     st.sampled_from(COMMANDS),
     st.sampled_from(["--json", "--now", "--store", "--matrix", "--to", "--until", "--severity"]),
