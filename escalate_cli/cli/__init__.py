@@ -19,6 +19,7 @@ from escalate_cli.cli import (
     lifecycle,
     matrix,
     metrics,
+    outbox,
     routing,
     setup,
     steps,
@@ -117,6 +118,13 @@ def root(
             "--matrix", help="Escalation matrix YAML [env ESCALATE_MATRIX].", metavar="PATH"
         ),
     ] = None,
+    no_notify: Annotated[
+        bool,
+        typer.Option(
+            "--no-notify",
+            help="Record notifications on the case but send nothing and run no hook.",
+        ),
+    ] = False,
     version: Annotated[
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
@@ -126,7 +134,8 @@ def root(
 
     Global options may come before or after the command: escalate next ESC-3 --json
     """
-    ctx.obj = _app.Settings(json=json, now_flag=now, store_flag=store, matrix_flag=matrix_path)
+    ctx.obj = _app.Settings(json, now, store, matrix_path, no_notify)
+    ctx.call_on_close(ctx.obj.deliver)  # after the command has printed its result
     if ctx.invoked_subcommand is None:
         typer.echo(ctx.get_help())
 
@@ -140,6 +149,7 @@ steps.register(app)
 documents.register(app)
 demo.register(app)
 app.add_typer(matrix.app, name="matrix")
+app.add_typer(outbox.app, name="outbox")
 
 
 def main() -> None:

@@ -12,13 +12,21 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import typer
 
 if TYPE_CHECKING:
+    from escalate_cli.core.cases import Case
     from escalate_cli.core.model import Matrix
-    from escalate_cli.core.store import CaseStore
+    from escalate_cli.core.outbox import Dispatch
+    from escalate_cli.core.store import CaseStore, Transaction
 
 T = TypeVar("T")
 
 # Options that may stand before or after the subcommand; the value says whether they take one.
-GLOBAL_OPTIONS = {"--json": False, "--now": True, "--store": True, "--matrix": True}
+GLOBAL_OPTIONS = {
+    "--json": False,
+    "--now": True,
+    "--store": True,
+    "--matrix": True,
+    "--no-notify": False,
+}
 
 
 def hoist_global_options(args: list[str]) -> list[str]:
@@ -56,8 +64,11 @@ class Settings:
     now_flag: str | None = None
     store_flag: str | None = None
     matrix_flag: str | None = None
+    no_notify: bool = False
     _store: CaseStore | None = None
     _now: datetime | None = None
+    _matrix: Matrix | None = None
+    _dispatch: Dispatch | None = None
 
     @property
     def store(self) -> CaseStore:
@@ -92,11 +103,51 @@ class Settings:
         from escalate_cli.core.errors import MatrixError, MatrixProblem
         from escalate_cli.core.matrix import load_matrix
 
+        if self._matrix is not None:
+            return self._matrix
         path = self.matrix_path()
         if path is None:
             hint = "pass --matrix PATH, set ESCALATE_MATRIX, or run escalate init --matrix PATH"
             raise MatrixError([MatrixProblem("", None, "", f"no matrix found: {hint}")])
-        return load_matrix(path)
+        self._matrix = load_matrix(path)
+        return self._matrix
+
+    @property
+    def dispatch(self) -> Dispatch:
+        """What this invocation's writes leave to deliver once the store is unlocked."""
+        if self._dispatch is None:
+            from escalate_cli.core.outbox import Dispatch
+
+            self._dispatch = Dispatch(send=not self.no_notify)
+        return self._dispatch
+
+    def record(self, tx: Transaction, matrix: Matrix, case: Case, first: int) -> Dispatch:
+        """Inside a write: the case's new notifications into the outbox, claimed for sending.
+        Hand the result to `self.dispatch.absorb` only once the transaction is saved."""
+        from escalate_cli.core.outbox import record
+
+        fork = self.dispatch.fork()
+        record(tx, matrix, [(case, first)], self.now, fork)
+        return fork
+
+    def deliver(self) -> None:
+        """Once the command is done: send what its writes claimed and run their hooks. Nothing
+        here changes the exit code: each problem is one line on stderr."""
+        dispatch = self._dispatch
+        if dispatch is None or not (dispatch.claimed or dispatch.unrouted or dispatch.hooks):
+            return
+        from escalate_cli.core.outbox import finish
+        from escalate_cli.output import err
+
+        try:
+            path = self.matrix_path()
+            base = path.resolve().parent if path else None
+            _, lines = finish(self.store, self.matrix(), dispatch, self.now, os.environ, base)
+        except Exception as error:  # the case change is saved: say what failed, never undo it
+            lines = [f"delivery stopped: {type(error).__name__}: {error}"]
+        self._dispatch = None
+        for line in lines:
+            err(f"warning: {line}")
 
 
 def settings(ctx: typer.Context) -> Settings:
@@ -134,6 +185,9 @@ def change_case(
     _, number = parse_case_ref(ref)
     with state.store.transaction() as tx:
         case = matches_ref(tx.get(number), ref)
+        first = len(case["timeline"])
         result = change(matrix, case, now)
         tx.put(case)
+        written = state.record(tx, matrix, case, first)
+    state.dispatch.absorb(written)
     return matrix, case, result

@@ -60,6 +60,8 @@ def open_case(
     with state.store.transaction() as tx:
         case = new_case(matrix, tx.next_number(), request, now)
         tx.put(case)
+        written = state.record(tx, matrix, case, 0)
+    state.dispatch.absorb(written)
     if quiet:
         typer.echo(case["id"])
     elif state.json:

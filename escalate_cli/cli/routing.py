@@ -121,7 +121,12 @@ def sweep(
     from escalate_cli.core.sweeping import sweep_store
 
     state = settings(ctx)
-    report = sweep_store(state.store, state.matrix(), state.now, dry_run=dry_run)
+    dispatch = None if dry_run else state.dispatch
+    report = sweep_store(state.store, state.matrix(), state.now, dry_run=dry_run, dispatch=dispatch)
+    if dispatch is not None:
+        from escalate_cli.core.outbox import claim
+
+        claim(state.store, state.now, dispatch, due_only=True)  # and retry what is due
     for problem in report["problems"]:
         output.err(f"{problem['case']}: {problem['problem']}")
     if state.json:

@@ -7,7 +7,7 @@ import copy
 from datetime import datetime
 from typing import Any
 
-from escalate_cli.core import routing, timers
+from escalate_cli.core import outbox, routing, timers
 from escalate_cli.core.cases import Case
 from escalate_cli.core.escalation import SweepResult, sweep_case
 from escalate_cli.core.model import Matrix
@@ -33,9 +33,15 @@ def _report(report: dict[str, Any], case: Case, result: SweepResult) -> None:
 
 
 def sweep_store(
-    store: CaseStore, matrix: Matrix, now: datetime, *, dry_run: bool
+    store: CaseStore,
+    matrix: Matrix,
+    now: datetime,
+    *,
+    dry_run: bool,
+    dispatch: outbox.Dispatch | None = None,
 ) -> dict[str, Any]:
-    """Sweep every active case; with `dry_run`, report exactly the same and write nothing."""
+    """Sweep every active case; with `dry_run`, report exactly the same and write nothing.
+    The notifications of the moves go to the outbox in the same write (see `outbox.record`)."""
     report: dict[str, Any] = {
         "checked": 0,
         "escalated": [],
@@ -58,14 +64,21 @@ def sweep_store(
             _report(report, case, sweep_case(matrix, copy.deepcopy(case), now))
         return report
     if due:
+        fork = dispatch.fork() if dispatch is not None else None
         with store.transaction() as tx:
+            changed: list[tuple[Case, int]] = []
             for seen in due:
                 # Re-read under the lock: another process may have moved it since.
                 stored = tx.get(seen["number"])
                 if stored is None:
                     continue
+                first = len(stored["timeline"])
                 result = sweep_case(matrix, stored, now)
                 if result.changed:
                     tx.put(stored)
+                    changed.append((stored, first))
                 _report(report, stored, result)
+            outbox.record(tx, matrix, changed, now, fork)
+        if dispatch is not None and fork is not None:
+            dispatch.absorb(fork)
     return report

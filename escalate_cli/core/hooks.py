@@ -1,0 +1,68 @@
+"""Hooks in Taskwarrior's manner: the matrix's commands for a case event, the case JSON on stdin."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from escalate_cli.core import programs
+from escalate_cli.core.cases import Case
+from escalate_cli.core.model import Matrix
+
+# The timeline event kinds that start a hook; `on_change` runs for every write of a case.
+HOOK_OF_KIND = {
+    "opened": "on_open",
+    "escalated": "on_escalate",
+    "acknowledged": "on_acknowledge",
+    "update": "on_update",
+    "held": "on_hold",
+    "resumed": "on_resume",
+    "resolved": "on_resolve",
+    "closed": "on_close",
+    "reopened": "on_reopen",
+    "breached": "on_breach",
+    "step": "on_step",
+}
+
+
+@dataclass(frozen=True)
+class HookJob:
+    """One hook to run for one case once the change is saved; `stdin` is the case as saved."""
+
+    hook: str
+    case: str
+    commands: tuple[tuple[str, ...], ...]
+    stdin: bytes
+
+
+def jobs(matrix: Matrix, case: Case, first: int) -> list[HookJob]:
+    """The hooks the timeline events from index `first` on call for, each once, in order."""
+    kinds = [entry["kind"] for entry in case["timeline"][first:]]
+    if not kinds:
+        return []
+    names = [*dict.fromkeys(HOOK_OF_KIND[kind] for kind in kinds if kind in HOOK_OF_KIND)]
+    wanted = [(name, getattr(matrix.hooks, name)) for name in (*names, "on_change")]
+    if not any(commands for _, commands in wanted):
+        return []
+    stdin = (json.dumps(case, ensure_ascii=False) + "\n").encode()
+    return [HookJob(name, case["id"], commands, stdin) for name, commands in wanted if commands]
+
+
+def run(
+    matrix: Matrix, found: list[HookJob], env: Mapping[str, str], base: Path | None
+) -> list[str]:
+    """Run every hook; return one line per hook that failed (a failure is never fatal)."""
+    timeout = (
+        matrix.hooks.timeout.total_seconds() if matrix.hooks.timeout else programs.DEFAULT_TIMEOUT_S
+    )
+    failures = []
+    for job in found:
+        extra = {"ESCALATE_HOOK": job.hook, "ESCALATE_CASE": job.case}
+        for argv in job.commands:
+            try:
+                programs.run(argv, job.stdin, timeout=timeout, env={**env, **extra}, base=base)
+            except programs.ProgramFailed as error:
+                failures.append(f"hook {job.hook} for {job.case} failed: {error}")
+    return failures

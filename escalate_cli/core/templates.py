@@ -1,0 +1,103 @@
+"""What a notification says: a subject line, and the situation report or a short status line."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from escalate_cli.core.cases import Case
+from escalate_cli.core.model import Matrix
+
+SUBJECT_LIMIT = 160
+# Everything that could end a header line or hide in one: C0/C1 controls and Unicode separators.
+_BREAKS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u0085]+")
+
+
+def one_line(text: object, limit: int = SUBJECT_LIMIT) -> str:
+    """Case text made safe for a header or a title: one line, no control characters, bounded."""
+    flat = " ".join(_BREAKS.sub(" ", "" if text is None else str(text)).split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def slack_escape(text: str) -> str:
+    """Slack's mrkdwn reads `<...>` as links and mentions: escape the three characters it asks."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+@dataclass(frozen=True)
+class Message:
+    """One notification's words; `cause` is `opened`, `escalated` or `notified`."""
+
+    cause: str
+    summary: str
+    subject: str
+    text: str
+
+
+def cause_of(case: Case, index: int) -> tuple[str, dict[str, Any] | None]:
+    """What a `notified` event at `index` follows: the event that opened, moved or triggered."""
+    for earlier in reversed(case["timeline"][:index]):
+        if earlier["kind"] in ("opened", "escalated"):
+            return earlier["kind"], earlier
+        if earlier["kind"] in ("triggered", "notified"):
+            break
+    return "notified", None
+
+
+def _headline(matrix: Matrix, case: Case, cause: str, before: dict[str, Any] | None) -> str:
+    """What happened, without the case id: `escalated L1 -> L2 (sev1): title — reason`."""
+    title = one_line(case["title"], 80)
+    severity = case.get("severity") or "no severity"
+    if cause == "opened":
+        level = matrix.levels_by_id.get(case["level"])
+        where = f"{level.id} ({level.name})" if level and level.name else case["level"]
+        return f"opened at {where}, {severity}: {title}"
+    if cause == "escalated" and before is not None:
+        data = before["data"]
+        to = "external contacts" if data.get("external") else data.get("to")
+        reason = one_line(data.get("reason"), 80)
+        return f"escalated {data.get('from')} -> {to} ({severity}): {title} — {reason}"
+    return f"({severity}, {case['status']} at {case['level']}): {title}"
+
+
+def status_line(case: Case, reason: str) -> str:
+    """The short message for a notification that is not an escalation."""
+    owner = case.get("owner") or "nobody"
+    return (
+        f"{case['id']} is {case['status']} at {case['level']}, owned by {owner}."
+        f" You are told because: {one_line(reason, 200)}."
+        f" Details: escalate show {case['id']}\n"
+    )
+
+
+def situation_report(matrix: Matrix, case: Case, now: datetime) -> str | None:
+    """The brief from `core.documents`; None when it cannot be made (the message falls back to
+    the status line: a report that fails to render must never lose the case change)."""
+    try:
+        from escalate_cli.core import documents
+
+        data = documents.brief(matrix, case, now)
+        return documents.brief_text(matrix, data, now, zone=matrix.timezone)
+    except Exception:
+        return None
+
+
+def render(matrix: Matrix, case: Case, index: int, now: datetime) -> dict[str, Message]:
+    """The message for each contact of the `notified` event at `index`, by contact id."""
+    notified = case["timeline"][index]
+    cause, before = cause_of(case, index)
+    headline = _headline(matrix, case, cause, before)
+    report = situation_report(matrix, case, now) if cause != "notified" else None
+    reasons: dict[str, list[str]] = notified["data"].get("reasons") or {}
+    messages = {}
+    for contact in notified["data"]["contacts"]:
+        why = "; ".join(reasons.get(contact) or [notified["data"].get("reason") or ""])
+        if report is None:
+            text = status_line(case, why)
+        else:
+            text = f"You are told because: {one_line(why, 200)}.\n\n{report}"
+        subject = one_line(f"[{case['id']}] {headline}")
+        messages[contact] = Message(cause, one_line(f"{case['id']} {headline}", 300), subject, text)
+    return messages
