@@ -176,8 +176,11 @@ def read_lines(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines()]
 
 
-def matrix_yaml(channels: str, *, notify_via: str = "", hooks: str = "") -> str:
-    """A small matrix: frontline (L1, email), sam (L2, chat), vp (told of sev1 opens)."""
+def matrix_yaml(
+    channels: str, *, notify_via: str = "", hooks: str = "", via: dict[str, str] | None = None
+) -> str:
+    """A small matrix: frontline (L1, email), sam (L2, chat), vp (told of sev1 opens).
+    `via` gives contacts their own `notify_via` (`{"sam": "[mail, chat]"}`)."""
     text = f"""\
         version: 1
         name: Notify test
@@ -211,4 +214,8 @@ def matrix_yaml(channels: str, *, notify_via: str = "", hooks: str = "") -> str:
             name: Minor
         default_severity: sev3
         """
-    return textwrap.dedent(text) + textwrap.dedent(channels) + textwrap.dedent(hooks)
+    text = textwrap.dedent(text)
+    for contact, channels_of in (via or {}).items():
+        entry = f"  - id: {contact}\n"
+        text = text.replace(entry, f"{entry}    notify_via: {channels_of}\n")
+    return text + textwrap.dedent(channels) + textwrap.dedent(hooks)
