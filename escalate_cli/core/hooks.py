@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from escalate_cli.core import programs
 from escalate_cli.core.cases import Case
 from escalate_cli.core.model import Matrix
 
@@ -54,6 +53,8 @@ def run(
     matrix: Matrix, found: list[HookJob], env: Mapping[str, str], base: Path | None
 ) -> list[str]:
     """Run every hook; return one line per hook that failed (a failure is never fatal)."""
+    from escalate_cli.core import programs
+
     timeout = (
         matrix.hooks.timeout.total_seconds() if matrix.hooks.timeout else programs.DEFAULT_TIMEOUT_S
     )

@@ -11,15 +11,13 @@ travels with it (Idempotency-Key, Message-ID) so a receiver can drop the second 
 from __future__ import annotations
 
 import os
-import secrets
-import socket
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from escalate_cli.core import delivery, hooks, templates, timing
+from escalate_cli.core import hooks, templates, timing
 from escalate_cli.core.cases import Case
 from escalate_cli.core.model import Matrix
 from escalate_cli.core.store import CaseStore, Transaction
@@ -90,7 +88,7 @@ class Dispatch:
     are recorded `suppressed` and no hook runs."""
 
     send: bool = True
-    token: str = field(default_factory=lambda: secrets.token_hex(8))
+    token: str = field(default_factory=lambda: os.urandom(8).hex())
     claimed: list[dict[str, Any]] = field(default_factory=list)
     unrouted: list[dict[str, Any]] = field(default_factory=list)
     hooks: list[hooks.HookJob] = field(default_factory=list)
@@ -106,6 +104,12 @@ class Dispatch:
         self.hooks += other.hooks
 
 
+def _host() -> str:
+    import socket  # only when something is sent: every write command imports this module
+
+    return socket.gethostname()
+
+
 def _claim(entry: dict[str, Any], token: str, now: datetime) -> None:
     entry["status"] = "sending"
     entry["attempts"] += 1
@@ -113,7 +117,7 @@ def _claim(entry: dict[str, Any], token: str, now: datetime) -> None:
     entry["claim"] = {
         "token": token,
         "pid": os.getpid(),
-        "host": socket.gethostname(),
+        "host": _host(),
         "at": timing.to_iso(now),
     }
 
@@ -183,7 +187,7 @@ def stale(claim: Mapping[str, Any] | None, now: datetime) -> bool:
     """Whether a claim's process is gone (same host, no such pid) or the claim is too old."""
     if not claim:
         return True
-    if claim.get("host") == socket.gethostname() and not _alive(int(claim.get("pid", 0))):
+    if claim.get("host") == _host() and not _alive(int(claim.get("pid", 0))):
         return True
     return now - timing.from_iso(claim["at"]) >= STALE_CLAIM
 
@@ -263,6 +267,8 @@ def deliver(
     base: Path | None = None,
 ) -> Delivered:
     """Send what `dispatch` claimed, outside the lock, then record every outcome under it."""
+    from escalate_cli.core import delivery  # smtplib, ssl and urllib: only when sending
+
     outcomes = []
     for entry in dispatch.claimed:
         try:

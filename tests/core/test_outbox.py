@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from escalate_cli.core import outbox, templates, timing
+from escalate_cli.core import delivery, outbox, templates, timing
 from escalate_cli.core.cases import OpenRequest, new_case
 from escalate_cli.core.matrix import load_matrix_text
 from escalate_cli.core.model import Matrix
@@ -204,7 +204,7 @@ def test_a_crash_after_sending_sends_again_with_the_same_idempotency_key(
     crashed = outbox.Dispatch()
     open_case(store, matrix, crashed, severity="sev3")
     for entry in crashed.claimed:
-        outbox.delivery.send(matrix, entry, NOW, {})  # ...and the process dies here
+        delivery.send(matrix, entry, NOW, {})  # ...and the process dies here
     with store.transaction() as tx:  # as it would look: claimed by a process that is gone
         for entry in tx.outbox():
             tx.put_outbox({**entry, "claim": {**entry["claim"], "pid": dead_pid()}})
