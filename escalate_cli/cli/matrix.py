@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -196,6 +196,51 @@ def _print_matrix(matrix: Matrix) -> None:
             [(t.id, _conditions(t.when), _action(t.then)) for t in matrix.triggers],
             title="Triggers",
         )
+    _print_delivery(matrix)
+
+
+def _print_delivery(matrix: Matrix) -> None:
+    """The channels, who hears through each, and the hooks, when the matrix has them."""
+    from dataclasses import fields
+
+    from escalate_cli import output
+    from escalate_cli.core.model import Hooks
+
+    if matrix.channels:
+        output.table(
+            ["channel", "kind", "to", "contacts"],
+            [
+                (
+                    name,
+                    channel.kind,
+                    _channel_target(channel),
+                    ", ".join(c.id for c in matrix.contacts if name in matrix.channels_of(c.id)),
+                )
+                for name, channel in matrix.channels.items()
+            ],
+            title="Channels",
+        )
+    hooks = [
+        (item.name, "; ".join(" ".join(argv) for argv in getattr(matrix.hooks, item.name)))
+        for item in fields(Hooks)
+        if item.name.startswith("on_") and getattr(matrix.hooks, item.name)
+    ]
+    if hooks:
+        output.table(["hook", "runs"], hooks, title="Hooks")
+
+
+def _channel_target(channel: Any) -> str:
+    from urllib.parse import urlsplit
+
+    if channel.kind == "email":
+        port = f":{channel.port}" if channel.port else ""
+        return f"{channel.host}{port} ({channel.security}) from {channel.from_}"
+    if channel.kind == "webhook":
+        if channel.url_env:
+            return f"${channel.url_env}"
+        parts = urlsplit(channel.url or "")
+        return f"{parts.scheme}://{parts.netloc}/..."  # the path may hold a token
+    return " ".join(channel.command)
 
 
 def _conditions(when: object) -> str:

@@ -269,3 +269,21 @@ def test_a_process_killed_between_writing_and_sending_loses_nothing(
     assert cli("sweep").stderr == "nothing due (1 cases checked)\n"
     assert len(web.requests.items) == 1  # exactly once
     assert outbox(cli)["ESC-1:1:frontline:chat"]["status"] == "sent"
+
+
+def test_matrix_show_lists_channels_and_hooks_without_webhook_secrets(
+    cli: Cli, tmp_path: Path
+) -> None:
+    hooks = "hooks:\n  on_open: [./hooks/post.py, --quiet]\n  on_close: [[a], [b, c]]\n"
+    via = {"frontline": "[mail]", "sam": "[mail, chat]"}
+    text = matrix_yaml(channels(2525, "https://hooks.example/T0K3N", tmp_path / "p"), via=via)
+    path = tmp_path / "m.yaml"
+    path.write_text(text + hooks)
+    shown = cli("matrix", "show", str(path)).stdout
+    assert "mail     email    127.0.0.1:2525 (none) from Escalations" in shown
+    assert "chat     webhook  https://hooks.example/..." in shown and "T0K3N" not in shown
+    assert "frontline, sam" in shown
+    assert "on_open   ./hooks/post.py --quiet" in shown and "on_close  a; b c" in shown
+    data = cli.json("matrix", "show", str(path))
+    assert data["channels"]["mail"]["from"] == "Escalations <escalations@acme.example>"
+    assert data["hooks"]["on_close"] == [["a"], ["b", "c"]]
