@@ -39,7 +39,7 @@ def check_channels(data: dict[str, Any]) -> list[Issue]:
                 issues.append((path, f'bad channel name "{name}" (use letters, digits, _ - and .)'))
             kind = channel.get("kind") if isinstance(channel, dict) else None
             known[str(name)] = kind if isinstance(kind, str) else None
-            if isinstance(channel, dict) and kind in KEYS:
+            if isinstance(channel, dict) and isinstance(kind, str) and kind in KEYS:
                 issues += _check_channel(channel, kind, path)
     issues += _check_choices(data, known)
     return issues

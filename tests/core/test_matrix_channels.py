@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import copy
 import textwrap
 from datetime import timedelta
+from typing import Any
+
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 from escalate_cli.core.matrix import load_matrix_text
 from tests.core.matrix_helpers import BASE, problems, with_base
+from tests.core.test_matrix_junk import JUNK_SETTINGS, _paths_into, dump, junk, only_matrix_errors
 
 CHANNELS = """\
 channels:
@@ -196,3 +203,33 @@ def test_channels_must_be_a_mapping_of_mappings() -> None:
     assert problems(with_base("channels:\n  chat: webhook\n")) == [
         "m.yaml:13: channels.chat: expected a mapping"
     ]
+
+
+WIRED = yaml.safe_load(
+    BASE.replace(
+        "  - id: sam\n", "  - id: sam\n    email: sam@x.example\n    notify_via: [pager]\n"
+    )
+    + CHANNELS
+)
+WIRED_PATHS = [
+    path
+    for path in _paths_into(WIRED)[1:]
+    if path[0] in ("channels", "notify_via", "hooks") or "notify_via" in path
+]
+
+
+@JUNK_SETTINGS
+@given(st.lists(st.tuples(st.sampled_from(WIRED_PATHS), junk), min_size=1, max_size=3))
+def test_junk_in_channels_and_hooks_only_raises_matrix_error(
+    changes: list[tuple[tuple[Any, ...], Any]],
+) -> None:
+    data = copy.deepcopy(WIRED)
+    for path, replacement in changes:
+        parent = data
+        try:
+            for part in path[:-1]:
+                parent = parent[part]
+            parent[path[-1]] = replacement
+        except (KeyError, IndexError, TypeError):
+            continue  # an earlier change already replaced this part of the tree
+    only_matrix_errors(dump(data))
