@@ -100,8 +100,8 @@ class Settings:
         return matrix_path(self.matrix_flag, os.environ, Path.cwd(), recorded)
 
     def matrix(self) -> Matrix:
+        from escalate_cli.core import matrix_cache
         from escalate_cli.core.errors import MatrixError, MatrixProblem
-        from escalate_cli.core.matrix import load_matrix
 
         if self._matrix is not None:
             return self._matrix
@@ -109,7 +109,7 @@ class Settings:
         if path is None:
             hint = "pass --matrix PATH, set ESCALATE_MATRIX, or run escalate init --matrix PATH"
             raise MatrixError([MatrixProblem("", None, "", f"no matrix found: {hint}")])
-        self._matrix = load_matrix(path)
+        self._matrix = matrix_cache.load(path)
         return self._matrix
 
     @property

@@ -39,12 +39,10 @@ def _code_fingerprint() -> bytes:
 
 def load(path: str | os.PathLike[str], environ: Mapping[str, str] = os.environ) -> Matrix:
     """The matrix at `path`, validated once per version of the file."""
-    from escalate_cli.core.matrix import load_matrix
-
     try:
         raw = Path(path).read_bytes()
     except OSError:
-        return load_matrix(path)  # says what is wrong with the file, with its name
+        return _validated(path)  # says what is wrong with the file, with its name
     key = hashlib.sha256(_code_fingerprint() + raw).hexdigest()[:40]
     folder = cache_dir(environ)
     cached = folder / f"matrix-{key}.pickle"
@@ -53,10 +51,16 @@ def load(path: str | os.PathLike[str], environ: Mapping[str, str] = os.environ) 
         found = pickle.loads(cached.read_bytes())
         if isinstance(found, Matrix):
             return found
-    matrix = load_matrix(path)
+    matrix = _validated(path)
     with contextlib.suppress(OSError):
         _store(folder, cached, matrix)
     return matrix
+
+
+def _validated(path: str | os.PathLike[str]) -> Matrix:
+    from escalate_cli.core.matrix import load_matrix
+
+    return load_matrix(path)
 
 
 def _store(folder: Path, target: Path, matrix: Matrix) -> None:

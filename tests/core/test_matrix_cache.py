@@ -1,0 +1,106 @@
+"""The matrix cache: served when the file is unchanged, rebuilt when anything differs."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from escalate_cli.core import matrix, matrix_cache
+from escalate_cli.core.errors import MatrixError
+from tests.conftest import BASIC_MATRIX
+
+
+@pytest.fixture
+def copy(tmp_path: Path) -> Path:
+    target = tmp_path / "escalation.yaml"
+    target.write_text(BASIC_MATRIX.read_text())
+    return target
+
+
+def counting_validator(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    calls: list[str] = []
+    real = matrix.load_matrix
+
+    def validate(path: object) -> object:
+        calls.append(str(path))
+        return real(path)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(matrix, "load_matrix", validate)
+    return calls
+
+
+def test_an_unchanged_file_is_validated_once(copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = counting_validator(monkeypatch)
+    first = matrix_cache.load(copy)
+    second = matrix_cache.load(copy)
+    assert calls == [str(copy)]
+    assert second == first
+    assert second.levels_by_id["L2"].contacts == ("sam", "tia")
+
+
+def test_an_edited_file_is_validated_again(copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = counting_validator(monkeypatch)
+    matrix_cache.load(copy)
+    stat = copy.stat()
+    # Same size, same mtime: only the bytes tell the edit apart.
+    copy.write_text(copy.read_text().replace("after: 4h", "after: 5h"))
+    os.utime(copy, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    edited = matrix_cache.load(copy)
+    assert len(calls) == 2
+    assert edited.levels_by_id["L2"].after is not None
+    assert edited.levels_by_id["L2"].after.total_seconds() == 5 * 3600
+
+
+def test_an_invalid_matrix_is_never_cached(copy: Path, tmp_path: Path) -> None:
+    copy.write_text("version: 1\nlevels: []\n")
+    for _ in range(2):
+        with pytest.raises(MatrixError):
+            matrix_cache.load(copy)
+    assert not list((tmp_path / "cache").glob("matrix-*.pickle"))
+
+
+def test_a_missing_file_is_a_matrix_error(tmp_path: Path) -> None:
+    with pytest.raises(MatrixError, match=r"nope\.yaml"):
+        matrix_cache.load(tmp_path / "nope.yaml")
+
+
+def test_a_damaged_cache_file_is_rebuilt(copy: Path, tmp_path: Path) -> None:
+    matrix_cache.load(copy)
+    (cached,) = (tmp_path / "cache").glob("matrix-*.pickle")
+    cached.write_bytes(b"\x80\x05garbage")
+    assert matrix_cache.load(copy).name == "Test support"
+    assert cached.read_bytes() != b"\x80\x05garbage"
+
+
+def test_an_unwritable_cache_still_gives_the_matrix(
+    copy: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("")
+    monkeypatch.setenv("ESCALATE_CACHE_DIR", str(blocker / "cache"))
+    assert matrix_cache.load(copy, os.environ).name == "Test support"
+
+
+def test_old_entries_are_pruned(copy: Path, tmp_path: Path) -> None:
+    for n in range(matrix_cache.KEEP + 3):
+        copy.write_text(BASIC_MATRIX.read_text().replace("Test support", f"Test {n}"))
+        matrix_cache.load(copy)
+    assert len(list((tmp_path / "cache").glob("matrix-*.pickle"))) == matrix_cache.KEEP
+
+
+def test_a_cache_hit_does_not_start_pydantic_or_yaml(copy: Path) -> None:
+    program = (
+        "import sys\n"
+        "from escalate_cli.core import matrix_cache\n"
+        f"m = matrix_cache.load({str(copy)!r})\n"
+        "print(m.name, 'pydantic' in sys.modules, 'yaml' in sys.modules)\n"
+    )
+    run = [sys.executable, "-c", program]
+    cold = subprocess.run(run, capture_output=True, text=True, check=True).stdout.split()
+    warm = subprocess.run(run, capture_output=True, text=True, check=True).stdout.split()
+    assert cold[-2:] == ["True", "True"]
+    assert warm == ["Test", "support", "False", "False"]
