@@ -121,14 +121,20 @@ class Settings:
             self._dispatch = Dispatch(send=not self.no_notify)
         return self._dispatch
 
-    def record(self, tx: Transaction, matrix: Matrix, case: Case, first: int) -> Dispatch:
+    def record(self, tx: Transaction, matrix: Matrix, case: Case, first: int) -> Dispatch | None:
         """Inside a write: the case's new notifications into the outbox, claimed for sending.
-        Hand the result to `self.dispatch.absorb` only once the transaction is saved."""
+        Hand the result to `self.absorb` only once the transaction is saved."""
+        if not matrix.channels and not matrix.hooks.configured:
+            return None  # nothing is ever sent or run: spare every command the imports
         from escalate_cli.core.outbox import record
 
         fork = self.dispatch.fork()
         record(tx, matrix, [(case, first)], self.now, fork)
         return fork
+
+    def absorb(self, written: Dispatch | None) -> None:
+        if written is not None:
+            self.dispatch.absorb(written)
 
     def deliver(self) -> None:
         """Once the command is done: send what its writes claimed and run their hooks. Nothing
@@ -189,5 +195,5 @@ def change_case(
         result = change(matrix, case, now)
         tx.put(case)
         written = state.record(tx, matrix, case, first)
-    state.dispatch.absorb(written)
+    state.absorb(written)
     return matrix, case, result

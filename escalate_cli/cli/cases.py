@@ -61,7 +61,7 @@ def open_case(
         case = new_case(matrix, tx.next_number(), request, now)
         tx.put(case)
         written = state.record(tx, matrix, case, 0)
-    state.dispatch.absorb(written)
+    state.absorb(written)
     if quiet:
         typer.echo(case["id"])
     elif state.json:

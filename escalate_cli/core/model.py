@@ -291,6 +291,10 @@ class Hooks:
     on_step: Commands = ()
     on_change: Commands = ()
 
+    @property
+    def configured(self) -> bool:
+        return any(getattr(self, name) for name in self.__dataclass_fields__ if name[:3] == "on_")
+
 
 @dataclass(frozen=True)
 class Matrix:
