@@ -211,8 +211,9 @@ def due_now(matrix: Matrix, case: Case, now: datetime) -> Due:
     timed = timed_move(matrix, case, expired, now)
     if timed is not None and moves_case(matrix, case, timed):
         candidates.append(timed)
+    text = timers.case_text(case)
     for trigger in matrix.triggers:
-        at = timers.trigger_due_at(matrix, case, trigger, now)
+        at = timers.trigger_due_at(matrix, case, trigger, now, text=text)
         if at is None or now < at:
             continue
         move = trigger_move(matrix, case, trigger.id, now)
@@ -243,8 +244,9 @@ def upcoming(matrix: Matrix, case: Case, now: datetime) -> Move | None:
         timed = timed_move(matrix, case, together, at)
         if timed is not None and moves_case(matrix, case, timed):
             pending.append(timed)
+    text = timers.case_text(case)
     for trigger in matrix.triggers:
-        due_at = timers.trigger_due_at(matrix, case, trigger, now)
+        due_at = timers.trigger_due_at(matrix, case, trigger, now, text=text)
         if due_at is None:
             continue
         move = trigger_move(matrix, case, trigger.id, max(due_at, start))
