@@ -11,6 +11,7 @@ travels with it (Idempotency-Key, Message-ID) so a receiver can drop the second 
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -174,6 +175,9 @@ def prune(tx: Transaction, now: datetime) -> None:
 
 
 def _alive(pid: int) -> bool:
+    """Whether a process with this id runs here (unknown: assume it does, the lease decides)."""
+    if pid <= 0 or sys.platform == "win32":  # kill(0) means a process group; on Windows it kills
+        return pid > 0
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -193,6 +193,7 @@ def test_a_claim_is_stale_when_its_process_is_gone_or_it_is_an_hour_old() -> Non
     assert not outbox.stale({**mine, "pid": dead_pid(), "host": "elsewhere"}, NOW)
     assert outbox.stale({**mine, "host": "elsewhere"}, NOW + outbox.STALE_CLAIM)
     assert outbox.stale(None, NOW)
+    assert outbox.stale({**mine, "pid": 0}, NOW)  # not "my process group"
 
 
 def test_a_crash_after_sending_sends_again_with_the_same_idempotency_key(
