@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import socket
+import ssl
+import subprocess
 import sys
 import textwrap
 import threading
@@ -79,8 +81,45 @@ class SmtpServer:
     logins: list[tuple[str, str]] = field(default_factory=list)
 
 
-def smtp_server(credentials: tuple[str, str] | None = None) -> Iterator[SmtpServer]:
-    """Yield a running SMTP server; with `credentials` it requires AUTH (over plain text)."""
+def loopback_certificate(folder: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 made by the machine's openssl: (cert, key)."""
+    cert, key = folder / "loopback.crt", folder / "loopback.key"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    return cert, key
+
+
+def smtp_server(
+    credentials: tuple[str, str] | None = None,
+    *,
+    tls: str | None = None,
+    certificate: tuple[Path, Path] | None = None,
+) -> Iterator[SmtpServer]:
+    """Yield a running SMTP server; with `credentials` it requires AUTH (over plain text).
+
+    `tls="starttls"` requires STARTTLS before mail; `tls="tls"` speaks TLS from the first byte;
+    both use `certificate` (from `loopback_certificate`)."""
     mails = Arrivals()
     logins: list[tuple[str, str]] = []
 
@@ -94,6 +133,14 @@ def smtp_server(credentials: tuple[str, str] | None = None) -> Iterator[SmtpServ
     extra: dict[str, Any] = {}
     if credentials:
         extra = {"authenticator": authenticate, "auth_require_tls": False, "auth_required": True}
+    if tls is not None:
+        assert certificate is not None
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(*certificate)
+        if tls == "starttls":
+            extra.update(tls_context=context, require_starttls=True)
+        else:
+            extra.update(ssl_context=context)
     controller = _LoopbackController(
         _MailHandler(mails), hostname="127.0.0.1", port=0, ready_timeout=WAIT_S, **extra
     )

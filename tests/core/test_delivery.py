@@ -22,6 +22,7 @@ from tests.notify_servers import (
     WebServer,
     black_hole,
     hook_command,
+    loopback_certificate,
     matrix_yaml,
     read_lines,
     smtp_server,
@@ -292,3 +293,28 @@ def test_hook_names_follow_the_new_events() -> None:
         "on_escalate",
     ]
     assert hooks.jobs(matrix, case, 5) == []  # nothing new, nothing runs
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return loopback_certificate(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.mark.parametrize("security", ["starttls", "tls"])
+def test_mail_goes_encrypted_to_a_server_whose_certificate_verifies(
+    security: str, certificate: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The client trusts the system's CAs; SSL_CERT_FILE makes it trust the test's own.
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
+    for server in smtp_server(tls=security, certificate=certificate):
+        matrix = load(mail_channel(server.port).replace("security: none", f"security: {security}"))
+        delivery.send(matrix, opened(matrix)[0], NOW, {})
+        assert server.mails.wait(1)[0].recipients == ["frontline@acme.example"]
+
+
+def test_a_certificate_that_does_not_verify_sends_nothing(certificate: tuple[Path, Path]) -> None:
+    for server in smtp_server(tls="tls", certificate=certificate):
+        matrix = load(mail_channel(server.port).replace("security: none", "security: tls"))
+        with pytest.raises(delivery.DeliveryError, match="CERTIFICATE_VERIFY_FAILED"):
+            delivery.send(matrix, opened(matrix)[0], NOW, {})
+        assert server.mails.items == []
