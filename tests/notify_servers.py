@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import socket
 import ssl
-import subprocess
 import sys
 import textwrap
 import threading
@@ -82,32 +81,15 @@ class SmtpServer:
 
 
 def loopback_certificate(folder: Path) -> tuple[Path, Path]:
-    """A self-signed certificate for 127.0.0.1 made by the machine's openssl: (cert, key)."""
-    cert, key = folder / "loopback.crt", folder / "loopback.key"
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=127.0.0.1",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
-    return cert, key
+    """A throw-away CA's certificate for 127.0.0.1: (the CA to trust, the server's cert+key)."""
+    import trustme
+
+    authority = trustme.CA()
+    trusted, served = folder / "ca.pem", folder / "server.pem"
+    authority.cert_pem.write_to_path(str(trusted))
+    issued = authority.issue_cert("127.0.0.1")
+    issued.private_key_and_cert_chain_pem.write_to_path(str(served))
+    return trusted, served
 
 
 def smtp_server(
@@ -136,7 +118,7 @@ def smtp_server(
     if tls is not None:
         assert certificate is not None
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        context.load_cert_chain(*certificate)
+        context.load_cert_chain(certificate[1])
         if tls == "starttls":
             extra.update(tls_context=context, require_starttls=True)
         else:
