@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import textwrap
 from datetime import timedelta
 from typing import Any
@@ -13,7 +12,14 @@ from hypothesis import strategies as st
 
 from escalate_cli.core.matrix import load_matrix_text
 from tests.core.matrix_helpers import BASE, problems, with_base
-from tests.core.test_matrix_junk import JUNK_SETTINGS, _paths_into, dump, junk, only_matrix_errors
+from tests.core.test_matrix_junk import (
+    JUNK_SETTINGS,
+    _paths_into,
+    dump,
+    junk,
+    only_matrix_errors,
+    spliced,
+)
 
 CHANNELS = """\
 channels:
@@ -223,13 +229,4 @@ WIRED_PATHS = [
 def test_junk_in_channels_and_hooks_only_raises_matrix_error(
     changes: list[tuple[tuple[Any, ...], Any]],
 ) -> None:
-    data = copy.deepcopy(WIRED)
-    for path, replacement in changes:
-        parent = data
-        try:
-            for part in path[:-1]:
-                parent = parent[part]
-            parent[path[-1]] = replacement
-        except (KeyError, IndexError, TypeError):
-            continue  # an earlier change already replaced this part of the tree
-    only_matrix_errors(dump(data))
+    only_matrix_errors(dump(spliced(WIRED, changes)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import yaml
@@ -117,6 +118,20 @@ def _paths_into(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...
     return found
 
 
+def spliced(original: Any, changes: list[tuple[tuple[Any, ...], Any]]) -> Any:
+    """A copy of `original` with the value at each key path replaced."""
+    data = copy.deepcopy(original)
+    for path, replacement in changes:
+        parent = data
+        try:
+            for part in path[:-1]:
+                parent = parent[part]
+            parent[path[-1]] = replacement
+        except (KeyError, IndexError, TypeError):
+            continue  # an earlier change already replaced this part of the tree
+    return data
+
+
 SUPPORT = yaml.safe_load((ROOT / "matrices" / "support.yaml").read_text("utf-8"))
 SUPPORT_PATHS = _paths_into(SUPPORT)[1:]
 
@@ -126,15 +141,4 @@ SUPPORT_PATHS = _paths_into(SUPPORT)[1:]
 def test_a_real_matrix_with_junk_spliced_in_only_raises_matrix_error(
     changes: list[tuple[tuple[Any, ...], Any]],
 ) -> None:
-    import copy
-
-    data = copy.deepcopy(SUPPORT)
-    for path, replacement in changes:
-        parent = data
-        try:
-            for part in path[:-1]:
-                parent = parent[part]
-            parent[path[-1]] = replacement
-        except (KeyError, IndexError, TypeError):
-            continue  # an earlier change already replaced this part of the tree
-    only_matrix_errors(dump(data))
+    only_matrix_errors(dump(spliced(SUPPORT, changes)))
