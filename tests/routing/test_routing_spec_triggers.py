@@ -5,23 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
-from tests.cli.test_routing_spec import (
+from tests.conftest import Cli
+from tests.routing.test_routing_spec import (
     at,
     events,
     moves,
     open_case,
     show,
     sweep,
-    use_routing,
 )
-from tests.conftest import Cli
-
-
-@pytest.fixture(autouse=True)
-def _routing(monkeypatch: pytest.MonkeyPatch) -> None:
-    use_routing(monkeypatch)
 
 
 def triggered(case: dict[str, Any], trigger: str) -> list[dict[str, Any]]:

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
-from tests.cli.test_routing_spec import (
+from tests.conftest import Cli
+from tests.routing.test_routing_spec import (
     at,
     events,
     last_notified,
@@ -15,15 +14,7 @@ from tests.cli.test_routing_spec import (
     open_case,
     show,
     sweep,
-    use_routing,
 )
-from tests.conftest import Cli
-
-
-@pytest.fixture(autouse=True)
-def _routing(monkeypatch: pytest.MonkeyPatch) -> None:
-    use_routing(monkeypatch)
-
 
 # min_time, agreement, --to, --transfer
 

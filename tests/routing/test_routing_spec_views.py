@@ -11,21 +11,15 @@ from typing import Any
 
 import pytest
 
-from tests.cli.test_routing_spec import (
+from tests.conftest import Cli
+from tests.routing.test_routing_spec import (
     at,
     matrix_variant,
     moves,
     open_case,
     show,
     sweep,
-    use_routing,
 )
-from tests.conftest import Cli
-
-
-@pytest.fixture(autouse=True)
-def _routing(monkeypatch: pytest.MonkeyPatch) -> None:
-    use_routing(monkeypatch)
 
 
 def overdue(cli: Cli, now: str) -> list[str]:

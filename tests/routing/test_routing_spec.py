@@ -2,7 +2,7 @@
 
 Every test is a timeline on tests/data/routing.yaml: open a case at t0 (Monday 2026-11-23 10:00
 UTC, London on GMT), step the clock with --now, sweep, and check who moved where and why.
-The helpers here are shared by the other tests/cli/test_routing_spec_*.py files.
+The helpers here are shared by the other tests/routing/test_routing_spec_*.py files.
 """
 
 from __future__ import annotations
@@ -22,11 +22,6 @@ DAY = "2026-11-23"
 
 def use_routing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ESCALATE_MATRIX", str(ROUTING))
-
-
-@pytest.fixture(autouse=True)
-def _routing(monkeypatch: pytest.MonkeyPatch) -> None:
-    use_routing(monkeypatch)
 
 
 def at(clock: str, day: str = DAY) -> str:

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from tests.cli.test_routing_spec import (
+from tests.conftest import Cli
+from tests.routing.test_routing_spec import (
     at,
     events,
     last_notified,
@@ -18,14 +19,7 @@ from tests.cli.test_routing_spec import (
     open_case,
     show,
     sweep,
-    use_routing,
 )
-from tests.conftest import Cli
-
-
-@pytest.fixture(autouse=True)
-def _routing(monkeypatch: pytest.MonkeyPatch) -> None:
-    use_routing(monkeypatch)
 
 
 def no_skip(data: dict[str, Any]) -> None:
