@@ -88,7 +88,7 @@ class Settings:
             try:
                 self._now = timing.resolve_now(self.now_flag, os.environ)
             except ValueError as error:
-                raise UsageError(f"--now / ESCALATE_NOW: {error}") from None
+                raise UsageError(str(error)) from None  # it names --now or ESCALATE_NOW
         return self._now
 
     def matrix_path(self) -> Path | None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
+from math import ceil
 from typing import Any
 
 from escalate_cli.core import availability, routing, timers, timing
@@ -213,7 +214,10 @@ def _check_guardrails(matrix: Matrix, case: Case, request: UpRequest, now: datet
     if level.min_time and not request.force:
         spent = timers.active_time(case, timing.from_iso(case["level_entered_at"]), now)
         if spent < level.min_time:
-            left = timing.format_duration(level.min_time - spent)
+            # Rounded up: "wait 30m" must never be a few hundred milliseconds too early.
+            left = timing.format_duration(
+                timedelta(seconds=ceil((level.min_time - spent).total_seconds()))
+            )
             raise RefusedError(
                 f"{case['id']} has been at {level.id} for {timing.format_duration(spent)};"
                 f" min_time is {timing.format_duration(level.min_time)}:"
