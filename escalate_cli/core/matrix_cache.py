@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from escalate_cli.core import model, timing
+from escalate_cli.core import hours, model, timing
 from escalate_cli.core.model import Matrix
 
 CACHE_ENV = "ESCALATE_CACHE_DIR"
@@ -32,7 +32,7 @@ def cache_dir(environ: Mapping[str, str]) -> Path:
 
 def _code_fingerprint() -> bytes:
     digest = hashlib.sha256()
-    for module in (model, timing):
+    for module in (model, timing, hours):
         digest.update(Path(str(module.__file__)).read_bytes())
     return digest.digest()
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 from zoneinfo import ZoneInfo
 
 from escalate_cli.core import timing
+from escalate_cli.core.hours import Hours, parse_hours
 
 if TYPE_CHECKING:
     from pydantic import GetCoreSchemaHandler
@@ -45,7 +46,7 @@ class _ZoneSpec(_ParsedBy):
 
 
 class _HoursSpec(_ParsedBy):
-    parser = staticmethod(timing.parse_hours)
+    parser = staticmethod(parse_hours)
 
 
 class _AwaySpec(_ParsedBy):
@@ -71,7 +72,7 @@ class _NamesSpec(_ParsedBy):
 
 Duration = Annotated[timedelta, _DurationSpec]
 Zone = Annotated[ZoneInfo, _ZoneSpec]
-HoursSpec = Annotated[timing.Hours, _HoursSpec]
+HoursSpec = Annotated[Hours, _HoursSpec]
 AwaySpec = Annotated[timing.Away, _AwaySpec]
 WallTime = Annotated[datetime, _WallTimeSpec]
 Names = Annotated[tuple[str, ...], _NamesSpec]

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -23,7 +23,7 @@ _UTC_ZONE = ZoneInfo("UTC")
 _T0 = datetime.min.time()
 
 
-def _show(value: object) -> str:
+def show_value(value: object) -> str:
     """Quote a bad value for an error message, short and on one line."""
     if isinstance(value, str):
         text = value if len(value) <= 60 else value[:57] + "..."
@@ -42,7 +42,7 @@ def parse_duration(value: object) -> timedelta:
     """Read `90s`, `15m`, `4h`, `2d`, `1w` or `1h30m` as a positive timedelta."""
     if isinstance(value, timedelta) and timedelta(0) < value <= MAX_DURATION:
         return value  # already parsed: lets a model be validated twice
-    bad = f"bad duration {_show(value)} ({_DURATION_HELP})"
+    bad = f"bad duration {show_value(value)} ({_DURATION_HELP})"
     if not isinstance(value, str):
         raise ValueError(bad)
     match = _DURATION_RE.fullmatch(value.strip())
@@ -50,9 +50,11 @@ def parse_duration(value: object) -> timedelta:
         raise ValueError(bad)
     seconds = sum(int(n) * _UNIT_SECONDS[unit] for unit, n in match.groupdict().items() if n)
     if seconds <= 0:
-        raise ValueError(f"bad duration {_show(value)}: must be more than zero ({_DURATION_HELP})")
+        raise ValueError(
+            f"bad duration {show_value(value)}: must be more than zero ({_DURATION_HELP})"
+        )
     if seconds > MAX_DURATION.total_seconds():
-        raise ValueError(f"bad duration {_show(value)}: longer than ten years")
+        raise ValueError(f"bad duration {show_value(value)}: longer than ten years")
     return timedelta(seconds=seconds)
 
 
@@ -75,7 +77,7 @@ def parse_zone(value: object) -> ZoneInfo:
     """Read an IANA zone name such as `Europe/London`."""
     if isinstance(value, ZoneInfo):
         return value
-    bad = f"unknown timezone {_show(value)} (use an IANA name such as Europe/London or UTC)"
+    bad = f"unknown timezone {show_value(value)} (use an IANA name such as Europe/London or UTC)"
     if not isinstance(value, str) or value.strip() in ("", "localtime", "posixrules"):
         raise ValueError(bad)
     try:
@@ -91,7 +93,7 @@ def _check_year(value: date, shown: str) -> None:
 
 def _parse_date_or_wall(value: object) -> date | datetime:
     """A YAML date, a naive YAML datetime or an ISO string, kept as a date when it has no time."""
-    shown = _show(value)
+    shown = show_value(value)
     if isinstance(value, datetime):
         if value.tzinfo is not None:
             raise ValueError(f"bad date-time {shown}: drop the offset ({_WALL_HELP})")
@@ -163,151 +165,6 @@ def wall_to_instant(wall: datetime, zone: ZoneInfo) -> datetime:
     return wall_instants(wall, zone)[0]
 
 
-# Business hours --------------------------------------------------------------------------------
-
-_WEEK = 7 * 1440
-_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_FULL_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_HOURS_HELP = 'use e.g. "Mon-Fri 09:00-17:00, Sat 10:00-14:00" or "daily 22:00-06:00"'
-_RANGE_RE = re.compile(
-    r"(?P<days>[a-z][a-z\s-]*?)\s+(?P<start>[0-9]{1,2}:[0-9]{2})\s*-\s*(?P<end>[0-9]{1,2}:[0-9]{2})",
-    re.ASCII | re.IGNORECASE,
-)
-
-
-def _day(name: str) -> int:
-    key = name.strip().lower()
-    for names in (_DAYS, _FULL_DAYS):
-        if key in names:
-            return names.index(key)
-    raise ValueError(f'unknown day "{name.strip()}" (use Mon..Sun, Mon-Fri, Mon,Wed or daily)')
-
-
-def _days(text: str) -> set[int]:
-    text = text.strip()
-    if text.lower() == "daily":
-        return set(range(7))
-    if "-" not in text:
-        return {_day(text)}
-    first, _, last = (part.strip() for part in text.partition("-"))
-    start, stop = _day(first), _day(last)
-    return {(start + offset) % 7 for offset in range((stop - start) % 7 + 1)}
-
-
-def _minute(text: str, *, end: bool) -> int:
-    hour, minute = (int(part) for part in text.split(":"))
-    if minute > 59 or hour > 24 or (hour == 24 and (minute or not end)):
-        raise ValueError(f'bad time "{text}" (use 00:00 to 23:59; 24:00 only as an end)')
-    return hour * 60 + minute
-
-
-def _week_ranges(spec: str) -> list[tuple[int, int]]:
-    """Minutes-of-week intervals [start, end) that the spec opens, before merging."""
-    ranges: list[tuple[int, int]] = []
-    pending: set[int] = set()
-    for piece in (part.strip() for part in spec.split(",")):
-        if not piece:
-            raise ValueError("empty part between commas")
-        match = _RANGE_RE.fullmatch(piece)
-        if match is None:
-            if re.search(r"[0-9]", piece):
-                raise ValueError(f'cannot read "{piece}" (name the days: "daily {piece}"?)')
-            pending |= _days(piece)  # one day of a list such as "Mon,Wed 09:00-17:00"
-            continue
-        days = pending | _days(match["days"])
-        pending = set()
-        start, end = _minute(match["start"], end=False), _minute(match["end"], end=True)
-        if start == end:
-            raise ValueError(f'"{piece}" starts and ends at the same time')
-        length = end - start if end > start else end + 1440 - start
-        ranges += [(day * 1440 + start, day * 1440 + start + length) for day in days]
-    if pending:
-        raise ValueError("days without a time range at the end")
-    return ranges
-
-
-def _open_minutes(ranges: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
-    """Fold the ranges onto one week (Sunday night runs into Monday) and merge overlaps."""
-    pieces = []
-    for start, end in ranges:
-        if end > _WEEK:
-            pieces += [(start, _WEEK), (0, end - _WEEK)]
-        else:
-            pieces.append((start, end))
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted(pieces):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return tuple(merged)
-
-
-@dataclass(frozen=True)
-class Hours:
-    """When a contact can be reached, as a weekly wall-clock pattern such as `Mon-Fri 08:00-18:00`.
-
-    Build one with `parse_hours` (or `Hours(spec)`): a bad spec raises ValueError.
-    """
-
-    spec: str
-    intervals: tuple[tuple[int, int], ...] = field(init=False, repr=False, compare=False)
-    changes: tuple[int, ...] = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        intervals = _open_minutes(_week_ranges(self.spec))
-        ends = {point % _WEEK for interval in intervals for point in interval}
-        # A range that runs through Sunday midnight is not a change of state there.
-        changes = sorted(
-            m for m in ends if self._open(intervals, m) != self._open(intervals, m - 1)
-        )
-        object.__setattr__(self, "intervals", intervals)
-        object.__setattr__(self, "changes", tuple(changes))
-
-    @staticmethod
-    def _open(intervals: tuple[tuple[int, int], ...], minute: int) -> bool:
-        minute %= _WEEK
-        return any(start <= minute < end for start, end in intervals)
-
-    def __str__(self) -> str:
-        return self.spec
-
-    def contains(self, local: datetime) -> bool:
-        """Whether the naive wall-clock time `local` falls inside the hours."""
-        return self._open(self.intervals, local.weekday() * 1440 + local.hour * 60 + local.minute)
-
-    def transitions(self, start_local: datetime, end_local: datetime) -> Iterator[datetime]:
-        """The wall-clock times in [start_local, end_local] where the hours open or close."""
-        if not self.changes:
-            return
-        try:
-            monday = datetime.combine(
-                start_local.date() - timedelta(days=start_local.weekday()), _T0
-            )
-            while True:
-                for minute in self.changes:
-                    moment = monday + timedelta(minutes=minute)
-                    if moment > end_local:
-                        return
-                    if moment >= start_local:
-                        yield moment
-                monday += timedelta(days=7)
-        except OverflowError:  # the week past datetime.max: nothing more to give
-            return
-
-
-def parse_hours(value: object) -> Hours:
-    """Read an hours spec such as `Mon-Fri 08:00-18:00, Sat 10:00-14:00`."""
-    if isinstance(value, Hours):
-        return value
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"bad hours {_show(value)} ({_HOURS_HELP})")
-    try:
-        return Hours(value.strip())
-    except ValueError as error:
-        raise ValueError(f"bad hours {_show(value)}: {error}") from error
-
-
 # Leave -----------------------------------------------------------------------------------------
 
 
@@ -348,17 +205,19 @@ def parse_away(value: object) -> Away:
     if isinstance(value, Away):
         return value
     if not isinstance(value, Mapping):
-        raise ValueError(f"bad away {_show(value)} (use {{from: 2026-12-24, until: 2027-01-02}})")
+        raise ValueError(
+            f"bad away {show_value(value)} (use {{from: 2026-12-24, until: 2027-01-02}})"
+        )
     for key in value:
         if key not in _AWAY_KEYS:
-            raise ValueError(f"unknown key {_show(key)} (use from, until, delegate)")
+            raise ValueError(f"unknown key {show_value(key)} (use from, until, delegate)")
     for key in ("from", "until"):
         if value.get(key) is None:
             raise ValueError(f'"{key}" is required (a date such as 2026-12-24)')
     start, until = _away_edge(value, "from"), _away_edge(value, "until")
     delegate = value.get("delegate")
     if delegate is not None and (not isinstance(delegate, str) or not delegate.strip()):
-        raise ValueError(f"bad delegate {_show(delegate)} (use a contact id)")
+        raise ValueError(f"bad delegate {show_value(delegate)} (use a contact id)")
     away = Away(start, until, delegate.strip() if isinstance(delegate, str) else None)
     # Both ends are wall-clock readings in one zone, so any zone compares them fairly.
     if away.ends_at(_UTC_ZONE) <= away.starts_at(_UTC_ZONE):
@@ -417,7 +276,7 @@ def rotation_member_index(
 
 def parse_instant(text: str) -> datetime:
     """Read ISO-8601 as an aware UTC instant; without an offset it is the reader's local time."""
-    bad = f"bad time {_show(text)} ({_INSTANT_HELP})"
+    bad = f"bad time {show_value(text)} ({_INSTANT_HELP})"
     if not isinstance(text, str) or not text.strip():
         raise ValueError(bad)
     try:
@@ -435,7 +294,9 @@ def parse_when(text: str, now: datetime) -> datetime:
         try:
             return _as_utc(now) + parse_duration(offset)
         except (ValueError, OverflowError) as error:
-            raise ValueError(f"bad time {_show(text)} (use a duration such as 4h or 2d)") from error
+            raise ValueError(
+                f"bad time {show_value(text)} (use a duration such as 4h or 2d)"
+            ) from error
     return parse_instant(text)
 
 
@@ -447,11 +308,11 @@ def to_iso(dt: datetime) -> str:
 def from_iso(s: str) -> datetime:
     """Read a stored timestamp back as an aware UTC instant; a naive value is taken as UTC."""
     if not isinstance(s, str):
-        raise ValueError(f"bad timestamp {_show(s)} ({_INSTANT_HELP})")
+        raise ValueError(f"bad timestamp {show_value(s)} ({_INSTANT_HELP})")
     try:
         return _as_utc(datetime.fromisoformat(s.strip().upper()))
     except (ValueError, OverflowError) as error:
-        raise ValueError(f"bad timestamp {_show(s)} ({_INSTANT_HELP})") from error
+        raise ValueError(f"bad timestamp {show_value(s)} ({_INSTANT_HELP})") from error
 
 
 def resolve_now(flag: str | None, environ: Mapping[str, str]) -> datetime:

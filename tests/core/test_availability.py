@@ -23,8 +23,9 @@ from escalate_cli.core.availability import (
     rotation_zone,
 )
 from escalate_cli.core.errors import NotFoundError
+from escalate_cli.core.hours import parse_hours
 from escalate_cli.core.model import Contact, Level, Matrix, Rotation
-from escalate_cli.core.timing import Away, parse_hours
+from escalate_cli.core.timing import Away
 
 LONDON = ZoneInfo("Europe/London")
 CHICAGO = ZoneInfo("America/Chicago")

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from escalate_cli.core import lifecycle, routing, timing
+from escalate_cli.core import hours, lifecycle, routing
 from escalate_cli.core.escalation import sweep_case
 from escalate_cli.core.model import Action, Contact, Level, Matrix, Path
 from escalate_cli.core.routing import Move
@@ -91,7 +91,7 @@ def test_step_up_without_skip_unavailable_goes_one_level_up_regardless() -> None
 
 
 def test_step_up_with_nobody_available_anywhere_goes_to_the_top() -> None:
-    never = timing.parse_hours("Sun 03:00-03:01")
+    never = hours.parse_hours("Sun 03:00-03:01")
     matrix = Matrix(
         levels=(Level("A", ("a",)), Level("B", ("b",)), Level("C", ("c",)), Level("D", ("d",))),
         contacts=(Contact("a"), *(Contact(c, hours=never) for c in "bcd")),

@@ -15,16 +15,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from escalate_cli.core import timing
+from escalate_cli.core.hours import Hours, parse_hours
 from escalate_cli.core.timing import (
     MAX_DURATION,
     Away,
-    Hours,
     format_duration,
     from_iso,
     local_wall,
     parse_away,
     parse_duration,
-    parse_hours,
     parse_instant,
     parse_wall_time,
     parse_when,
