@@ -86,8 +86,33 @@ def table(
         show_header=show_header,
     )
     for row in rows:
-        grid.add_row(*(esc(cell) for cell in row))
+        grid.add_row(*(cell if isinstance(cell, Styled) else esc(cell) for cell in row))
     out(grid)
+
+
+class Styled(str):
+    """A table cell shown in colour on a terminal (and plain in a pipe or with NO_COLOR)."""
+
+    style: str
+
+    def __new__(cls, value: str, style: str) -> Styled:
+        cell = super().__new__(cls, f"[{style}]{esc(value)}[/{style}]")
+        cell.style = style
+        return cell
+
+
+STATUS_STYLES = {
+    "open": "yellow",
+    "acknowledged": "cyan",
+    "on_hold": "magenta",
+    "resolved": "green",
+    "closed": "dim",
+}
+
+
+def status(value: str) -> Styled:
+    """A case status in the colour a team lead scans a list for."""
+    return Styled(value, STATUS_STYLES.get(value, "default"))
 
 
 def when(iso: str | None) -> str:

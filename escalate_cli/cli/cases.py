@@ -135,7 +135,7 @@ def list_cases(
         [
             (
                 c["id"],
-                c["status"],
+                output.status(c["status"]),
                 c["severity"] or "-",
                 c["level"],
                 c["owner"],
@@ -172,7 +172,7 @@ def _print_case(case: Case) -> None:
     who_for = " / ".join(x for x in (customer.get("name"), customer.get("tier")) if x) or "-"
     output.text(f"[bold]{case['id']}[/bold]  {esc(case['title'])}")
     facts: list[tuple[str, Any]] = [
-        ("status", case["status"]),
+        ("status", output.status(case["status"])),
         ("severity", case["severity"] or "-"),
         ("type", case["type"]),
         ("level", case["level"]),

@@ -188,3 +188,13 @@ def test_escalation_yaml_in_the_working_directory_is_found(
     monkeypatch.delenv("ESCALATE_MATRIX")
     (tmp_path / "escalation.yaml").write_text(BASIC_MATRIX.read_text().replace("ESC", "ACME"))
     assert cli("open", "x", "-q").stdout == "ACME-1\n"
+
+
+def test_statuses_are_coloured_on_a_terminal_and_plain_otherwise(cli: Cli, monkeypatch) -> None:
+    cli("open", "one", "-q")
+    cli("acknowledge", "ESC-1")
+    assert "\x1b[" not in cli("list").stdout
+    monkeypatch.delenv("NO_COLOR")
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    coloured = cli("list").stdout
+    assert "\x1b[36macknowledged\x1b[0m" in coloured or "\x1b[36macknowledged\x1b[39m" in coloured
