@@ -130,8 +130,9 @@ def list_cases(
     if not found:
         output.err("no cases match")
         return
+    due = _next_due(state, found)
     output.table(
-        ["id", "status", "sev", "level", "owner", "opened", "title"],
+        ["id", "status", "sev", "level", "owner", "opened", "next due", "title"],
         [
             (
                 c["id"],
@@ -140,11 +141,35 @@ def list_cases(
                 c["level"],
                 c["owner"],
                 output.when(c["created_at"]),
+                due.get(c["number"], "-"),
                 c["title"],
             )
             for c in found
         ],
     )
+
+
+def _next_due(state: Settings, found: list[Case]) -> dict[int, Any]:
+    """For people: when each case's next timer falls due, red when overdue. Without a usable
+    matrix the list still shows, with no due times."""
+    from escalate_cli import output
+    from escalate_cli.core.errors import MatrixError
+    from escalate_cli.core.timers import is_on_hold, running_timers
+
+    try:
+        matrix = state.matrix()
+    except MatrixError:
+        return {}
+    now, shown = state.now, {}
+    for case in found:
+        if is_on_hold(case, now):
+            continue
+        due_times = [t.due_at for t in running_timers(matrix, case, now) if t.due_at]
+        if due_times:
+            soonest = min(due_times)
+            text = output.local_time(soonest)
+            shown[case["number"]] = output.Styled(text, "bold red") if soonest <= now else text
+    return shown
 
 
 def show(ctx: typer.Context, case_ref: CaseArgument) -> None:

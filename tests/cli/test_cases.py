@@ -109,6 +109,11 @@ def test_list_table_for_people(cli: Cli) -> None:
     out = cli("list").stdout
     assert "ESC-1" in out and "Printer on fire" in out and "frontline" in out
     assert "2026-11-23 10:00 UTC" in out
+    # L1's ack timer (15m) is the next one due; a held case shows none.
+    header, row = out.splitlines()[:2]
+    assert "next due" in header and "2026-11-23 10:15 UTC" in row
+    cli("hold", "ESC-1", "--reason", "waiting")
+    assert "10:15" not in cli("list").stdout
 
 
 def test_show_json_is_the_case_and_refs_are_flexible(cli: Cli) -> None:
