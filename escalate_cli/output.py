@@ -121,11 +121,11 @@ def when(iso: str | None) -> str:
         return "-"
     from escalate_cli.core.timing import from_iso
 
-    local = from_iso(iso).astimezone()
-    return local.strftime("%Y-%m-%d %H:%M %Z")
+    return local_time(from_iso(iso))
 
 
 def local_time(at: datetime) -> str:
+    """An instant in the reader's local zone, for people."""
     return at.astimezone().strftime("%Y-%m-%d %H:%M %Z")
 
 
