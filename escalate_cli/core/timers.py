@@ -22,7 +22,7 @@ def _at(value: str | None) -> datetime | None:
     return timing.from_iso(value) if value else None
 
 
-def hold_intervals(case: Case, now: datetime) -> list[tuple[datetime, datetime | None]]:
+def hold_intervals(case: Case) -> list[tuple[datetime, datetime | None]]:
     """Each hold as (start, end); an ongoing hold ends at its `--until`, else None (open-ended)."""
     intervals: list[tuple[datetime, datetime | None]] = []
     for hold in case.get("holds", []):
@@ -41,13 +41,13 @@ def is_on_hold(case: Case, now: datetime) -> bool:
     return until is None or now < until
 
 
-def due_after(case: Case, anchor: datetime, duration: timedelta, now: datetime) -> datetime | None:
+def due_after(case: Case, anchor: datetime, duration: timedelta) -> datetime | None:
     """The instant at which `duration` of active time has passed since `anchor`.
 
     None when an open-ended hold stops the clock before then.
     """
     due = anchor + duration
-    for start, end in sorted(hold_intervals(case, now), key=lambda pair: pair[0]):
+    for start, end in sorted(hold_intervals(case), key=lambda pair: pair[0]):
         if end is not None and end <= anchor:
             continue
         start = max(start, anchor)
@@ -62,7 +62,7 @@ def due_after(case: Case, anchor: datetime, duration: timedelta, now: datetime) 
 def active_time(case: Case, anchor: datetime, now: datetime) -> timedelta:
     """Time since `anchor` that was not spent on hold."""
     elapsed = now - anchor
-    for start, end in hold_intervals(case, now):
+    for start, end in hold_intervals(case):
         stop = min(end or now, now)
         overlap = stop - max(start, anchor)
         if overlap > timedelta(0):
@@ -102,20 +102,20 @@ def running_timers(matrix: Matrix, case: Case, now: datetime) -> list[Timer]:
     entered = timing.from_iso(case["level_entered_at"])
     if level is not None:
         if level.ack and not case.get("level_acknowledged_at"):
-            due = due_after(case, entered, level.ack, now)
+            due = due_after(case, entered, level.ack)
             timers.append(Timer("ack", due, level.ack, level.id))
         if level.after:
-            due = due_after(case, entered, level.after, now)
+            due = due_after(case, entered, level.after)
             timers.append(Timer("after", due, level.after, level.id))
     severity = matrix.severities_by_id.get(case.get("severity") or "")
     created = timing.from_iso(case["created_at"])
     breached = case.get("breached", [])
     if severity is not None:
         if severity.ack and not case.get("acknowledged_at") and "ack" not in breached:
-            due = due_after(case, created, severity.ack, now)
+            due = due_after(case, created, severity.ack)
             timers.append(Timer("sla_ack", due, severity.ack, None))
         if severity.resolve and "resolve" not in breached:
-            due = due_after(case, created, severity.resolve, now)
+            due = due_after(case, created, severity.resolve)
             timers.append(Timer("sla_resolve", due, severity.resolve, None))
     return timers
 
@@ -126,7 +126,7 @@ def sla_deadline(matrix: Matrix, case: Case, sla: str, now: datetime) -> datetim
     duration = getattr(severity, sla, None) if severity else None
     if duration is None:
         return None
-    return due_after(case, timing.from_iso(case["created_at"]), duration, now)
+    return due_after(case, timing.from_iso(case["created_at"]), duration)
 
 
 def is_overdue(matrix: Matrix, case: Case, now: datetime) -> bool:
@@ -187,7 +187,7 @@ def condition_due_times(
     for duration, anchor in spans:
         if duration is None:
             continue
-        due = due_after(case, anchor, duration, now) if anchor else None
+        due = due_after(case, anchor, duration) if anchor else None
         if due is None:
             return None
         due_times.append(due)

@@ -47,20 +47,21 @@ def test_due_after_pushes_back_by_the_hold_time_after_the_anchor(
     spans: list[tuple[float, float | None]], anchor: float, expected: float
 ) -> None:
     case = held(*spans)
-    assert timers.due_after(case, mins(anchor), minutes(60), mins(200)) == mins(expected)
+    assert timers.due_after(case, mins(anchor), minutes(60)) == mins(expected)
 
 
 def test_due_after_is_none_while_an_open_ended_hold_stops_the_clock() -> None:
-    assert timers.due_after(held((10, None)), T0, minutes(60), mins(20)) is None
-    assert timers.due_after(held((-10, None)), T0, minutes(60), mins(20)) is None
+    assert timers.due_after(held((10, None)), T0, minutes(60)) is None
+    assert timers.due_after(held((-10, None)), T0, minutes(60)) is None
 
 
 def test_a_planned_until_counts_like_an_end_in_the_future_and_in_the_past() -> None:
     planned = held((10, 40), until=True)
     assert planned["status"] == "on_hold"
-    for now in (mins(20), mins(100)):  # until still ahead, and until already passed
-        assert timers.due_after(planned, T0, minutes(60), now) == mins(90)
-        assert timers.active_time(planned, T0, mins(100)) == minutes(70)
+    assert timers.due_after(planned, T0, minutes(60)) == mins(90)
+    # Asked before the until (mins 20) or after it (mins 100), the hold counts to its until.
+    assert timers.active_time(planned, T0, mins(20)) == minutes(10)
+    assert timers.active_time(planned, T0, mins(100)) == minutes(70)
     assert timers.is_on_hold(planned, mins(39))
     assert not timers.is_on_hold(planned, mins(40))
 
@@ -68,7 +69,7 @@ def test_a_planned_until_counts_like_an_end_in_the_future_and_in_the_past() -> N
 def test_a_hold_resumed_before_its_until_counts_up_to_the_resume() -> None:
     case = held((10, 20))
     case["holds"][0]["until"] = mins(50).isoformat()
-    assert timers.due_after(case, T0, minutes(60), mins(100)) == mins(70)
+    assert timers.due_after(case, T0, minutes(60)) == mins(70)
     assert timers.active_time(case, T0, mins(100)) == minutes(90)
 
 
@@ -118,7 +119,7 @@ def test_due_after_is_the_first_instant_with_enough_active_time(
     spans: list[tuple[int, int | None]], anchor: int, duration: int, as_until: bool
 ) -> None:
     case = held(*spans, until=bool(as_until and spans and spans[-1][1] is not None))
-    due = timers.due_after(case, mins(anchor), minutes(duration), mins(anchor))
+    due = timers.due_after(case, mins(anchor), minutes(duration))
     first, active = None, 0
     for t in range(anchor, HORIZON):  # one pass of the brute-force minute count
         if active >= duration:
