@@ -15,8 +15,9 @@ from escalate_cli.core.store import CaseStore
 
 
 def needs_sweep(matrix: Matrix, case: Case, now: datetime) -> bool:
-    """Whether a sweep at `now` would change this case (cheap; changes nothing)."""
-    if case["status"] not in timers.ACTIVE or routing.problem(matrix, case) is not None:
+    """Whether a sweep at `now` would change this case (cheap; changes nothing). For a case
+    routing can run on: `sweep_store` sets aside the ones it cannot, and reports them."""
+    if case["status"] not in timers.ACTIVE:
         return False
     if case["status"] == "on_hold" and not timers.is_on_hold(case, now):
         return True
