@@ -164,7 +164,7 @@ def _next_due(state: Settings, found: list[Case]) -> dict[int, Any]:
     for case in found:
         if is_on_hold(case, now):
             continue
-        due_times = [t.due_at for t in running_timers(matrix, case, now) if t.due_at]
+        due_times = [t.due_at for t in running_timers(matrix, case) if t.due_at]
         if due_times:
             soonest = min(due_times)
             text = output.local_time(soonest)

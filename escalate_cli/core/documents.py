@@ -78,7 +78,7 @@ def sla_states(matrix: Matrix, case: Case, now: datetime) -> list[dict[str, Any]
     for sla, stopped_at in stops.items():
         if not _has_sla(matrix, case, sla):
             continue
-        due = timers.sla_deadline(matrix, case, sla, now)
+        due = timers.sla_deadline(matrix, case, sla)
         if sla in case["breached"]:
             state = "breached"
         elif stopped_at:

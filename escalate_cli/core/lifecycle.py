@@ -54,7 +54,7 @@ def record_breach(case: Case, sla: str, deadline: datetime) -> bool:
 def _record_late(matrix: Matrix, case: Case, slas: tuple[str, ...], now: datetime) -> None:
     """A breach is a fact about times: stopping a late SLA records it without any sweep."""
     for sla in slas:
-        deadline = timers.sla_deadline(matrix, case, sla, now)
+        deadline = timers.sla_deadline(matrix, case, sla)
         if deadline is not None and now >= deadline:
             record_breach(case, sla, deadline)
 

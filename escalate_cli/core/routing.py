@@ -204,7 +204,7 @@ def due_now(matrix: Matrix, case: Case, now: datetime) -> Due:
     due = Due()
     if case["status"] not in timers.ACTIVE or timers.is_on_hold(case, now):
         return due
-    running = timers.running_timers(matrix, case, now)
+    running = timers.running_timers(matrix, case)
     expired = [t for t in running if t.due_at is not None and now >= t.due_at]
     due.breaches = [t for t in expired if t.is_sla]
     candidates: list[Move] = []
@@ -213,7 +213,7 @@ def due_now(matrix: Matrix, case: Case, now: datetime) -> Due:
         candidates.append(timed)
     text = timers.case_text(case)
     for trigger in matrix.triggers:
-        at = timers.trigger_due_at(matrix, case, trigger, now, text=text)
+        at = timers.trigger_due_at(matrix, case, trigger, text=text)
         if at is None or now < at:
             continue
         move = trigger_move(matrix, case, trigger.id, now)
@@ -236,7 +236,7 @@ def upcoming(matrix: Matrix, case: Case, now: datetime) -> Move | None:
             return None
         start = timing.from_iso(until)
     pending: list[Move] = []
-    running = [t for t in timers.running_timers(matrix, case, now) if t.due_at is not None]
+    running = [t for t in timers.running_timers(matrix, case) if t.due_at is not None]
     if running:
         soonest = min(t.due_at for t in running if t.due_at is not None)
         at = max(soonest, start)
@@ -246,7 +246,7 @@ def upcoming(matrix: Matrix, case: Case, now: datetime) -> Move | None:
             pending.append(timed)
     text = timers.case_text(case)
     for trigger in matrix.triggers:
-        due_at = timers.trigger_due_at(matrix, case, trigger, now, text=text)
+        due_at = timers.trigger_due_at(matrix, case, trigger, text=text)
         if due_at is None:
             continue
         move = trigger_move(matrix, case, trigger.id, max(due_at, start))
@@ -270,7 +270,7 @@ def next_event_at(matrix: Matrix, case: Case, now: datetime) -> datetime | None:
         moments.append(move.due_at)
     for trigger in matrix.triggers:
         if trigger.then.kind == "notify":
-            due_at = timers.trigger_due_at(matrix, case, trigger, now)
+            due_at = timers.trigger_due_at(matrix, case, trigger)
             if due_at is not None:
                 moments.append(due_at)
     return max(min(moments), now) if moments else None

@@ -93,7 +93,7 @@ class Timer:
         }[self.kind]
 
 
-def running_timers(matrix: Matrix, case: Case, now: datetime) -> list[Timer]:
+def running_timers(matrix: Matrix, case: Case) -> list[Timer]:
     """The timers of timing rule 1 that still run; none for a resolved or closed case."""
     if case["status"] not in ACTIVE:
         return []
@@ -120,7 +120,7 @@ def running_timers(matrix: Matrix, case: Case, now: datetime) -> list[Timer]:
     return timers
 
 
-def sla_deadline(matrix: Matrix, case: Case, sla: str, now: datetime) -> datetime | None:
+def sla_deadline(matrix: Matrix, case: Case, sla: str) -> datetime | None:
     """When an SLA (`ack` or `resolve`) falls due for this case, hold time included."""
     severity = matrix.severities_by_id.get(case.get("severity") or "")
     duration = getattr(severity, sla, None) if severity else None
@@ -133,7 +133,7 @@ def is_overdue(matrix: Matrix, case: Case, now: datetime) -> bool:
     """Timing rule 2: any running timer is due. A case on hold is never overdue."""
     if is_on_hold(case, now):
         return False
-    return any(t.due_at is not None and now >= t.due_at for t in running_timers(matrix, case, now))
+    return any(t.due_at is not None and now >= t.due_at for t in running_timers(matrix, case))
 
 
 def case_text(case: Case) -> str:
@@ -168,9 +168,7 @@ def _silent_since(case: Case) -> datetime:
     return timing.from_iso(case.get("last_update_at") or case["created_at"])
 
 
-def condition_due_times(
-    matrix: Matrix, case: Case, when: Conditions, now: datetime
-) -> list[datetime] | None:
+def condition_due_times(matrix: Matrix, case: Case, when: Conditions) -> list[datetime] | None:
     """The due time of each duration condition and breach; None when one can never hold."""
     entered = timing.from_iso(case["level_entered_at"])
     spans: list[tuple[timedelta | None, datetime | None]] = [
@@ -192,7 +190,7 @@ def condition_due_times(
             return None
         due_times.append(due)
     for sla in when.breached:
-        deadline = None if sla in case.get("breached", []) else sla_deadline(matrix, case, sla, now)
+        deadline = None if sla in case.get("breached", []) else sla_deadline(matrix, case, sla)
         # An acknowledgement after the deadline records the breach, so an acknowledged case
         # with no ack breach on record met its ack SLA.
         met = sla == "ack" and bool(case.get("acknowledged_at"))
@@ -203,7 +201,7 @@ def condition_due_times(
 
 
 def trigger_due_at(
-    matrix: Matrix, case: Case, trigger: Trigger, now: datetime, *, text: str | None = None
+    matrix: Matrix, case: Case, trigger: Trigger, *, text: str | None = None
 ) -> datetime | None:
     """When a trigger's conditions will all hold (maybe already), or None if they cannot now.
 
@@ -213,7 +211,7 @@ def trigger_due_at(
         return None
     if not _static_conditions_hold(case, trigger.when, text):
         return None
-    due_times = condition_due_times(matrix, case, trigger.when, now)
+    due_times = condition_due_times(matrix, case, trigger.when)
     if due_times is None:
         return None
     return max(due_times, default=_static_since(case))

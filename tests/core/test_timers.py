@@ -151,13 +151,13 @@ def test_active_time_is_monotonic_and_never_exceeds_wall_time(
 # running_timers ---------------------------------------------------------------------------
 
 
-def timer_dues(case: dict[str, Any], now: datetime) -> dict[str, datetime | None]:
-    return {t.kind: t.due_at for t in timers.running_timers(routing_matrix(), case, now)}
+def timer_dues(case: dict[str, Any]) -> dict[str, datetime | None]:
+    return {t.kind: t.due_at for t in timers.running_timers(routing_matrix(), case)}
 
 
 def test_an_open_case_runs_level_ack_and_after_and_both_slas() -> None:
     case = open_at(severity="sev2")
-    assert timer_dues(case, T0) == {
+    assert timer_dues(case) == {
         "ack": mins(10),
         "after": mins(60),
         "sla_ack": mins(30),
@@ -168,20 +168,20 @@ def test_an_open_case_runs_level_ack_and_after_and_both_slas() -> None:
 def test_an_acknowledged_case_runs_only_after_and_the_resolve_sla() -> None:
     matrix, case = routing_matrix(), open_at(severity="sev2")
     lifecycle.acknowledge(matrix, case, mins(5), "desk", None)
-    assert timer_dues(case, mins(5)) == {"after": mins(60), "sla_resolve": mins(480)}
+    assert timer_dues(case) == {"after": mins(60), "sla_resolve": mins(480)}
 
 
 def test_a_case_on_an_open_hold_lists_its_timers_without_due_times() -> None:
     matrix, case = routing_matrix(), open_at(severity="sev2")
     lifecycle.hold(matrix, case, mins(5), None, "waiting", None)
-    assert timer_dues(case, mins(6)) == dict.fromkeys(["ack", "after", "sla_ack", "sla_resolve"])
+    assert timer_dues(case) == dict.fromkeys(["ack", "after", "sla_ack", "sla_resolve"])
     assert not timers.is_overdue(matrix, case, mins(600))
 
 
 def test_a_case_on_a_planned_hold_has_its_timers_pushed_past_the_until() -> None:
     matrix, case = routing_matrix(), open_at(severity="sev2")
     lifecycle.hold(matrix, case, mins(5), mins(25), "waiting", None)
-    assert timer_dues(case, mins(6))["ack"] == mins(30)
+    assert timer_dues(case)["ack"] == mins(30)
     assert not timers.is_overdue(matrix, case, mins(29))
     assert timers.is_overdue(matrix, case, mins(30))
 
@@ -193,15 +193,15 @@ def test_resolved_and_closed_cases_run_no_timers(end: Any) -> None:
         lifecycle.resolve(matrix, case, mins(1), "fixed", None)
     else:
         end(matrix, case, mins(1), None)
-    assert timers.running_timers(matrix, case, mins(1)) == []
+    assert timers.running_timers(matrix, case) == []
     assert not timers.is_overdue(matrix, case, mins(10_000))
 
 
 def test_no_sla_timers_without_a_severity_sla_or_once_breached() -> None:
-    assert timer_dues(open_at(severity="sev4"), T0) == {"ack": mins(10), "after": mins(60)}
+    assert timer_dues(open_at(severity="sev4")) == {"ack": mins(10), "after": mins(60)}
     case = open_at(severity="sev2")
     case["breached"] = ["ack", "resolve"]
-    assert set(timer_dues(case, T0)) == {"ack", "after"}
+    assert set(timer_dues(case)) == {"ack", "after"}
 
 
 def test_level_timers_restart_at_an_escalation_but_the_slas_keep_created_at() -> None:
@@ -210,7 +210,7 @@ def test_level_timers_restart_at_an_escalation_but_the_slas_keep_created_at() ->
     move = routing.due_now(matrix, case, mins(60)).move
     assert move is not None
     apply_move(matrix, case, move, mins(60))
-    assert timer_dues(case, mins(60)) == {"after": mins(180), "sla_resolve": mins(480)}
+    assert timer_dues(case) == {"after": mins(180), "sla_resolve": mins(480)}
 
 
 def test_overdue_is_inclusive() -> None:

@@ -27,8 +27,8 @@ from tests.core.routing_helpers import (
 JUMP_L3 = Action("jump", "L3")
 
 
-def due(case: dict[str, Any], rule: Trigger, now: datetime = T0) -> datetime | None:
-    return timers.trigger_due_at(with_triggers(rule), case, rule, now)
+def due(case: dict[str, Any], rule: Trigger) -> datetime | None:
+    return timers.trigger_due_at(with_triggers(rule), case, rule)
 
 
 def escalate_at(matrix: Matrix, case: dict[str, Any], minute: float) -> None:
@@ -93,23 +93,23 @@ def test_unacknowledged_for_counts_from_level_entry_and_restarts_at_an_escalatio
     lifecycle.acknowledge(matrix, case, mins(5), "desk", None)
     assert due(case, rule) is None
     escalate_at(matrix, case, 40)  # the new level has not acknowledged yet
-    assert due(case, rule, mins(40)) == mins(60)
+    assert due(case, rule) == mins(60)
 
 
 def test_unacknowledged_for_is_pushed_back_by_a_hold_and_stopped_by_an_open_one() -> None:
     matrix, case = routing_matrix(), open_at()
     rule = trigger("t", JUMP_L3, unacknowledged_for=minutes(20))
     lifecycle.hold(matrix, case, mins(5), None, "waiting", None)
-    assert due(case, rule, mins(6)) is None
+    assert due(case, rule) is None
     lifecycle.resume(matrix, case, mins(15), None)
-    assert due(case, rule, mins(15)) == mins(30)
+    assert due(case, rule) == mins(30)
 
 
 def test_unacknowledged_for_never_holds_on_an_acknowledged_case_put_on_hold() -> None:
     matrix, case = routing_matrix(), open_at()
     lifecycle.acknowledge(matrix, case, mins(1), "desk", None)
     lifecycle.hold(matrix, case, mins(2), mins(30), "waiting", None)
-    assert due(case, trigger("t", JUMP_L3, unacknowledged_for=minutes(20)), mins(3)) is None
+    assert due(case, trigger("t", JUMP_L3, unacknowledged_for=minutes(20))) is None
 
 
 def test_unresolved_for_counts_from_created_and_from_the_last_reopen() -> None:
@@ -117,9 +117,9 @@ def test_unresolved_for_counts_from_created_and_from_the_last_reopen() -> None:
     rule = trigger("t", JUMP_L3, unresolved_for=minutes(20))
     assert due(case, rule) == mins(20)
     lifecycle.resolve(matrix, case, mins(10), "fixed", None)
-    assert due(case, rule, mins(10)) is None
+    assert due(case, rule) is None
     lifecycle.reopen(matrix, case, mins(50), "back again", None)
-    assert due(case, rule, mins(50)) == mins(70)
+    assert due(case, rule) == mins(70)
 
 
 def test_at_level_for_counts_from_the_last_level_change() -> None:
@@ -127,7 +127,7 @@ def test_at_level_for_counts_from_the_last_level_change() -> None:
     rule = trigger("t", JUMP_L3, at_level_for=minutes(45))
     assert due(case, rule) == mins(45)
     escalate_at(matrix, case, 30)
-    assert due(case, rule, mins(30)) == mins(75)
+    assert due(case, rule) == mins(75)
 
 
 def test_silent_for_counts_from_the_last_update_and_escalations_do_not_reset_it() -> None:
@@ -135,9 +135,9 @@ def test_silent_for_counts_from_the_last_update_and_escalations_do_not_reset_it(
     rule = trigger("t", JUMP_L3, silent_for=minutes(90))
     assert due(case, rule) == mins(90)
     lifecycle.update(matrix, case, mins(30), "still looking", "customer", None)
-    assert due(case, rule, mins(30)) == mins(120)
+    assert due(case, rule) == mins(120)
     escalate_at(matrix, case, 60)
-    assert due(case, rule, mins(60)) == mins(120)
+    assert due(case, rule) == mins(120)
 
 
 def test_reopened_holds_from_the_nth_reopen() -> None:
@@ -146,7 +146,7 @@ def test_reopened_holds_from_the_nth_reopen() -> None:
     for n, minute in enumerate((10, 30), start=1):
         lifecycle.resolve(matrix, case, mins(minute), "fixed", None)
         lifecycle.reopen(matrix, case, mins(minute + 5), "back", None)
-        assert due(case, rule, mins(minute + 5)) == (mins(35) if n == 2 else None)
+        assert due(case, rule) == (mins(35) if n == 2 else None)
 
 
 # breached: recorded, or past its deadline before any sweep recorded it ------------------------
@@ -161,7 +161,7 @@ def test_breached_ack_is_due_at_the_deadline_before_it_is_recorded() -> None:
 def test_breached_resolve_deadline_is_pushed_back_by_a_hold() -> None:
     matrix, case = routing_matrix(), open_at(severity="sev1")
     lifecycle.hold(matrix, case, mins(60), mins(90), "waiting for the vendor", None)
-    assert due(case, trigger("t", JUMP_L3, breached=["resolve"]), mins(61)) == mins(270)
+    assert due(case, trigger("t", JUMP_L3, breached=["resolve"])) == mins(270)
 
 
 def test_breached_holds_at_once_when_the_breach_is_recorded() -> None:
@@ -169,7 +169,7 @@ def test_breached_holds_at_once_when_the_breach_is_recorded() -> None:
     lifecycle.acknowledge(matrix, case, mins(45), "desk", None)  # late: records the breach
     assert case["breached"] == ["ack"]
     rule = trigger("t", JUMP_L3, breached=["ack"])
-    when = due(case, rule, mins(45))
+    when = due(case, rule)
     assert when is not None and when <= mins(45)
 
 
@@ -177,7 +177,7 @@ def test_breached_ack_never_holds_when_acknowledged_in_time() -> None:
     matrix, case = routing_matrix(), open_at(severity="sev2")
     lifecycle.acknowledge(matrix, case, mins(5), "desk", None)
     rule = trigger("t", JUMP_L3, breached=["ack"])
-    assert due(case, rule, mins(59)) is None
+    assert due(case, rule) is None
     assert routing.due_now(with_triggers(rule), case, mins(59)).move is None
 
 
