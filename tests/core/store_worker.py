@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import sys
 
-from escalate_cli.core import store as store_mod
+from escalate_cli.core import store_file
 from escalate_cli.core.store import CaseStore
 
 
@@ -42,7 +42,7 @@ def hang(store: CaseStore, count: int) -> None:
         print("half", flush=True)
         sys.stdin.read()  # the test kills this process with SIGKILL before anything comes
 
-    store_mod._write_all = write_half_then_wait
+    store_file._write_all = write_half_then_wait
     with store.transaction() as tx:
         for _ in range(count):
             number = tx.next_number()

@@ -22,9 +22,10 @@ from typing import Any
 import pytest
 from tinydb import TinyDB
 
-from escalate_cli.core import store as store_mod
+from escalate_cli.core import store_file
 from escalate_cli.core.errors import ExitCode, StoreError, UsageError
-from escalate_cli.core.store import SCHEMA_VERSION, CaseStore
+from escalate_cli.core.store import CaseStore
+from escalate_cli.core.store_file import SCHEMA_VERSION
 
 REPO = Path(__file__).resolve().parents[2]
 WORKER = Path(__file__).with_name("store_worker.py")
@@ -68,13 +69,13 @@ def store(tmp_path: Path) -> CaseStore:
 def writes(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     """Every file the store writes, in order."""
     written: list[Path] = []
-    real = store_mod._write_atomic
+    real = store_file.write_atomic
 
     def spy(path: Path, payload: bytes) -> None:
         written.append(path)
         real(path, payload)
 
-    monkeypatch.setattr(store_mod, "_write_atomic", spy)
+    monkeypatch.setattr(store_file, "write_atomic", spy)
     return written
 
 
@@ -82,13 +83,13 @@ def writes(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
 def reads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     """Every file the store reads and parses, in order."""
     read: list[Path] = []
-    real = store_mod._read_file
+    real = store_file.read_file
 
     def spy(path: Path) -> Any:
         read.append(path)
         return real(path)
 
-    monkeypatch.setattr(store_mod, "_read_file", spy)
+    monkeypatch.setattr(store_file, "read_file", spy)
     return read
 
 
@@ -318,7 +319,7 @@ def test_a_case_gained_by_a_file_is_written_before_it_is_lost_elsewhere(
 
 def fail_second_write(monkeypatch: pytest.MonkeyPatch) -> None:
     """Simulate a crash between the two writes of one transaction."""
-    real = store_mod._write_atomic
+    real = store_file.write_atomic
     calls: list[Path] = []
 
     def first_only(path: Path, payload: bytes) -> None:
@@ -327,7 +328,7 @@ def fail_second_write(monkeypatch: pytest.MonkeyPatch) -> None:
             raise OSError(5, "Input/output error")
         real(path, payload)
 
-    monkeypatch.setattr(store_mod, "_write_atomic", first_only)
+    monkeypatch.setattr(store_file, "write_atomic", first_only)
 
 
 @pytest.mark.parametrize("status", ["closed", "open"])
@@ -544,18 +545,14 @@ def test_parsing_pauses_the_garbage_collector(
 ) -> None:
     open_cases(store, 2)
     seen: list[bool] = []
-    backend = store_mod._orjson or json  # whichever parser this environment gives the store
-    real = backend.loads
+    real = store_file.orjson.loads
 
-    def spy(raw: Any, **kwargs: Any) -> Any:
+    def spy(raw: Any) -> Any:
         seen.append(gc.isenabled())
-        return real(raw, **kwargs)
+        return real(raw)
 
-    if backend is json:
-        monkeypatch.setattr(json, "loads", spy)
-    else:
-        spying = SimpleNamespace(**{**vars(backend), "loads": spy})
-        monkeypatch.setattr(store_mod, "_orjson", spying)
+    spying = SimpleNamespace(**{**vars(store_file.orjson), "loads": spy})
+    monkeypatch.setattr(store_file, "orjson", spying)
     assert gc.isenabled()
     CaseStore(store.path).cases()
     assert seen and not any(seen)
@@ -578,39 +575,6 @@ def test_a_large_parse_is_kept_out_of_later_collections(store: CaseStore) -> Non
     finally:
         gc.unfreeze()  # give the test process its collector back
     assert gc.isenabled()
-
-
-def test_orjson_is_used_when_importable(store: CaseStore, tmp_path: Path) -> None:
-    open_cases(store, 2)
-    fake = tmp_path / "fake"
-    fake.mkdir()
-    (fake / "orjson.py").write_text(
-        "import json\n"
-        "calls = []\n"
-        "class JSONDecodeError(json.JSONDecodeError):\n"
-        "    pass\n"
-        "def loads(raw):\n"
-        "    calls.append('loads')\n"
-        "    return json.loads(raw)\n"
-        "def dumps(value):\n"
-        "    calls.append('dumps')\n"
-        "    return json.dumps(value, ensure_ascii=False, separators=(',', ':')).encode()\n"
-    )
-    copy = tmp_path / "copy" / "cases.json"
-    script = (
-        "import sys, orjson\n"
-        "from escalate_cli.core.store import CaseStore\n"
-        "s = CaseStore(sys.argv[1])\n"
-        "with s.transaction() as tx:\n"
-        "    tx.put({'number': 1, 'id': 'ESC-1', 'status': 'open'})\n"
-        "    tx.put({'number': 2, 'id': 'ESC-2', 'status': 'open'})\n"
-        "assert len(CaseStore(sys.argv[1]).cases()) == 2\n"
-        "print(sorted(set(orjson.calls)))\n"
-    )
-    result = run_python(script, str(copy), pythonpath=[fake])
-    assert result.stdout == "['dumps', 'loads']\n", result.stderr
-    text = copy.read_bytes().replace(b'"last_number":2,', b"").replace(b',"last_number":2', b"")
-    assert text == store.path.read_bytes().replace(b',"last_number":2', b"")
 
 
 # --- corrupt stores ----------------------------------------------------------------------------
@@ -692,7 +656,7 @@ def test_an_unreadable_store(store: CaseStore, monkeypatch: pytest.MonkeyPatch) 
         return open(path, *args, **kwargs)
 
     # Tests may run as root, which chmod cannot lock out; deny the open itself instead.
-    monkeypatch.setattr(store_mod, "open", denied, raising=False)
+    monkeypatch.setattr(store_file, "open", denied, raising=False)
     assert_refused(store, store.path, "cannot be read (Permission denied)")
 
 
@@ -744,8 +708,8 @@ def test_migrations_apply_in_memory_and_persist_on_the_next_write(
             case["priority"] = case["priority"].upper()
         return data
 
-    monkeypatch.setattr(store_mod, "SCHEMA_VERSION", current + 2)
-    monkeypatch.setattr(store_mod, "MIGRATIONS", [*store_mod.MIGRATIONS, to_v2, to_v3])
+    monkeypatch.setattr(store_file, "SCHEMA_VERSION", current + 2)
+    monkeypatch.setattr(store_file, "MIGRATIONS", [*store_file.MIGRATIONS, to_v2, to_v3])
     writes.clear()
     reader = CaseStore(store.path)
     assert reader.get(1) == make_case(1, priority="NORMAL")
@@ -892,13 +856,6 @@ def test_threads_exclude_each_other(store: CaseStore) -> None:
 
 
 # --- real processes ----------------------------------------------------------------------------
-
-
-def run_python(script: str, *args: str, pythonpath: list[Path]) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(str(p) for p in [*pythonpath, REPO])}
-    return subprocess.run(
-        [sys.executable, "-c", script, *args], env=env, capture_output=True, text=True, timeout=60
-    )
 
 
 def start_workers(

@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from escalate_cli.core import store as store_mod
+from escalate_cli.core import store_file
 from escalate_cli.core.errors import StoreError
-from escalate_cli.core.store import SCHEMA_VERSION, CaseStore
+from escalate_cli.core.store import CaseStore
+from escalate_cli.core.store_file import SCHEMA_VERSION
 
 
 @pytest.fixture
@@ -91,8 +92,8 @@ def test_a_version_2_store_is_refused_by_a_version_1_reader(
 ) -> None:
     with store.transaction() as tx:
         tx.put_outbox(entry("x"))
-    monkeypatch.setattr(store_mod, "SCHEMA_VERSION", 1)
-    monkeypatch.setattr(store_mod, "MIGRATIONS", [])
+    monkeypatch.setattr(store_file, "SCHEMA_VERSION", 1)
+    monkeypatch.setattr(store_file, "MIGRATIONS", [])
     with pytest.raises(StoreError, match="written by a newer escalate"):
         CaseStore(store.path).outbox()
 

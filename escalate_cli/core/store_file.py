@@ -1,0 +1,363 @@
+"""One store file: TinyDB's JSON layout with one document per line, each parsed only when read.
+
+A command that touches one case should not pay for the other ten thousand: reading splits the
+file into lines and keeps every document as its JSON text; a document is parsed when asked for,
+and writing puts the untouched lines back as they were. A file in any other layout (written by
+TinyDB itself, edited by hand, or from an older schema) is parsed whole and checked instead.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import re
+import sys
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from escalate_cli.core.errors import StoreError
+
+
+def _add_outbox(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 keeps the notifications waiting to be sent in an `outbox` table."""
+    data.setdefault(OUTBOX, {})
+    return data
+
+
+SCHEMA_VERSION = 2
+# MIGRATIONS[i] turns the raw data of a version i+1 file into version i+2.
+MIGRATIONS: list[Callable[[dict[str, Any]], dict[str, Any]]] = [_add_outbox]
+
+META, CASES, OUTBOX, META_ID = "_meta", "cases", "outbox", 1
+TABLES = (META, CASES, OUTBOX)  # the outbox is written only when it holds entries
+_ADVICE = "it was left untouched — restore it from a backup or point --store elsewhere"
+_KINDS = {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}
+_HEADER = re.compile(rb'"(_meta|cases|outbox)": \{(\},?)?')
+
+
+def corrupt(path: Path, what: str) -> StoreError:
+    return StoreError(f"{path} {what}; {_ADVICE}")
+
+
+def _kind(value: Any) -> str:
+    return "null" if value is None else _KINDS.get(type(value), "a number")
+
+
+@contextmanager
+def _collector_paused(size: int) -> Iterator[None]:
+    """Parse with the collector paused: a store is a million objects, none of them cyclic."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if size > 1 << 20:
+            # Re-enabled, the collector would walk all these objects again, a few times per
+            # command (measured: +100 to +400 ms on 10,000 cases). Frozen objects are still
+            # freed by reference counting, and parsed JSON has no cycles to collect.
+            gc.freeze()
+        if enabled:
+            gc.enable()
+
+
+def _parse(raw: bytes) -> Any:
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        # json reads what orjson refuses (lone surrogates) and words its errors with lines
+        return json.loads(raw)
+
+
+def loads(raw: bytes) -> Any:
+    with _collector_paused(len(raw)):
+        return _parse(raw)
+
+
+def dumps(value: Any) -> bytes:
+    with suppress(TypeError):
+        return bytes(orjson.dumps(value))
+    try:
+        text = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        return text.encode()
+    except UnicodeEncodeError:  # a lone surrogate from an undecodable argument: escape it
+        return json.dumps(value, allow_nan=False, separators=(",", ":")).encode()
+
+
+def clone(value: Any) -> Any:
+    """A deep copy of JSON data: a round trip through the C codec beats copy.deepcopy."""
+    return loads(dumps(value))
+
+
+def identity(path: Path | int) -> tuple[int, ...]:
+    # Every write replaces the file, so a changed inode, size or mtime means new content.
+    st = os.stat(path)
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def read_file(path: Path) -> tuple[bytes, tuple[int, ...]] | None:
+    """The bytes of one store file and their identity; None when it does not exist."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(), identity(handle.fileno())
+    except FileNotFoundError:
+        return None
+    except IsADirectoryError:
+        raise corrupt(path, "is a directory, not a store file") from None
+    except OSError as error:
+        raise corrupt(path, f"cannot be read ({error.strerror or error})") from None
+
+
+Docs = dict[int, bytes]  # document number -> its JSON text
+
+
+def _index(raw: bytes) -> dict[str, Docs] | None:
+    """The documents of a file in exactly the layout StoreFile.dump writes, unparsed; None for
+    any other layout. Commas and brackets are checked here, so the file is valid JSON as long
+    as each document is, and each document is checked when it is parsed."""
+    lines = raw.split(b"\n")
+    if len(lines) < 3 or lines[0] != b"{" or lines[-2:] != [b"}", b""]:
+        return None
+    tables: dict[str, Docs] = {}
+    table: Docs | None = None  # the table whose documents are being read
+    comma = True  # the item before ended with a comma, so another item may follow
+    for line in lines[1:-2]:
+        if table is None:
+            header = _HEADER.fullmatch(line)
+            name = header[1].decode() if header else ""
+            if header is None or not comma or name in tables:
+                return None
+            table = tables[name] = {}
+            if header[2]:  # an empty table, `"name": {}`, opens and closes on one line
+                table, comma = None, header[2] == b"},"
+        elif line in (b"}", b"},"):
+            if comma or not table:
+                return None
+            table, comma = None, line == b"},"
+        else:
+            split = line.find(b'": {', 3)
+            key = line[3:split]
+            if not (comma and split > 0 and line.startswith(b'  "') and key.isdigit()):
+                return None
+            body = line[split + 3 :]
+            comma = body.endswith(b",")
+            body = body[:-1] if comma else body
+            number = int(key)
+            if not body.endswith(b"}") or key != b"%d" % number or number in table:
+                return None
+            table[number] = body
+    return tables if table is None and not comma else None
+
+
+class StoreFile:
+    """One store file in memory: every document kept as its JSON text under its number."""
+
+    def __init__(self, path: Path, docs: dict[str, Docs] | None) -> None:
+        self.path, self.existed = path, docs is not None
+        self.docs: dict[str, Docs] = {name: {} for name in TABLES}
+        self.docs.update(docs or {})
+        self.highest = max([self.meta().get("last_number", 0), *self.docs[CASES]])
+
+    @classmethod
+    def load(cls, path: Path) -> tuple[StoreFile, tuple[int, ...] | None]:
+        """The file and its identity; an empty one, and None, when it does not exist yet."""
+        read = read_file(path)
+        if read is None:
+            return cls(path, None), None
+        raw, seen = read
+        if not raw:
+            raise corrupt(path, "is empty (0 bytes), not a case store")
+        docs = _index(raw)
+        if docs is None or not _current(docs):
+            docs = _parse_whole(path, raw)
+        return cls(path, docs), seen
+
+    def meta(self) -> dict[str, Any]:
+        raw = self.docs[META].get(META_ID)
+        return dict(loads(raw)) if raw is not None else {}
+
+    def set_meta(self, meta: dict[str, Any]) -> None:
+        self.docs[META] = {META_ID: dumps(meta)}
+
+    def has(self, number: int) -> bool:
+        return number in self.docs[CASES]
+
+    def numbers(self) -> list[int]:
+        return list(self.docs[CASES])
+
+    def raw_case(self, number: int) -> bytes | None:
+        return self.docs[CASES].get(number)
+
+    def case(self, number: int) -> dict[str, Any] | None:
+        """The case filed under number, freshly parsed (the caller owns it), or None."""
+        raw = self.docs[CASES].get(number)
+        return self._checked(number, raw) if raw is not None else None
+
+    def cases(self) -> dict[int, dict[str, Any]]:
+        """Every case by number, each parsed and checked."""
+        cases = self.docs[CASES]
+        with _collector_paused(sum(map(len, cases.values()))):
+            return {n: self._checked(n, cases[n]) for n in sorted(cases)}
+
+    def _checked(self, number: int, raw: bytes) -> dict[str, Any]:
+        try:
+            doc = _parse(raw)
+        except (ValueError, RecursionError):
+            raise corrupt(self.path, f'has case "{number}" that is not valid JSON') from None
+        if not isinstance(doc, dict):
+            raise corrupt(self.path, f'has "{CASES}" entry "{number}" that is {_kind(doc)}')
+        if type(doc.get("number")) is not int or doc["number"] != number or number < 1:
+            raise corrupt(self.path, f'has case "{number}" whose number is {doc.get("number")!r}')
+        return doc
+
+    def replace(self, drop: Iterable[int], add: Mapping[int, bytes]) -> None:
+        """Remove the cases numbered in drop, then file each case text in add by its number."""
+        cases = self.docs[CASES]
+        for number in drop:
+            cases.pop(number, None)
+        cases.update(add)
+
+    def outbox(self) -> list[dict[str, Any]]:
+        docs = self.docs[OUTBOX]
+        return [loads(docs[n]) for n in sorted(docs)]
+
+    def set_outbox(self, entries: Iterable[dict[str, Any]]) -> None:
+        self.docs[OUTBOX] = {n: dumps(entry) for n, entry in enumerate(entries, 1)}
+
+    def dump(self) -> bytes:
+        """One line per document in number order: readable, and a change diffs as one line."""
+        tables = []
+        for name in TABLES:
+            docs = self.docs[name]
+            if name == OUTBOX and not docs:
+                continue
+            body = b",".join(b'\n  "%d": %s' % (n, docs[n]) for n in sorted(docs))
+            tables.append(b'"%s": {%s%s}' % (name.encode(), body, b"\n" if docs else b""))
+        return b"{\n" + b",\n".join(tables) + b"\n}\n"
+
+
+def _current(docs: dict[str, Docs]) -> bool:
+    """Whether an indexed file can be used as it is: current schema, sound meta and outbox.
+    Anything else is parsed whole, which migrates it or says exactly what is wrong."""
+    meta = docs.get(META, {})
+    if set(meta) != {META_ID}:
+        return False
+    try:
+        doc = loads(meta[META_ID])
+        entries = [loads(raw) for raw in docs.get(OUTBOX, {}).values()]
+    except (ValueError, RecursionError):
+        return False
+    last = doc.get("last_number", 0) if isinstance(doc, dict) else None
+    return (
+        isinstance(doc, dict)
+        and doc.get("schema_version") == SCHEMA_VERSION
+        and type(last) is int
+        and last >= 0
+        and all(isinstance(e, dict) and isinstance(e.get("id"), str) for e in entries)
+    )
+
+
+def _parse_whole(path: Path, raw: bytes) -> dict[str, Docs]:
+    try:
+        data = loads(raw)
+    except UnicodeDecodeError:
+        raise corrupt(path, "is not valid JSON (it is not UTF-8 text)") from None
+    except json.JSONDecodeError as error:
+        raise corrupt(path, f"is not valid JSON (line {error.lineno})") from None
+    except RecursionError:
+        raise corrupt(path, "is not a case store (it is nested too deeply)") from None
+    data = _migrate(path, data)
+    _check(path, data)
+    return {name: {int(k): dumps(doc) for k, doc in data[name].items()} for name in TABLES}
+
+
+def _migrate(path: Path, data: Any) -> dict[str, Any]:
+    """Bring data up to SCHEMA_VERSION in memory; the next write of the file persists it."""
+    if not isinstance(data, dict):
+        raise corrupt(path, f"is not a case store (the top level is {_kind(data)}, not an object)")
+    meta = data.get(META)
+    doc = meta.get(str(META_ID)) if isinstance(meta, dict) else None
+    version = doc.get("schema_version", 1) if isinstance(doc, dict) else 1
+    if type(version) is not int or version < 1:
+        raise corrupt(path, f"has schema_version {version!r}; expected a whole number >= 1")
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"{path} was written by a newer escalate (schema version {version}; this one reads up"
+            f" to {SCHEMA_VERSION}); upgrade escalate — the store was left untouched"
+        )
+    migrated: dict[str, Any] = data
+    for migration in MIGRATIONS[version - 1 : SCHEMA_VERSION - 1]:
+        migrated = migration(migrated)
+    meta = migrated.setdefault(META, {})
+    if version != SCHEMA_VERSION and isinstance(meta, dict):  # else _check says what is wrong
+        doc = meta.setdefault(str(META_ID), {})
+        if isinstance(doc, dict):
+            doc["schema_version"] = SCHEMA_VERSION
+    return migrated
+
+
+def _check(path: Path, data: dict[str, Any]) -> None:
+    """Check the layout of current-version data, parsed whole."""
+    for unexpected in sorted(set(data) - set(TABLES))[:1]:
+        raise corrupt(path, f'is not a case store (unexpected "{unexpected}" at the top)')
+    for name in TABLES:
+        table = data.setdefault(name, {})
+        if not isinstance(table, dict):
+            raise corrupt(path, f'has a "{name}" that is {_kind(table)}, not an object')
+        for key, doc in table.items():
+            if not isinstance(doc, dict):
+                raise corrupt(path, f'has "{name}" entry "{key}" that is {_kind(doc)}')
+    if set(data[META]) - {str(META_ID)}:
+        raise corrupt(path, f'has a "{META}" table with entries other than "{META_ID}"')
+    for key, entry in data[OUTBOX].items():
+        if not key.isdigit() or not isinstance(entry.get("id"), str):
+            raise corrupt(path, f'has outbox entry "{key}" without a number key and a string id')
+    last = data[META].get(str(META_ID), {}).get("last_number", 0)
+    if type(last) is not int or last < 0:
+        raise corrupt(path, f"has last_number {last!r}; expected a whole number >= 0")
+    for key, case in data[CASES].items():
+        number = case.get("number")
+        if type(number) is not int or number < 1 or str(number) != key:
+            raise corrupt(path, f'has case "{key}" whose number is {number!r}')
+
+
+def _write_all(fd: int, payload: bytes) -> None:
+    view = memoryview(payload)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def write_atomic(path: Path, payload: bytes) -> None:
+    """Replace path with payload so a reader, or a crash, sees the old file or the new one."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)  # mode 0600
+    try:
+        try:
+            _write_all(fd, payload)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(tmp)
+        raise
+    if sys.platform != "win32":  # the rename is durable only once its directory is
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+def remove_stale_temps(path: Path) -> None:
+    """Delete temp files of writers killed mid-write (they hold customer data); needs the lock."""
+    pattern = re.compile(re.escape(f".{path.name}.tmp-") + r"[a-z0-9_]{8}")
+    with suppress(OSError):
+        for name in os.listdir(path.parent):
+            if pattern.fullmatch(name):
+                os.unlink(path.parent / name)
