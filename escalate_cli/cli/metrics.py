@@ -45,7 +45,7 @@ def metrics(
     state = settings(ctx)
     now = state.now
     try:
-        result = core.compute(state.store.cases(archived=True), now, window)
+        result = core.compute(state.store.cases(archived=True, history=False), now, window)
     except ValueError as error:
         raise StoreError(f"{state.store.path}: {error}") from None
     if state.json:

@@ -34,11 +34,20 @@ SCHEMA_VERSION = 2
 # MIGRATIONS[i] turns the raw data of a version i+1 file into version i+2.
 MIGRATIONS: list[Callable[[dict[str, Any]], dict[str, Any]]] = [_add_outbox]
 
-META, CASES, OUTBOX, META_ID = "_meta", "cases", "outbox", 1
-TABLES = (META, CASES, OUTBOX)  # the outbox is written only when it holds entries
+META, CASES, OUTBOX, SUMMARIES, META_ID = "_meta", "cases", "outbox", "summaries", 1
+TABLES = (META, CASES, OUTBOX, SUMMARIES)
+OPTIONAL = (OUTBOX, SUMMARIES)  # written only when they hold entries
+# Most of a case's size, and needed by neither metrics nor a listing of closed cases.
+HISTORY = ("timeline", "steps")
 _ADVICE = "it was left untouched — restore it from a backup or point --store elsewhere"
 _KINDS = {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}
-_HEADER = re.compile(rb'"(_meta|cases|outbox)": \{(\},?)?')
+Text = bytes | memoryview  # a document's JSON; a view into the file's bytes, until replaced
+_HEADER = re.compile(rb'"(_meta|cases|outbox|summaries)": \{(\},?)?')
+
+
+def summary(case: dict[str, Any]) -> dict[str, Any]:
+    """The case without its history."""
+    return {key: value for key, value in case.items() if key not in HISTORY}
 
 
 def corrupt(path: Path, what: str) -> StoreError:
@@ -66,15 +75,15 @@ def _collector_paused(size: int) -> Iterator[None]:
             gc.enable()
 
 
-def _parse(raw: bytes) -> Any:
+def _parse(raw: Text) -> Any:
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError:
         # json reads what orjson refuses (lone surrogates) and words its errors with lines
-        return json.loads(raw)
+        return json.loads(bytes(raw))
 
 
-def loads(raw: bytes) -> Any:
+def loads(raw: Text) -> Any:
     with _collector_paused(len(raw)):
         return _parse(raw)
 
@@ -113,44 +122,50 @@ def read_file(path: Path) -> tuple[bytes, tuple[int, ...]] | None:
         raise corrupt(path, f"cannot be read ({error.strerror or error})") from None
 
 
-Docs = dict[int, bytes]  # document number -> its JSON text
+Docs = dict[int, Text]  # document number -> its JSON text
 
 
 def _index(raw: bytes) -> dict[str, Docs] | None:
     """The documents of a file in exactly the layout StoreFile.dump writes, unparsed; None for
     any other layout. Commas and brackets are checked here, so the file is valid JSON as long
-    as each document is, and each document is checked when it is parsed."""
-    lines = raw.split(b"\n")
-    if len(lines) < 3 or lines[0] != b"{" or lines[-2:] != [b"}", b""]:
+    as each document is, and each document is checked when it is parsed. Lines are found by
+    offset and documents kept as views into raw: copying a large archive line by line would
+    cost as much as the rest of reading it."""
+    if not (raw.startswith(b"{\n") and raw.endswith(b"\n}\n")):
         return None
-    tables: dict[str, Docs] = {}
+    view, tables = memoryview(raw), dict[str, Docs]()
     table: Docs | None = None  # the table whose documents are being read
     comma = True  # the item before ended with a comma, so another item may follow
-    for line in lines[1:-2]:
-        if table is None:
-            header = _HEADER.fullmatch(line)
+    start, stop = 2, len(raw) - 3  # the lines between the first "{" and the last "}"
+    while start <= stop:
+        end = raw.find(b"\n", start, stop)
+        end = stop if end < 0 else end
+        if end - start > 3 and raw[start] == 0x20:  # a document: `  "N": {...}` and a comma?
+            split = raw.find(b'": {', start + 3, end)
+            key = raw[start + 3 : split]
+            if not (table is not None and comma and split > 0 and key.isdigit()):
+                return None
+            comma = raw[end - 1] == 0x2C
+            close = end - 1 if comma else end
+            number = int(key)
+            if raw[start : start + 3] != b'  "' or raw[close - 1] != 0x7D or number in table:
+                return None
+            if key != b"%d" % number:
+                return None
+            table[number] = view[split + 3 : close]
+        elif table is None:
+            header = _HEADER.fullmatch(raw, start, end)
             name = header[1].decode() if header else ""
             if header is None or not comma or name in tables:
                 return None
             table = tables[name] = {}
             if header[2]:  # an empty table, `"name": {}`, opens and closes on one line
                 table, comma = None, header[2] == b"},"
-        elif line in (b"}", b"},"):
-            if comma or not table:
-                return None
-            table, comma = None, line == b"},"
+        elif raw[start:end] in (b"}", b"},") and table and not comma:
+            table, comma = None, end - start == 2
         else:
-            split = line.find(b'": {', 3)
-            key = line[3:split]
-            if not (comma and split > 0 and line.startswith(b'  "') and key.isdigit()):
-                return None
-            body = line[split + 3 :]
-            comma = body.endswith(b",")
-            body = body[:-1] if comma else body
-            number = int(key)
-            if not body.endswith(b"}") or key != b"%d" % number or number in table:
-                return None
-            table[number] = body
+            return None
+        start = end + 1
     return tables if table is None and not comma else None
 
 
@@ -161,7 +176,7 @@ class StoreFile:
         self.path, self.existed = path, docs is not None
         self.docs: dict[str, Docs] = {name: {} for name in TABLES}
         self.docs.update(docs or {})
-        self.highest = max([self.meta().get("last_number", 0), *self.docs[CASES]])
+        self.highest: int = max([self.meta().get("last_number", 0), *self.docs[CASES]])
 
     @classmethod
     def load(cls, path: Path) -> tuple[StoreFile, tuple[int, ...] | None]:
@@ -190,9 +205,6 @@ class StoreFile:
     def numbers(self) -> list[int]:
         return list(self.docs[CASES])
 
-    def raw_case(self, number: int) -> bytes | None:
-        return self.docs[CASES].get(number)
-
     def case(self, number: int) -> dict[str, Any] | None:
         """The case filed under number, freshly parsed (the caller owns it), or None."""
         raw = self.docs[CASES].get(number)
@@ -204,7 +216,7 @@ class StoreFile:
         with _collector_paused(sum(map(len, cases.values()))):
             return {n: self._checked(n, cases[n]) for n in sorted(cases)}
 
-    def _checked(self, number: int, raw: bytes) -> dict[str, Any]:
+    def _checked(self, number: int, raw: Text) -> dict[str, Any]:
         try:
             doc = _parse(raw)
         except (ValueError, RecursionError):
@@ -215,12 +227,33 @@ class StoreFile:
             raise corrupt(self.path, f'has case "{number}" whose number is {doc.get("number")!r}')
         return doc
 
-    def replace(self, drop: Iterable[int], add: Mapping[int, bytes]) -> None:
+    def briefs(self) -> dict[int, dict[str, Any]]:
+        """Every case by number without its history, from its summary where it has one."""
+        cases, summaries = self.docs[CASES], self.docs[SUMMARIES]
+        with _collector_paused(sum(len(summaries.get(n, raw)) for n, raw in cases.items())):
+            return {
+                n: self._checked(n, summaries[n])
+                if n in summaries
+                else summary(self._checked(n, cases[n]))
+                for n in sorted(cases)
+            }
+
+    def replace(self, drop: Iterable[int], add: Mapping[int, Text]) -> None:
         """Remove the cases numbered in drop, then file each case text in add by its number."""
-        cases = self.docs[CASES]
-        for number in drop:
+        cases, summaries = self.docs[CASES], self.docs[SUMMARIES]
+        for number in [*drop, *add]:
             cases.pop(number, None)
+            summaries.pop(number, None)
         cases.update(add)
+
+    def summarize(self) -> None:
+        """Give each case a summary (the archive keeps them so that metrics over years of closed
+        cases need not parse their history) and drop the summaries of cases gone."""
+        cases, summaries = self.docs[CASES], self.docs[SUMMARIES]
+        for number in summaries.keys() - cases.keys():
+            del summaries[number]
+        for number in cases.keys() - summaries.keys():
+            summaries[number] = dumps(summary(self._checked(number, cases[number])))
 
     def outbox(self) -> list[dict[str, Any]]:
         docs = self.docs[OUTBOX]
@@ -234,7 +267,7 @@ class StoreFile:
         tables = []
         for name in TABLES:
             docs = self.docs[name]
-            if name == OUTBOX and not docs:
+            if name in OPTIONAL and not docs:
                 continue
             body = b",".join(b'\n  "%d": %s' % (n, docs[n]) for n in sorted(docs))
             tables.append(b'"%s": {%s%s}' % (name.encode(), body, b"\n" if docs else b""))
@@ -320,7 +353,7 @@ def _check(path: Path, data: dict[str, Any]) -> None:
     last = data[META].get(str(META_ID), {}).get("last_number", 0)
     if type(last) is not int or last < 0:
         raise corrupt(path, f"has last_number {last!r}; expected a whole number >= 0")
-    for key, case in data[CASES].items():
+    for key, case in [*data[CASES].items(), *data[SUMMARIES].items()]:
         number = case.get("number")
         if type(number) is not int or number < 1 or str(number) != key:
             raise corrupt(path, f'has case "{key}" whose number is {number!r}')

@@ -46,10 +46,10 @@ def parsed(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
     return seen
 
 
-def case_numbers_in(texts: list[bytes]) -> set[int]:
+def case_numbers_in(texts: list[store_file.Text]) -> set[int]:
     found = set()
     for text in texts:
-        value = json.loads(text)
+        value = json.loads(bytes(text))
         for doc in value if isinstance(value, list) else [value]:
             if "id" in doc and "number" in doc:
                 found.add(doc["number"])
@@ -185,9 +185,73 @@ def test_the_line_index_accepts_only_valid_json(
         return
     try:
         tables = {
-            name: {str(n): json.loads(text) for n, text in table.items()}
+            name: {str(n): json.loads(bytes(text)) for n, text in table.items()}
             for name, table in docs.items()
         }
     except ValueError:
         return  # a damaged document, reported when it is read
     assert json.loads(raw) == tables
+
+
+def close(store: CaseStore, number: int) -> None:
+    with store.transaction() as tx:
+        case = tx.get(number)
+        assert case is not None
+        tx.put({**case, "status": "closed"})
+
+
+def summaries_in(store: CaseStore) -> dict[str, Any]:
+    table: dict[str, Any] = json.loads(store.archive_path.read_bytes()).get("summaries", {})
+    return table
+
+
+def test_the_archive_keeps_a_summary_of_each_case_without_its_history(tmp_path: Path) -> None:
+    store = CaseStore(tmp_path / "cases.json")
+    history = {"timeline": [{"kind": "opened"}] * 3, "steps": {"gather": {"facts": ["x"]}}}
+    with store.transaction() as tx:
+        for _ in range(3):
+            tx.put(make_case(tx.next_number(), title="t", **history))
+    close(store, 2)
+    close(store, 3)
+    assert summaries_in(store) == {
+        "2": make_case(2, status="closed", title="t"),
+        "3": make_case(3, status="closed", title="t"),
+    }
+    with store.transaction() as tx:  # reopened, the case leaves the archive and its summary
+        tx.put(make_case(3, title="back"))
+    assert summaries_in(store) == {"2": make_case(2, status="closed", title="t")}
+    briefs = CaseStore(store.path).cases(archived=True, history=False)
+    assert briefs == [
+        make_case(1, title="t"),
+        make_case(2, status="closed", title="t"),
+        make_case(3, title="back"),
+    ]
+
+
+def test_reading_without_history_parses_no_archived_case(
+    tmp_path: Path, parsed: list[store_file.Text]
+) -> None:
+    store = CaseStore(tmp_path / "cases.json")
+    with store.transaction() as tx:
+        for _ in range(5):
+            tx.put(make_case(tx.next_number(), status="closed", timeline=[{"kind": "closed"}]))
+    parsed.clear()
+    assert len(CaseStore(store.path).cases(archived=True, history=False)) == 5
+    assert parsed and not any(b"timeline" in bytes(text) for text in parsed)
+
+
+def test_an_archive_without_summaries_is_read_and_gains_them_on_its_next_write(
+    tmp_path: Path,
+) -> None:
+    store = CaseStore(tmp_path / "cases.json")
+    with store.transaction() as tx:
+        for _ in range(3):
+            tx.put(make_case(tx.next_number(), status="closed", timeline=[]))
+    data = json.loads(store.archive_path.read_bytes())
+    del data["summaries"]  # as escalate wrote archives before it kept summaries
+    store.archive_path.write_text(json.dumps(data))
+    expected = [make_case(n, status="closed") for n in (1, 2, 3)]
+    assert CaseStore(store.path).cases(archived=True, history=False) == expected
+    with store.transaction() as tx:
+        tx.put(make_case(tx.next_number(), status="closed"))
+    assert sorted(summaries_in(store)) == ["1", "2", "3", "4"]
