@@ -264,3 +264,7 @@ def _action(then: object) -> str:
     if then.kind == "notify":
         return "notify " + ", ".join(then.contacts)
     return f"{then.kind} {then.target}"
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="matrix")

@@ -159,3 +159,7 @@ def drop(ctx: typer.Context, ids: Annotated[list[str], typer.Argument(metavar="I
         output.emit_json({"dropped": ids})
     else:
         output.err(f"dropped {len(ids)} outbox entries")
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="outbox")

@@ -1,0 +1,58 @@
+"""Start-up cost: a command imports and converts only the CLI module that defines it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from escalate_cli.cli import COMMAND_MODULES, load_commands
+from tests.conftest import Cli
+
+# Runs the app in a fresh interpreter (this one has imported every CLI module already) and
+# prints, last, the CLI modules that got imported.
+PROBE = """
+import sys
+from escalate_cli.cli import app
+try:
+    app(sys.argv[1:])
+except SystemExit as done:
+    assert not done.code, done.code
+print(" ".join(sorted(name for name in sys.modules if name.startswith("escalate_cli.cli."))))
+"""
+
+
+def cli_modules_loaded_by(*args: str) -> set[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, *args],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    return set(done.stdout.splitlines()[-1].split())
+
+
+def test_open_loads_the_case_commands_alone() -> None:
+    loaded = cli_modules_loaded_by("open", "Printer on fire", "-q")
+    assert loaded == {"escalate_cli.cli._app", "escalate_cli.cli.cases"}
+
+
+def test_version_loads_no_command_module() -> None:
+    assert cli_modules_loaded_by("--version") == {"escalate_cli.cli._app"}
+
+
+@pytest.mark.parametrize("module", COMMAND_MODULES)
+def test_the_command_table_lists_what_each_module_registers(module: str) -> None:
+    assert tuple(load_commands(module)) == COMMAND_MODULES[module]
+
+
+def test_a_mistyped_command_still_gets_suggestions(cli: Cli) -> None:
+    stderr = cli("opn", code=2).stderr
+    assert (
+        stderr
+        == "error: No such command 'opn'. Did you mean 'open', 'reopen'? (see escalate --help)\n"
+    )
