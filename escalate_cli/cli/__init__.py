@@ -1,7 +1,5 @@
 """The root `escalate` app: global options, the command groups, and the single error handler."""
 
-from __future__ import annotations
-
 import importlib
 import os
 import sys

@@ -1,7 +1,5 @@
 """Case commands: open, list, show, who."""
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -20,7 +18,7 @@ CaseArgument = Annotated[
 ]
 
 
-def load_case(state: Settings, ref: str) -> Case:
+def load_case(state: Settings, ref: str) -> "Case":
     """The case a CASE argument names: the hot file first, the archive only if needed."""
     from escalate_cli.core.cases import matches_ref, parse_case_ref
 
@@ -70,7 +68,7 @@ def open_case(
         _print_opened(matrix, case)
 
 
-def _print_opened(matrix: Matrix, case: Case) -> None:
+def _print_opened(matrix: "Matrix", case: "Case") -> None:
     from escalate_cli import output
 
     level = matrix.levels_by_id[case["level"]]
@@ -84,7 +82,7 @@ def _print_opened(matrix: Matrix, case: Case) -> None:
             output.text(f"notified: {output.esc(names)}")
 
 
-def _contact_label(matrix: Matrix, contact_id: str) -> str:
+def _contact_label(matrix: "Matrix", contact_id: str) -> str:
     contact = matrix.contacts_by_id.get(contact_id)
     return f"{contact.label} ({contact_id})" if contact and contact.name else contact_id
 
@@ -149,7 +147,7 @@ def list_cases(
     )
 
 
-def _next_due(state: Settings, found: list[Case]) -> dict[int, Any]:
+def _next_due(state: Settings, found: list["Case"]) -> dict[int, Any]:
     """For people: when each case's next timer falls due, red when overdue. Without a usable
     matrix the list still shows, with no due times."""
     from escalate_cli import output
@@ -187,7 +185,7 @@ def show(ctx: typer.Context, case_ref: CaseArgument) -> None:
     _print_case(case)
 
 
-def _print_case(case: Case) -> None:
+def _print_case(case: "Case") -> None:
     from escalate_cli import output
     from escalate_cli.core.cases import step_checklist
     from escalate_cli.core.steps import attachment_states, open_actions

@@ -1,7 +1,5 @@
 """`escalate demo`: the main job on the bundled support matrix, in a throw-away store."""
 
-from __future__ import annotations
-
 import tempfile
 from pathlib import Path
 from typing import Annotated

@@ -1,7 +1,5 @@
 """Case documents: the situation report (brief) and the full case document (report)."""
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -78,7 +76,7 @@ def report(
     typer.echo(report_markdown(_matrix_if_any(state), case, state.now), nl=False)
 
 
-def _matrix_if_any(state: Settings) -> Matrix | None:
+def _matrix_if_any(state: Settings) -> "Matrix | None":
     """A report documents what the case recorded, so it still renders when the matrix has
     changed or broken since; names then show as bare ids."""
     from escalate_cli import output

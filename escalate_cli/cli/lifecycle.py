@@ -1,7 +1,5 @@
 """Lifecycle commands: acknowledge, update, resolve, close, reopen."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

@@ -1,7 +1,5 @@
 """`escalate matrix validate|show`: check and display an escalation matrix."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -78,7 +76,7 @@ def validate(ctx: typer.Context, path: PathArgument = None) -> None:
         output.text(f"{output.esc(chosen)}: valid ({_summary(matrix)})")
 
 
-def _summary(matrix: Matrix) -> str:
+def _summary(matrix: "Matrix") -> str:
     counts = {
         "levels": len(matrix.levels),
         "contacts": len(matrix.contacts),
@@ -106,7 +104,7 @@ def show(ctx: typer.Context, path: PathArgument = None) -> None:
     _print_matrix(matrix)
 
 
-def _print_matrix(matrix: Matrix) -> None:
+def _print_matrix(matrix: "Matrix") -> None:
     from escalate_cli import output
     from escalate_cli.core.timing import format_duration
 
@@ -199,7 +197,7 @@ def _print_matrix(matrix: Matrix) -> None:
     _print_delivery(matrix)
 
 
-def _print_delivery(matrix: Matrix) -> None:
+def _print_delivery(matrix: "Matrix") -> None:
     """The channels, who hears through each, and the hooks, when the matrix has them."""
     from dataclasses import fields
 

@@ -1,7 +1,5 @@
 """The metrics command: time to acknowledge and resolve, breaches, escalations, reopen rate."""
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -76,7 +74,7 @@ def percent(rate: float) -> str:
     return f"{rate * 100:.1f}".removesuffix(".0") + "%"
 
 
-def print_metrics(result: Metrics, since: str | None) -> None:
+def print_metrics(result: "Metrics", since: str | None) -> None:
     """The summary lines, then the escalation charts."""
     from escalate_cli import output
 
@@ -97,7 +95,7 @@ def print_metrics(result: Metrics, since: str | None) -> None:
             output.text(line)
 
 
-def summary_rows(result: Metrics) -> list[tuple[str, str]]:
+def summary_rows(result: "Metrics") -> list[tuple[str, str]]:
     def mean(value: float | None, count: int, what: str) -> str:
         return "-" if value is None else f"{human_duration(value)} (mean of {count} {what})"
 

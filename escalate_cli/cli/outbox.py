@@ -1,7 +1,5 @@
 """Outbox commands: list the notifications waiting, failed or sent; retry or drop them."""
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -125,7 +123,7 @@ def _existing(state: Settings, ids: list[str] | None, refuse: tuple[str, ...]) -
     return set(ids)
 
 
-def _print_delivered(state: Settings, done: Delivered, lines: list[str]) -> None:
+def _print_delivered(state: Settings, done: "Delivered", lines: list[str]) -> None:
     from escalate_cli import output
 
     results: list[dict[str, Any]] = [

@@ -1,7 +1,5 @@
 """Routing commands: next, up, sweep, simulate, hold, resume."""
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -17,7 +15,12 @@ if TYPE_CHECKING:
 By = Annotated[str | None, typer.Option("--by", help="Contact doing this.")]
 
 
-def print_next(matrix: Matrix, view: NextView) -> None:
+def when_option(help_text: str) -> Any:
+    """An option taking WHEN: an ISO time, or a duration from now such as `2d`."""
+    return typer.Option(metavar="WHEN", help=help_text)
+
+
+def print_next(matrix: "Matrix", view: "NextView") -> None:
     """The closing lines of every step: who to escalate to next, when, and why."""
     from escalate_cli import output
 
@@ -45,7 +48,7 @@ def print_next(matrix: Matrix, view: NextView) -> None:
         output.text(f"  also notify: {esc(', '.join(view.data['notify']))}")
 
 
-def after_change(state: Settings, matrix: Matrix, case: Case, said: str) -> None:
+def after_change(state: Settings, matrix: "Matrix", case: "Case", said: str) -> None:
     """Every command that changes a case prints it (JSON), or what happened and who is next."""
     from escalate_cli import output
     from escalate_cli.core.planning import next_view
@@ -184,7 +187,10 @@ def hold(
     ctx: typer.Context,
     case_ref: CaseArgument,
     reason: Annotated[str, typer.Option(help="What the case waits for.")],
-    until: when_option("End the hold by itself then (ISO time or a duration such as 4h).") = None,
+    until: Annotated[
+        str | None,
+        when_option("End the hold by itself then (ISO time or a duration such as 4h)."),
+    ] = None,
     by: By = None,
 ) -> None:
     """Put a case on hold: no timer runs and no trigger fires until it resumes.
@@ -199,11 +205,6 @@ def hold(
         state, case_ref, lambda m, c, now: lifecycle.hold(m, c, now, ends, reason, by), by
     )
     after_change(state, matrix, case, "on hold")
-
-
-def when_option(help_text: str) -> Any:
-    """An option taking WHEN: an ISO time, or a duration from now such as `2d`."""
-    return Annotated[str | None, typer.Option(metavar="WHEN", help=help_text)]
 
 
 def parse_when_option(text: str | None, state: Settings, flag: str) -> Any:

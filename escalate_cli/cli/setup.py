@@ -1,7 +1,5 @@
 """`escalate init`: create the store and remember which matrix it follows."""
 
-from __future__ import annotations
-
 import typer
 
 from escalate_cli.cli._app import settings

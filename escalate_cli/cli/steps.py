@@ -1,8 +1,6 @@
 """Steps 2 to 7: gather, assess, convene, brainstorm, implement, learn (step 1, acknowledge,
 lives with the lifecycle commands)."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer
@@ -118,7 +116,9 @@ def implement(
     action: Annotated[str | None, typer.Option(help="A corrective action.")] = None,
     kind: Annotated[str, typer.Option(help="workaround (stop the pain now) or fix.")] = "fix",
     assignee: Annotated[str | None, typer.Option(help="Contact who does it.")] = None,
-    due: when_option("When it is due (ISO time or a duration such as 2d).") = None,
+    due: Annotated[
+        str | None, when_option("When it is due (ISO time or a duration such as 2d).")
+    ] = None,
     done: Annotated[int | None, typer.Option(help="Mark action N done.")] = None,
     by: By = None,
 ) -> None:
@@ -145,7 +145,9 @@ def learn(
     prevent: Annotated[
         Texts, typer.Option(help="What changes so it does not happen again.")
     ] = None,
-    follow_up: when_option("Check back then (ISO time or a duration such as 1w).") = None,
+    follow_up: Annotated[
+        str | None, when_option("Check back then (ISO time or a duration such as 1w).")
+    ] = None,
     with_: Annotated[str | None, typer.Option("--with", help="Contact to check back with.")] = None,
     by: By = None,
 ) -> None:
