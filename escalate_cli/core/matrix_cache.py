@@ -1,17 +1,19 @@
-"""The validated matrix cached by the bytes of its file, so most commands never start pydantic.
+"""The validated matrix cached beside the bytes it came from, so most commands never start pydantic.
 
 Validation costs ~150 ms of imports (pydantic, yaml) on every command; a pickled copy of the
-frozen dataclasses loads in a millisecond. The key is a hash of the file's bytes and of the
-code that defines the model, so an edited matrix or an upgraded escalate is never served stale.
+frozen dataclasses loads in a millisecond. Each entry holds the file's bytes and the code that
+defines the model, and is served only when both are unchanged, so an edited matrix or an upgraded
+escalate is never served stale. Entries are named by a CRC of those bytes rather than a SHA-256:
+hashlib would start OpenSSL (~5 ms) on every command, and two files sharing a CRC only share an
+entry, which the comparison rejects and rebuilds.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import pickle
-import tempfile
+import zlib
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -30,11 +32,10 @@ def cache_dir(environ: Mapping[str, str]) -> Path:
     return Path(user_cache_dir("escalate", appauthor=False))
 
 
-def _code_fingerprint() -> bytes:
-    digest = hashlib.sha256()
-    for module in (model, timing, hours):
-        digest.update(Path(str(module.__file__)).read_bytes())
-    return digest.digest()
+def _sources(raw: bytes) -> tuple[bytes, ...]:
+    """What a validated matrix depends on: the code that defines the model, and the file."""
+    code = (Path(str(module.__file__)).read_bytes() for module in (model, timing, hours))
+    return (*code, raw)
 
 
 def load(path: str | os.PathLike[str], environ: Mapping[str, str] = os.environ) -> Matrix:
@@ -43,17 +44,17 @@ def load(path: str | os.PathLike[str], environ: Mapping[str, str] = os.environ) 
         raw = Path(path).read_bytes()
     except OSError:
         return _validated(path)  # says what is wrong with the file, with its name
-    key = hashlib.sha256(_code_fingerprint() + raw).hexdigest()[:40]
+    sources = _sources(raw)
     folder = cache_dir(environ)
-    cached = folder / f"matrix-{key}.pickle"
+    cached = folder / f"matrix-{zlib.crc32(b''.join(sources)):08x}.pickle"
     with contextlib.suppress(Exception):
         # Anything wrong with a cache file (truncated, foreign, unreadable) means: rebuild it.
-        found = pickle.loads(cached.read_bytes())
-        if isinstance(found, Matrix):
+        built_from, found = pickle.loads(cached.read_bytes())
+        if built_from == sources and isinstance(found, Matrix):
             return found
     matrix = _validated(path)
     with contextlib.suppress(OSError):
-        _store(folder, cached, matrix)
+        _store(folder, cached, (sources, matrix))
     return matrix
 
 
@@ -63,12 +64,14 @@ def _validated(path: str | os.PathLike[str]) -> Matrix:
     return load_matrix(path)
 
 
-def _store(folder: Path, target: Path, matrix: Matrix) -> None:
+def _store(folder: Path, target: Path, entry: tuple[tuple[bytes, ...], Matrix]) -> None:
+    import tempfile  # only a cache miss writes
+
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     handle, temporary = tempfile.mkstemp(dir=folder, prefix=".matrix-", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as out:
-            pickle.dump(matrix, out, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(entry, out, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temporary, target)
     finally:
         with contextlib.suppress(FileNotFoundError):

@@ -76,6 +76,21 @@ def test_a_damaged_cache_file_is_rebuilt(copy: Path, tmp_path: Path) -> None:
     assert cached.read_bytes() != b"\x80\x05garbage"
 
 
+def test_an_entry_is_served_only_for_the_bytes_it_was_built_from(
+    copy: Path, tmp_path: Path
+) -> None:
+    # Entries are named by a CRC, so two files may share a name: the content decides.
+    original = copy.read_text()
+    matrix_cache.load(copy)
+    (first,) = (tmp_path / "cache").glob("matrix-*.pickle")
+    copy.write_text(original.replace("Test support", "Other support"))
+    matrix_cache.load(copy)
+    (second,) = set((tmp_path / "cache").glob("matrix-*.pickle")) - {first}
+    second.replace(first)
+    copy.write_text(original)
+    assert matrix_cache.load(copy).name == "Test support"
+
+
 def test_an_unwritable_cache_still_gives_the_matrix(
     copy: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -92,15 +107,15 @@ def test_old_entries_are_pruned(copy: Path, tmp_path: Path) -> None:
     assert len(list((tmp_path / "cache").glob("matrix-*.pickle"))) == matrix_cache.KEEP
 
 
-def test_a_cache_hit_does_not_start_pydantic_or_yaml(copy: Path) -> None:
+def test_a_cache_hit_does_not_start_pydantic_yaml_or_openssl(copy: Path) -> None:
     program = (
         "import sys\n"
         "from escalate_cli.core import matrix_cache\n"
         f"m = matrix_cache.load({str(copy)!r})\n"
-        "print(m.name, 'pydantic' in sys.modules, 'yaml' in sys.modules)\n"
+        "print(m.name, *(name in sys.modules for name in ('pydantic', 'yaml', 'hashlib')))\n"
     )
     run = [sys.executable, "-c", program]
     cold = subprocess.run(run, capture_output=True, text=True, check=True).stdout.split()
     warm = subprocess.run(run, capture_output=True, text=True, check=True).stdout.split()
-    assert cold[-2:] == ["True", "True"]
-    assert warm == ["Test", "support", "False", "False"]
+    assert cold[-3:-1] == ["True", "True"]
+    assert warm == ["Test", "support", "False", "False", "False"]
