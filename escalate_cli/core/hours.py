@@ -14,9 +14,10 @@ _MIDNIGHT = datetime.min.time()
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _FULL_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _HOURS_HELP = 'use e.g. "Mon-Fri 09:00-17:00, Sat 10:00-14:00" or "daily 22:00-06:00"'
-_RANGE_RE = re.compile(
-    r"(?P<days>[a-z][a-z\s-]*?)\s+(?P<start>[0-9]{1,2}:[0-9]{2})\s*-\s*(?P<end>[0-9]{1,2}:[0-9]{2})",
-    re.ASCII | re.IGNORECASE,
+# Compiled by `re` on first use: hours read from the matrix cache are never parsed again.
+_RANGE = (
+    r"(?P<days>[a-z][a-z\s-]*?)\s+"
+    r"(?P<start>[0-9]{1,2}:[0-9]{2})\s*-\s*(?P<end>[0-9]{1,2}:[0-9]{2})"
 )
 
 
@@ -53,7 +54,7 @@ def _week_ranges(spec: str) -> list[tuple[int, int]]:
     for piece in (part.strip() for part in spec.split(",")):
         if not piece:
             raise ValueError("empty part between commas")
-        match = _RANGE_RE.fullmatch(piece)
+        match = re.fullmatch(_RANGE, piece, re.ASCII | re.IGNORECASE)
         if match is None:
             if re.search(r"[0-9]", piece):
                 raise ValueError(f'cannot read "{piece}" (name the days: "daily {piece}"?)')

@@ -10,12 +10,14 @@ from zoneinfo import ZoneInfo
 
 MAX_DURATION = timedelta(days=3660)  # about ten years: anything longer is a typo
 _DURATION_HELP = "use 90s, 15m, 4h, 2d, 1w, 1h30m"
-_DURATION_RE = re.compile(
+# Patterns stay strings for `re` to compile on first use and cache: a command that reads its
+# matrix from the cache parses no duration and no date, and compiling costs a millisecond.
+_DURATION = (
     r"(?:(?P<w>[0-9]{1,7})w)?\s*(?:(?P<d>[0-9]{1,7})d)?\s*(?:(?P<h>[0-9]{1,9})h)?\s*"
     r"(?:(?P<m>[0-9]{1,9})m)?\s*(?:(?P<s>[0-9]{1,12})s)?"
 )
 _UNIT_SECONDS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
-_WALL_RE = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})(?:[T ]([0-9]{2}:[0-9]{2}(?::[0-9]{2})?))?")
+_WALL = r"([0-9]{4}-[0-9]{2}-[0-9]{2})(?:[T ]([0-9]{2}:[0-9]{2}(?::[0-9]{2})?))?"
 _WALL_HELP = "use 2026-01-05 or 2026-01-05T09:00, wall-clock time without an offset"
 _INSTANT_HELP = "use ISO-8601 such as 2026-11-23T14:05:00Z"
 _MIN_YEAR, _MAX_YEAR = 1900, 9000  # keeps zone arithmetic far from datetime's limits
@@ -45,7 +47,7 @@ def parse_duration(value: object) -> timedelta:
     bad = f"bad duration {show_value(value)} ({_DURATION_HELP})"
     if not isinstance(value, str):
         raise ValueError(bad)
-    match = _DURATION_RE.fullmatch(value.strip())
+    match = re.fullmatch(_DURATION, value.strip())
     if match is None or not any(match.groupdict().values()):
         raise ValueError(bad)
     seconds = sum(int(n) * _UNIT_SECONDS[unit] for unit, n in match.groupdict().items() if n)
@@ -100,7 +102,7 @@ def _parse_date_or_wall(value: object) -> date | datetime:
         result: date | datetime = value
     elif isinstance(value, date):
         result = value
-    elif isinstance(value, str) and (match := _WALL_RE.fullmatch(value.strip())):
+    elif isinstance(value, str) and (match := re.fullmatch(_WALL, value.strip())):
         try:
             day = date.fromisoformat(match.group(1))
             clock = match.group(2)
@@ -290,7 +292,7 @@ def parse_when(text: str, now: datetime) -> datetime:
     """Read an instant as `parse_instant` does, or a duration from now such as `4h` or `+2d`."""
     candidate = text.strip() if isinstance(text, str) else ""
     offset = candidate.removeprefix("+")
-    if offset != candidate or (offset and _DURATION_RE.fullmatch(offset)):
+    if offset != candidate or (offset and re.fullmatch(_DURATION, offset)):
         try:
             return _as_utc(now) + parse_duration(offset)
         except (ValueError, OverflowError) as error:
