@@ -102,7 +102,7 @@ def level_audience(matrix: Matrix, level_id: str, at: datetime) -> list[str]:
     return available or [contact.id for contact in reached]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # never compared: __eq__ and __hash__ cost import time
 class Notice:
     """Who a change notifies, each once, with the reasons that named them."""
 
@@ -141,7 +141,7 @@ def notified_event(at: datetime, by: str | None, notice: Notice) -> dict[str, An
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # never compared: __eq__ and __hash__ cost import time
 class OpenRequest:
     """What `escalate open` was asked for; None means "use the matrix's default"."""
 
@@ -231,7 +231,7 @@ def new_case(matrix: Matrix, number: int, request: OpenRequest, now: datetime) -
     return case
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # never compared: __eq__ and __hash__ cost import time
 class CaseFilter:
     """`escalate list` filters; None matches anything. Status "active" is open, ack'd or held."""
 

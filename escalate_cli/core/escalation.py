@@ -141,7 +141,7 @@ def _add_participants(case: Case, contacts: list[str], at: datetime) -> None:
             )
 
 
-@dataclass
+@dataclass(eq=False)  # never compared: __eq__ costs import time
 class SweepResult:
     """What one sweep did to one case."""
 
@@ -188,7 +188,7 @@ def sweep_case(matrix: Matrix, case: Case, now: datetime) -> SweepResult:
     return result
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # never compared: __eq__ and __hash__ cost import time
 class UpRequest:
     """What `escalate up` was asked for."""
 

@@ -17,7 +17,7 @@ Case = dict[str, Any]
 Source = Literal["timer", "trigger", "manual"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # never compared: __eq__ and __hash__ cost import time
 class Move:
     """A change of level, path or severity (or a notification) that is due or asked for."""
 

@@ -70,7 +70,7 @@ def active_time(case: Case, anchor: datetime, now: datetime) -> timedelta:
     return elapsed
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # never compared: __eq__ and __hash__ cost import time
 class Timer:
     """A built-in timer that is running on a case, and when it falls due."""
 
