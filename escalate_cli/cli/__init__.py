@@ -75,10 +75,11 @@ class EscalateGroup(TyperGroup):
         super().__init__(**attrs)
         self.commands = LazyCommands(self.commands)
 
-    def list_commands(self, ctx: typer.Context) -> list[str]:
+    # ctx is Any: its type is Click's Context, for which Typer exports no name.
+    def list_commands(self, ctx: Any) -> list[str]:
         return list(self.commands)  # names alone: completing `escalate sw` loads one module
 
-    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         return super().parse_args(ctx, _app.hoist_global_options(args))
 
     def main(
@@ -87,8 +88,10 @@ class EscalateGroup(TyperGroup):
         prog_name: str | None = None,
         complete_var: str | None = None,
         standalone_mode: bool = True,
+        windows_expand_args: bool = True,
         **extra: Any,
     ) -> Any:
+        extra["windows_expand_args"] = windows_expand_args
         code = _run(super().main, args, prog_name, complete_var, extra)
         if standalone_mode:
             sys.exit(code)
