@@ -13,7 +13,6 @@ import json
 import os
 import re
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -367,6 +366,8 @@ def _write_all(fd: int, payload: bytes) -> None:
 
 def write_atomic(path: Path, payload: bytes) -> None:
     """Replace path with payload so a reader, or a crash, sees the old file or the new one."""
+    import tempfile  # only commands that write need it (it imports random and shutil)
+
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)  # mode 0600
     try:
         try:
