@@ -262,15 +262,22 @@ class StoreFile:
         self.docs[OUTBOX] = {n: dumps(entry) for n, entry in enumerate(entries, 1)}
 
     def dump(self) -> bytes:
-        """One line per document in number order: readable, and a change diffs as one line."""
-        tables = []
+        """One line per document in number order: readable, and a change diffs as one line.
+        Joined once from the documents' own texts: building per-table strings first copied a
+        10,000-case file three more times."""
+        pieces: list[Text] = [b"{"]
         for name in TABLES:
             docs = self.docs[name]
             if name in OPTIONAL and not docs:
                 continue
-            body = b",".join(b'\n  "%d": %s' % (n, docs[n]) for n in sorted(docs))
-            tables.append(b'"%s": {%s%s}' % (name.encode(), body, b"\n" if docs else b""))
-        return b"{\n" + b",\n".join(tables) + b"\n}\n"
+            pieces.append(b'%s\n"%s": {' % (b"," if len(pieces) > 1 else b"", name.encode()))
+            separator = b"\n  "
+            for number in sorted(docs):
+                pieces += (b'%s"%d": ' % (separator, number), docs[number])
+                separator = b",\n  "
+            pieces.append(b"\n}" if docs else b"}")
+        pieces.append(b"\n}\n")
+        return b"".join(pieces)
 
 
 def _current(docs: dict[str, Docs]) -> bool:
