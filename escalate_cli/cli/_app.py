@@ -121,7 +121,9 @@ class Settings:
             self._dispatch = Dispatch(send=not self.no_notify)
         return self._dispatch
 
-    def record(self, tx: Transaction, matrix: Matrix, case: Case, first: int) -> Dispatch | None:
+    def record(
+        self, tx: Transaction, matrix: Matrix, case: Case, added: list[int]
+    ) -> Dispatch | None:
         """Inside a write: the case's new notifications into the outbox, claimed for sending.
         Hand the result to `self.absorb` only once the transaction is saved."""
         if not matrix.channels and not matrix.hooks.configured:
@@ -129,7 +131,7 @@ class Settings:
         from escalate_cli.core.outbox import record
 
         fork = self.dispatch.fork()
-        record(tx, matrix, [(case, first)], self.now, fork)
+        record(tx, matrix, [(case, added)], self.now, fork)
         return fork
 
     def absorb(self, written: Dispatch | None) -> None:
@@ -182,7 +184,13 @@ def change_case(
     by: str | None = None,
 ) -> tuple[Matrix, dict[str, Any], T]:
     """Load the matrix and clock outside the lock, then read, change and write one case."""
-    from escalate_cli.core.cases import matches_ref, parse_case_ref, require_contact
+    from escalate_cli.core.cases import (
+        matches_ref,
+        new_events,
+        parse_case_ref,
+        require_contact,
+        timeline_mark,
+    )
 
     matrix = state.matrix()
     now = state.now
@@ -191,9 +199,9 @@ def change_case(
     _, number = parse_case_ref(ref)
     with state.store.transaction() as tx:
         case = matches_ref(tx.get(number), ref)
-        first = len(case["timeline"])
+        mark = timeline_mark(case)
         result = change(matrix, case, now)
         tx.put(case)
-        written = state.record(tx, matrix, case, first)
+        written = state.record(tx, matrix, case, new_events(case, mark))
     state.absorb(written)
     return matrix, case, result

@@ -58,7 +58,7 @@ def open_case(
     with state.store.transaction() as tx:
         case = new_case(matrix, tx.next_number(), request, now)
         tx.put(case)
-        written = state.record(tx, matrix, case, 0)
+        written = state.record(tx, matrix, case, list(range(len(case["timeline"]))))
     state.absorb(written)
     if quiet:
         typer.echo(case["id"])

@@ -43,8 +43,32 @@ def case_id(number: int, prefix: str) -> str:
 
 
 def event(at: datetime, kind: str, by: str | None, text: str, **data: Any) -> dict[str, Any]:
-    """One timeline entry; the timeline is append-only."""
+    """One timeline entry, to be placed with `add_event`."""
     return {"at": timing.to_iso(at), "kind": kind, "by": by, "text": text, "data": data}
+
+
+def add_event(case: Case, entry: dict[str, Any]) -> None:
+    """Place an event on the timeline by its time, after any event of the same time.
+
+    Nothing is ever removed or rewritten; an event recorded late (a breach dated at its
+    deadline, a hold that ended at its `--until`) takes its place among the earlier ones.
+    Stored times are UTC ISO-8601 to the second, so they compare as text.
+    """
+    timeline = case["timeline"]
+    index = len(timeline)
+    while index and timeline[index - 1]["at"] > entry["at"]:
+        index -= 1
+    timeline.insert(index, entry)
+
+
+def timeline_mark(case: Case) -> frozenset[int]:
+    """What the timeline holds before a change, for `new_events` to tell the new events by."""
+    return frozenset(id(entry) for entry in case["timeline"])
+
+
+def new_events(case: Case, mark: frozenset[int]) -> list[int]:
+    """The indices of the events added since `mark`, wherever their times placed them."""
+    return [index for index, entry in enumerate(case["timeline"]) if id(entry) not in mark]
 
 
 def _known(names: Iterable[str]) -> str:
@@ -210,12 +234,14 @@ def new_case(matrix: Matrix, number: int, request: OpenRequest, now: datetime) -
         "breached": [],
         "fired_triggers": [],
         "holds": [],
+        "resolved_periods": [],
         "steps": _empty_steps(),
         "timeline": [],
     }
     level = matrix.levels_by_id[level_id]
-    case["timeline"].append(
-        event(now, "opened", request.by, f"opened at {level.label}", level=level_id, owner=owner)
+    add_event(
+        case,
+        event(now, "opened", request.by, f"opened at {level.label}", level=level_id, owner=owner),
     )
     severity = matrix.severities_by_id.get(severity_id) if severity_id else None
     notice = build_notice(
@@ -227,7 +253,7 @@ def new_case(matrix: Matrix, number: int, request: OpenRequest, now: datetime) -
         caused_by=request.by,
     )
     if notice.contacts:
-        case["timeline"].append(notified_event(now, request.by, notice))
+        add_event(case, notified_event(now, request.by, notice))
     return case
 
 

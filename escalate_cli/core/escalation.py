@@ -10,6 +10,7 @@ from typing import Any
 from escalate_cli.core import availability, routing, timers, timing
 from escalate_cli.core.cases import (
     Case,
+    add_event,
     build_notice,
     event,
     level_audience,
@@ -39,10 +40,10 @@ def apply_move(
     matrix: Matrix, case: Case, move: Move, at: datetime, by: str | None = None
 ) -> dict[str, Any]:
     """Carry out a move; return what it did as `{"escalation", "contacts"}`."""
-    timeline = case["timeline"]
     if move.trigger and move.action:
         case["fired_triggers"].append(move.trigger)
-        timeline.append(
+        add_event(
+            case,
             event(
                 at,
                 "triggered",
@@ -50,12 +51,13 @@ def apply_move(
                 f"trigger {move.trigger}: {describe(move.action)}",
                 trigger=move.trigger,
                 action=move.action.kind,
-            )
+            ),
         )
     if move.new_severity and move.new_severity != case.get("severity"):
         old = case.get("severity")
         case["severity"] = move.new_severity
-        timeline.append(
+        add_event(
+            case,
             event(
                 at,
                 "severity_changed",
@@ -63,7 +65,7 @@ def apply_move(
                 f"severity {old} -> {move.new_severity}",
                 old=old,
                 new=move.new_severity,
-            )
+            ),
         )
     named: list[tuple[str, tuple[str, ...] | list[str]]] = []
     escalation = None
@@ -73,7 +75,7 @@ def apply_move(
         escalation = _escalate(matrix, case, move, at, by, named)
     notice = build_notice(named, caused_by=by)
     if notice.contacts:
-        timeline.append(notified_event(at, by, notice))
+        add_event(case, notified_event(at, by, notice))
         _add_participants(case, notice.contacts, at)
     return {"escalation": escalation, "contacts": notice.contacts}
 
@@ -89,9 +91,7 @@ def _escalate(
     """Move the case to its new level or path and ask that level for a fresh acknowledgement."""
     from_level = case["level"]
     for level_id, why in move.skipped:
-        case["timeline"].append(
-            event(at, "skipped", by, f"skipped {level_id}: {why}", level=level_id)
-        )
+        add_event(case, event(at, "skipped", by, f"skipped {level_id}: {why}", level=level_id))
     if move.new_path:
         case["type"] = move.new_path
     case["level"] = move.to_level
@@ -118,7 +118,8 @@ def _escalate(
     )
     case["escalations"].append(entry)
     where = "external contacts" if move.external else move.to_level
-    case["timeline"].append(
+    add_event(
+        case,
         event(
             at,
             "escalated",
@@ -127,7 +128,7 @@ def _escalate(
             **{k: entry[k] for k in ("from", "to", "trigger", "reason")},
             skipped=[level_id for level_id, _ in move.skipped],
             external=list(move.notify) if move.external else [],
-        )
+        ),
     )
     return entry
 
@@ -274,8 +275,8 @@ def change_owner(case: Case, new_owner: str, now: datetime, by: str | None) -> N
     if new_owner == old:
         return
     case["owner"] = new_owner
-    case["timeline"].append(
-        event(now, "owner_changed", by, f"owner {old} -> {new_owner}", old=old, new=new_owner)
+    add_event(
+        case, event(now, "owner_changed", by, f"owner {old} -> {new_owner}", old=old, new=new_owner)
     )
     present = {p["contact"] for p in case["participants"]}
     if new_owner not in present:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,9 +36,9 @@ class HookJob:
     stdin: bytes
 
 
-def jobs(matrix: Matrix, case: Case, first: int) -> list[HookJob]:
-    """The hooks the timeline events from index `first` on call for, each once, in order."""
-    kinds = [entry["kind"] for entry in case["timeline"][first:]]
+def jobs(matrix: Matrix, case: Case, added: Sequence[int]) -> list[HookJob]:
+    """The hooks the timeline events at the indices `added` call for, each once, in order."""
+    kinds = [case["timeline"][index]["kind"] for index in added]
     if not kinds:
         return []
     names = [*dict.fromkeys(HOOK_OF_KIND[kind] for kind in kinds if kind in HOOK_OF_KIND)]

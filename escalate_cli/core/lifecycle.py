@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from escalate_cli.core import timers, timing
-from escalate_cli.core.cases import Case, event
+from escalate_cli.core.cases import Case, add_event, event
 from escalate_cli.core.errors import RefusedError, UsageError
 from escalate_cli.core.model import Matrix
 
@@ -19,7 +19,7 @@ def settle(matrix: Matrix, case: Case, now: datetime) -> bool:
     hold["ended_at"] = hold["until"]
     case["status"] = hold["status_before"]
     ended = timing.from_iso(hold["until"])
-    case["timeline"].append(event(ended, "resumed", None, "hold ended at its --until"))
+    add_event(case, event(ended, "resumed", None, "hold ended at its --until"))
     return True
 
 
@@ -38,7 +38,8 @@ def record_breach(case: Case, sla: str, deadline: datetime) -> bool:
     if sla in case["breached"]:
         return False
     case["breached"].append(sla)
-    case["timeline"].append(
+    add_event(
+        case,
         event(
             deadline,
             "breached",
@@ -46,7 +47,7 @@ def record_breach(case: Case, sla: str, deadline: datetime) -> bool:
             f"{sla} SLA breached",
             sla=sla,
             due_at=timing.to_iso(deadline),
-        )
+        ),
     )
     return True
 
@@ -79,7 +80,7 @@ def acknowledge(
     elif case["status"] == "on_hold":
         case["holds"][-1]["status_before"] = "acknowledged"
     text = f"acknowledged at {case['level']}" + (f": {note}" if note else "")
-    case["timeline"].append(event(now, "acknowledged", by, text, level=case["level"], note=note))
+    add_event(case, event(now, "acknowledged", by, text, level=case["level"], note=note))
 
 
 def hold(
@@ -104,14 +105,15 @@ def hold(
     )
     case["status"] = "on_hold"
     note = f" until {timing.to_iso(until)}" if until else ""
-    case["timeline"].append(
+    add_event(
+        case,
         event(
             now,
             "held",
             by,
             f"on hold{note}: {reason}",
             until=timing.to_iso(until) if until else None,
-        )
+        ),
     )
 
 
@@ -123,7 +125,7 @@ def resume(matrix: Matrix, case: Case, now: datetime, by: str | None) -> None:
     hold_entry = case["holds"][-1]
     hold_entry["ended_at"] = timing.to_iso(now)
     case["status"] = hold_entry["status_before"]
-    case["timeline"].append(event(now, "resumed", by, "resumed"))
+    add_event(case, event(now, "resumed", by, "resumed"))
 
 
 def update(
@@ -136,7 +138,7 @@ def update(
     if case["status"] == "closed":
         raise RefusedError(f"cannot update {case['id']}: it is closed (reopen it first)")
     case["last_update_at"] = timing.to_iso(now)
-    case["timeline"].append(event(now, "update", by, text, audience=audience))
+    add_event(case, event(now, "update", by, text, audience=audience))
 
 
 def resolve(matrix: Matrix, case: Case, now: datetime, summary: str, by: str | None) -> None:
@@ -153,7 +155,7 @@ def resolve(matrix: Matrix, case: Case, now: datetime, summary: str, by: str | N
     case["status"] = "resolved"
     case["resolved_at"] = timing.to_iso(now)
     case["resolution"] = summary
-    case["timeline"].append(event(now, "resolved", by, summary))
+    add_event(case, event(now, "resolved", by, summary))
 
 
 def close(matrix: Matrix, case: Case, now: datetime, by: str | None) -> None:
@@ -168,11 +170,12 @@ def close(matrix: Matrix, case: Case, now: datetime, by: str | None) -> None:
         case["holds"][-1]["ended_at"] = timing.to_iso(now)
     case["status"] = "closed"
     case["closed_at"] = timing.to_iso(now)
-    case["timeline"].append(event(now, "closed", by, "closed"))
+    add_event(case, event(now, "closed", by, "closed"))
 
 
 def reopen(matrix: Matrix, case: Case, now: datetime, reason: str, by: str | None) -> None:
-    """Reopen at the same level with fresh level timers; SLAs keep counting from creation."""
+    """Reopen at the same level with fresh level timers. The SLAs count from creation, less
+    the time the case spent resolved, so a case resolved in time is not in breach."""
     if case["status"] not in ("resolved", "closed"):
         raise RefusedError(
             f"{case['id']} is {case['status']}: only resolved or closed cases reopen"
@@ -180,6 +183,9 @@ def reopen(matrix: Matrix, case: Case, now: datetime, reason: str, by: str | Non
     if not reason.strip():
         raise UsageError("--reason must say why the case is back")
     stamp = timing.to_iso(now)
+    ended = case["resolved_at"] or case["closed_at"]
+    if ended and ended < stamp:
+        case.setdefault("resolved_periods", []).append({"since": ended, "until": stamp})
     case["reopened"] += 1
     case["reopened_at"] = stamp
     case["status"] = "open"
@@ -187,4 +193,4 @@ def reopen(matrix: Matrix, case: Case, now: datetime, reason: str, by: str | Non
     case["closed_at"] = None
     case["level_entered_at"] = stamp
     case["level_acknowledged_at"] = None
-    case["timeline"].append(event(now, "reopened", by, reason, count=case["reopened"]))
+    add_event(case, event(now, "reopened", by, reason, count=case["reopened"]))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -46,11 +46,13 @@ def channels_for(matrix: Matrix, contact_id: str) -> list[str]:
     return usable
 
 
-def entries_for(matrix: Matrix, case: Case, first: int, now: datetime) -> list[dict[str, Any]]:
-    """One entry per contact and channel for each `notified` event from index `first` on;
+def entries_for(
+    matrix: Matrix, case: Case, added: Sequence[int], now: datetime
+) -> list[dict[str, Any]]:
+    """One entry per contact and channel for each `notified` event at the indices `added`;
     a contact with no channel gets one `no_channel` entry, so nothing is dropped unseen."""
     made = []
-    for index in range(first, len(case["timeline"])):
+    for index in added:
         event = case["timeline"][index]
         if event["kind"] != "notified":
             continue
@@ -126,20 +128,20 @@ def _claim(entry: dict[str, Any], token: str, now: datetime) -> None:
 def record(
     tx: Transaction,
     matrix: Matrix,
-    changes: Iterable[tuple[Case, int]],
+    changes: Iterable[tuple[Case, Sequence[int]]],
     now: datetime,
     dispatch: Dispatch | None = None,
 ) -> None:
     """Inside the write's transaction: add the outbox entries of each changed case (given as
-    `(case, index of its first new event)`), claimed into `dispatch` with its hooks; without a
+    `(case, indices of its new events)`), claimed into `dispatch` with its hooks; without a
     dispatch they wait `pending` for the next `outbox retry` or `sweep`.
 
     A matrix without channels sends nothing, so it adds no entries: its notifications are
     recorded on the case timelines, and `escalate outbox` says so."""
     send = dispatch is None or dispatch.send
     pruned = False
-    for case, first in changes:
-        made = entries_for(matrix, case, first, now) if matrix.channels else []
+    for case, added in changes:
+        made = entries_for(matrix, case, added, now) if matrix.channels else []
         if made and not pruned:
             prune(tx, now)  # only when the outbox is written anyway
             pruned = True
@@ -154,7 +156,7 @@ def record(
             keep = entry["status"] in ("pending", "sending")
             tx.put_outbox(entry if keep else _slim(entry))
         if dispatch is not None and send:
-            dispatch.hooks += hooks.jobs(matrix, case, first)
+            dispatch.hooks += hooks.jobs(matrix, case, added)
 
 
 def _slim(entry: dict[str, Any]) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from escalate_cli.core import timing
-from escalate_cli.core.cases import Case, event, require_contact, require_severity
+from escalate_cli.core.cases import Case, add_event, event, require_contact, require_severity
 from escalate_cli.core.errors import NotFoundError, RefusedError, UsageError
 from escalate_cli.core.lifecycle import settle
 from escalate_cli.core.model import Matrix
@@ -39,7 +39,7 @@ def _begin(matrix: Matrix, case: Case, now: datetime, step: str) -> None:
 
 
 def _step_event(case: Case, now: datetime, by: str | None, step: str, text: str) -> None:
-    case["timeline"].append(event(now, "step", by, f"{step}: {text}", step=step))
+    add_event(case, event(now, "step", by, f"{step}: {text}", step=step))
 
 
 def sha256_of(path: Path) -> str:

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from escalate_cli.core import outbox, routing, timers
-from escalate_cli.core.cases import Case
+from escalate_cli.core.cases import Case, new_events, timeline_mark
 from escalate_cli.core.escalation import SweepResult, sweep_case
 from escalate_cli.core.model import Matrix
 from escalate_cli.core.store import CaseStore
@@ -67,17 +67,17 @@ def sweep_store(
     if due:
         fork = dispatch.fork() if dispatch is not None else None
         with store.transaction() as tx:
-            changed: list[tuple[Case, int]] = []
+            changed: list[tuple[Case, list[int]]] = []
             for seen in due:
                 # Re-read under the lock: another process may have moved it since.
                 stored = tx.get(seen["number"])
                 if stored is None:
                     continue
-                first = len(stored["timeline"])
+                mark = timeline_mark(stored)
                 result = sweep_case(matrix, stored, now)
                 if result.changed:
                     tx.put(stored)
-                    changed.append((stored, first))
+                    changed.append((stored, new_events(stored, mark)))
                 _report(report, stored, result)
             outbox.record(tx, matrix, changed, now, fork)
         if dispatch is not None and fork is not None:

@@ -1,7 +1,8 @@
 """What is running on a case and when it falls due: level timers, SLAs and trigger conditions.
 
-Time on hold does not count: every due time and every `..._for` condition is measured in active
-time, so a resumed case picks up where it stopped (timing rule 6).
+Time on hold, and time spent resolved before a reopen, does not count: every due time and every
+`..._for` condition is measured in active time, so a resumed or reopened case picks up where it
+stopped (timing rules 5 and 6).
 """
 
 from __future__ import annotations
@@ -22,13 +23,17 @@ def _at(value: str | None) -> datetime | None:
     return timing.from_iso(value) if value else None
 
 
-def hold_intervals(case: Case) -> list[tuple[datetime, datetime | None]]:
-    """Each hold as (start, end); an ongoing hold ends at its `--until`, else None (open-ended)."""
+def paused_intervals(case: Case) -> list[tuple[datetime, datetime | None]]:
+    """Each stretch in which no clock ran, as (start, end): the holds, and the time the case
+    spent resolved before a reopen (timing rules 5 and 6). An ongoing hold ends at its
+    `--until`, else None (open-ended)."""
     intervals: list[tuple[datetime, datetime | None]] = []
     for hold in case.get("holds", []):
         start = timing.from_iso(hold["since"])
         end = _at(hold.get("ended_at")) or _at(hold.get("until"))
         intervals.append((start, end))
+    for resolved in case.get("resolved_periods", []):
+        intervals.append((timing.from_iso(resolved["since"]), timing.from_iso(resolved["until"])))
     return intervals
 
 
@@ -44,10 +49,11 @@ def is_on_hold(case: Case, now: datetime) -> bool:
 def due_after(case: Case, anchor: datetime, duration: timedelta) -> datetime | None:
     """The instant at which `duration` of active time has passed since `anchor`.
 
-    None when an open-ended hold stops the clock before then.
+    None when an open-ended hold stops the clock before then. Never inside a paused stretch:
+    a deadline that would fall there moves past it.
     """
     due = anchor + duration
-    for start, end in sorted(hold_intervals(case), key=lambda pair: pair[0]):
+    for start, end in sorted(paused_intervals(case), key=lambda pair: pair[0]):
         if end is not None and end <= anchor:
             continue
         start = max(start, anchor)
@@ -60,9 +66,9 @@ def due_after(case: Case, anchor: datetime, duration: timedelta) -> datetime | N
 
 
 def active_time(case: Case, anchor: datetime, now: datetime) -> timedelta:
-    """Time since `anchor` that was not spent on hold."""
+    """Time since `anchor` that was not spent on hold or resolved."""
     elapsed = now - anchor
-    for start, end in hold_intervals(case):
+    for start, end in paused_intervals(case):
         stop = min(end or now, now)
         overlap = stop - max(start, anchor)
         if overlap > timedelta(0):

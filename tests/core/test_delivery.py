@@ -50,7 +50,7 @@ def load(channels: str, **extra: str) -> Matrix:
 def opened(matrix: Matrix, title: str = NASTY, severity: str = "sev1") -> list[dict[str, Any]]:
     """The outbox entries of a case opened now, by id."""
     case = new_case(matrix, 1, OpenRequest(title, severity=severity), NOW)
-    return outbox.entries_for(matrix, case, 0, NOW)
+    return outbox.entries_for(matrix, case, range(len(case["timeline"])), NOW)
 
 
 def mail_channel(port: int, *extra: str) -> str:
@@ -270,7 +270,7 @@ def test_hooks_get_the_case_on_stdin_and_failures_are_lines(tmp_path: Path) -> N
         """
     matrix = load("", hooks=hook_yaml)
     case = new_case(matrix, 1, OpenRequest(NASTY), NOW)
-    found = hooks.jobs(matrix, case, 0)
+    found = hooks.jobs(matrix, case, range(len(case["timeline"])))
     assert [job.hook for job in found] == ["on_open", "on_change"]
     failures = hooks.run(matrix, found, {}, None)
     assert failures == [
@@ -287,12 +287,12 @@ def test_hook_names_follow_the_new_events() -> None:
     matrix = load("", hooks="hooks:\n  on_escalate: [x]\n  on_breach: [y]\n  on_resume: [z]\n")
     case = {"id": "ESC-1", "timeline": [{"kind": k} for k in ("opened", "resumed", "breached",
                                                              "escalated", "notified")]}  # fmt: skip
-    assert [job.hook for job in hooks.jobs(matrix, case, 1)] == [
+    assert [job.hook for job in hooks.jobs(matrix, case, [1, 2, 3, 4])] == [
         "on_resume",
         "on_breach",
         "on_escalate",
     ]
-    assert hooks.jobs(matrix, case, 5) == []  # nothing new, nothing runs
+    assert hooks.jobs(matrix, case, []) == []  # nothing new, nothing runs
 
 
 @pytest.fixture(scope="module")

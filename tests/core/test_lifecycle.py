@@ -300,7 +300,9 @@ def test_reopen_puts_the_case_back_at_its_level_with_fresh_level_timers(end: str
     assert case["acknowledged_at"] == stamp(1)  # the SLA's first acknowledgement stays
     assert events(case, "reopened")[0]["data"] == {"count": 1}
     due = {t.kind: t.due_at for t in routing.timers.running_timers(M, case)}
-    assert due == {"ack": mins(50), "after": mins(100), "sla_resolve": mins(480)}
+    # The 8h resolve SLA does not count the time the case spent resolved (or closed).
+    paused = 20 if end == "resolve" else 15
+    assert due == {"ack": mins(50), "after": mins(100), "sla_resolve": mins(480 + paused)}
 
 
 def test_reopen_is_refused_unless_resolved_or_closed_and_needs_a_reason() -> None:
@@ -336,3 +338,38 @@ def test_record_breach_records_each_sla_once_dated_at_its_deadline() -> None:
         ("ack", stamp(30), stamp(30)),
         ("resolve", stamp(480), stamp(480)),
     ]
+
+
+# The timeline's order ---------------------------------------------------------------------------
+
+
+def test_an_event_recorded_late_is_placed_at_its_time_and_still_counts_as_new() -> None:
+    from escalate_cli.core.cases import add_event, event, new_events, timeline_mark
+
+    case = sev2()
+    lifecycle.update(M, case, mins(20), "still looking", "internal", "desk")
+    mark = timeline_mark(case)
+    add_event(case, event(mins(10), "breached", None, "ack SLA breached", sla="ack"))
+    add_event(case, event(mins(20), "update", "desk", "same minute, after the first"))
+    stamps = [entry["at"] for entry in case["timeline"]]
+    assert stamps == sorted(stamps)
+    added = new_events(case, mark)
+    assert [case["timeline"][i]["text"] for i in added] == [
+        "ack SLA breached",
+        "same minute, after the first",
+    ]
+    assert case["timeline"][-1]["text"] == "same minute, after the first"
+
+
+def test_reopen_records_the_time_spent_resolved_and_no_breach_falls_inside_it() -> None:
+    case = open_at(severity="sev1")  # ack 15m, resolve 4h
+    lifecycle.acknowledge(M, case, mins(5), "sam", None)
+    lifecycle.resolve(M, case, mins(60), "fixed", None)
+    lifecycle.reopen(M, case, mins(24 * 60), "back again", None)
+    assert case["resolved_periods"] == [{"since": stamp(60), "until": stamp(24 * 60)}]
+    assert case["breached"] == []
+    resolve_sla = routing.timers.sla_deadline(M, case, "resolve")
+    assert resolve_sla == mins(24 * 60 + 180)  # the 3h left when it was resolved
+    lifecycle.resolve(M, case, mins(24 * 60 + 200), "fixed again", None)
+    (breach,) = events(case, "breached")
+    assert breach["at"] == stamp(24 * 60 + 180)

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from escalate_cli.core import delivery, outbox, templates, timing
-from escalate_cli.core.cases import OpenRequest, new_case
+from escalate_cli.core.cases import OpenRequest, new_case, new_events, timeline_mark
 from escalate_cli.core.matrix import load_matrix_text
 from escalate_cli.core.model import Matrix
 from escalate_cli.core.store import CaseStore
@@ -56,7 +56,7 @@ def open_case(
     with store.transaction() as tx:
         case = new_case(matrix, tx.next_number(), OpenRequest("Down", severity=severity), NOW)
         tx.put(case)
-        outbox.record(tx, matrix, [(case, 0)], NOW, dispatch)
+        outbox.record(tx, matrix, [(case, list(range(len(case["timeline"]))))], NOW, dispatch)
     return case
 
 
@@ -291,9 +291,9 @@ def test_a_notify_only_trigger_gets_the_short_status_line(tmp_path: Path) -> Non
     case = new_case(matrix, 1, OpenRequest("Down", severity="sev1"), NOW)
     from escalate_cli.core.escalation import sweep_case
 
-    first = len(case["timeline"])
+    mark = timeline_mark(case)
     sweep_case(matrix, case, NOW)
-    (entry,) = outbox.entries_for(matrix, case, first, NOW)
+    (entry,) = outbox.entries_for(matrix, case, new_events(case, mark), NOW)
     assert entry["cause"] == "notified"
     assert entry["text"] == (
         "ESC-1 is open at L1, owned by frontline. You are told because: trigger tell-vp."

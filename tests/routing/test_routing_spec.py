@@ -349,15 +349,36 @@ def test_rule5_reopen_puts_fresh_level_timers_on_the_case(cli: Cli) -> None:
     assert moves(sweep(cli, at("10:50"))) == [(case, "L1", "L2", None)]
 
 
-def test_rule5_reopen_keeps_the_slas_counting_from_created_at(cli: Cli) -> None:
+def test_rule5_reopen_continues_the_slas_without_the_time_spent_resolved(cli: Cli) -> None:
     case = open_case(cli, "Checkout down", "--severity", "sev1")
     cli("acknowledge", case, "--by", "sam", "--now", at("10:01"))
     cli("resolve", case, "--summary", "restarted", "--now", at("10:30"))
-    cli("reopen", case, "--reason", "down again", "--now", at("13:00"))
-    # L2's after restarts (due 15:00), but the resolve SLA is still 10:00 + 4h = 14:00; the ack
-    # SLA was met by the first acknowledgement.
-    assert sweep(cli, at("13:59:59"))["escalated"] == []
-    assert moves(sweep(cli, at("14:00"))) == [(case, "L2", "L3", None)]
+    reopened = cli.json("reopen", case, "--reason", "down again", "--now", at("13:00"))
+    assert reopened["breached"] == []  # resolved within its 4h, so not in breach on reopen
+    # Resolved 10:30-13:00 does not count: the 4h resolve SLA now ends at 16:30. L2's `after`
+    # restarts at the reopen (due 15:00); the ack SLA was met by the first acknowledgement.
+    assert sweep(cli, at("14:00"))["escalated"] == []
+    assert breaches(show(cli, case)) == []
+    assert moves(sweep(cli, at("15:00"))) == [(case, "L2", "L3", None)]
+    sweep(cli, at("16:29:59"))
+    assert breaches(show(cli, case)) == []
+    sweep(cli, at("16:30"))
     shown = show(cli, case)
     assert breaches(shown) == ["resolve"]
-    assert breach_events(shown, "resolve")[0]["at"] == at("14:00")
+    assert breach_events(shown, "resolve")[0]["at"] == at("16:30")
+
+
+def test_rule5_a_breach_recorded_late_takes_its_place_in_the_timeline(cli: Cli) -> None:
+    case = open_case(cli, "Checkout down", "--severity", "sev1")
+    cli("up", case, "--reason", "needs engineering", "--by", "sam", "--now", at("10:20"))
+    sweep(cli, at("10:30"))  # records the ack SLA missed at 10:15, before the 10:20 move
+    shown = show(cli, case)
+    stamps = [e["at"] for e in shown["timeline"]]
+    assert stamps == sorted(stamps)
+    kinds = [e["kind"] for e in shown["timeline"]]
+    assert kinds.index("breached") < kinds.index("escalated")
+    assert breach_events(shown, "ack")[0]["at"] == at("10:15")
+    shown_text = cli("show", case).stdout
+    assert shown_text.index("ack SLA breached") < shown_text.index("escalated L2 -> L3")
+    report = cli("report", case).stdout
+    assert report.index("ack SLA breached") < report.index("escalated L2 -> L3")
