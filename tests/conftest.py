@@ -28,6 +28,7 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("COLUMNS", "120")
     monkeypatch.setenv("TZ", "UTC")
     monkeypatch.delenv("ESCALATE_DEBUG", raising=False)
+    monkeypatch.delenv("ESCALATE_USER", raising=False)
     monkeypatch.chdir(tmp_path)
     time.tzset()
     yield

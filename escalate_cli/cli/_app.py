@@ -177,6 +177,21 @@ def complete_case_id(ctx: typer.Context, incomplete: str) -> list[tuple[str, str
     return [(case["id"], case["title"]) for case in found if case["id"].lower().startswith(wanted)]
 
 
+def require_user(matrix: Matrix, by: str | None) -> None:
+    """`--by` (or `$ESCALATE_USER`, its default) must be a contact of the matrix (exit 3)."""
+    from escalate_cli.core.cases import require_contact
+    from escalate_cli.core.errors import NotFoundError
+
+    if by is None:
+        return
+    try:
+        require_contact(matrix, by)
+    except NotFoundError as error:
+        if os.environ.get("ESCALATE_USER") == by:
+            raise NotFoundError(f"ESCALATE_USER: {error}") from None
+        raise NotFoundError(f"--by: {error}") from None
+
+
 def change_case(
     state: Settings,
     ref: str,
@@ -184,18 +199,11 @@ def change_case(
     by: str | None = None,
 ) -> tuple[Matrix, dict[str, Any], T]:
     """Load the matrix and clock outside the lock, then read, change and write one case."""
-    from escalate_cli.core.cases import (
-        matches_ref,
-        new_events,
-        parse_case_ref,
-        require_contact,
-        timeline_mark,
-    )
+    from escalate_cli.core.cases import matches_ref, new_events, parse_case_ref, timeline_mark
 
     matrix = state.matrix()
     now = state.now
-    if by is not None:
-        require_contact(matrix, by)
+    require_user(matrix, by)
     _, number = parse_case_ref(ref)
     with state.store.transaction() as tx:
         case = matches_ref(tx.get(number), ref)

@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from escalate_cli.cli._app import Settings, complete_case_id, settings
+from escalate_cli.cli._app import Settings, complete_case_id, require_user, settings
 
 if TYPE_CHECKING:
     from escalate_cli.core.cases import Case
@@ -41,7 +41,12 @@ def open_case(
     owner: Annotated[
         str | None, typer.Option(help="Owner contact (default: start level's).")
     ] = None,
-    by: Annotated[str | None, typer.Option(help="Contact opening the case.")] = None,
+    by: Annotated[
+        str | None,
+        typer.Option(
+            "--by", envvar="ESCALATE_USER", help="Contact opening the case (a contact id)."
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print the new id alone.")] = False,
 ) -> None:
     """Open a case at its start level and notify that level.
@@ -54,6 +59,7 @@ def open_case(
     state = settings(ctx)
     matrix = state.matrix()
     now = state.now
+    require_user(matrix, by)
     request = OpenRequest(title, severity, type_, customer, tier, description, owner, by)
     with state.store.transaction() as tx:
         case = new_case(matrix, tx.next_number(), request, now)

@@ -1,5 +1,6 @@
 """`escalate demo`: the main job on the bundled support matrix, in a throw-away store."""
 
+import os
 import tempfile
 from pathlib import Path
 from typing import Annotated
@@ -197,6 +198,8 @@ def demo(
     workdir = Path(tempfile.mkdtemp(prefix="escalate-demo-"))
     common = ["--store", str(workdir / "cases.json"), "--matrix", str(bundled_matrix())]
     command = typer.main.get_command(app)
+    # The demo's people are the bundled matrix's: the user's own identity is no contact there.
+    user = os.environ.pop("ESCALATE_USER", None)
     try:
         for clock, note, args in SCENES:
             output.text(f"\n[dim]# {clock}  {output.esc(note)}[/dim]")
@@ -209,6 +212,8 @@ def demo(
             if code:
                 raise typer.Exit(code)
     finally:
+        if user is not None:
+            os.environ["ESCALATE_USER"] = user
         if keep:
             output.err(f"demo store kept at {workdir / 'cases.json'}")
         else:

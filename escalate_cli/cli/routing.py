@@ -12,7 +12,10 @@ if TYPE_CHECKING:
     from escalate_cli.core.model import Matrix
     from escalate_cli.core.planning import NextView
 
-By = Annotated[str | None, typer.Option("--by", help="Contact doing this.")]
+By = Annotated[
+    str | None,
+    typer.Option("--by", envvar="ESCALATE_USER", help="Contact doing this (a contact id)."),
+]
 
 
 def when_option(help_text: str) -> Any:
@@ -105,9 +108,9 @@ def up(
     matrix, case, _ = change_case(
         state, case_ref, lambda m, c, now: escalate_up(m, c, request, now), by
     )
-    last = case["escalations"][-1]
-    where = "its external contacts" if last.get("external") else last["to"]
-    after_change(state, matrix, case, f"escalated {last['from']} -> {where}")
+    from escalate_cli.core.cases import escalation_text
+
+    after_change(state, matrix, case, escalation_text(case["escalations"][-1]))
 
 
 def sweep(

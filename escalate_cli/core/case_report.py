@@ -7,7 +7,7 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from escalate_cli.core import timing
-from escalate_cli.core.cases import Case, step_checklist
+from escalate_cli.core.cases import Case, guardrail_trace, step_checklist
 from escalate_cli.core.documents import contact_label, level_label, severity_name, span, when
 from escalate_cli.core.model import Matrix
 
@@ -299,9 +299,9 @@ def _escalations(w: _Writer) -> None:
         # `path` tells a path switch (which may keep the level) from a plain step up.
         path = entry.get("path")
         when_ = w.when(entry["at"])
-        rows.append(
-            (when_, entry["from"], to, path, entry["reason"], entry["trigger"], entry["by"])
-        )
+        trace = guardrail_trace(entry)
+        reason = f"{entry['reason']} ({trace})" if trace else entry["reason"]
+        rows.append((when_, entry["from"], to, path, reason, entry["trigger"], entry["by"]))
     if rows:
         w.add(*table(["At", "From", "To", "Path", "Reason", "Trigger", "By"], rows))
     else:

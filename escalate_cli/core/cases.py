@@ -81,7 +81,11 @@ def _known(names: Iterable[str]) -> str:
 
 def _require(kind: str, name: str, known: Mapping[str, object]) -> str:
     if name not in known:
-        raise NotFoundError(f'unknown {kind} "{name}" ({_known(known)})')
+        import difflib  # only on the way to an error
+
+        close = difflib.get_close_matches(name, list(known), n=1)
+        hint = f'did you mean "{close[0]}"? ' if close else ""
+        raise NotFoundError(f'unknown {kind} "{name}" ({hint}{_known(known)})')
     return name
 
 
@@ -150,6 +154,29 @@ def build_notice(named: Iterable[tuple[str, Iterable[str]]], caused_by: str | No
             if contact != caused_by:
                 reasons.setdefault(contact, []).append(reason)
     return Notice(reasons)
+
+
+def escalation_text(entry: Mapping[str, Any]) -> str:
+    """An escalation record as people read it everywhere: `escalated L1 -> L2`,
+    `escalated L4 -> external contacts (regulator)`, `path default -> billing`; with its
+    guardrail trace: `(agreed by tia)`, `(forced before min_time)`."""
+    if entry.get("external"):
+        text = f"escalated {entry['from']} -> external contacts ({', '.join(entry['external'])})"
+    elif entry["from"] == entry["to"] and entry.get("from_path"):
+        text = f"path {entry['from_path']} -> {entry['path']}"
+    else:
+        text = f"escalated {entry['from']} -> {entry['to']}"
+        if entry.get("from_path"):
+            text += f", path {entry['from_path']} -> {entry['path']}"
+    trace = guardrail_trace(entry)
+    return text + (f" ({trace})" if trace else "")
+
+
+def guardrail_trace(entry: Mapping[str, Any]) -> str:
+    """What an escalation's guardrails say: `agreed by tia; forced before min_time`, or ""."""
+    trace = [f"agreed by {entry['agreed_by']}"] if entry.get("agreed_by") else []
+    trace += ["forced before min_time"] if entry.get("forced") else []
+    return "; ".join(trace)
 
 
 def notified_event(at: datetime, by: str | None, notice: Notice) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from escalate_cli.core import timers, timing
-from escalate_cli.core.cases import Case
+from escalate_cli.core.cases import Case, escalation_text
 from escalate_cli.core.model import Matrix
 
 ASKS = ("awareness", "help", "decision", "resources")
@@ -144,6 +144,20 @@ def _owner(matrix: Matrix, case: Case, now: datetime) -> dict[str, Any]:
     return found
 
 
+ESCALATION_KEYS = (
+    "at",
+    "from",
+    "to",
+    "reason",
+    "by",
+    "external",
+    "agreed_by",
+    "forced",
+    "from_path",
+    "path",
+)
+
+
 def _tried(case: Case) -> dict[str, Any]:
     steps = case["steps"]
     ack = steps["acknowledge"]
@@ -160,7 +174,8 @@ def _tried(case: Case) -> dict[str, Any]:
         ],
         "actions": [{key: a[key] for key in keys} for a in steps["implement"]["actions"]],
         "escalations": [
-            {key: e.get(key) for key in ("at", "from", "to", "reason")} for e in case["escalations"]
+            {key: e.get(key) for key in ESCALATION_KEYS} | {"text": escalation_text(e)}
+            for e in case["escalations"]
         ],
         "last_update": (
             {"at": updates[-1]["at"], "text": updates[-1]["text"], **updates[-1]["data"]}
@@ -254,8 +269,16 @@ def _status_line(matrix: Matrix, data: dict[str, Any]) -> str:
     escalations = data["tried"]["escalations"]
     if escalations:
         chain = [escalations[0]["from"]]
-        chain += [e["to"] for e in escalations if e["to"] != chain[-1]]
+        for entry in escalations:
+            if entry["to"] != chain[-1]:
+                chain.append(entry["to"])
+        told = [name for e in escalations for name in e["external"] or ()]
+        if told:
+            chain.append(f"external contacts ({', '.join(told)})")
         status += f", escalated {' -> '.join(str(level) for level in chain)}"
+    traced = [e["text"] for e in escalations if e["agreed_by"] or e["forced"] or e["from_path"]]
+    if traced:
+        status += f" ({'; '.join(traced)})"
     return status + "."
 
 

@@ -12,13 +12,14 @@ from escalate_cli.core.cases import (
     Case,
     add_event,
     build_notice,
+    escalation_text,
     event,
     level_audience,
     notified_event,
     require_contact,
     require_level,
 )
-from escalate_cli.core.errors import RefusedError
+from escalate_cli.core.errors import RefusedError, UsageError
 from escalate_cli.core.lifecycle import ensure_active, record_breach, settle
 from escalate_cli.core.model import Action, Matrix
 from escalate_cli.core.routing import Move
@@ -37,9 +38,15 @@ def _is_escalation(case: Case, move: Move) -> bool:
 
 
 def apply_move(
-    matrix: Matrix, case: Case, move: Move, at: datetime, by: str | None = None
+    matrix: Matrix,
+    case: Case,
+    move: Move,
+    at: datetime,
+    by: str | None = None,
+    guardrails: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Carry out a move; return what it did as `{"escalation", "contacts"}`."""
+    """Carry out a move; return what it did as `{"escalation", "contacts"}`. `guardrails`
+    (`agreed_by`, `forced`) go on the escalation record and its event, as a trace."""
     if move.trigger and move.action:
         case["fired_triggers"].append(move.trigger)
         add_event(
@@ -53,9 +60,13 @@ def apply_move(
                 action=move.action.kind,
             ),
         )
+    named: list[tuple[str, tuple[str, ...] | list[str]]] = []
     if move.new_severity and move.new_severity != case.get("severity"):
         old = case.get("severity")
         case["severity"] = move.new_severity
+        if is_raise(matrix, old, move.new_severity):
+            raised = matrix.severities_by_id[move.new_severity]
+            named.append((f"severity raised to {raised.id}", raised.notify))
         add_event(
             case,
             event(
@@ -67,17 +78,25 @@ def apply_move(
                 new=move.new_severity,
             ),
         )
-    named: list[tuple[str, tuple[str, ...] | list[str]]] = []
     escalation = None
     if move.is_notify_only:
         named.append((move.reason, move.notify))
     elif _is_escalation(case, move):
-        escalation = _escalate(matrix, case, move, at, by, named)
+        escalation = _escalate(matrix, case, move, at, by, named, guardrails or {})
     notice = build_notice(named, caused_by=by)
     if notice.contacts:
         add_event(case, notified_event(at, by, notice))
         _add_participants(case, notice.contacts, at)
     return {"escalation": escalation, "contacts": notice.contacts}
+
+
+def is_raise(matrix: Matrix, old: str | None, new: str) -> bool:
+    """Whether `new` is more severe than `old` (severities are listed most severe first); any
+    severity is a raise over none or over one the matrix no longer has."""
+    order = [severity.id for severity in matrix.severities]
+    if old not in order:
+        return True
+    return new in order and order.index(new) < order.index(old)
 
 
 def _escalate(
@@ -87,27 +106,36 @@ def _escalate(
     at: datetime,
     by: str | None,
     named: list[tuple[str, tuple[str, ...] | list[str]]],
+    guardrails: dict[str, Any],
 ) -> dict[str, Any]:
-    """Move the case to its new level or path and ask that level for a fresh acknowledgement."""
+    """Move the case to its new level or path and ask that level for a fresh acknowledgement.
+
+    Telling a path's external contacts is no move: the case keeps its level, its status and
+    its acknowledgement (timing rule 8)."""
     from_level = case["level"]
+    from_path = case["type"]
     for level_id, why in move.skipped:
         add_event(case, event(at, "skipped", by, f"skipped {level_id}: {why}", level=level_id))
     if move.new_path:
         case["type"] = move.new_path
-    case["level"] = move.to_level
-    case["level_entered_at"] = timing.to_iso(at)
-    case["level_acknowledged_at"] = None
-    if case["status"] == "acknowledged":
-        case["status"] = "open"
-    entry = {
+    if not move.external:
+        case["level"] = move.to_level
+        case["level_entered_at"] = timing.to_iso(at)
+        case["level_acknowledged_at"] = None
+        if case["status"] == "acknowledged":
+            case["status"] = "open"
+    entry: dict[str, Any] = {
         "at": timing.to_iso(at),
         "from": from_level,
-        "to": move.to_level,
+        "to": case["level"],
         "reason": move.reason,
         "trigger": move.trigger,
         "by": by,
         "path": case["type"],
     }
+    if case["type"] != from_path:
+        entry["from_path"] = from_path
+    entry.update({key: value for key, value in guardrails.items() if value})
     if move.external:
         entry["external"] = list(move.notify)
         named.append((f"beyond the top of path {case['type']}", move.notify))
@@ -117,17 +145,18 @@ def _escalate(
         (f"also_notify of path {case['type']}", matrix.all_paths[case["type"]].also_notify)
     )
     case["escalations"].append(entry)
-    where = "external contacts" if move.external else move.to_level
+    traced = {key: entry[key] for key in ("agreed_by", "forced", "from_path") if key in entry}
     add_event(
         case,
         event(
             at,
             "escalated",
             by,
-            f"escalated {from_level} -> {where}: {move.reason}",
-            **{k: entry[k] for k in ("from", "to", "trigger", "reason")},
+            f"{escalation_text(entry)}: {move.reason}",
+            **{k: entry[k] for k in ("from", "to", "trigger", "reason", "path")},
             skipped=[level_id for level_id, _ in move.skipped],
             external=list(move.notify) if move.external else [],
+            **traced,
         ),
     )
     return entry
@@ -203,14 +232,10 @@ class UpRequest:
 
 def _check_guardrails(matrix: Matrix, case: Case, request: UpRequest, now: datetime) -> None:
     path = routing.case_path(matrix, case)
-    if path.agreement == "required":
-        if not request.agreed_by:
-            path_name = case["type"]
-            raise RefusedError(
-                f'{case["id"]}: path "{path_name}" takes two to escalate: add --agreed-by CONTACT'
-            )
-        if request.agreed_by == request.by:
-            raise RefusedError("--agreed-by must name someone other than --by")
+    if path.agreement == "required" and not request.agreed_by:
+        raise RefusedError(
+            f'{case["id"]}: path "{case["type"]}" takes two to escalate: add --agreed-by CONTACT'
+        )
     level = matrix.levels_by_id[case["level"]]
     if level.min_time and not request.force:
         spent = timers.active_time(case, timing.from_iso(case["level_entered_at"]), now)
@@ -229,12 +254,16 @@ def _check_guardrails(matrix: Matrix, case: Case, request: UpRequest, now: datet
 def escalate_up(matrix: Matrix, case: Case, request: UpRequest, now: datetime) -> dict[str, Any]:
     """A manual escalation, one level up (or `--to` a higher level), within the guardrails."""
     if not request.reason.strip():
-        from escalate_cli.core.errors import UsageError
-
         raise UsageError("--reason must say why")
     for contact in (request.agreed_by, request.by):
         if contact is not None:
             require_contact(matrix, contact)
+    if request.agreed_by is not None and request.by in (None, request.agreed_by):
+        # It takes two named people: the agreement means nothing without a known caller.
+        raise UsageError(
+            f"--agreed-by {request.agreed_by} needs a caller other than {request.agreed_by}:"
+            " add --by CONTACT or set ESCALATE_USER"
+        )
     settle(matrix, case, now)
     ensure_active(case, now, "escalate")
     problem = routing.problem(matrix, case)
@@ -242,7 +271,8 @@ def escalate_up(matrix: Matrix, case: Case, request: UpRequest, now: datetime) -
         raise RefusedError(f"{case['id']}: {problem}")
     _check_guardrails(matrix, case, request, now)
     move = _manual_move(matrix, case, request, now)
-    done = apply_move(matrix, case, move, now, by=request.by)
+    guardrails = {"agreed_by": request.agreed_by, "forced": request.force}
+    done = apply_move(matrix, case, move, now, by=request.by, guardrails=guardrails)
     if request.transfer and not move.external:
         transfer_owner(matrix, case, move.to_level, now, request.by)
     return done
@@ -251,6 +281,9 @@ def escalate_up(matrix: Matrix, case: Case, request: UpRequest, now: datetime) -
 def _manual_move(matrix: Matrix, case: Case, request: UpRequest, now: datetime) -> Move:
     if request.to is not None:
         require_level(matrix, request.to)
+        path = routing.case_path(matrix, case)
+        if request.to not in path.levels:
+            raise RefusedError(_off_path(matrix, case, request.to))
         if matrix.level_rank[request.to] <= matrix.level_rank[case["level"]]:
             raise RefusedError(f"--to {request.to} is not above {case['level']}")
         return Move("manual", request.to, request.reason, now)
@@ -261,6 +294,15 @@ def _manual_move(matrix: Matrix, case: Case, request: UpRequest, now: datetime) 
             raise RefusedError(f"{top} and its external contacts were already told")
         raise RefusedError(f"{top}, which has no external contacts")
     return replace(move, reason=request.reason, due_at=now)
+
+
+def _off_path(matrix: Matrix, case: Case, level_id: str) -> str:
+    """Why `up --to` refuses a level off the case's path, and which paths hold it."""
+    levels = ", ".join(matrix.all_paths[case["type"]].levels)
+    holding = [name for name, path in matrix.all_paths.items() if level_id in path.levels]
+    where = f"it is on path {', '.join(holding)}" if holding else "no path has it"
+    hint = " (change the path with a trigger, or escalate along this one)" if holding else ""
+    return f"--to {level_id} is not on path {case['type']} ({levels}): {where}{hint}"
 
 
 def transfer_owner(

@@ -290,4 +290,4 @@ def test_report_escalations_show_path_switches_and_external_contacts() -> None:
     assert "| 2026-11-23 10:20 UTC | L3 | L3 | legal | legal threat | legal-threat | - |" in out
     assert "| L4 | external: regulator | legal | beyond the top | - | sam |" in out
     brief = documents.brief_text(MATRIX, documents.brief(MATRIX, case, at(40)), at(40), UTC)
-    assert "escalated L3 -> L4." in brief
+    assert "escalated L3 -> L4 -> external contacts (regulator)." in brief

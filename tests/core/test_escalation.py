@@ -199,11 +199,14 @@ def test_agreement_comes_before_min_time_and_force_never_overrides_it() -> None:
     matrix, case = agreement_matrix(), open_at(agreement_matrix(), type="security")
     with pytest.raises(RefusedError, match=r'path "security" takes two.*--agreed-by'):
         up(case, 5, matrix, force=True)
-    with pytest.raises(RefusedError, match="other than --by"):
+    with pytest.raises(UsageError, match="caller other than sam"):
         up(case, 5, matrix, agreed_by="sam", by="sam", force=True)
+    with pytest.raises(UsageError, match="caller other than sam"):
+        up(case, 5, matrix, agreed_by="sam", force=True)
     with pytest.raises(RefusedError, match="min_time"):
-        up(case, 5, matrix, agreed_by="sam")
-    assert up(case, 5, matrix, agreed_by="sam", force=True)["escalation"]["to"] == "L4"
+        up(case, 5, matrix, agreed_by="sam", by="desk")
+    escalation = up(case, 5, matrix, agreed_by="sam", by="desk", force=True)["escalation"]
+    assert (escalation["to"], escalation["agreed_by"], escalation["forced"]) == ("L4", "sam", True)
 
 
 def test_min_time_refusal_says_how_long_is_left_and_hold_time_does_not_count() -> None:

@@ -54,7 +54,9 @@ def test_agreement_required_needs_agreed_by_and_force_never_overrides_it(cli: Cl
     assert "--agreed-by" in cli("up", case, "--reason", "breach", "--force", code=5).stderr
     cli("up", case, "--reason", "breach", "--agreed-by", "nobody", code=3)
     assert show(cli, case)["level"] == "L2"
-    shown = cli.json("up", case, "--reason", "breach", "--agreed-by", "sam")
+    # It takes two named people: an agreement without a known caller is a usage error.
+    assert "--by" in cli("up", case, "--reason", "breach", "--agreed-by", "sam", code=2).stderr
+    shown = cli.json("up", case, "--reason", "breach", "--agreed-by", "sam", "--by", "desk")
     assert shown["level"] == "L4"
 
 
@@ -105,7 +107,9 @@ def test_rule11_same_contact_notified_once_per_event(cli: Cli) -> None:
     # security's L4 is dana, away with eli standing in; also_notify is [legal, eli]: eli is named
     # twice and notified once.
     case = open_case(cli, "Leaked key", "--type", "security")
-    shown = cli.json("up", case, "--reason", "breach", "--agreed-by", "sam", "--now", at("10:01"))
+    shown = cli.json(
+        "up", case, "--reason", "breach", "--agreed-by", "sam", "--by", "desk", "--now", at("10:01")
+    )
     assert sorted(last_notified(shown)) == ["eli", "legal"]
 
 

@@ -123,12 +123,12 @@ def test_reopened_trigger_fires_at_the_second_reopen(cli: Cli) -> None:
 
 
 def test_severity_trigger_raising_moves_up_to_the_new_start_level(cli: Cli) -> None:
-    # sev3 opens at L1; outage-raise sets sev1, whose start is L2. The sev1 notify (vp) is for
-    # opening only.
+    # sev3 opens at L1; outage-raise sets sev1, whose start is L2. Raising the severity tells
+    # the sev1 notify list (vp), as opening at sev1 would.
     case = open_case(cli, "Checkout outage")
     report = sweep(cli, at("10:01"))
     assert moves(report) == [(case, "L1", "L2", "outage-raise")]
-    assert report["escalated"][0]["contacts"] == ["sam"]
+    assert report["escalated"][0]["contacts"] == ["vp", "sam"]
     shown = show(cli, case)
     assert (shown["severity"], shown["level"]) == ("sev1", "L2")
 
