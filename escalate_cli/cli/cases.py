@@ -7,6 +7,8 @@ import typer
 from escalate_cli.cli._app import Settings, complete_case_id, require_user, settings
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from escalate_cli.core.cases import Case
     from escalate_cli.core.model import Matrix
 
@@ -66,12 +68,28 @@ def open_case(
         tx.put(case)
         written = state.record(tx, matrix, case, list(range(len(case["timeline"]))))
     state.absorb(written)
+    _warn_if_unreachable(matrix, case, now)
     if quiet:
         typer.echo(case["id"])
     elif state.json:
         output.emit_json(case)
     else:
         _print_opened(matrix, case)
+
+
+def _warn_if_unreachable(matrix: "Matrix", case: "Case", now: "datetime") -> None:
+    """Nobody at the level a case opened at can answer now: say so, and when someone can."""
+    from escalate_cli import output
+    from escalate_cli.core.availability import level_next_available_at
+    from escalate_cli.core.routing import has_available
+
+    if has_available(matrix, case["level"], now):
+        return
+    until = level_next_available_at(matrix, case["level"], now)
+    when = (
+        f"someone is from {output.local_time(until)}" if until else "nobody is in the next 14 days"
+    )
+    output.err(f"warning: nobody at {case['level']} is available now; {when}")
 
 
 def _print_opened(matrix: "Matrix", case: "Case") -> None:

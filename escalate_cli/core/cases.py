@@ -231,7 +231,11 @@ def new_case(matrix: Matrix, number: int, request: OpenRequest, now: datetime) -
     for contact in (request.owner, request.by):
         if contact is not None:
             require_contact(matrix, contact)
-    level_id = start_level(matrix, severity_id, path_name)
+    from escalate_cli.core.routing import first_reachable
+
+    path = matrix.all_paths[path_name]
+    wanted = start_level(matrix, severity_id, path_name)
+    level_id, skipped = first_reachable(matrix, list(path.levels[path.levels.index(wanted) :]), now)
     owner = request.owner or availability.primary_contact(matrix, level_id, now)
     identifier = case_id(number, matrix.case_prefix)
     stamp = timing.to_iso(now)
@@ -270,6 +274,11 @@ def new_case(matrix: Matrix, number: int, request: OpenRequest, now: datetime) -
         case,
         event(now, "opened", request.by, f"opened at {level.label}", level=level_id, owner=owner),
     )
+    for skipped_id, why in skipped:
+        add_event(
+            case,
+            event(now, "skipped", request.by, f"skipped {skipped_id}: {why}", level=skipped_id),
+        )
     severity = matrix.severities_by_id.get(severity_id) if severity_id else None
     notice = build_notice(
         [

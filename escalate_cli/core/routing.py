@@ -92,14 +92,23 @@ def step_up(matrix: Matrix, case: Case, at: datetime) -> tuple[str, tuple[tuple[
     above = levels_above(matrix, case)
     if not above:
         raise LookupError("at the top of its path")
+    return first_reachable(matrix, above, at)
+
+
+def first_reachable(
+    matrix: Matrix, candidates: list[str], at: datetime
+) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """The first of `candidates` (levels, bottom to top) to go to, and those skipped on the way:
+    with `skip_unavailable`, the first where someone is available, else the last; without it,
+    the first."""
     if not matrix.skip_unavailable:
-        return above[0], ()
+        return candidates[0], ()
     skipped: list[tuple[str, str]] = []
-    for level_id in above[:-1]:
+    for level_id in candidates[:-1]:
         if has_available(matrix, level_id, at):
             return level_id, tuple(skipped)
         skipped.append((level_id, f"nobody at {level_id} is available"))
-    return above[-1], tuple(skipped)
+    return candidates[-1], tuple(skipped)
 
 
 def escalated_to_external(case: Case) -> bool:

@@ -143,11 +143,13 @@ def test_rule7_contact_hours_after_the_chicago_dst_change(cli: Cli) -> None:
 def test_rule7_rotation_hands_over_at_local_time_across_the_london_dst_change(cli: Cli) -> None:
     # Daily shifts from Sat 2026-03-28 09:00 GMT. The Sunday handover is at 09:00 BST = 08:00
     # UTC, so at 08:05 UTC ben holds the shift (counting 24h blocks would still say ana).
+    # Nobody at L2 works on a Sunday, so the sev1 case opens at L3 (skip_unavailable), with
+    # ana still on shift at 07:50 UTC.
     day = "2026-03-29"
     case = open_case(cli, "Checkout down", "--severity", "sev1", now=at("07:50", day))
-    report = sweep(cli, at("08:05", day))  # sev1 ack SLA: 07:50 + 15m
-    assert moves(report) == [(case, "L2", "L3", None)]
-    assert report["escalated"][0]["contacts"] == ["ben"]
+    assert (show(cli, case)["level"], show(cli, case)["owner"]) == ("L3", "ana")
+    who = cli.json("who", case, "--now", at("08:05", day))
+    assert [(c["id"], c["available"]) for c in who["contacts"]] == [("ben", True)]
 
 
 # Rotations and leave
@@ -185,3 +187,33 @@ def test_rule7_next_reports_manual_only_when_no_timer_runs(cli: Cli) -> None:
     nxt = cli.json("next", case, "--now", at("10:02"))["next"]
     assert (nxt["level"], nxt["due_at"], nxt["trigger"]) == ("L4", None, None)
     assert sweep(cli, at("18:00"))["escalated"] == []
+
+
+# Nobody at the start level
+
+
+def test_with_skip_unavailable_a_case_opens_at_the_first_level_where_someone_is(cli: Cli) -> None:
+    # Sunday 2026-11-29 10:00 UTC: L2 (sam, kim) keep weekday hours; L3's on-call answers.
+    day = "2026-11-29"
+    case = open_case(cli, "Checkout down", "--severity", "sev1", now=at("10:00", day))
+    shown = show(cli, case)
+    assert shown["level"] == "L3"
+    assert shown["owner"] in ("ana", "ben", "cho")
+    (skipped,) = [e for e in shown["timeline"] if e["kind"] == "skipped"]
+    assert skipped["data"]["level"] == "L2"
+    assert "nobody at L2 is available" in skipped["text"]
+    assert "sam" not in [c for e in shown["timeline"] for c in e["data"].get("contacts", [])]
+
+
+def test_without_skip_unavailable_open_says_nobody_is_there_and_when_someone_is(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    matrix_variant(tmp_path, monkeypatch, no_skip)
+    day = "2026-11-29"
+    result = cli("open", "Checkout down", "--severity", "sev1", "--now", at("10:00", day))
+    assert "ESC-1 opened at L2" in result.stdout
+    # kim's Monday 09:00 in Tokyo is Monday 00:00 UTC: the first moment anyone at L2 answers.
+    assert result.stderr.strip() == (
+        "warning: nobody at L2 is available now; someone is from 2026-11-30 00:00 UTC"
+    )
+    assert "warning" not in cli("open", "Weekday case", "--severity", "sev1").stderr
