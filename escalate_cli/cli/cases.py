@@ -19,11 +19,22 @@ CaseArgument = Annotated[
 
 
 def load_case(state: Settings, ref: str) -> "Case":
-    """The case a CASE argument names: the hot file first, the archive only if needed."""
+    """The case a CASE argument names, as it stands now (see `as_read`): the hot file first,
+    the archive only if needed."""
     from escalate_cli.core.cases import matches_ref, parse_case_ref
 
     _, number = parse_case_ref(ref)
-    return matches_ref(state.store.get(number), ref)
+    return as_read(state, matches_ref(state.store.get(number), ref))
+
+
+def as_read(state: Settings, case: "Case") -> "Case":
+    """What every read-only command shows of a stored case: a hold whose --until has passed is
+    over (timing rule 6), although only the next write records it."""
+    if case.get("status") != "on_hold":
+        return case  # spares `show` and `list` the import
+    from escalate_cli.core.lifecycle import as_of
+
+    return as_of(case, state.now)
 
 
 def open_case(
@@ -116,7 +127,8 @@ def list_cases(
         raise UsageError(f'--status "{status}": use one of {", ".join(STATUS_CHOICES)}')
     state = settings(ctx)
     wanted = CaseFilter(status, owner, level, type_, severity)
-    found = filter_cases(state.store.cases(archived=wanted.needs_archive), wanted)
+    stored = state.store.cases(archived=wanted.needs_archive)
+    found = filter_cases((as_read(state, case) for case in stored), wanted)
     if overdue:
         from escalate_cli.core.timers import is_overdue
 

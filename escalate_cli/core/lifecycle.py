@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import datetime
 
 from escalate_cli.core import timers, timing
@@ -13,6 +14,20 @@ from escalate_cli.core.model import Matrix
 def settle(matrix: Matrix, case: Case, now: datetime) -> bool:
     """Bring a case up to `now` before writing it: a hold whose `--until` has passed ends,
     dated at its `--until` (timing rule 6). Returns whether anything changed."""
+    return _end_elapsed_hold(case, now)
+
+
+def as_of(case: Case, now: datetime) -> Case:
+    """The case as read-only commands show it at `now`: a hold past its `--until` is over
+    (timing rule 6), as the next write will record. The case given is never changed."""
+    if case["status"] != "on_hold" or timers.is_on_hold(case, now):
+        return case
+    settled = copy.deepcopy(case)
+    _end_elapsed_hold(settled, now)
+    return settled
+
+
+def _end_elapsed_hold(case: Case, now: datetime) -> bool:
     if case["status"] != "on_hold" or timers.is_on_hold(case, now):
         return False
     hold = case["holds"][-1]
