@@ -201,6 +201,7 @@ def _print_case(case: "Case") -> None:
     from escalate_cli import output
     from escalate_cli.core.cases import step_checklist
     from escalate_cli.core.steps import attachment_states, open_actions
+    from escalate_cli.core.words import plural
 
     esc = output.esc
     customer = case["customer"]
@@ -223,7 +224,7 @@ def _print_case(case: "Case") -> None:
         if case[key]:
             facts.append((label, output.when(case[key])))
     if case["reopened"]:
-        facts.append(("reopened", f"{case['reopened']} times"))
+        facts.append(("reopened", plural(case["reopened"], "time")))
     if case["breached"]:
         facts.append(("breached", ", ".join(f"{sla} SLA" for sla in case["breached"])))
     if case["description"]:

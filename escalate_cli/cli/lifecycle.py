@@ -97,12 +97,13 @@ def reopen(
     Example: escalate reopen ESC-7 --reason "Customer reports the error again"
     """
     from escalate_cli.core import lifecycle
+    from escalate_cli.core.words import plural
 
     state = settings(ctx)
     matrix, case, _ = change_case(
         state, case_ref, lambda m, c, now: lifecycle.reopen(m, c, now, reason, by), by
     )
-    after_change(state, matrix, case, f"reopened ({case['reopened']} times)")
+    after_change(state, matrix, case, f"reopened ({plural(case['reopened'], 'time')})")
 
 
 def register(app: typer.Typer) -> None:

@@ -122,6 +122,7 @@ def sweep(
     """
     from escalate_cli import output
     from escalate_cli.core.sweeping import sweep_store
+    from escalate_cli.core.words import plural
 
     state = settings(ctx)
     dispatch = None if dry_run else state.dispatch
@@ -145,7 +146,7 @@ def sweep(
     for breach in report["breached"]:
         output.text(f"{breach['case']}: {breach['sla']} SLA breached")
     if not (report["escalated"] or report["notified"] or report["breached"]):
-        output.err(f"nothing due ({report['checked']} cases checked)")
+        output.err(f"nothing due ({plural(report['checked'], 'case')} checked)")
 
 
 def simulate(

@@ -11,6 +11,7 @@ from typing import Any
 from escalate_cli.core import availability, timing
 from escalate_cli.core.errors import NotFoundError, UsageError
 from escalate_cli.core.model import DEFAULT_PATH, Matrix
+from escalate_cli.core.words import plural
 
 Case = dict[str, Any]
 
@@ -281,10 +282,6 @@ def who(matrix: Matrix, case: Case, now: datetime) -> dict[str, Any]:
     }
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
 def step_checklist(case: Case) -> list[tuple[str, bool, list[str]]]:
     """The seven steps in order: (name, done, the lines of what it recorded)."""
     steps = case["steps"]
@@ -305,9 +302,7 @@ def step_checklist(case: Case) -> list[tuple[str, bool, list[str]]]:
             bool(gather["facts"] or gather["whys"] or gather["attachments"]),
             [f"fact: {f['text']}" for f in gather["facts"]]
             + [f"why {n}: {w['text']}" for n, w in enumerate(gather["whys"], 1)]
-            + (
-                [_plural(len(gather["attachments"]), "attachment")] if gather["attachments"] else []
-            ),
+            + ([plural(len(gather["attachments"]), "attachment")] if gather["attachments"] else []),
         ),
         (
             "assess",

@@ -16,6 +16,7 @@ from escalate_cli.core.cases import Case, event, require_contact, require_severi
 from escalate_cli.core.errors import NotFoundError, RefusedError, UsageError
 from escalate_cli.core.lifecycle import settle
 from escalate_cli.core.model import Matrix
+from escalate_cli.core.words import plural
 
 ACTION_KINDS = ("workaround", "fix")
 ROLES = ("decision-maker", "expert", "affected")
@@ -88,7 +89,7 @@ def gather(matrix: Matrix, case: Case, now: datetime, found: Gathered, by: str |
     data["whys"].extend(_entry(text, now, by) for text in whys)
     data["attachments"].extend(attachments)
     counts = [(len(facts), "fact"), (len(whys), "why"), (len(attachments), "attachment")]
-    said = ", ".join(f"{n} {noun}{'s' if n > 1 else ''}" for n, noun in counts if n)
+    said = ", ".join(plural(n, noun) for n, noun in counts if n)
     _step_event(case, now, by, "gather", said)
 
 

@@ -1,0 +1,51 @@
+"""What people read: counts in the right number, hints that fit, local times, the help to see,
+and the exit codes and refusals of outbox retry and close."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Cli
+
+
+def opened(cli: Cli, *args: str) -> str:
+    return cli("open", "Printer on fire", "-q", *args).stdout.strip()
+
+
+def local_zone(monkeypatch: pytest.MonkeyPatch, zone: str) -> None:
+    monkeypatch.setenv("TZ", zone)
+    time.tzset()
+
+
+# counts ------------------------------------------------------------------------------------------
+
+
+def test_one_of_a_thing_is_singular(cli: Cli, tmp_path: Path) -> None:
+    case_id = opened(cli)
+    assert cli("sweep", "--dry-run").stderr == "nothing due (1 case checked)\n"
+    cli("resolve", case_id, "--summary", "fixed")
+    assert cli("reopen", case_id, "--reason", "back").stdout.startswith(
+        f"{case_id} reopened (1 time)\n"
+    )
+    assert "1 time\n" in cli("show", case_id).stdout
+    cli("resolve", case_id, "--summary", "fixed again")
+    assert f"{case_id} reopened (2 times)" in cli("reopen", case_id, "--reason", "again").stdout
+    summary = cli("matrix", "validate").stdout
+    assert "(4 levels, 10 contacts, 1 rotation, 3 paths, 3 severities, 1 trigger)" in summary
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(
+        "version: 1\ncontacts: [{id: sam}]\nlevels: [{id: L1, contacts: [sam]}]\nx: 1\n"
+    )
+    assert cli("matrix", "validate", str(broken), code=4).stderr.endswith(f"{broken}: 1 problem\n")
+
+
+def test_an_empty_outbox_says_so_in_plain_words(cli: Cli) -> None:
+    opened(cli)
+    assert cli("outbox", "--status", "all").stderr.startswith("no notifications in the outbox")
+    assert cli("outbox").stderr.startswith("no unsent notifications in the outbox")
+    assert cli("outbox", "--status", "no_channel").stderr.startswith(
+        "no notifications without a channel in the outbox"
+    )
