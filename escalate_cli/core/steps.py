@@ -221,10 +221,12 @@ def brainstorm(
     )
     advice = []
     if choose is not None:
-        if not 1 <= choose <= len(data["options"]):
-            raise NotFoundError(
-                f"no option {choose} on {case['id']} (options are 1 to {len(data['options'])})"
-            )
+        count = len(data["options"])
+        if not count:
+            raise NotFoundError(f"no options yet on {case['id']}: add one with --option TEXT")
+        if not 1 <= choose <= count:
+            known = "the only option is 1" if count == 1 else f"options are 1 to {count}"
+            raise NotFoundError(f"no option {choose} on {case['id']} ({known})")
         data["chosen"], data["chosen_at"] = choose, timing.to_iso(now)
         said.append(f"chose {choose}: {data['options'][choose - 1]['text']}")
         if len(data["options"]) < 2:

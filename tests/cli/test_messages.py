@@ -49,3 +49,17 @@ def test_an_empty_outbox_says_so_in_plain_words(cli: Cli) -> None:
     assert cli("outbox", "--status", "no_channel").stderr.startswith(
         "no notifications without a channel in the outbox"
     )
+
+
+# brainstorm --------------------------------------------------------------------------------------
+
+
+def test_choosing_before_any_option_says_how_to_add_one(cli: Cli) -> None:
+    case_id = opened(cli)
+    assert cli("brainstorm", case_id, "--choose", "1", code=3).stderr == (
+        "error: no options yet on ESC-1: add one with --option TEXT\n"
+    )
+    cli("brainstorm", case_id, "--option", "roll back")
+    assert "(the only option is 1)" in cli("brainstorm", case_id, "--choose", "2", code=3).stderr
+    cli("brainstorm", case_id, "--option", "patch")
+    assert "(options are 1 to 2)" in cli("brainstorm", case_id, "--choose", "3", code=3).stderr
