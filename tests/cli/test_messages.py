@@ -63,3 +63,31 @@ def test_choosing_before_any_option_says_how_to_add_one(cli: Cli) -> None:
     assert "(the only option is 1)" in cli("brainstorm", case_id, "--choose", "2", code=3).stderr
     cli("brainstorm", case_id, "--option", "patch")
     assert "(options are 1 to 2)" in cli("brainstorm", case_id, "--choose", "3", code=3).stderr
+
+
+# hours -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("hours", "hint"),
+    [
+        ("Mon-Fri 9am-6pm", "(use HH:MM-HH:MM, e.g. Mon-Fri 09:00-18:00)"),
+        ("Mon-Fri 9-5", "(use HH:MM-HH:MM, e.g. Mon-Fri 09:00-18:00)"),
+        ("Mon-Fri 08:00-18:00 CET", "(hours take no zone; set the contact's timezone)"),
+        ("Mon-Fri 08:00-18:00 Europe/Paris", "(hours take no zone; set the contact's timezone)"),
+        ("08:00-18:00", '(name the days: "daily 08:00-18:00"?)'),
+        ("9am-6pm", '(name the days and use HH:MM-HH:MM, e.g. "daily 09:00-18:00")'),
+    ],
+)
+def test_a_bad_hours_spec_gets_the_hint_that_fits(
+    cli: Cli, tmp_path: Path, hours: str, hint: str
+) -> None:
+    matrix = tmp_path / "m.yaml"
+    matrix.write_text(
+        "version: 1\ncontacts:\n  - id: sam\n"
+        f'    hours: "{hours}"\nlevels:\n  - id: L1\n    contacts: [sam]\n'
+    )
+    [problem, _] = cli("matrix", "validate", str(matrix), code=4).stderr.splitlines()
+    assert problem == (
+        f'{matrix}:4: contacts[0].hours: bad hours "{hours}": cannot read "{hours}" {hint}'
+    )
