@@ -100,7 +100,7 @@ class EscalateGroup(TyperGroup):
 
 def _run(main: Any, args: Any, prog_name: Any, complete_var: Any, extra: Any) -> int:
     from escalate_cli.core.errors import EscalateError, ExitCode
-    from escalate_cli.output import err
+    from escalate_cli.output import err, local_time
 
     try:
         result = main(
@@ -111,7 +111,7 @@ def _run(main: Any, args: Any, prog_name: Any, complete_var: Any, extra: Any) ->
             **extra,
         )
     except EscalateError as error:
-        err(f"error: {error}")
+        err(f"error: {error.render(local_time)}")  # instants in the reader's zone
         return int(error.exit_code)
     except typer.TyperException as error:
         err(f"error: {error.format_message()} (see escalate --help)")

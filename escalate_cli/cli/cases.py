@@ -233,7 +233,7 @@ def _print_case(case: "Case") -> None:
         facts.append(("resolution", case["resolution"]))
     output.table(["", ""], facts, show_header=False)
     rows = []
-    for number, (name, done, lines) in enumerate(step_checklist(case), 1):
+    for number, (name, done, lines) in enumerate(step_checklist(case, output.when), 1):
         mark = "[x]" if done else "[ ]"
         rows.append((mark, f"{number} {name}", lines[0] if lines else ""))
         rows.extend(("", "", line) for line in lines[1:])

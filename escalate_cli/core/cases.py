@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -282,8 +282,11 @@ def who(matrix: Matrix, case: Case, now: datetime) -> dict[str, Any]:
     }
 
 
-def step_checklist(case: Case) -> list[tuple[str, bool, list[str]]]:
-    """The seven steps in order: (name, done, the lines of what it recorded)."""
+def step_checklist(
+    case: Case, when: Callable[[str], str] = str
+) -> list[tuple[str, bool, list[str]]]:
+    """The seven steps in order: (name, done, the lines of what it recorded); `when` writes a
+    stored instant for the reader (the CLI's is in their zone)."""
     steps = case["steps"]
     ack, gather, assess = steps["acknowledge"], steps["gather"], steps["assess"]
     brainstorm, learn = steps["brainstorm"], steps["learn"]
@@ -341,7 +344,7 @@ def step_checklist(case: Case) -> list[tuple[str, bool, list[str]]]:
             bool(learn["lessons"] or learn["prevent"] or learn["follow_ups"]),
             [f"lesson: {x['text']}" for x in learn["lessons"]]
             + [f"prevent: {x['text']}" for x in learn["prevent"]]
-            + [f"follow up with {x['with']} at {x['at']}" for x in learn["follow_ups"]],
+            + [f"follow up with {x['with']} at {when(x['at'])}" for x in learn["follow_ups"]],
         ),
     ]
     return rows

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import IntEnum
 
 
@@ -18,10 +20,29 @@ class ExitCode(IntEnum):
     STORE_UNUSABLE = 6
 
 
+def _utc(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 class EscalateError(Exception):
-    """A failure with a one-line message meant for the person at the terminal."""
+    """A failure with a one-line message meant for the person at the terminal.
+
+    Instants go in as keywords named by `{name}` in the message: str() shows them in UTC, and
+    the CLI, which knows the reader's zone (core does not), shows them there through `render`.
+    """
 
     exit_code: ExitCode = ExitCode.BUG
+
+    def __init__(self, message: str = "", **instants: datetime) -> None:
+        self.template, self.instants = message, instants
+        super().__init__(self.render(_utc))
+
+    def render(self, show: Callable[[datetime], str]) -> str:
+        """The message with each instant written by `show`."""
+        text = self.template
+        for name, at in self.instants.items():
+            text = text.replace("{" + name + "}", show(at))
+        return text
 
 
 class UsageError(EscalateError):

@@ -43,9 +43,13 @@ def ensure_active(case: Case, now: datetime, doing: str) -> None:
     if case["status"] in ("resolved", "closed"):
         raise RefusedError(f"cannot {doing} {case['id']}: it is {case['status']} (reopen it first)")
     if timers.is_on_hold(case, now):
+        refused = f"cannot {doing} {case['id']}: it is on hold"
         until = case["holds"][-1].get("until")
-        note = f" until {until}" if until else ""
-        raise RefusedError(f"cannot {doing} {case['id']}: it is on hold{note} (resume it first)")
+        if until:  # the CLI shows {until} in the reader's zone
+            raise RefusedError(
+                f"{refused} until {{until}} (resume it first)", until=timing.from_iso(until)
+            )
+        raise RefusedError(f"{refused} (resume it first)")
 
 
 def record_breach(case: Case, sla: str, deadline: datetime) -> bool:
@@ -104,7 +108,7 @@ def hold(
     settle(matrix, case, now)
     ensure_active(case, now, "hold")
     if until is not None and until <= now:
-        raise UsageError(f"--until {timing.to_iso(until)} is not in the future")
+        raise UsageError("--until {until} is not in the future (it is {now})", until=until, now=now)
     if not reason.strip():
         raise UsageError("--reason must say why the case waits")
     case["holds"].append(

@@ -91,3 +91,24 @@ def test_a_bad_hours_spec_gets_the_hint_that_fits(
     assert problem == (
         f'{matrix}:4: contacts[0].hours: bad hours "{hours}": cannot read "{hours}" {hint}'
     )
+
+
+# local times -------------------------------------------------------------------------------------
+
+
+def test_times_in_errors_and_show_are_local(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    local_zone(monkeypatch, "Europe/Paris")
+    case_id = opened(cli)
+    past = cli("hold", case_id, "--reason", "x", "--until", "2026-11-22T10:00", code=2).stderr
+    assert past == (
+        "error: --until 2026-11-22 10:00 CET is not in the future (it is 2026-11-23 11:00 CET)\n"
+    )
+    cli("hold", case_id, "--reason", "x", "--until", "2026-11-23T14:00")
+    again = cli("hold", case_id, "--reason", "y", code=5).stderr
+    assert "it is on hold until 2026-11-23 14:00 CET (resume it first)" in again
+    cli("resume", case_id)
+    cli("resolve", case_id, "--summary", "fixed")
+    cli("learn", case_id, "--follow-up", "2026-11-30T17:00", "--with", "dana")
+    shown = cli("show", case_id).stdout
+    assert "follow up with dana at 2026-11-30 17:00 CET" in shown
+    assert "2026-11-30T16:00:00Z" not in shown.split("Timeline")[0]
