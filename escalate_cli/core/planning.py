@@ -88,7 +88,7 @@ def _manual_reason(case: Case, move: Move, now: datetime) -> Move:
     from dataclasses import replace
 
     if timers.is_on_hold(case, now):
-        why = "on hold: timers paused until resumed"
+        why = "on hold, timers paused until resumed"
     else:
         why = f"no timer runs at {case['level']}: manual escalation only (escalate up)"
     return replace(move, reason=why)

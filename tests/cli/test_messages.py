@@ -112,3 +112,33 @@ def test_times_in_errors_and_show_are_local(cli: Cli, monkeypatch: pytest.Monkey
     shown = cli("show", case_id).stdout
     assert "follow up with dana at 2026-11-30 17:00 CET" in shown
     assert "2026-11-30T16:00:00Z" not in shown.split("Timeline")[0]
+
+
+# next --------------------------------------------------------------------------------------------
+
+
+def test_next_on_hold_says_when_the_hold_ends(cli: Cli) -> None:
+    case_id = opened(cli)
+    held = cli("hold", case_id, "--reason", "waiting").stdout
+    assert (
+        "Next: L2 (Support supervisor) when the hold ends: on hold, timers paused until resumed"
+        in held
+    )
+    assert "when you decide" not in held
+    assert cli.json("next", case_id)["next"]["reason"] == "on hold, timers paused until resumed"
+    other = opened(cli)
+    with_until = cli("hold", other, "--reason", "waiting", "--until", "2h").stdout
+    assert "Next: L2 (Support supervisor) at 2026-11-23 12:15 UTC" in with_until
+    assert "  on hold until 2026-11-23 12:00 UTC" in with_until
+
+
+def test_an_overdue_next_says_so(cli: Cli) -> None:
+    case_id = opened(cli)
+    late = cli("next", case_id, "--now", "2026-11-23T12:45:30Z").stdout
+    assert "Next: L2 (Support supervisor) at 2026-11-23 10:15 UTC (overdue by 2h30m):" in late
+    on_time = cli("next", case_id).stdout
+    assert "at 2026-11-23 10:15 UTC: not acknowledged" in on_time
+    assert (
+        "at 2026-11-23 10:15 UTC (due now):"
+        in cli("next", case_id, "--now", "2026-11-23T10:15:00Z").stdout
+    )
