@@ -142,3 +142,21 @@ def test_an_overdue_next_says_so(cli: Cli) -> None:
         "at 2026-11-23 10:15 UTC (due now):"
         in cli("next", case_id, "--now", "2026-11-23T10:15:00Z").stdout
     )
+
+
+# usage errors ------------------------------------------------------------------------------------
+
+
+def test_a_usage_error_points_to_the_commands_own_help(cli: Cli) -> None:
+    assert cli("show", code=2).stderr == (
+        "error: Missing argument 'CASE'. (see escalate show --help)\n"
+    )
+    assert (
+        "(see escalate matrix validate --help)"
+        in cli("matrix", "validate", "--bogus", code=2).stderr
+    )
+    assert "(see escalate outbox retry --help)" in cli("outbox", "retry", "--x", code=2).stderr
+    missing_value = cli("resolve", "ESC-1", "--summary", code=2).stderr
+    assert missing_value.endswith("(see escalate resolve --help)\n")
+    assert cli("outbox", "--status", code=2).stderr.endswith("(see escalate outbox --help)\n")
+    assert cli("opn", code=2).stderr.endswith("(see escalate --help)\n")
