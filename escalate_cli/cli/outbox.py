@@ -141,12 +141,23 @@ def _print_delivered(state: Settings, done: "Delivered", lines: list[str]) -> No
         output.err(f"warning: {line}")
     if state.json:
         output.emit_json(results)
-        return
-    for result in results:
-        if result["sent"]:
-            output.text(f"sent {output.esc(result['id'])}")
-    if not results:
-        output.err("nothing to retry")
+    else:
+        for result in results:
+            if result["sent"]:
+                output.text(f"sent {output.esc(result['id'])}")
+        if not results:
+            output.err("nothing to retry")
+    failed = sum(1 for result in results if not result["sent"])
+    if failed:
+        from escalate_cli.core.errors import ExitCode
+        from escalate_cli.core.words import plural
+
+        it = "it stays" if failed == 1 else "they stay"
+        output.err(
+            f"{plural(failed, 'notification')} could not be sent: {it} in the outbox"
+            " (escalate outbox)"
+        )
+        raise typer.Exit(int(ExitCode.PARTLY_DONE))
 
 
 @app.command()

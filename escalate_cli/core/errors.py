@@ -18,6 +18,7 @@ class ExitCode(IntEnum):
     INVALID_MATRIX = 4
     REFUSED = 5
     STORE_UNUSABLE = 6
+    PARTLY_DONE = 7  # `outbox retry`: some notifications could not be sent and stay in the outbox
 
 
 def _utc(at: datetime) -> str:

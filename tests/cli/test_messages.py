@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Cli
+from tests.notify_servers import matrix_yaml, web_server
 
 
 def opened(cli: Cli, *args: str) -> str:
@@ -160,3 +161,29 @@ def test_a_usage_error_points_to_the_commands_own_help(cli: Cli) -> None:
     assert missing_value.endswith("(see escalate resolve --help)\n")
     assert cli("outbox", "--status", code=2).stderr.endswith("(see escalate outbox --help)\n")
     assert cli("opn", code=2).stderr.endswith("(see escalate --help)\n")
+
+
+# outbox retry ------------------------------------------------------------------------------------
+
+
+def test_outbox_retry_exits_7_while_anything_still_fails(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for web in web_server([500, 500]):
+        matrix = tmp_path / "escalation.yaml"
+        matrix.write_text(
+            matrix_yaml(
+                f'channels:\n  chat: {{kind: webhook, url: "{web.url}"}}\n',
+                notify_via="notify_via: [chat]",
+            )
+        )
+        monkeypatch.setenv("ESCALATE_MATRIX", str(matrix))
+        cli("open", "Webhook down")  # the first try fails: a warning, exit 0
+        failed = cli("outbox", "retry", code=7)
+        assert failed.stdout == ""
+        assert failed.stderr.splitlines()[-1] == (
+            "1 notification could not be sent: it stays in the outbox (escalate outbox)"
+        )
+        assert cli.json("outbox", "retry") == [
+            {"id": "ESC-1:1:frontline:chat", "sent": True, "error": None}
+        ]
