@@ -175,11 +175,29 @@ def resolve(matrix: Matrix, case: Case, now: datetime, summary: str, by: str | N
     case["timeline"].append(event(now, "resolved", by, summary))
 
 
-def close(matrix: Matrix, case: Case, now: datetime, by: str | None) -> None:
-    """Close the case; it moves to the archive."""
+def close(
+    matrix: Matrix,
+    case: Case,
+    now: datetime,
+    by: str | None,
+    *,
+    summary: str | None = None,
+    force: bool = False,
+) -> None:
+    """Close the case; it moves to the archive. A case never resolved closes only with a
+    `summary` (recorded as its resolution, as `resolve` does) or by `force`."""
     settle(matrix, case, now)
     if case["status"] == "closed":
         raise RefusedError(f"{case['id']} is already closed")
+    if summary is not None:
+        if case["status"] == "resolved":
+            raise RefusedError(
+                f"{case['id']} is already resolved: close it without --summary"
+                " (its resolution stays)"
+            )
+        resolve(matrix, case, now, summary, by)
+    elif case["status"] != "resolved" and not force:
+        raise RefusedError(f"{case['id']} was never resolved: add --summary TEXT or --force")
     if case["status"] != "resolved":
         late = ("resolve",) if case["acknowledged_at"] else ("ack", "resolve")
         _record_late(matrix, case, late, now)

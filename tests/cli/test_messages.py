@@ -187,3 +187,28 @@ def test_outbox_retry_exits_7_while_anything_still_fails(
         assert cli.json("outbox", "retry") == [
             {"id": "ESC-1:1:frontline:chat", "sent": True, "error": None}
         ]
+
+
+# close -------------------------------------------------------------------------------------------
+
+
+def test_close_refuses_a_case_never_resolved_without_summary_or_force(cli: Cli) -> None:
+    case_id = opened(cli)
+    assert cli("close", case_id, code=5).stderr == (
+        "error: ESC-1 was never resolved: add --summary TEXT or --force\n"
+    )
+    cli("acknowledge", case_id)
+    cli("hold", case_id, "--reason", "waiting")
+    assert "never resolved" in cli("close", case_id, code=5).stderr
+    closed = cli.json("close", case_id, "--summary", "Duplicate of ESC-9")
+    assert (closed["status"], closed["resolution"]) == ("closed", "Duplicate of ESC-9")
+    assert closed["resolved_at"] == closed["closed_at"] == "2026-11-23T10:00:00Z"
+    assert [e["kind"] for e in closed["timeline"][-2:]] == ["resolved", "closed"]
+    other = opened(cli)
+    forced = cli.json("close", other, "--force")
+    assert (forced["status"], forced["resolution"], forced["resolved_at"]) == ("closed", None, None)
+    resolved = opened(cli)
+    cli("resolve", resolved, "--summary", "fixed")
+    refused = cli("close", resolved, "--summary", "other words", code=5).stderr
+    assert "already resolved" in refused
+    assert cli.json("close", resolved)["resolution"] == "fixed"
