@@ -37,10 +37,11 @@ def print_next(matrix: "Matrix", view: "NextView", case: "Case", now: "datetime"
     else:
         level = matrix.levels_by_id[upcoming["level"]]
         where = f"{level.id} ({level.label})"
-    until = case["holds"][-1].get("until") if is_on_hold(case, now) else None
+    held = is_on_hold(case, now)
+    until = case["holds"][-1].get("until") if held else None
     if upcoming["due_at"]:
         when = f"at {_due(upcoming['due_at'], now)}"
-    elif is_on_hold(case, now) and not until:
+    elif held and not until:
         when = "when the hold ends"
     else:
         when = "when you decide"
