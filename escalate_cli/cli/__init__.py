@@ -92,15 +92,15 @@ class EscalateGroup(TyperGroup):
         **extra: Any,
     ) -> Any:
         extra["windows_expand_args"] = windows_expand_args
-        code = _run(super().main, args, prog_name, complete_var, extra)
+        code = _run(self, super().main, args, prog_name, complete_var, extra)
         if standalone_mode:
             sys.exit(code)
         return code
 
 
-def _run(main: Any, args: Any, prog_name: Any, complete_var: Any, extra: Any) -> int:
+def _run(root: Any, main: Any, args: Any, prog_name: Any, complete_var: Any, extra: Any) -> int:
     from escalate_cli.core.errors import EscalateError, ExitCode
-    from escalate_cli.output import err
+    from escalate_cli.output import err, local_time
 
     try:
         result = main(
@@ -111,10 +111,11 @@ def _run(main: Any, args: Any, prog_name: Any, complete_var: Any, extra: Any) ->
             **extra,
         )
     except EscalateError as error:
-        err(f"error: {error}")
+        err(f"error: {error.render(local_time)}")  # instants in the reader's zone
         return int(error.exit_code)
     except typer.TyperException as error:
-        err(f"error: {error.format_message()} (see escalate --help)")
+        where = _command_path(error, root, sys.argv[1:] if args is None else args)
+        err(f"error: {error.format_message()} (see {where} --help)")
         return int(error.exit_code)
     except (typer.Abort, KeyboardInterrupt):
         err("aborted")
@@ -129,6 +130,28 @@ def _run(main: Any, args: Any, prog_name: Any, complete_var: Any, extra: Any) ->
         err(f"unexpected failure: {type(error).__name__}: {error} (ESCALATE_DEBUG=1 shows details)")
         return int(ExitCode.BUG)
     return result if isinstance(result, int) else 0
+
+
+def _command_path(error: Any, root: Any, args: Sequence[str]) -> str:
+    """The command whose usage was wrong (`escalate show`), so its own help is the one to see."""
+    ctx = getattr(error, "ctx", None)  # most usage errors carry the context they came from
+    if ctx is not None:
+        return str(ctx.command_path)
+    # "Option '--summary' requires an argument" comes without one: follow the command names.
+    path, command, words = ["escalate"], root, iter(args)
+    for word in words:
+        if word == "--":
+            break
+        if word.startswith("-"):
+            if _app.GLOBAL_OPTIONS.get(word):
+                next(words, None)  # its value
+            continue
+        commands = getattr(command, "commands", None)
+        if commands is None or word not in commands:
+            break
+        path.append(word)
+        command = commands[word]
+    return " ".join(path)
 
 
 app = typer.Typer(

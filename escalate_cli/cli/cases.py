@@ -21,11 +21,22 @@ CaseArgument = Annotated[
 
 
 def load_case(state: Settings, ref: str) -> "Case":
-    """The case a CASE argument names: the hot file first, the archive only if needed."""
+    """The case a CASE argument names, as it stands now (see `as_read`): the hot file first,
+    the archive only if needed."""
     from escalate_cli.core.cases import matches_ref, parse_case_ref
 
     _, number = parse_case_ref(ref)
-    return matches_ref(state.store.get(number), ref)
+    return as_read(state, matches_ref(state.store.get(number), ref))
+
+
+def as_read(state: Settings, case: "Case") -> "Case":
+    """What every read-only command shows of a stored case: a hold whose --until has passed is
+    over (timing rule 6), although only the next write records it."""
+    if case.get("status") != "on_hold":
+        return case  # spares `show` and `list` the import
+    from escalate_cli.core.lifecycle import as_of
+
+    return as_of(case, state.now)
 
 
 def open_case(
@@ -140,7 +151,8 @@ def list_cases(
         raise UsageError(f'--status "{status}": use one of {", ".join(STATUS_CHOICES)}')
     state = settings(ctx)
     wanted = CaseFilter(status, owner, level, type_, severity)
-    found = filter_cases(state.store.cases(archived=wanted.needs_archive), wanted)
+    stored = state.store.cases(archived=wanted.needs_archive)
+    found = filter_cases((as_read(state, case) for case in stored), wanted)
     if overdue:
         from escalate_cli.core.timers import is_overdue
 
@@ -213,6 +225,7 @@ def _print_case(case: "Case") -> None:
     from escalate_cli import output
     from escalate_cli.core.cases import step_checklist
     from escalate_cli.core.steps import attachment_states, open_actions
+    from escalate_cli.core.words import plural
 
     esc = output.esc
     customer = case["customer"]
@@ -235,7 +248,7 @@ def _print_case(case: "Case") -> None:
         if case[key]:
             facts.append((label, output.when(case[key])))
     if case["reopened"]:
-        facts.append(("reopened", f"{case['reopened']} times"))
+        facts.append(("reopened", plural(case["reopened"], "time")))
     if case["breached"]:
         facts.append(("breached", ", ".join(f"{sla} SLA" for sla in case["breached"])))
     if case["description"]:
@@ -244,7 +257,7 @@ def _print_case(case: "Case") -> None:
         facts.append(("resolution", case["resolution"]))
     output.table(["", ""], facts, show_header=False)
     rows = []
-    for number, (name, done, lines) in enumerate(step_checklist(case), 1):
+    for number, (name, done, lines) in enumerate(step_checklist(case, output.when), 1):
         mark = "[x]" if done else "[ ]"
         rows.append((mark, f"{number} {name}", lines[0] if lines else ""))
         rows.extend(("", "", line) for line in lines[1:])

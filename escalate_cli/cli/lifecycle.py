@@ -72,8 +72,20 @@ def resolve(
     after_change(state, matrix, case, "resolved")
 
 
-def close(ctx: typer.Context, case_ref: CaseArgument, by: By = None) -> None:
-    """Close a case; it moves to the archive.
+def close(
+    ctx: typer.Context,
+    case_ref: CaseArgument,
+    summary: Annotated[
+        str | None,
+        typer.Option(help="For a case never resolved: how it ended (recorded as resolve does)."),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Close a case never resolved, with no resolution.")
+    ] = False,
+    by: By = None,
+) -> None:
+    """Close a resolved case; it moves to the archive (one never resolved needs --summary or
+    --force).
 
     Example: escalate close ESC-7
     """
@@ -81,7 +93,10 @@ def close(ctx: typer.Context, case_ref: CaseArgument, by: By = None) -> None:
 
     state = settings(ctx)
     matrix, case, _ = change_case(
-        state, case_ref, lambda m, c, now: lifecycle.close(m, c, now, by), by
+        state,
+        case_ref,
+        lambda m, c, now: lifecycle.close(m, c, now, by, summary=summary, force=force),
+        by,
     )
     after_change(state, matrix, case, "closed")
 
@@ -97,12 +112,13 @@ def reopen(
     Example: escalate reopen ESC-7 --reason "Customer reports the error again"
     """
     from escalate_cli.core import lifecycle
+    from escalate_cli.core.words import plural
 
     state = settings(ctx)
     matrix, case, _ = change_case(
         state, case_ref, lambda m, c, now: lifecycle.reopen(m, c, now, reason, by), by
     )
-    after_change(state, matrix, case, f"reopened ({case['reopened']} times)")
+    after_change(state, matrix, case, f"reopened ({plural(case['reopened'], 'time')})")
 
 
 def register(app: typer.Typer) -> None:

@@ -50,6 +50,7 @@ def validate(ctx: typer.Context, path: PathArgument = None) -> None:
     from escalate_cli import output
     from escalate_cli.core.errors import ExitCode
     from escalate_cli.core.matrix import load_matrix, validate_file
+    from escalate_cli.core.words import plural
 
     chosen = _chosen(ctx, path)
     problems = validate_file(chosen)
@@ -69,7 +70,7 @@ def validate(ctx: typer.Context, path: PathArgument = None) -> None:
             output.err(str(problem))
     if problems:
         if not settings(ctx).json:
-            output.err(f"{chosen}: {len(problems)} problem(s)")
+            output.err(f"{chosen}: {plural(len(problems), 'problem')}")
         raise typer.Exit(int(ExitCode.INVALID_MATRIX))
     if not settings(ctx).json:
         matrix = load_matrix(chosen)
@@ -77,15 +78,18 @@ def validate(ctx: typer.Context, path: PathArgument = None) -> None:
 
 
 def _summary(matrix: "Matrix") -> str:
-    counts = {
-        "levels": len(matrix.levels),
-        "contacts": len(matrix.contacts),
-        "rotations": len(matrix.rotations),
-        "paths": len(matrix.all_paths),
-        "severities": len(matrix.severities),
-        "triggers": len(matrix.triggers),
-    }
-    return ", ".join(f"{count} {name}" for name, count in counts.items())
+    from escalate_cli.core.words import plural
+
+    return ", ".join(
+        [
+            plural(len(matrix.levels), "level"),
+            plural(len(matrix.contacts), "contact"),
+            plural(len(matrix.rotations), "rotation"),
+            plural(len(matrix.all_paths), "path"),
+            plural(len(matrix.severities), "severity", "severities"),
+            plural(len(matrix.triggers), "trigger"),
+        ]
+    )
 
 
 @app.command()

@@ -55,7 +55,7 @@ def show_outbox(
         output.emit_json(found)
         return
     if not found:
-        output.err(f"no {status} notifications in the outbox" + _no_channels_note(state))
+        output.err(f"no {_described(status)} in the outbox" + _no_channels_note(state))
         return
     output.table(
         ["id", "status", "tries", "at", "why / error"],
@@ -70,6 +70,14 @@ def show_outbox(
             for e in found
         ],
     )
+
+
+def _described(status: str) -> str:
+    if status == "all":
+        return "notifications"
+    if status == "no_channel":
+        return "notifications without a channel"
+    return f"{status} notifications"
 
 
 def _no_channels_note(state: Settings) -> str:
@@ -133,12 +141,23 @@ def _print_delivered(state: Settings, done: "Delivered", lines: list[str]) -> No
         output.err(f"warning: {line}")
     if state.json:
         output.emit_json(results)
-        return
-    for result in results:
-        if result["sent"]:
-            output.text(f"sent {output.esc(result['id'])}")
-    if not results:
-        output.err("nothing to retry")
+    else:
+        for result in results:
+            if result["sent"]:
+                output.text(f"sent {output.esc(result['id'])}")
+        if not results:
+            output.err("nothing to retry")
+    failed = sum(1 for result in results if not result["sent"])
+    if failed:
+        from escalate_cli.core.errors import ExitCode
+        from escalate_cli.core.words import plural
+
+        it = "it stays" if failed == 1 else "they stay"
+        output.err(
+            f"{plural(failed, 'notification')} could not be sent: {it} in the outbox"
+            " (escalate outbox)"
+        )
+        raise typer.Exit(int(ExitCode.PARTLY_DONE))
 
 
 @app.command()
@@ -156,7 +175,9 @@ def drop(ctx: typer.Context, ids: Annotated[list[str], typer.Argument(metavar="I
     if state.json:
         output.emit_json({"dropped": ids})
     else:
-        output.err(f"dropped {len(ids)} outbox entries")
+        from escalate_cli.core.words import plural
+
+        output.err(f"dropped {plural(len(ids), 'outbox entry', 'outbox entries')}")
 
 
 def register(root: typer.Typer) -> None:

@@ -8,6 +8,8 @@ from escalate_cli.cli._app import Settings, change_case, settings
 from escalate_cli.cli.cases import CaseArgument, load_case
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from escalate_cli.core.cases import Case
     from escalate_cli.core.model import Matrix
     from escalate_cli.core.planning import NextView
@@ -23,9 +25,10 @@ def when_option(help_text: str) -> Any:
     return typer.Option(metavar="WHEN", help=help_text)
 
 
-def print_next(matrix: "Matrix", view: "NextView") -> None:
+def print_next(matrix: "Matrix", view: "NextView", case: "Case", now: "datetime") -> None:
     """The closing lines of every step: who to escalate to next, when, and why."""
     from escalate_cli import output
+    from escalate_cli.core.timers import is_on_hold
 
     esc = output.esc
     upcoming = view.data["next"]
@@ -37,8 +40,15 @@ def print_next(matrix: "Matrix", view: "NextView") -> None:
     else:
         level = matrix.levels_by_id[upcoming["level"]]
         where = f"{level.id} ({level.label})"
-    when = output.when(upcoming["due_at"]) if upcoming["due_at"] else "when you decide"
-    output.text(f"[bold]Next:[/bold] {esc(where)} at {esc(when)}: {esc(upcoming['reason'])}")
+    held = is_on_hold(case, now)
+    until = case["holds"][-1].get("until") if held else None
+    if upcoming["due_at"]:
+        when = f"at {_due(upcoming['due_at'], now)}"
+    elif held and not until:
+        when = "when the hold ends"
+    else:
+        when = "when you decide"
+    output.text(f"[bold]Next:[/bold] {esc(where)} {esc(when)}: {esc(upcoming['reason'])}")
     for contact in upcoming["contacts"]:
         state = "available" if contact["available"] else "not available"
         via = f", {contact['via']}" if contact.get("via") else ""
@@ -49,6 +59,24 @@ def print_next(matrix: "Matrix", view: "NextView") -> None:
         output.text(f"  skipping {esc(', '.join(upcoming['skipped']))}: nobody available")
     if view.data["notify"]:
         output.text(f"  also notify: {esc(', '.join(view.data['notify']))}")
+    if until:
+        output.text(f"  on hold until {output.when(until)}: timers count again from then")
+
+
+def _due(due_at: str, now: "datetime") -> str:
+    """A due time for people, saying how long ago it passed."""
+    from datetime import timedelta
+
+    from escalate_cli.core import timing
+    from escalate_cli.output import when
+
+    late = now - timing.from_iso(due_at)
+    if late < timedelta(0):
+        return when(due_at)
+    if late < timedelta(minutes=1):
+        return f"{when(due_at)} (due now)"
+    minutes = timedelta(minutes=int(late.total_seconds() // 60))
+    return f"{when(due_at)} (overdue by {timing.format_duration(minutes)})"
 
 
 def after_change(state: Settings, matrix: "Matrix", case: "Case", said: str) -> None:
@@ -60,7 +88,7 @@ def after_change(state: Settings, matrix: "Matrix", case: "Case", said: str) -> 
         output.emit_json(case)
         return
     output.text(f"[bold]{case['id']}[/bold] {output.esc(said)}")
-    print_next(matrix, next_view(matrix, case, state.now))
+    print_next(matrix, next_view(matrix, case, state.now), case, state.now)
 
 
 def next_(ctx: typer.Context, case_ref: CaseArgument) -> None:
@@ -73,14 +101,15 @@ def next_(ctx: typer.Context, case_ref: CaseArgument) -> None:
 
     state = settings(ctx)
     matrix = state.matrix()
-    view = next_view(matrix, load_case(state, case_ref), state.now)
+    case = load_case(state, case_ref)
+    view = next_view(matrix, case, state.now)
     if state.json:
         if view.problem:
             output.err(f"{view.data['case']}: {view.note}")
         output.emit_json(view.data)
         return
     output.text(f"[bold]{view.data['case']}[/bold] is at {output.esc(view.data['level'])}")
-    print_next(matrix, view)
+    print_next(matrix, view, case, state.now)
 
 
 def up(
@@ -125,6 +154,7 @@ def sweep(
     """
     from escalate_cli import output
     from escalate_cli.core.sweeping import sweep_store
+    from escalate_cli.core.words import plural
 
     state = settings(ctx)
     dispatch = None if dry_run else state.dispatch
@@ -148,7 +178,7 @@ def sweep(
     for breach in report["breached"]:
         output.text(f"{breach['case']}: {breach['sla']} SLA breached")
     if not (report["escalated"] or report["notified"] or report["breached"]):
-        output.err(f"nothing due ({report['checked']} cases checked)")
+        output.err(f"nothing due ({plural(report['checked'], 'case')} checked)")
 
 
 def simulate(

@@ -10,6 +10,7 @@ from escalate_cli.core import timing
 from escalate_cli.core.cases import Case, guardrail_trace, step_checklist
 from escalate_cli.core.documents import contact_label, level_label, severity_name, span, when
 from escalate_cli.core.model import Matrix
+from escalate_cli.core.words import plural
 
 STEP_TITLES = {
     "acknowledge": "1. Acknowledge",
@@ -142,7 +143,7 @@ def _reopened(w: _Writer) -> str:
     count = w.case["reopened"]
     if not count:
         return "never"
-    return f"{count} time{'s' if count > 1 else ''}, last {w.when(w.case['reopened_at'])}"
+    return f"{plural(count, 'time')}, last {w.when(w.case['reopened_at'])}"
 
 
 def _people(w: _Writer) -> None:
@@ -180,8 +181,8 @@ def _acknowledge(w: _Writer, data: dict[str, Any], mark: str) -> None:
 def _gather(w: _Writer, data: dict[str, Any], mark: str) -> None:
     counts = (len(data["facts"]), len(data["whys"]), len(data["attachments"]))
     w.add(
-        f"- [{mark}] {_count(counts[0], 'fact')}, {_count(counts[1], 'answer')} to"
-        f' "why?", {_count(counts[2], "attachment")}'
+        f"- [{mark}] {plural(counts[0], 'fact')}, {plural(counts[1], 'answer')} to"
+        f' "why?", {plural(counts[2], "attachment")}'
     )
     w.entries("Facts", data["facts"])
     w.entries('The "why?" chain', data["whys"], numbered=True)
@@ -192,10 +193,6 @@ def _gather(w: _Writer, data: dict[str, Any], mark: str) -> None:
             f"- {item(found['name'])}: {found['size']} bytes, sha256 {found['sha256']},"
             f" at {item(found['path'])} {w.stamp(found)}"
         )
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _assess(w: _Writer, data: dict[str, Any], mark: str) -> None:
@@ -221,7 +218,7 @@ def _convene(w: _Writer, data: dict[str, Any], mark: str) -> None:
 
 def _brainstorm(w: _Writer, data: dict[str, Any], mark: str) -> None:
     chosen = data["chosen"]
-    considered = _count(len(data["options"]), "option")
+    considered = plural(len(data["options"]), "option")
     if chosen is None:
         _todo(w, "brainstorm", f"{considered}, none chosen yet")
     else:
@@ -235,7 +232,7 @@ def _brainstorm(w: _Writer, data: dict[str, Any], mark: str) -> None:
 def _implement(w: _Writer, data: dict[str, Any], mark: str) -> None:
     actions = data["actions"]
     done = sum(1 for action in actions if action["done"])
-    w.add(f"- [{mark}] {_count(len(actions), 'action')}, {done} done", "")
+    w.add(f"- [{mark}] {plural(len(actions), 'action')}, {done} done", "")
     rows = []
     for action in actions:
         if action["done"]:
@@ -252,8 +249,8 @@ def _implement(w: _Writer, data: dict[str, Any], mark: str) -> None:
 def _learn(w: _Writer, data: dict[str, Any], mark: str) -> None:
     counts = (len(data["lessons"]), len(data["prevent"]), len(data["follow_ups"]))
     w.add(
-        f"- [{mark}] {_count(counts[0], 'lesson')}, {_count(counts[1], 'prevention action')},"
-        f" {_count(counts[2], 'follow-up')}"
+        f"- [{mark}] {plural(counts[0], 'lesson')}, {plural(counts[1], 'prevention action')},"
+        f" {plural(counts[2], 'follow-up')}"
     )
     w.entries("Lessons", data["lessons"])
     w.entries("Prevention", data["prevent"])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -11,6 +11,7 @@ from typing import Any
 from escalate_cli.core import availability, timing
 from escalate_cli.core.errors import NotFoundError, UsageError
 from escalate_cli.core.model import DEFAULT_PATH, Matrix
+from escalate_cli.core.words import plural
 
 Case = dict[str, Any]
 
@@ -343,12 +344,11 @@ def who(matrix: Matrix, case: Case, now: datetime) -> dict[str, Any]:
     }
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
-def step_checklist(case: Case) -> list[tuple[str, bool, list[str]]]:
-    """The seven steps in order: (name, done, the lines of what it recorded)."""
+def step_checklist(
+    case: Case, when: Callable[[str], str] = str
+) -> list[tuple[str, bool, list[str]]]:
+    """The seven steps in order: (name, done, the lines of what it recorded); `when` writes a
+    stored instant for the reader (the CLI's is in their zone)."""
     steps = case["steps"]
     ack, gather, assess = steps["acknowledge"], steps["gather"], steps["assess"]
     brainstorm, learn = steps["brainstorm"], steps["learn"]
@@ -367,9 +367,7 @@ def step_checklist(case: Case) -> list[tuple[str, bool, list[str]]]:
             bool(gather["facts"] or gather["whys"] or gather["attachments"]),
             [f"fact: {f['text']}" for f in gather["facts"]]
             + [f"why {n}: {w['text']}" for n, w in enumerate(gather["whys"], 1)]
-            + (
-                [_plural(len(gather["attachments"]), "attachment")] if gather["attachments"] else []
-            ),
+            + ([plural(len(gather["attachments"]), "attachment")] if gather["attachments"] else []),
         ),
         (
             "assess",
@@ -408,7 +406,7 @@ def step_checklist(case: Case) -> list[tuple[str, bool, list[str]]]:
             bool(learn["lessons"] or learn["prevent"] or learn["follow_ups"]),
             [f"lesson: {x['text']}" for x in learn["lessons"]]
             + [f"prevent: {x['text']}" for x in learn["prevent"]]
-            + [f"follow up with {x['with']} at {x['at']}" for x in learn["follow_ups"]],
+            + [f"follow up with {x['with']} at {when(x['at'])}" for x in learn["follow_ups"]],
         ),
     ]
     return rows

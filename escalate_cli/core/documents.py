@@ -9,6 +9,7 @@ from typing import Any
 from escalate_cli.core import timers, timing
 from escalate_cli.core.cases import Case, escalation_text
 from escalate_cli.core.model import Matrix
+from escalate_cli.core.words import plural
 
 ASKS = ("awareness", "help", "decision", "resources")
 WIDTH = 100
@@ -122,6 +123,8 @@ def ask_text(matrix: Matrix, case: Case, ask: str) -> str:
             text = _clean(options[chosen - 1]["text"])
             return f"Please decide: approve option {chosen} ({text}) or choose another."
         if options:
+            if len(options) == 1:
+                return "Please decide: approve the option above or propose another."
             return f"Please decide: choose one of the {len(options)} options above."
         return "Please decide how to proceed; the owner can walk you through the facts."
     level = matrix.levels_by_id.get(case["level"])
@@ -306,7 +309,8 @@ def _tried_lines(data: dict[str, Any], zone: tzinfo | None) -> list[str]:
             f"Action {action['n']} ({action['kind']}{who}, {state}): {_clean(action['text'])}"
         )
     if len(tried["actions"]) > MOST_SHOWN:
-        lines.append(f"(+{len(tried['actions']) - MOST_SHOWN} more actions in the report)")
+        more = plural(len(tried["actions"]) - MOST_SHOWN, "more action", "more actions")
+        lines.append(f"(+{more} in the report)")
     if tried["last_update"]:
         update = tried["last_update"]
         audience = update.get("audience") or "internal"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import IntEnum
 
 
@@ -16,12 +18,32 @@ class ExitCode(IntEnum):
     INVALID_MATRIX = 4
     REFUSED = 5
     STORE_UNUSABLE = 6
+    PARTLY_DONE = 7  # `outbox retry`: some notifications could not be sent and stay in the outbox
+
+
+def _utc(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class EscalateError(Exception):
-    """A failure with a one-line message meant for the person at the terminal."""
+    """A failure with a one-line message meant for the person at the terminal.
+
+    Instants go in as keywords named by `{name}` in the message: str() shows them in UTC, and
+    the CLI, which knows the reader's zone (core does not), shows them there through `render`.
+    """
 
     exit_code: ExitCode = ExitCode.BUG
+
+    def __init__(self, message: str = "", **instants: datetime) -> None:
+        self.template, self.instants = message, instants
+        super().__init__(self.render(_utc))
+
+    def render(self, show: Callable[[datetime], str]) -> str:
+        """The message with each instant written by `show`."""
+        text = self.template
+        for name, at in self.instants.items():
+            text = text.replace("{" + name + "}", show(at))
+        return text
 
 
 class UsageError(EscalateError):

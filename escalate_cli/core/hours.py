@@ -47,6 +47,19 @@ def _minute(text: str, *, end: bool) -> int:
     return hour * 60 + minute
 
 
+def _hint(piece: str) -> str:
+    """What to change in a part with a time that is not `DAYS HH:MM-HH:MM`."""
+    if re.fullmatch(_RANGE + r"\s+\S+", piece, re.ASCII | re.IGNORECASE):
+        return "hours take no zone; set the contact's timezone"
+    days = re.match(r"[a-z\s-]*", piece, re.ASCII | re.IGNORECASE)
+    if days is not None and days[0].strip():
+        _days(days[0])  # an unknown day is the first thing to fix
+        return "use HH:MM-HH:MM, e.g. Mon-Fri 09:00-18:00"
+    if re.fullmatch(r"[0-9]{1,2}:[0-9]{2}\s*-\s*[0-9]{1,2}:[0-9]{2}", piece):
+        return f'name the days: "daily {piece}"?'
+    return 'name the days and use HH:MM-HH:MM, e.g. "daily 09:00-18:00"'
+
+
 def _week_ranges(spec: str) -> list[tuple[int, int]]:
     """Minutes-of-week intervals [start, end) that the spec opens, before merging."""
     ranges: list[tuple[int, int]] = []
@@ -57,7 +70,7 @@ def _week_ranges(spec: str) -> list[tuple[int, int]]:
         match = re.fullmatch(_RANGE, piece, re.ASCII | re.IGNORECASE)
         if match is None:
             if re.search(r"[0-9]", piece):
-                raise ValueError(f'cannot read "{piece}" (name the days: "daily {piece}"?)')
+                raise ValueError(f'cannot read "{piece}" ({_hint(piece)})')
             pending |= _days(piece)  # one day of a list such as "Mon,Wed 09:00-17:00"
             continue
         days = pending | _days(match["days"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import datetime
 
 from escalate_cli.core import timers, timing
@@ -13,6 +14,20 @@ from escalate_cli.core.model import Matrix
 def settle(matrix: Matrix, case: Case, now: datetime) -> bool:
     """Bring a case up to `now` before writing it: a hold whose `--until` has passed ends,
     dated at its `--until` (timing rule 6). Returns whether anything changed."""
+    return _end_elapsed_hold(case, now)
+
+
+def as_of(case: Case, now: datetime) -> Case:
+    """The case as read-only commands show it at `now`: a hold past its `--until` is over
+    (timing rule 6), as the next write will record. The case given is never changed."""
+    if case["status"] != "on_hold" or timers.is_on_hold(case, now):
+        return case
+    settled = copy.deepcopy(case)
+    _end_elapsed_hold(settled, now)
+    return settled
+
+
+def _end_elapsed_hold(case: Case, now: datetime) -> bool:
     if case["status"] != "on_hold" or timers.is_on_hold(case, now):
         return False
     hold = case["holds"][-1]
@@ -28,9 +43,13 @@ def ensure_active(case: Case, now: datetime, doing: str) -> None:
     if case["status"] in ("resolved", "closed"):
         raise RefusedError(f"cannot {doing} {case['id']}: it is {case['status']} (reopen it first)")
     if timers.is_on_hold(case, now):
+        refused = f"cannot {doing} {case['id']}: it is on hold"
         until = case["holds"][-1].get("until")
-        note = f" until {until}" if until else ""
-        raise RefusedError(f"cannot {doing} {case['id']}: it is on hold{note} (resume it first)")
+        if until:  # the CLI shows {until} in the reader's zone
+            raise RefusedError(
+                f"{refused} until {{until}} (resume it first)", until=timing.from_iso(until)
+            )
+        raise RefusedError(f"{refused} (resume it first)")
 
 
 def record_breach(case: Case, sla: str, deadline: datetime) -> bool:
@@ -90,7 +109,7 @@ def hold(
     settle(matrix, case, now)
     ensure_active(case, now, "hold")
     if until is not None and until <= now:
-        raise UsageError(f"--until {timing.to_iso(until)} is not in the future")
+        raise UsageError("--until {until} is not in the future (it is {now})", until=until, now=now)
     if not reason.strip():
         raise UsageError("--reason must say why the case waits")
     case["holds"].append(
@@ -158,11 +177,29 @@ def resolve(matrix: Matrix, case: Case, now: datetime, summary: str, by: str | N
     add_event(case, event(now, "resolved", by, summary))
 
 
-def close(matrix: Matrix, case: Case, now: datetime, by: str | None) -> None:
-    """Close the case; it moves to the archive."""
+def close(
+    matrix: Matrix,
+    case: Case,
+    now: datetime,
+    by: str | None,
+    *,
+    summary: str | None = None,
+    force: bool = False,
+) -> None:
+    """Close the case; it moves to the archive. A case never resolved closes only with a
+    `summary` (recorded as its resolution, as `resolve` does) or by `force`."""
     settle(matrix, case, now)
     if case["status"] == "closed":
         raise RefusedError(f"{case['id']} is already closed")
+    if summary is not None:
+        if case["status"] == "resolved":
+            raise RefusedError(
+                f"{case['id']} is already resolved: close it without --summary"
+                " (its resolution stays)"
+            )
+        resolve(matrix, case, now, summary, by)
+    elif case["status"] != "resolved" and not force:
+        raise RefusedError(f"{case['id']} was never resolved: add --summary TEXT or --force")
     if case["status"] != "resolved":
         late = ("resolve",) if case["acknowledged_at"] else ("ack", "resolve")
         _record_late(matrix, case, late, now)

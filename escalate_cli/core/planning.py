@@ -9,7 +9,7 @@ from typing import Any
 from escalate_cli.core import availability, routing, timers, timing
 from escalate_cli.core.cases import Case, OpenRequest, new_case
 from escalate_cli.core.escalation import sweep_case
-from escalate_cli.core.lifecycle import settle
+from escalate_cli.core.lifecycle import as_of
 from escalate_cli.core.model import Matrix
 from escalate_cli.core.routing import Move
 
@@ -65,7 +65,7 @@ class NextView:
 
 def next_view(matrix: Matrix, case: Case, now: datetime) -> NextView:
     """The next escalation, when it is due and why, or why there is none."""
-    case = _settled_copy(matrix, case, now)
+    case = as_of(case, now)  # a hold past its --until is over
     data: dict[str, Any] = {"case": case["id"], "level": case["level"], "next": None, "notify": []}
     if case["status"] not in timers.ACTIVE:
         return NextView(data, f"{case['status']}: nothing runs")
@@ -88,21 +88,10 @@ def _manual_reason(case: Case, move: Move, now: datetime) -> Move:
     from dataclasses import replace
 
     if timers.is_on_hold(case, now):
-        why = "on hold: timers paused until resumed"
+        why = "on hold, timers paused until resumed"
     else:
         why = f"no timer runs at {case['level']}: manual escalation only (escalate up)"
     return replace(move, reason=why)
-
-
-def _settled_copy(matrix: Matrix, case: Case, now: datetime) -> Case:
-    """Read-only commands see a hold past its `--until` as over, without writing anything."""
-    if case["status"] != "on_hold":
-        return case
-    import copy
-
-    settled = copy.deepcopy(case)
-    settle(matrix, settled, now)
-    return settled
 
 
 def simulate(matrix: Matrix, request: OpenRequest, now: datetime) -> list[dict[str, Any]]:

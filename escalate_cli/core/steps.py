@@ -16,6 +16,7 @@ from escalate_cli.core.cases import Case, add_event, event, require_contact, req
 from escalate_cli.core.errors import NotFoundError, RefusedError, UsageError
 from escalate_cli.core.lifecycle import settle
 from escalate_cli.core.model import Matrix
+from escalate_cli.core.words import plural
 
 ACTION_KINDS = ("workaround", "fix")
 ROLES = ("decision-maker", "expert", "affected")
@@ -88,7 +89,7 @@ def gather(matrix: Matrix, case: Case, now: datetime, found: Gathered, by: str |
     data["whys"].extend(_entry(text, now, by) for text in whys)
     data["attachments"].extend(attachments)
     counts = [(len(facts), "fact"), (len(whys), "why"), (len(attachments), "attachment")]
-    said = ", ".join(f"{n} {noun}{'s' if n > 1 else ''}" for n, noun in counts if n)
+    said = ", ".join(plural(n, noun) for n, noun in counts if n)
     _step_event(case, now, by, "gather", said)
 
 
@@ -220,10 +221,12 @@ def brainstorm(
     )
     advice = []
     if choose is not None:
-        if not 1 <= choose <= len(data["options"]):
-            raise NotFoundError(
-                f"no option {choose} on {case['id']} (options are 1 to {len(data['options'])})"
-            )
+        count = len(data["options"])
+        if not count:
+            raise NotFoundError(f"no options yet on {case['id']}: add one with --option TEXT")
+        if not 1 <= choose <= count:
+            known = "the only option is 1" if count == 1 else f"options are 1 to {count}"
+            raise NotFoundError(f"no option {choose} on {case['id']} ({known})")
         data["chosen"], data["chosen_at"] = choose, timing.to_iso(now)
         said.append(f"chose {choose}: {data['options'][choose - 1]['text']}")
         if len(data["options"]) < 2:

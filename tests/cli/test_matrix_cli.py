@@ -36,7 +36,7 @@ def test_validate_reports_every_problem_with_exit_4(cli: Cli, tmp_path: Path) ->
         " (use Mon..Sun, Mon-Fri, Mon,Wed or daily)",
         f'{broken}:7: levels[0].contacts[0]: unknown contact "sma" (known: sam)',
         f'{broken}:8: levels[0].after: bad duration "2x" (use 90s, 15m, 4h, 2d, 1w, 1h30m)',
-        f"{broken}: 3 problem(s)",
+        f"{broken}: 3 problems",
     ]
 
 

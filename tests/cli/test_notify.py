@@ -167,7 +167,7 @@ def test_a_failing_webhook_never_fails_the_command_and_is_retried(
         (entry,) = outbox(cli, "failed").values()
         assert entry["attempts"] == 1 and entry["next_attempt_at"] == "2026-11-23T10:01:00Z"
         early = cli("sweep", "--now", "2026-11-23T10:00:59Z")
-        assert early.stderr == "nothing due (1 cases checked)\n"  # not retried before its time
+        assert early.stderr == "nothing due (1 case checked)\n"  # not retried before its time
         assert len(web.requests.items) == 1
         due = cli("sweep", "--now", "2026-11-23T10:01:00Z")
         assert "HTTP 500" in due.stderr and len(web.requests.wait(2)) == 2
@@ -195,7 +195,7 @@ def test_contacts_without_a_channel_are_recorded_and_shown(
     assert cli("outbox", "retry", "ESC-1:1:vp:-", code=5).stderr == (
         "error: ESC-1:1:vp:- is no_channel: nothing to do\n"
     )
-    assert cli("outbox", "drop", "ESC-1:1:vp:-").stderr == "dropped 1 outbox entries\n"
+    assert cli("outbox", "drop", "ESC-1:1:vp:-").stderr == "dropped 1 outbox entry\n"
     assert list(outbox(cli)) == ["ESC-1:1:frontline:-"]
     assert web.requests.items == []
 
@@ -266,7 +266,7 @@ def test_a_process_killed_between_writing_and_sending_loses_nothing(
     (request,) = web.requests.wait(1)
     assert request.headers["Idempotency-Key"] == "ESC-1:1:frontline:chat"
     assert cli.json("outbox", "retry") == []
-    assert cli("sweep").stderr == "nothing due (1 cases checked)\n"
+    assert cli("sweep").stderr == "nothing due (1 case checked)\n"
     assert len(web.requests.items) == 1  # exactly once
     assert outbox(cli)["ESC-1:1:frontline:chat"]["status"] == "sent"
 

@@ -212,7 +212,7 @@ def test_every_step_prints_who_is_next(cli: Cli) -> None:
 
 def test_closed_cases_refuse_steps_until_reopened(cli: Cli) -> None:
     case_id = opened(cli)
-    cli("close", case_id)
+    cli("close", case_id, "--force")
     assert "reopen" in cli("gather", case_id, "--fact", "x", code=5).stderr
     cli("reopen", case_id, "--reason", "back again")
     assert cli.json("gather", case_id, "--fact", "x")["status"] == "open"

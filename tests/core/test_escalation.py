@@ -175,7 +175,7 @@ def test_up_names_an_unknown_contact() -> None:
     ("setup", "message"),
     [
         (lambda c: lifecycle.resolve(M, c, mins(1), "fixed", None), "resolved.*reopen it first"),
-        (lambda c: lifecycle.close(M, c, mins(1), None), "closed"),
+        (lambda c: lifecycle.close(M, c, mins(1), None, force=True), "closed"),
         (lambda c: lifecycle.hold(M, c, mins(1), None, "wait", None), "on hold.*resume it first"),
         (lambda c: c.update(level="L9"), 'level "L9" is no longer in the matrix'),
     ],

@@ -124,7 +124,7 @@ def test_acknowledge_is_refused_on_an_ended_case(end: str) -> None:
     if end == "resolve":
         lifecycle.resolve(M, case, mins(1), "fixed", None)
     else:
-        lifecycle.close(M, case, mins(1), None)
+        lifecycle.close(M, case, mins(1), None, force=True)
     with pytest.raises(RefusedError, match=f"it is {end}d"):
         lifecycle.acknowledge(M, case, mins(2), "desk", None)
 
@@ -266,14 +266,14 @@ def test_close_a_resolved_case_records_nothing_more() -> None:
 
 def test_closing_an_unresolved_case_late_records_the_resolve_breach() -> None:
     case = sev2()
-    lifecycle.close(M, case, mins(600), None)
+    lifecycle.close(M, case, mins(600), None, force=True)
     assert case["breached"] == ["ack", "resolve"]
 
 
 def test_closing_a_case_acknowledged_in_time_records_no_ack_breach() -> None:
     case = sev2()
     lifecycle.acknowledge(M, case, mins(5), "desk", None)
-    lifecycle.close(M, case, mins(60), None)
+    lifecycle.close(M, case, mins(60), None, force=True)
     assert case["breached"] == []
     assert events(case, "breached") == []
 
@@ -281,7 +281,7 @@ def test_closing_a_case_acknowledged_in_time_records_no_ack_breach() -> None:
 def test_close_on_hold_ends_the_hold() -> None:
     case = sev2()
     lifecycle.hold(M, case, mins(5), None, "waiting", None)
-    lifecycle.close(M, case, mins(8), None)
+    lifecycle.close(M, case, mins(8), None, force=True)
     assert (case["status"], case["holds"][-1]["ended_at"]) == ("closed", stamp(8))
 
 
@@ -291,7 +291,7 @@ def test_reopen_puts_the_case_back_at_its_level_with_fresh_level_timers(end: str
     lifecycle.acknowledge(M, case, mins(1), "desk", None)
     if end == "resolve":
         lifecycle.resolve(M, case, mins(20), "fixed", None)
-    lifecycle.close(M, case, mins(25), None)
+    lifecycle.close(M, case, mins(25), None, force=True)
     lifecycle.reopen(M, case, mins(40), "it is back", "desk")
     assert (case["status"], case["level"], case["reopened"]) == ("open", "L1", 1)
     assert (case["resolved_at"], case["closed_at"]) == (None, None)

@@ -302,7 +302,7 @@ EXPECTED_BAD_MANY = [
     '9: contacts[0].emial: unknown key "emial" (did you mean "email"?)',
     '13: contacts[0].away[0].delegate: unknown contact "eli" (known: dana, sam, frontline)',
     '15: contacts[1].hours: bad hours "Mon-Fri 9-5": cannot read "Mon-Fri 9-5" '
-    '(name the days: "daily Mon-Fri 9-5"?)',
+    "(use HH:MM-HH:MM, e.g. Mon-Fri 09:00-18:00)",
     '17: contacts[3].id: duplicate id "sam" (already used by contacts[1])',
     "21: rotations[0].members: a rotation needs at least one member",
     f'22: rotations[0].shift: bad duration "weekly" {DURATION_HELP}',

@@ -78,7 +78,7 @@ def test_next_on_an_open_hold_offers_a_manual_escalation_with_no_due_time() -> N
     lifecycle.hold(M, case, mins(5), None, "waiting", None)
     shown = next_of(case, 30)
     assert (shown["level"], shown["due_at"], shown["trigger"]) == ("L2", None, None)
-    assert shown["reason"] == "on hold: timers paused until resumed"
+    assert shown["reason"] == "on hold, timers paused until resumed"
 
 
 def test_next_on_a_planned_hold_gives_a_move_overdue_before_it_for_when_it_ends() -> None:

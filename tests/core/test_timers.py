@@ -192,7 +192,7 @@ def test_resolved_and_closed_cases_run_no_timers(end: Any) -> None:
     if end == "resolve":
         lifecycle.resolve(matrix, case, mins(1), "fixed", None)
     else:
-        end(matrix, case, mins(1), None)
+        end(matrix, case, mins(1), None, force=True)
     assert timers.running_timers(matrix, case) == []
     assert not timers.is_overdue(matrix, case, mins(10_000))
 
