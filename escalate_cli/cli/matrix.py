@@ -49,23 +49,21 @@ def validate(ctx: typer.Context, path: PathArgument = None) -> None:
     """
     from escalate_cli import output
     from escalate_cli.core.errors import ExitCode
-    from escalate_cli.core.matrix import load_matrix, validate_file
+    from escalate_cli.core.matrix import check_file, load_matrix
 
     chosen = _chosen(ctx, path)
-    problems = validate_file(chosen)
+    problems, warnings = check_file(chosen)
     if settings(ctx).json:
         output.emit_json(
             {
                 "file": str(chosen),
                 "valid": not problems,
-                "problems": [
-                    {"file": p.file, "line": p.line, "key": p.key, "message": p.message}
-                    for p in problems
-                ],
+                "problems": [_problem_json(p) for p in problems],
+                "warnings": [_problem_json(w) for w in warnings],
             }
         )
     else:
-        for problem in problems:
+        for problem in [*problems, *warnings]:
             output.err(str(problem))
     if problems:
         if not settings(ctx).json:
@@ -74,6 +72,15 @@ def validate(ctx: typer.Context, path: PathArgument = None) -> None:
     if not settings(ctx).json:
         matrix = load_matrix(chosen)
         output.text(f"{output.esc(chosen)}: valid ({_summary(matrix)})")
+
+
+def _problem_json(problem: Any) -> dict[str, Any]:
+    return {
+        "file": problem.file,
+        "line": problem.line,
+        "key": problem.key,
+        "message": problem.message,
+    }
 
 
 def _summary(matrix: "Matrix") -> str:

@@ -18,6 +18,7 @@ _ID = re.compile(r"\w[\w.-]*")
 _PREFIX = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 _LIST_KNOWN_UP_TO = 10
 READS_VERSION = "this escalate reads version 1"
+_SHORT_KEYWORD = 4  # letters; shorter keywords are valid but earn a warning
 
 
 def format_key(path: KeyPath) -> str:
@@ -297,6 +298,11 @@ def _check_when(when: dict[str, Any], path: KeyPath, known: _Known) -> list[Issu
         for where, name in names(when.get(key), (*path, key))
         if name not in targets[key]
     ]
+    issues += [
+        (where, "a keyword needs a letter or digit")
+        for where, keyword in names(when.get("keywords"), (*path, "keywords"))
+        if not any(char.isalnum() for char in keyword)
+    ]
     reopened = when.get("reopened")
     count = _as_count(reopened)
     if isinstance(reopened, bool) or (count is not None and count < 1):
@@ -327,3 +333,23 @@ def _check_then(then: dict[str, Any], path: KeyPath, known: _Known) -> list[Issu
         if target not in names_known:
             return [(where, unknown(noun, target, names_known))]
     return []
+
+
+def check_warnings(data: dict[str, Any]) -> list[Issue]:
+    """What is valid but likely not what the author meant: keywords so short they match a lot."""
+    warnings: list[Issue] = []
+    for index, trigger in entries(data, "triggers"):
+        when = trigger.get("when")
+        if not isinstance(when, dict):
+            continue
+        for where, keyword in names(when.get("keywords"), ("triggers", index, "when", "keywords")):
+            letters = sum(char.isalnum() for char in keyword)
+            if 0 < letters < _SHORT_KEYWORD:
+                warnings.append(
+                    (
+                        where,
+                        f'keyword "{keyword}" is shorter than {_SHORT_KEYWORD} letters'
+                        " and may match more than you mean",
+                    )
+                )
+    return warnings

@@ -6,8 +6,10 @@ time, so a resumed case picks up where it stopped (timing rule 6).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any, Literal
 
 from escalate_cli.core import timing
@@ -136,10 +138,42 @@ def is_overdue(matrix: Matrix, case: Case, now: datetime) -> bool:
     return any(t.due_at is not None and now >= t.due_at for t in running_timers(matrix, case))
 
 
+# Fields are joined by a character that is neither a word character nor whitespace, so a phrase
+# never runs from the end of the title into the description.
+_FIELD_SEPARATOR = "\x00"
+
+
 def case_text(case: Case) -> str:
-    """What `keywords` conditions search: title, description and gathered facts, lowercased."""
+    """What `keywords` conditions search: title, description, gathered facts and status updates,
+    folded for caseless matching (Unicode NFKC, then casefold)."""
     facts = [fact["text"] for fact in case["steps"]["gather"]["facts"]]
-    return "\n".join([case["title"], case.get("description") or "", *facts]).lower()
+    updates = [entry["text"] for entry in case["timeline"] if entry["kind"] == "update"]
+    joined = _FIELD_SEPARATOR.join([case["title"], case.get("description") or "", *facts, *updates])
+    return fold(joined)
+
+
+def fold(text: str) -> str:
+    """Text as keywords compare it: compatibility forms unified, case folded (Straße = STRASSE)."""
+    from unicodedata import normalize
+
+    return normalize("NFKC", text).casefold()
+
+
+@cache
+def keyword_pattern(keywords: tuple[str, ...]) -> re.Pattern[str]:
+    """One compiled pattern for a trigger's keywords, built once per keyword list.
+
+    Each keyword matches as a whole word or phrase: not inside a longer word (`sue` is not in
+    "issue"), any run of whitespace in it matching any run of whitespace in the text.
+    """
+    phrases = []
+    for keyword in keywords:
+        words = fold(keyword).split()
+        if words:
+            phrases.append(r"\s+".join(re.escape(word) for word in words))
+    if not phrases:
+        return re.compile(r"(?!)")  # matches nothing
+    return re.compile(r"(?<!\w)(?:" + "|".join(phrases) + r")(?!\w)")
 
 
 def _static_conditions_hold(case: Case, when: Conditions, text: str | None) -> bool:
@@ -156,7 +190,7 @@ def _static_conditions_hold(case: Case, when: Conditions, text: str | None) -> b
         return False
     if when.keywords:
         searched = case_text(case) if text is None else text
-        return any(keyword.lower() in searched for keyword in when.keywords)
+        return keyword_pattern(when.keywords).search(searched) is not None
     return True
 
 

@@ -1,0 +1,145 @@
+"""Routing answers a user can trust: whole-word keywords.
+
+Each test runs the CLI on tests/data/basic.yaml with a few lines changed, so the changes read
+as the matrix a team would write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import BASIC_MATRIX, ROOT, Cli
+
+SUPPORT = ROOT / "matrices" / "support.yaml"
+LEGAL_TRIGGER = "    when: {keywords: [lawyer, lawsuit]}\n"
+L1_TIMERS = "    after: 2h\n    ack: 15m\n    min_time: 30m\n"
+
+Edit = Callable[..., Path]
+
+
+@pytest.fixture
+def matrix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Edit:
+    """Write basic.yaml with (old, new) replacements as m.yaml and make it the matrix in use."""
+
+    def edit(*changes: tuple[str, str], append: str = "") -> Path:
+        text = BASIC_MATRIX.read_text()
+        for old, new in changes:
+            assert old in text, old
+            text = text.replace(old, new)
+        path = tmp_path / "m.yaml"
+        path.write_text(text + append)
+        monkeypatch.setenv("ESCALATE_MATRIX", str(path))
+        return path
+
+    return edit
+
+
+def trigger_of(cli: Cli, case: str, at: str = "2026-11-23T10:01:00Z") -> Any:
+    """The trigger `next` names for a case, or None when a built-in timer comes first."""
+    nxt = cli.json("--now", at, "next", case)["next"]
+    return nxt["trigger"] if nxt else None
+
+
+# 1. Keywords match whole words and phrases -----------------------------------------------------
+
+
+def test_a_keyword_never_matches_inside_a_longer_word(cli: Cli, matrix: Edit) -> None:
+    matrix((LEGAL_TRIGGER, "    when: {keywords: [sue, lawyer]}\n"))
+    cli("open", "Invoice PDF: display issue with VAT number", "--severity", "sev3", "-q")
+    cli("open", "They will SUE us", "-q")
+    assert trigger_of(cli, "ESC-1") is None
+    assert trigger_of(cli, "ESC-2") == "legal-threat"
+    swept = cli.json("--now", "2026-11-23T10:01:00Z", "sweep", "--dry-run")
+    assert [move["case"] for move in swept["escalated"]] == ["ESC-2"]
+
+
+def test_a_phrase_matches_across_any_run_of_whitespace(cli: Cli, matrix: Edit) -> None:
+    matrix((LEGAL_TRIGGER, '    when: {keywords: ["charge back"]}\n'))
+    cli("open", "Customer asks for a Charge  back", "-q")
+    cli("open", "Refund", "--description", "they filed a charge\n\tback today", "-q")
+    cli("open", "Payment taken twice", "--description", "a chargeback, not a charge", "-q")
+    assert trigger_of(cli, "ESC-1") == "legal-threat"
+    assert trigger_of(cli, "ESC-2") == "legal-threat"
+    assert trigger_of(cli, "ESC-3") is None
+
+
+def test_word_boundaries_are_unicode_aware(cli: Cli, matrix: Edit) -> None:
+    matrix((LEGAL_TRIGGER, "    when: {keywords: [rger, Straße, café]}\n"))
+    cli("open", "Großer Ärger mit der Rechnung", "-q")  # "rger" is inside "Ärger"
+    cli("open", "Lieferung in die STRASSE falsch", "-q")
+    cli("open", "The CAFÉ terminal is down", "-q")
+    cli("open", "Three cafés are down", "-q")
+    assert trigger_of(cli, "ESC-1") is None
+    assert trigger_of(cli, "ESC-2") == "legal-threat"
+    assert trigger_of(cli, "ESC-3") == "legal-threat"
+    assert trigger_of(cli, "ESC-4") is None
+
+
+def test_keywords_are_found_in_status_updates(cli: Cli) -> None:
+    cli("open", "Invoice total wrong", "-q")
+    assert trigger_of(cli, "ESC-1") is None
+    cli("--now", "2026-11-23T10:02:00Z", "update", "ESC-1", "Their Lawyer phoned us", "--by", "sam")
+    assert trigger_of(cli, "ESC-1", at="2026-11-23T10:03:00Z") == "legal-threat"
+    swept = cli.json("--now", "2026-11-23T10:03:00Z", "sweep")
+    assert [(m["case"], m["trigger"]) for m in swept["escalated"]] == [("ESC-1", "legal-threat")]
+
+
+def test_keywords_are_not_joined_across_fields(cli: Cli, matrix: Edit) -> None:
+    matrix((LEGAL_TRIGGER, '    when: {keywords: ["charge back"]}\n'))
+    cli("open", "Customer wants the charge", "--description", "back to normal pricing", "-q")
+    assert trigger_of(cli, "ESC-1") is None
+
+
+def test_validate_warns_about_short_keywords_and_still_passes(cli: Cli, matrix: Edit) -> None:
+    path = matrix((LEGAL_TRIGGER, '    when: {keywords: [sue, lawyer, "503"]}\n'))
+    line = path.read_text().splitlines().index('    when: {keywords: [sue, lawyer, "503"]}') + 1
+    result = cli("matrix", "validate", str(path))
+    assert result.stdout.startswith(f"{path}: valid (")
+    assert result.stderr.splitlines() == [
+        f'{path}:{line}: triggers[0].when.keywords[0]: keyword "sue" is shorter than 4 letters'
+        " and may match more than you mean",
+        f'{path}:{line}: triggers[0].when.keywords[2]: keyword "503" is shorter than 4 letters'
+        " and may match more than you mean",
+    ]
+    report = cli.json("matrix", "validate", str(path))
+    assert report["valid"] is True and report["problems"] == []
+    assert [(w["line"], w["key"]) for w in report["warnings"]] == [
+        (line, "triggers[0].when.keywords[0]"),
+        (line, "triggers[0].when.keywords[2]"),
+    ]
+
+
+def test_a_blank_keyword_is_an_error(cli: Cli, matrix: Edit) -> None:
+    path = matrix((LEGAL_TRIGGER, '    when: {keywords: [lawyer, "  "]}\n'))
+    result = cli("matrix", "validate", str(path), code=4)
+    assert "triggers[0].when.keywords[1]: a keyword needs a letter or digit" in result.stderr
+
+
+@pytest.mark.parametrize("name", ["support", "incident", "project"])
+def test_the_bundled_matrices_have_no_warnings(cli: Cli, name: str) -> None:
+    result = cli("matrix", "validate", str(ROOT / "matrices" / f"{name}.yaml"))
+    assert result.stderr == ""
+
+
+def test_the_bundled_support_matrix_routes_everyday_text_nowhere(cli: Cli) -> None:
+    for title in (
+        "Customer unhappy: SLA breach on ticket 4411",
+        "Password reset email never arrives",
+        "Export shows a display issue in Safari",
+        "Customer wants to claim a discount code",
+        "Leaked memory in the desktop app?",
+    ):
+        cli("--matrix", str(SUPPORT), "open", title, "--severity", "sev3", "-q")
+    swept = cli.json(
+        "--matrix", str(SUPPORT), "--now", "2026-11-23T10:01:00Z", "sweep", "--dry-run"
+    )
+    assert swept["escalated"] == [] and swept["notified"] == []
+    cli("--matrix", str(SUPPORT), "open", "Account compromised: data breach suspected", "-q")
+    swept = cli.json(
+        "--matrix", str(SUPPORT), "--now", "2026-11-23T10:01:00Z", "sweep", "--dry-run"
+    )
+    assert [(m["case"], m["trigger"]) for m in swept["escalated"]] == [("ESC-6", "security-report")]
