@@ -195,6 +195,8 @@ def _print_matrix(matrix: "Matrix") -> None:
             ],
             title="Severities (most severe first)",
         )
+    if matrix.tiers:
+        output.text(f"Tiers: {output.esc(', '.join(matrix.tiers))}")
     if matrix.triggers:
         output.table(
             ["trigger", "when", "then"],

@@ -77,6 +77,21 @@ def require_severity(matrix: Matrix, severity_id: str) -> str:
     return _require("severity", severity_id, matrix.severities_by_id)
 
 
+def require_tier(matrix: Matrix, name: str) -> str:
+    """The tier as the matrix spells it; when the matrix declares no `tiers`, any tier goes."""
+    if not matrix.tiers:
+        return name
+    found = matrix.tier_named(name)
+    if found is not None:
+        return found
+    import difflib
+
+    folded = {tier.casefold(): tier for tier in matrix.tiers}
+    close = difflib.get_close_matches(name.strip().casefold(), list(folded), n=1)
+    hint = f'did you mean "{folded[close[0]]}"? ' if close else ""
+    raise NotFoundError(f'unknown tier "{name}" ({hint}known: {", ".join(matrix.tiers)})')
+
+
 def start_level(matrix: Matrix, severity_id: str | None, path_name: str) -> str:
     """The severity's `start`, else the path's first level, moved onto the path if needed.
 
@@ -180,6 +195,7 @@ def new_case(matrix: Matrix, number: int, request: OpenRequest, now: datetime) -
     for contact in (request.owner, request.by):
         if contact is not None:
             require_contact(matrix, contact)
+    tier = require_tier(matrix, request.tier) if request.tier is not None else None
     level_id = start_level(matrix, severity_id, path_name)
     owner = request.owner or availability.primary_contact(matrix, level_id, now)
     identifier = case_id(number, matrix.case_prefix)
@@ -191,7 +207,7 @@ def new_case(matrix: Matrix, number: int, request: OpenRequest, now: datetime) -
         "description": request.description or "",
         "type": path_name,
         "severity": severity_id,
-        "customer": {"name": request.customer, "tier": request.tier},
+        "customer": {"name": request.customer, "tier": tier},
         "status": "open",
         "level": level_id,
         "owner": owner,

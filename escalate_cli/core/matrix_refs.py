@@ -52,6 +52,7 @@ class _Known:
     levels: list[str] = field(default_factory=list)
     paths: list[str] = field(default_factory=list)
     severities: list[str] = field(default_factory=list)
+    tiers: list[str] = field(default_factory=list)
 
 
 def entries(data: dict[str, Any], section: str) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -92,6 +93,7 @@ def _known(data: dict[str, Any]) -> _Known:
         levels=_ids(data, "levels"),
         paths=list(dict.fromkeys([*declared, DEFAULT_PATH])),
         severities=_ids(data, "severities"),
+        tiers=[tier for _, tier in names(data.get("tiers"), ("tiers",), single=False)],
     )
 
 
@@ -100,6 +102,7 @@ def check_references(data: dict[str, Any]) -> list[Issue]:
     known = _known(data)
     issues = _check_ids(data)
     issues += _check_header(data, known)
+    issues += _check_tiers(data)
     issues += _check_contacts(data, known)
     issues += _check_rotations(data, known)
     issues += _check_levels(data, known)
@@ -159,6 +162,23 @@ def _check_header(data: dict[str, Any], known: _Known) -> list[Issue]:
         issues.append((("default_severity",), unknown("severity", default, known.severities)))
     if data.get("levels") == []:
         issues.append((("levels",), "a matrix needs at least one level"))
+    return issues
+
+
+def _check_tiers(data: dict[str, Any]) -> list[Issue]:
+    tiers = data.get("tiers")
+    if tiers == []:
+        return [(("tiers",), "list at least one tier, or leave tiers out")]
+    issues: list[Issue] = []
+    first: dict[str, str] = {}
+    for where, tier in names(tiers, ("tiers",), single=False):
+        if not _ID.fullmatch(tier):
+            issues.append((where, _bad_id(tier)))
+        elif tier.casefold() in first:
+            also = first[tier.casefold()]
+            issues.append((where, f'duplicate tier "{tier}" (already listed as "{also}")'))
+        else:
+            first[tier.casefold()] = tier
     return issues
 
 
@@ -303,6 +323,13 @@ def _check_when(when: dict[str, Any], path: KeyPath, known: _Known) -> list[Issu
         for where, keyword in names(when.get("keywords"), (*path, "keywords"))
         if not any(char.isalnum() for char in keyword)
     ]
+    if known.tiers:
+        declared = {tier.casefold() for tier in known.tiers}
+        issues += [
+            (where, unknown("tier", name, known.tiers))
+            for where, name in names(when.get("tier"), (*path, "tier"))
+            if name.casefold() not in declared
+        ]
     reopened = when.get("reopened")
     count = _as_count(reopened)
     if isinstance(reopened, bool) or (count is not None and count < 1):

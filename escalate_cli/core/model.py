@@ -312,6 +312,7 @@ class Matrix:
     paths: dict[str, Path] = field(default_factory=dict)
     severities: tuple[Severity, ...] = ()
     default_severity: str | None = None
+    tiers: tuple[str, ...] = ()  # the customer tiers; none declared means any tier goes
     skip_unavailable: bool = False
     triggers: tuple[Trigger, ...] = ()
     channels: dict[str, Channel] = field(default_factory=dict)
@@ -352,6 +353,11 @@ class Matrix:
         paths = dict(self.paths)
         paths.setdefault(DEFAULT_PATH, Path(levels=tuple(level.id for level in self.levels)))
         return paths
+
+    def tier_named(self, name: str) -> str | None:
+        """The declared tier `name` means, spelled as the matrix spells it (case-insensitive)."""
+        wanted = name.strip().casefold()
+        return next((tier for tier in self.tiers if tier.casefold() == wanted), None)
 
     @property
     def default_severity_id(self) -> str | None:

@@ -176,6 +176,17 @@ def keyword_pattern(keywords: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)(?:" + "|".join(phrases) + r")(?!\w)")
 
 
+def _tier_matches(case: Case, tiers: tuple[str, ...]) -> bool:
+    """Tiers compare case-insensitively, declared or not: `VIP` on a case meets `tier: [vip]`."""
+    tier = (case.get("customer") or {}).get("tier")
+    return isinstance(tier, str) and tier.strip().casefold() in _folded(tiers)
+
+
+@cache
+def _folded(names: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(name.strip().casefold() for name in names)
+
+
 def _static_conditions_hold(case: Case, when: Conditions, text: str | None) -> bool:
     # Ordered cheapest first: a sweep asks this for every trigger of every open case.
     if when.level and case["level"] not in when.level:
@@ -184,7 +195,7 @@ def _static_conditions_hold(case: Case, when: Conditions, text: str | None) -> b
         return False
     if when.type and case["type"] not in when.type:
         return False
-    if when.tier and (case.get("customer") or {}).get("tier") not in when.tier:
+    if when.tier and not _tier_matches(case, when.tier):
         return False
     if when.reopened is not None and case.get("reopened", 0) < when.reopened:
         return False

@@ -1,4 +1,4 @@
-"""Routing answers a user can trust: whole-word keywords.
+"""Routing answers a user can trust: whole-word keywords, declared tiers, level timers by severity.
 
 Each test runs the CLI on tests/data/basic.yaml with a few lines changed, so the changes read
 as the matrix a team would write.
@@ -143,3 +143,82 @@ def test_the_bundled_support_matrix_routes_everyday_text_nowhere(cli: Cli) -> No
         "--matrix", str(SUPPORT), "--now", "2026-11-23T10:01:00Z", "sweep", "--dry-run"
     )
     assert [(m["case"], m["trigger"]) for m in swept["escalated"]] == [("ESC-6", "security-report")]
+
+
+# 2. Tiers can be declared ----------------------------------------------------------------------
+
+TIERS = "tiers: [standard, gold, vip]\n"
+VIP_TRIGGER = """\
+  - id: vip-fast
+    when: {tier: [VIP], unacknowledged_for: 5m}
+    then: {notify: [vp]}
+"""
+
+
+def test_open_stores_a_declared_tier_as_the_matrix_spells_it(cli: Cli, matrix: Edit) -> None:
+    matrix(("skip_unavailable: true\n", "skip_unavailable: true\n" + TIERS))
+    case = cli.json("open", "Checkout down", "--tier", "GOLD")
+    assert case["customer"]["tier"] == "gold"
+
+
+def test_an_unknown_tier_on_open_is_not_found_with_a_suggestion(cli: Cli, matrix: Edit) -> None:
+    matrix(("skip_unavailable: true\n", "skip_unavailable: true\n" + TIERS))
+    result = cli("open", "Checkout down", "--tier", "gld", code=3)
+    assert 'unknown tier "gld"' in result.stderr
+    assert 'did you mean "gold"?' in result.stderr
+    assert "standard, gold, vip" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert cli.json("list") == []
+    result = cli("simulate", "--tier", "platinum", code=3)
+    assert 'unknown tier "platinum"' in result.stderr
+
+
+def test_without_tiers_any_tier_is_accepted_as_typed(cli: Cli) -> None:
+    assert cli.json("open", "Checkout down", "--tier", "Enterprise")["customer"]["tier"] == (
+        "Enterprise"
+    )
+
+
+def test_a_trigger_tier_must_be_declared(cli: Cli, matrix: Edit) -> None:
+    path = matrix(
+        ("skip_unavailable: true\n", "skip_unavailable: true\n" + TIERS),
+        append=VIP_TRIGGER.replace("[VIP]", "[vip, platinum]"),
+    )
+    line = (
+        path.read_text()
+        .splitlines()
+        .index("    when: {tier: [vip, platinum], unacknowledged_for: 5m}")
+        + 1
+    )
+    result = cli("matrix", "validate", str(path), code=4)
+    assert result.stderr.splitlines()[0] == (
+        f'{path}:{line}: triggers[1].when.tier[1]: unknown tier "platinum"'
+        " (known: standard, gold, vip)"
+    )
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("declared", [True, False])
+def test_trigger_tiers_compare_case_insensitively(cli: Cli, matrix: Edit, declared: bool) -> None:
+    tiers = TIERS if declared else ""
+    matrix(("skip_unavailable: true\n", "skip_unavailable: true\n" + tiers), append=VIP_TRIGGER)
+    cli("open", "Checkout down", "--tier", "vip", "-q")
+    cli("open", "Checkout slow", "--tier", "Gold", "-q")
+    swept = cli.json("--now", "2026-11-23T10:05:00Z", "sweep", "--dry-run")
+    assert [(n["case"], n["trigger"]) for n in swept["notified"]] == [("ESC-1", "vip-fast")]
+
+
+def test_bad_tiers_lists_are_errors(cli: Cli, matrix: Edit) -> None:
+    path = matrix(
+        ("skip_unavailable: true\n", "skip_unavailable: true\ntiers: [gold, Gold, 'a b']\n")
+    )
+    stderr = cli("matrix", "validate", str(path), code=4).stderr
+    assert 'tiers[1]: duplicate tier "Gold" (already listed as "gold")' in stderr
+    assert 'tiers[2]: bad id "a b"' in stderr
+
+
+def test_the_bundled_support_matrix_declares_its_tiers(cli: Cli) -> None:
+    shown = cli.json("matrix", "show", str(SUPPORT))
+    assert "vip" in shown["tiers"]
+    case = cli.json("--matrix", str(SUPPORT), "open", "Checkout down", "--tier", "VIP")
+    assert case["customer"]["tier"] == "vip"
