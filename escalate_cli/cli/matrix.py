@@ -118,6 +118,10 @@ def _print_matrix(matrix: "Matrix") -> None:
     def duration(value: object) -> str:
         from datetime import timedelta
 
+        from escalate_cli.core.model import BySeverity
+
+        if isinstance(value, BySeverity):  # `sev1 5m, sev2 15m, default 4h`
+            return ", ".join(f"{name} {format_duration(span)}" for name, span in value.items())
         return format_duration(value) if isinstance(value, timedelta) else "-"
 
     output.text(f"[bold]{output.esc(matrix.name or 'Escalation matrix')}[/bold]")

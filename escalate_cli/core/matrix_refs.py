@@ -244,7 +244,20 @@ def _check_levels(data: dict[str, Any], known: _Known) -> list[Issue]:
                 problem = _level_contact(name, known)
                 if problem:
                     issues.append((where, problem))
+        for timer in ("ack", "after"):
+            issues += _by_severity(level.get(timer), ("levels", index, timer), known)
     return issues
+
+
+def _by_severity(value: Any, path: KeyPath, known: _Known) -> list[Issue]:
+    """Unknown severity ids in a level timer written as `{sev1: 5m, default: 4h}`."""
+    if not isinstance(value, dict):
+        return []
+    return [
+        ((*path, name), unknown("severity", name, known.severities))
+        for name in value
+        if isinstance(name, str) and name != "default" and name not in known.severities
+    ]
 
 
 def _check_paths(data: dict[str, Any], known: _Known) -> list[Issue]:

@@ -103,12 +103,12 @@ def running_timers(matrix: Matrix, case: Case) -> list[Timer]:
     level = matrix.levels_by_id.get(case["level"])
     entered = timing.from_iso(case["level_entered_at"])
     if level is not None:
-        if level.ack and not case.get("level_acknowledged_at"):
-            due = due_after(case, entered, level.ack)
-            timers.append(Timer("ack", due, level.ack, level.id))
-        if level.after:
-            due = due_after(case, entered, level.after)
-            timers.append(Timer("after", due, level.after, level.id))
+        # A level's timers may depend on the severity; a severity with none runs none.
+        ack, after = level.ack_for(case.get("severity")), level.after_for(case.get("severity"))
+        if ack and not case.get("level_acknowledged_at"):
+            timers.append(Timer("ack", due_after(case, entered, ack), ack, level.id))
+        if after:
+            timers.append(Timer("after", due_after(case, entered, after), after, level.id))
     severity = matrix.severities_by_id.get(case.get("severity") or "")
     created = timing.from_iso(case["created_at"])
     breached = case.get("breached", [])

@@ -222,3 +222,73 @@ def test_the_bundled_support_matrix_declares_its_tiers(cli: Cli) -> None:
     assert "vip" in shown["tiers"]
     case = cli.json("--matrix", str(SUPPORT), "open", "Checkout down", "--tier", "VIP")
     assert case["customer"]["tier"] == "vip"
+
+
+# 3. Level timers by severity -------------------------------------------------------------------
+
+BY_SEVERITY = "    after: {sev1: 1h, sev2: 2h}\n    ack: {sev1: 5m, sev2: 15m, default: 3h}\n"
+
+
+def test_a_level_timer_can_depend_on_the_severity(cli: Cli, matrix: Edit) -> None:
+    matrix((L1_TIMERS, BY_SEVERITY + "    min_time: 30m\n"))
+    cli("open", "Checkout down", "--severity", "sev2", "-q")
+    cli("open", "Typo on the pricing page", "--severity", "sev3", "-q")
+    first = cli.json("next", "ESC-1")["next"]
+    assert (first["due_at"], first["reason"]) == (
+        "2026-11-23T10:15:00Z",
+        "not acknowledged at L1 within 15m (level ack)",
+    )
+    second = cli.json("next", "ESC-2")["next"]
+    assert second["due_at"] == "2026-11-23T13:00:00Z"  # the default, before sev3's 4h ack SLA
+    assert second["reason"] == "not acknowledged at L1 within 3h (level ack)"
+    cli("--now", "2026-11-23T10:10:00Z", "acknowledge", "ESC-1", "--by", "frontline")
+    cli("--now", "2026-11-23T10:10:00Z", "acknowledge", "ESC-2", "--by", "frontline")
+    assert cli.json("--now", "2026-11-23T10:11:00Z", "next", "ESC-1")["next"]["reason"] == (
+        "unresolved at L1 for 2h (level after)"
+    )
+    # sev3 has no `after` entry and there is no default: only the severity's SLAs run.
+    assert cli.json("--now", "2026-11-23T10:11:00Z", "next", "ESC-2")["next"]["reason"] == (
+        "resolve SLA of 3d breached"
+    )
+
+
+def test_matrix_show_prints_the_mapping(cli: Cli, matrix: Edit) -> None:
+    path = matrix((L1_TIMERS, BY_SEVERITY + "    min_time: 30m\n"))
+    out = cli("matrix", "show", str(path)).stdout
+    assert "sev1 5m, sev2 15m, default 3h" in out
+    assert "sev1 1h, sev2 2h" in out
+    level = cli.json("matrix", "show", str(path))["levels"][0]
+    assert level["ack"] == {"sev1": "5m", "sev2": "15m", "default": "3h"}
+    assert level["after"] == {"sev1": "1h", "sev2": "2h"}
+
+
+def test_bad_mappings_are_errors_with_file_line_and_key(cli: Cli, matrix: Edit) -> None:
+    timers = "    after:\n      sev1: 1h\n      sev9: 2h\n    ack: {sev1: 2x, default: 4h}\n"
+    path = matrix((L1_TIMERS, timers))
+    lines = path.read_text().splitlines()
+    sev9 = lines.index("      sev9: 2h") + 1
+    ack = lines.index("    ack: {sev1: 2x, default: 4h}") + 1
+    result = cli("matrix", "validate", str(path), code=4)
+    assert result.stderr.splitlines() == [
+        f'{path}:{sev9}: levels[0].after.sev9: unknown severity "sev9" (known: sev1, sev2, sev3)',
+        f'{path}:{ack}: levels[0].ack.sev1: bad duration "2x" (use 90s, 15m, 4h, 2d, 1w, 1h30m)',
+        f"{path}: 2 problem(s)",
+    ]
+    result = cli("open", "Checkout down", code=4)
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("[15m]", "expected a duration, or a mapping from severity id to duration"),
+        ("{}", "expected at least one severity id or default"),
+        ("{sev1: null}", "levels[0].ack.sev1: bad duration (empty)"),
+        ("{1: 5m}", "expected a name as the key"),
+    ],
+)
+def test_odd_timer_values_are_errors(cli: Cli, matrix: Edit, value: str, message: str) -> None:
+    path = matrix((L1_TIMERS, f"    ack: {value}\n"))
+    result = cli("matrix", "validate", str(path), code=4)
+    assert message in result.stderr
+    assert "levels[0].ack" in result.stderr
