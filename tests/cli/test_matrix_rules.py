@@ -292,3 +292,21 @@ def test_odd_timer_values_are_errors(cli: Cli, matrix: Edit, value: str, message
     result = cli("matrix", "validate", str(path), code=4)
     assert message in result.stderr
     assert "levels[0].ack" in result.stderr
+
+
+def test_a_sev4_question_at_night_does_not_page_engineering(cli: Cli) -> None:
+    timeline = cli.json(
+        "--matrix", str(SUPPORT), "--now", "2026-11-23T22:00:00Z", "simulate", "--severity", "sev4"
+    )["timeline"]
+    early = [entry for entry in timeline if entry["at"] < "2026-11-24T09:00:00Z"]
+    assert [entry["level"] for entry in early] == ["L1"]
+
+
+def test_the_bundled_legal_path_reaches_counsel_first(cli: Cli) -> None:
+    support = ("--matrix", str(SUPPORT))
+    cli(*support, "open", "Customer threatens a lawsuit over the outage", "-q")
+    swept = cli.json(*support, "--now", "2026-11-23T10:01:00Z", "sweep")
+    moved = swept["escalated"]
+    assert [(m["from"], m["to"], m["trigger"]) for m in moved] == [("L1", "LEGAL", "legal-threat")]
+    assert "ben" not in moved[0]["contacts"] and "general-counsel" in moved[0]["contacts"]
+    assert "dana" in moved[0]["contacts"]
