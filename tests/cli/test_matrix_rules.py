@@ -11,7 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
 
+from escalate_cli.cli import app
 from tests.conftest import BASIC_MATRIX, ROOT, Cli
 
 SUPPORT = ROOT / "matrices" / "support.yaml"
@@ -215,6 +219,16 @@ def test_bad_tiers_lists_are_errors(cli: Cli, matrix: Edit) -> None:
     stderr = cli("matrix", "validate", str(path), code=4).stderr
     assert 'tiers[1]: duplicate tier "Gold" (already listed as "gold")' in stderr
     assert 'tiers[2]: bad id "a b"' in stderr
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.text(max_size=12) | st.sampled_from(["vip", "VIP ", "Gold", "vpi", ""]))
+def test_any_tier_on_open_is_stored_or_not_found(tier: str) -> None:
+    result = CliRunner().invoke(app, ["--matrix", str(SUPPORT), "open", "x", f"--tier={tier}"])
+    assert result.exit_code in (0, 2, 3), result.stderr
+    assert "Traceback" not in result.stderr
+    if result.exit_code == 3:
+        assert result.stderr.startswith("error: unknown tier")
 
 
 def test_the_bundled_support_matrix_declares_its_tiers(cli: Cli) -> None:
