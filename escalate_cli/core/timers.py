@@ -159,21 +159,29 @@ def fold(text: str) -> str:
     return normalize("NFKC", text).casefold()
 
 
+@dataclass(frozen=True, eq=False)
+class KeywordMatcher:
+    """A trigger's keywords, compiled: whole words or phrases in folded text (see `fold`)."""
+
+    firsts: tuple[str, ...]  # each keyword's first word: a cheap screen before the pattern
+    pattern: re.Pattern[str]
+
+    def found_in(self, text: str) -> bool:
+        """Whether any keyword is in `text` (already folded) as a whole word or phrase."""
+        return any(first in text for first in self.firsts) and bool(self.pattern.search(text))
+
+
 @cache
-def keyword_pattern(keywords: tuple[str, ...]) -> re.Pattern[str]:
-    """One compiled pattern for a trigger's keywords, built once per keyword list.
+def keyword_matcher(keywords: tuple[str, ...]) -> KeywordMatcher:
+    """A trigger's keywords compiled once per keyword list: a sweep asks for every open case.
 
     Each keyword matches as a whole word or phrase: not inside a longer word (`sue` is not in
     "issue"), any run of whitespace in it matching any run of whitespace in the text.
     """
-    phrases = []
-    for keyword in keywords:
-        words = fold(keyword).split()
-        if words:
-            phrases.append(r"\s+".join(re.escape(word) for word in words))
-    if not phrases:
-        return re.compile(r"(?!)")  # matches nothing
-    return re.compile(r"(?<!\w)(?:" + "|".join(phrases) + r")(?!\w)")
+    phrases = [words for words in (fold(keyword).split() for keyword in keywords) if words]
+    alternatives = "|".join(r"\s+".join(map(re.escape, words)) for words in phrases)
+    pattern = re.compile(r"(?<!\w)(?:" + alternatives + r")(?!\w)" if phrases else r"(?!)")
+    return KeywordMatcher(tuple(dict.fromkeys(words[0] for words in phrases)), pattern)
 
 
 def _tier_matches(case: Case, tiers: tuple[str, ...]) -> bool:
@@ -201,7 +209,7 @@ def _static_conditions_hold(case: Case, when: Conditions, text: str | None) -> b
         return False
     if when.keywords:
         searched = case_text(case) if text is None else text
-        return keyword_pattern(when.keywords).search(searched) is not None
+        return keyword_matcher(when.keywords).found_in(searched)
     return True
 
 

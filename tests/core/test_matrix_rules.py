@@ -13,11 +13,19 @@ from tests.core.routing_helpers import T0, open_at, routing_matrix
 
 
 def test_each_keyword_list_is_compiled_once() -> None:
-    first = timers.keyword_pattern(("charge back", "lawyer"))
-    assert timers.keyword_pattern(("charge back", "lawyer")) is first
-    assert first.search(timers.fold("a CHARGE\u00a0 back"))  # a no-break space is whitespace
-    assert not first.search(timers.fold("lawyers"))
-    assert not timers.keyword_pattern(()).search("anything")
+    first = timers.keyword_matcher(("charge back", "lawyer"))
+    assert timers.keyword_matcher(("charge back", "lawyer")) is first
+    assert first.found_in(timers.fold("a CHARGE\u00a0 back"))  # a no-break space is whitespace
+    assert not first.found_in(timers.fold("lawyers"))
+    assert not timers.keyword_matcher(()).found_in("anything")
+    assert not timers.keyword_matcher((" ",)).found_in("anything")
+
+
+def test_a_keyword_found_inside_a_word_does_not_hide_a_later_whole_word() -> None:
+    assert timers.keyword_matcher(("sue",)).found_in("an issue, and they will sue")
+    overlapping = timers.keyword_matcher(("a b", "b c"))
+    assert overlapping.found_in("za b c")  # "a b" is inside "za b"; "b c" stands alone
+    assert not overlapping.found_in("za bc")
 
 
 def test_case_text_holds_updates_but_not_other_events() -> None:
