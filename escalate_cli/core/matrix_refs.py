@@ -382,13 +382,14 @@ def check_warnings(data: dict[str, Any]) -> list[Issue]:
         when = trigger.get("when")
         if not isinstance(when, dict):
             continue
+        of = f" of trigger {trigger['id']}" if isinstance(trigger.get("id"), str) else ""
         for where, keyword in names(when.get("keywords"), ("triggers", index, "when", "keywords")):
             letters = sum(char.isalnum() for char in keyword)
             if 0 < letters < _SHORT_KEYWORD:
                 warnings.append(
                     (
                         where,
-                        f'keyword "{keyword}" is shorter than {_SHORT_KEYWORD} letters'
+                        f'keyword "{keyword}"{of} is shorter than {_SHORT_KEYWORD} letters'
                         " and may match more than you mean",
                     )
                 )

@@ -104,10 +104,10 @@ def test_validate_warns_about_short_keywords_and_still_passes(cli: Cli, matrix: 
     result = cli("matrix", "validate", str(path))
     assert result.stdout.startswith(f"{path}: valid (")
     assert result.stderr.splitlines() == [
-        f'{path}:{line}: triggers[0].when.keywords[0]: keyword "sue" is shorter than 4 letters'
-        " and may match more than you mean",
-        f'{path}:{line}: triggers[0].when.keywords[2]: keyword "503" is shorter than 4 letters'
-        " and may match more than you mean",
+        f'{path}:{line}: triggers[0].when.keywords[0]: keyword "sue" of trigger legal-threat'
+        " is shorter than 4 letters and may match more than you mean",
+        f'{path}:{line}: triggers[0].when.keywords[2]: keyword "503" of trigger legal-threat'
+        " is shorter than 4 letters and may match more than you mean",
     ]
     report = cli.json("matrix", "validate", str(path))
     assert report["valid"] is True and report["problems"] == []
