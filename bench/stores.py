@@ -19,10 +19,12 @@ MATRIX = ROOT / "matrices" / "support.yaml"
 NOW = timing.parse_instant("2026-11-23T12:00:00Z")
 
 
-def _case(matrix: Matrix, number: int, opened: datetime, rng: random.Random) -> dict[str, Any]:
+def _case(
+    matrix: Matrix, number: int, opened: datetime, rng: random.Random, severities: list[str]
+) -> dict[str, Any]:
     request = OpenRequest(
         f"Customer {number}: checkout fails after step {rng.randint(1, 9)}",
-        severity=rng.choice(["sev3", "sev4"]),
+        severity=rng.choice(severities),
         customer=f"Customer {number}",
         tier=rng.choice(["standard", "gold", "vip"]),
         description="Payments time out at the last step; the customer retried twice.",
@@ -42,8 +44,10 @@ class _Templates:
 
     def __init__(self, matrix: Matrix, opened: datetime, kind: str, rng: random.Random) -> None:
         self.texts = []
+        # support.yaml gives sev4 no level ack at L1, so only sev3 cases are due 3 hours in.
+        severities = ["sev3"] if kind == "open" else ["sev3", "sev4"]
         for sample in range(8):
-            case = _case(matrix, 900_000 + sample, opened, rng)
+            case = _case(matrix, 900_000 + sample, opened, rng, severities)
             if kind in ("acknowledged", "closed"):
                 lifecycle.acknowledge(matrix, case, opened + timedelta(minutes=6), "sam", None)
             if kind == "closed":

@@ -135,8 +135,11 @@ def jsonable(value: Any) -> Any:
     from datetime import date, timedelta
     from zoneinfo import ZoneInfo
 
+    from escalate_cli.core.model import BySeverity
     from escalate_cli.core.timing import format_duration
 
+    if isinstance(value, BySeverity):  # a level timer by severity, as the YAML writes it
+        return {name: format_duration(span) for name, span in value.items()}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {
             field.name.rstrip("_"): jsonable(getattr(value, field.name))

@@ -49,24 +49,22 @@ def validate(ctx: typer.Context, path: PathArgument = None) -> None:
     """
     from escalate_cli import output
     from escalate_cli.core.errors import ExitCode
-    from escalate_cli.core.matrix import load_matrix, validate_file
+    from escalate_cli.core.matrix import check_file, load_matrix
     from escalate_cli.core.words import plural
 
     chosen = _chosen(ctx, path)
-    problems = validate_file(chosen)
+    problems, warnings = check_file(chosen)
     if settings(ctx).json:
         output.emit_json(
             {
                 "file": str(chosen),
                 "valid": not problems,
-                "problems": [
-                    {"file": p.file, "line": p.line, "key": p.key, "message": p.message}
-                    for p in problems
-                ],
+                "problems": [_problem_json(p) for p in problems],
+                "warnings": [_problem_json(w) for w in warnings],
             }
         )
     else:
-        for problem in problems:
+        for problem in [*problems, *warnings]:
             output.err(str(problem))
     if problems:
         if not settings(ctx).json:
@@ -75,6 +73,15 @@ def validate(ctx: typer.Context, path: PathArgument = None) -> None:
     if not settings(ctx).json:
         matrix = load_matrix(chosen)
         output.text(f"{output.esc(chosen)}: valid ({_summary(matrix)})")
+
+
+def _problem_json(problem: Any) -> dict[str, Any]:
+    return {
+        "file": problem.file,
+        "line": problem.line,
+        "key": problem.key,
+        "message": problem.message,
+    }
 
 
 def _summary(matrix: "Matrix") -> str:
@@ -115,6 +122,10 @@ def _print_matrix(matrix: "Matrix") -> None:
     def duration(value: object) -> str:
         from datetime import timedelta
 
+        from escalate_cli.core.model import BySeverity
+
+        if isinstance(value, BySeverity):  # `sev1 5m, sev2 15m, default 4h`
+            return ", ".join(f"{name} {format_duration(span)}" for name, span in value.items())
         return format_duration(value) if isinstance(value, timedelta) else "-"
 
     output.text(f"[bold]{output.esc(matrix.name or 'Escalation matrix')}[/bold]")
@@ -192,6 +203,8 @@ def _print_matrix(matrix: "Matrix") -> None:
             ],
             title="Severities (most severe first)",
         )
+    if matrix.tiers:
+        output.text(f"Tiers: {output.esc(', '.join(matrix.tiers))}")
     if matrix.triggers:
         output.table(
             ["trigger", "when", "then"],

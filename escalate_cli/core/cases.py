@@ -80,12 +80,18 @@ def _known(names: Iterable[str]) -> str:
     return f"known: {shown}" + (", ..." if len(listed) > 12 else "")
 
 
+def _did_you_mean(name: str, known: Iterable[str], fold: bool = False) -> str:
+    """`did you mean "sam"? ` for the closest known name (compared case-folded with `fold`)."""
+    import difflib  # only on the way to an error
+
+    shown = {(key.casefold() if fold else key): key for key in known}
+    close = difflib.get_close_matches(name.casefold() if fold else name, list(shown), n=1)
+    return f'did you mean "{shown[close[0]]}"? ' if close else ""
+
+
 def _require(kind: str, name: str, known: Mapping[str, object]) -> str:
     if name not in known:
-        import difflib  # only on the way to an error
-
-        close = difflib.get_close_matches(name, list(known), n=1)
-        hint = f'did you mean "{close[0]}"? ' if close else ""
+        hint = _did_you_mean(name, known)
         raise NotFoundError(f'unknown {kind} "{name}" ({hint}{_known(known)})')
     return name
 
@@ -104,6 +110,17 @@ def require_path(matrix: Matrix, name: str) -> str:
 
 def require_severity(matrix: Matrix, severity_id: str) -> str:
     return _require("severity", severity_id, matrix.severities_by_id)
+
+
+def require_tier(matrix: Matrix, name: str) -> str:
+    """The tier as the matrix spells it; when the matrix declares no `tiers`, any tier goes."""
+    if not matrix.tiers:
+        return name
+    found = matrix.tier_named(name)
+    if found is not None:
+        return found
+    hint = _did_you_mean(name.strip(), matrix.tiers, fold=True)
+    raise NotFoundError(f'unknown tier "{name}" ({hint}known: {", ".join(matrix.tiers)})')
 
 
 def start_level(matrix: Matrix, severity_id: str | None, path_name: str) -> str:
@@ -232,6 +249,7 @@ def new_case(matrix: Matrix, number: int, request: OpenRequest, now: datetime) -
     for contact in (request.owner, request.by):
         if contact is not None:
             require_contact(matrix, contact)
+    tier = require_tier(matrix, request.tier) if request.tier is not None else None
     from escalate_cli.core.routing import first_reachable
 
     path = matrix.all_paths[path_name]
@@ -247,7 +265,7 @@ def new_case(matrix: Matrix, number: int, request: OpenRequest, now: datetime) -
         "description": request.description or "",
         "type": path_name,
         "severity": severity_id,
-        "customer": {"name": request.customer, "tier": request.tier},
+        "customer": {"name": request.customer, "tier": tier},
         "status": "open",
         "level": level_id,
         "owner": owner,

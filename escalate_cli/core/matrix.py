@@ -19,6 +19,7 @@ from escalate_cli.core.matrix_refs import (
     Issue,
     KeyPath,
     check_references,
+    check_warnings,
     format_key,
 )
 from escalate_cli.core.model import (
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
     from pydantic import TypeAdapter
     from pydantic_core import ErrorDetails
 
-__all__ = ["load_matrix", "load_matrix_text", "validate_file"]
+__all__ = ["check_file", "load_matrix", "load_matrix_text", "validate_file"]
 
 _Parsed = tuple[dict[str, Any], dict[KeyPath, int], list[tuple[int, KeyPath, str]]]
 
@@ -83,7 +84,7 @@ _EXPECTED = {
 def load_matrix(path: str | os.PathLike[str]) -> Matrix:
     """Read and validate the matrix at `path`; MatrixError lists every problem found."""
     filename = os.fspath(path)
-    matrix, problems = _check_text(_read(filename), filename)
+    matrix, problems, _ = _check_text(_read(filename), filename)
     if matrix is None or problems:
         raise MatrixError(problems)
     return matrix
@@ -91,7 +92,7 @@ def load_matrix(path: str | os.PathLike[str]) -> Matrix:
 
 def load_matrix_text(text: str, filename: str) -> Matrix:
     """Validate matrix YAML given as text; `filename` is only used in messages."""
-    matrix, problems = _check_text(text, filename)
+    matrix, problems, _ = _check_text(text, filename)
     if matrix is None or problems:
         raise MatrixError(problems)
     return matrix
@@ -99,12 +100,19 @@ def load_matrix_text(text: str, filename: str) -> Matrix:
 
 def validate_file(path: str | os.PathLike[str]) -> list[MatrixProblem]:
     """Every problem with the matrix at `path`, sorted by line; empty when it is valid."""
+    return check_file(path)[0]
+
+
+def check_file(path: str | os.PathLike[str]) -> tuple[list[MatrixProblem], list[MatrixProblem]]:
+    """Every problem with the matrix at `path`, and every warning (valid, but likely not what
+    was meant, such as a very short keyword), each list sorted by line."""
     filename = os.fspath(path)
     try:
         text = _read(filename)
     except MatrixError as exc:
-        return exc.problems
-    return _check_text(text, filename)[1]
+        return exc.problems, []
+    _, problems, warnings = _check_text(text, filename, warn=True)
+    return problems, warnings
 
 
 def _read(filename: str) -> str:
@@ -124,21 +132,32 @@ def _read(filename: str) -> str:
     raise MatrixError([MatrixProblem(filename, None, "", reason)])
 
 
-def _check_text(text: str, filename: str) -> tuple[Matrix | None, list[MatrixProblem]]:
-    """The validated matrix (None when it has problems) and every problem, sorted by line."""
+_Checked = tuple[Matrix | None, list[MatrixProblem], list[MatrixProblem]]
+
+
+def _check_text(text: str, filename: str, warn: bool = False) -> _Checked:
+    """The validated matrix (None when it has problems), every problem and, with `warn`, every
+    warning, each sorted by line."""
     try:
-        data, lines, found = _parse(text)
+        data, lines, duplicates = _parse(text)
     except _Unreadable as exc:
-        return None, [MatrixProblem(filename, exc.line, "", exc.message)]
+        return None, [MatrixProblem(filename, exc.line, "", exc.message)], []
     data, shorthand = _normalise(data)
-    issues: list[tuple[int | None, KeyPath, str]] = list(found)
     matrix, schema = _validate_schema(data)
-    for loc, message in schema + check_references(data) + check_channels(data):
-        path = _user_path(_keyed(loc, data), shorthand)
-        issues.append((_line_of(path, lines), path, message))
+
+    def located(found: list[Issue]) -> list[tuple[int | None, KeyPath, str]]:
+        paths = [(_user_path(_keyed(loc, data), shorthand), message) for loc, message in found]
+        return [(_line_of(path, lines), path, message) for path, message in paths]
+
+    checked = schema + check_references(data) + check_channels(data)
+    problems = _by_line(filename, [*duplicates, *located(checked)])
+    warnings = _by_line(filename, located(check_warnings(data))) if warn else []
+    return (None if problems else matrix), problems, warnings
+
+
+def _by_line(filename: str, issues: list[tuple[int | None, KeyPath, str]]) -> list[MatrixProblem]:
     problems = [MatrixProblem(filename, line, format_key(path), msg) for line, path, msg in issues]
-    problems = sorted(dict.fromkeys(problems), key=lambda problem: problem.line or 0)
-    return (None if problems else matrix), problems
+    return sorted(dict.fromkeys(problems), key=lambda problem: problem.line or 0)
 
 
 class _Unreadable(Exception):

@@ -2,10 +2,10 @@
 
 Validation costs ~150 ms of imports (pydantic, yaml) on every command; a pickled copy of the
 frozen dataclasses loads in a millisecond. Each entry holds the file's bytes and the code that
-defines the model, and is served only when both are unchanged, so an edited matrix or an upgraded
-escalate is never served stale. Entries are named by a CRC of those bytes rather than a SHA-256:
-hashlib would start OpenSSL (~5 ms) on every command, and two files sharing a CRC only share an
-entry, which the comparison rejects and rebuilds.
+defines and validates the model, and is served only when both are unchanged, so an edited matrix
+or an upgraded escalate is never served stale. Entries are named by a CRC of those bytes rather
+than a SHA-256: hashlib would start OpenSSL (~5 ms) on every command, and two files sharing a CRC
+only share an entry, which the comparison rejects and rebuilds.
 """
 
 from __future__ import annotations
@@ -17,11 +17,21 @@ import zlib
 from collections.abc import Mapping
 from pathlib import Path
 
-from escalate_cli.core import hours, model, timing
+from escalate_cli.core import model
 from escalate_cli.core.model import Matrix
 
 CACHE_ENV = "ESCALATE_CACHE_DIR"
 KEEP = 16  # cached matrices kept; older ones are removed when a new one is written
+# The modules a validated matrix depends on: the model, its parsers, and the checks that decide
+# whether a file is valid at all (read by path, so a cache hit imports none of the validators).
+MODEL_CODE = (
+    "model.py",
+    "timing.py",
+    "hours.py",
+    "matrix.py",
+    "matrix_refs.py",
+    "matrix_channels.py",
+)
 
 
 def cache_dir(environ: Mapping[str, str]) -> Path:
@@ -32,10 +42,16 @@ def cache_dir(environ: Mapping[str, str]) -> Path:
     return Path(user_cache_dir("escalate", appauthor=False))
 
 
+def code_files() -> list[Path]:
+    """The files of MODEL_CODE, beside core/model.py."""
+    here = Path(str(model.__file__)).parent
+    return [here / name for name in MODEL_CODE]
+
+
 def _sources(raw: bytes) -> tuple[bytes, ...]:
-    """What a validated matrix depends on: the code that defines the model, and the file."""
-    code = (Path(str(module.__file__)).read_bytes() for module in (model, timing, hours))
-    return (*code, raw)
+    """What a validated matrix depends on: the code that defines and checks the model, and the
+    file."""
+    return (*(path.read_bytes() for path in code_files()), raw)
 
 
 def load(path: str | os.PathLike[str], environ: Mapping[str, str] = os.environ) -> Matrix:

@@ -18,6 +18,7 @@ _ID = re.compile(r"\w[\w.-]*")
 _PREFIX = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 _LIST_KNOWN_UP_TO = 10
 READS_VERSION = "this escalate reads version 1"
+_SHORT_KEYWORD = 4  # letters; shorter keywords are valid but earn a warning
 
 
 def format_key(path: KeyPath) -> str:
@@ -51,6 +52,7 @@ class _Known:
     levels: list[str] = field(default_factory=list)
     paths: list[str] = field(default_factory=list)
     severities: list[str] = field(default_factory=list)
+    tiers: list[str] = field(default_factory=list)
 
 
 def entries(data: dict[str, Any], section: str) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -91,6 +93,7 @@ def _known(data: dict[str, Any]) -> _Known:
         levels=_ids(data, "levels"),
         paths=list(dict.fromkeys([*declared, DEFAULT_PATH])),
         severities=_ids(data, "severities"),
+        tiers=[tier for _, tier in names(data.get("tiers"), ("tiers",), single=False)],
     )
 
 
@@ -99,6 +102,7 @@ def check_references(data: dict[str, Any]) -> list[Issue]:
     known = _known(data)
     issues = _check_ids(data)
     issues += _check_header(data, known)
+    issues += _check_tiers(data)
     issues += _check_contacts(data, known)
     issues += _check_rotations(data, known)
     issues += _check_levels(data, known)
@@ -158,6 +162,23 @@ def _check_header(data: dict[str, Any], known: _Known) -> list[Issue]:
         issues.append((("default_severity",), unknown("severity", default, known.severities)))
     if data.get("levels") == []:
         issues.append((("levels",), "a matrix needs at least one level"))
+    return issues
+
+
+def _check_tiers(data: dict[str, Any]) -> list[Issue]:
+    tiers = data.get("tiers")
+    if tiers == []:
+        return [(("tiers",), "list at least one tier, or leave tiers out")]
+    issues: list[Issue] = []
+    first: dict[str, str] = {}
+    for where, tier in names(tiers, ("tiers",), single=False):
+        if not _ID.fullmatch(tier):
+            issues.append((where, _bad_id(tier)))
+        elif tier.casefold() in first:
+            also = first[tier.casefold()]
+            issues.append((where, f'duplicate tier "{tier}" (already listed as "{also}")'))
+        else:
+            first[tier.casefold()] = tier
     return issues
 
 
@@ -223,7 +244,20 @@ def _check_levels(data: dict[str, Any], known: _Known) -> list[Issue]:
                 problem = _level_contact(name, known)
                 if problem:
                     issues.append((where, problem))
+        for timer in ("ack", "after"):
+            issues += _by_severity(level.get(timer), ("levels", index, timer), known)
     return issues
+
+
+def _by_severity(value: Any, path: KeyPath, known: _Known) -> list[Issue]:
+    """Unknown severity ids in a level timer written as `{sev1: 5m, default: 4h}`."""
+    if not isinstance(value, dict):
+        return []
+    return [
+        ((*path, name), unknown("severity", name, known.severities))
+        for name in value
+        if isinstance(name, str) and name != "default" and name not in known.severities
+    ]
 
 
 def _check_paths(data: dict[str, Any], known: _Known) -> list[Issue]:
@@ -297,6 +331,18 @@ def _check_when(when: dict[str, Any], path: KeyPath, known: _Known) -> list[Issu
         for where, name in names(when.get(key), (*path, key))
         if name not in targets[key]
     ]
+    issues += [
+        (where, "a keyword needs a letter or digit")
+        for where, keyword in names(when.get("keywords"), (*path, "keywords"))
+        if not any(char.isalnum() for char in keyword)
+    ]
+    if known.tiers:
+        declared = {tier.casefold() for tier in known.tiers}
+        issues += [
+            (where, unknown("tier", name, known.tiers))
+            for where, name in names(when.get("tier"), (*path, "tier"))
+            if name.casefold() not in declared
+        ]
     reopened = when.get("reopened")
     count = _as_count(reopened)
     if isinstance(reopened, bool) or (count is not None and count < 1):
@@ -327,3 +373,24 @@ def _check_then(then: dict[str, Any], path: KeyPath, known: _Known) -> list[Issu
         if target not in names_known:
             return [(where, unknown(noun, target, names_known))]
     return []
+
+
+def check_warnings(data: dict[str, Any]) -> list[Issue]:
+    """What is valid but likely not what the author meant: keywords so short they match a lot."""
+    warnings: list[Issue] = []
+    for index, trigger in entries(data, "triggers"):
+        when = trigger.get("when")
+        if not isinstance(when, dict):
+            continue
+        of = f" of trigger {trigger['id']}" if isinstance(trigger.get("id"), str) else ""
+        for where, keyword in names(when.get("keywords"), ("triggers", index, "when", "keywords")):
+            letters = sum(char.isalnum() for char in keyword)
+            if 0 < letters < _SHORT_KEYWORD:
+                warnings.append(
+                    (
+                        where,
+                        f'keyword "{keyword}"{of} is shorter than {_SHORT_KEYWORD} letters'
+                        " and may match more than you mean",
+                    )
+                )
+    return warnings

@@ -70,7 +70,60 @@ class _NamesSpec(_ParsedBy):
     parser = staticmethod(_one_or_many)
 
 
+@dataclass(frozen=True)
+class BySeverity:
+    """A level timer that depends on the case's severity: `{sev1: 5m, sev2: 15m, default: 4h}`.
+
+    A severity with no entry takes `default`; with no `default` either, the timer does not run.
+    """
+
+    durations: tuple[tuple[str, timedelta], ...]
+    default: timedelta | None = None
+
+    def get(self, severity_id: str | None) -> timedelta | None:
+        for named, duration in self.durations:
+            if named == severity_id:
+                return duration
+        return self.default
+
+    def items(self) -> list[tuple[str, timedelta]]:
+        """The entries as written, `default` last."""
+        tail = [("default", self.default)] if self.default is not None else []
+        return [*self.durations, *tail]
+
+
+_LEVEL_TIMER_HELP = "expected a duration, or a mapping from severity id to duration"
+
+
+def _level_timer(value: Any, validate_mapping: Any) -> timedelta | BySeverity:
+    """A duration (`15m`), or a mapping from severity id to duration with an optional default."""
+    if isinstance(value, BySeverity):
+        return value  # already parsed: lets a model be validated twice
+    if isinstance(value, list | tuple):
+        raise ValueError(f"{_LEVEL_TIMER_HELP} (sev1: 5m, default: 4h)")
+    if not isinstance(value, dict):
+        return timing.parse_duration(value)
+    durations: dict[str, timedelta] = validate_mapping(value)  # each key's error at its own line
+    if not durations:
+        raise ValueError("expected at least one severity id or default (sev1: 5m, default: 4h)")
+    default = durations.pop("default", None)
+    return BySeverity(tuple(durations.items()), default)
+
+
+class _LevelTimerSpec:
+    """Marker: a level's `ack` or `after`, a duration or a mapping by severity."""
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        from pydantic_core import core_schema
+
+        duration = core_schema.no_info_plain_validator_function(timing.parse_duration)
+        mapping = core_schema.dict_schema(core_schema.str_schema(), duration)
+        return core_schema.no_info_wrap_validator_function(_level_timer, mapping)
+
+
 Duration = Annotated[timedelta, _DurationSpec]
+LevelTimer = Annotated[timedelta | BySeverity, _LevelTimerSpec]
 Zone = Annotated[ZoneInfo, _ZoneSpec]
 HoursSpec = Annotated[Hours, _HoursSpec]
 AwaySpec = Annotated[timing.Away, _AwaySpec]
@@ -123,13 +176,27 @@ class Level:
     contacts: tuple[str, ...]
     name: str | None = None
     authority: str | None = None
-    after: Duration | None = None
-    ack: Duration | None = None
+    after: LevelTimer | None = None
+    ack: LevelTimer | None = None
     min_time: Duration | None = None
 
     @property
     def label(self) -> str:
         return self.name or self.id
+
+    def ack_for(self, severity_id: str | None) -> timedelta | None:
+        """How long a case of this severity may wait unacknowledged here; None: no ack timer."""
+        return _for_severity(self.ack, severity_id)
+
+    def after_for(self, severity_id: str | None) -> timedelta | None:
+        """How long a case of this severity may stay unresolved here; None: no after timer."""
+        return _for_severity(self.after, severity_id)
+
+
+def _for_severity(
+    timer: timedelta | BySeverity | None, severity_id: str | None
+) -> timedelta | None:
+    return timer.get(severity_id) if isinstance(timer, BySeverity) else timer
 
 
 @dataclass(frozen=True)
@@ -312,6 +379,7 @@ class Matrix:
     paths: dict[str, Path] = field(default_factory=dict)
     severities: tuple[Severity, ...] = ()
     default_severity: str | None = None
+    tiers: tuple[str, ...] = ()  # the customer tiers; none declared means any tier goes
     skip_unavailable: bool = False
     triggers: tuple[Trigger, ...] = ()
     channels: dict[str, Channel] = field(default_factory=dict)
@@ -352,6 +420,11 @@ class Matrix:
         paths = dict(self.paths)
         paths.setdefault(DEFAULT_PATH, Path(levels=tuple(level.id for level in self.levels)))
         return paths
+
+    def tier_named(self, name: str) -> str | None:
+        """The declared tier `name` means, spelled as the matrix spells it (case-insensitive)."""
+        wanted = name.strip().casefold()
+        return next((tier for tier in self.tiers if tier.casefold() == wanted), None)
 
     @property
     def default_severity_id(self) -> str | None:

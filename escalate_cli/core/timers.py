@@ -7,8 +7,10 @@ stopped (timing rules 5 and 6).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any, Literal
 
 from escalate_cli.core import timing
@@ -107,12 +109,12 @@ def running_timers(matrix: Matrix, case: Case) -> list[Timer]:
     level = matrix.levels_by_id.get(case["level"])
     entered = timing.from_iso(case["level_entered_at"])
     if level is not None:
-        if level.ack and not case.get("level_acknowledged_at"):
-            due = due_after(case, entered, level.ack)
-            timers.append(Timer("ack", due, level.ack, level.id))
-        if level.after:
-            due = due_after(case, entered, level.after)
-            timers.append(Timer("after", due, level.after, level.id))
+        # A level's timers may depend on the severity; a severity with none runs none.
+        ack, after = level.ack_for(case.get("severity")), level.after_for(case.get("severity"))
+        if ack and not case.get("level_acknowledged_at"):
+            timers.append(Timer("ack", due_after(case, entered, ack), ack, level.id))
+        if after:
+            timers.append(Timer("after", due_after(case, entered, after), after, level.id))
     severity = matrix.severities_by_id.get(case.get("severity") or "")
     created = timing.from_iso(case["created_at"])
     breached = case.get("breached", [])
@@ -142,10 +144,61 @@ def is_overdue(matrix: Matrix, case: Case, now: datetime) -> bool:
     return any(t.due_at is not None and now >= t.due_at for t in running_timers(matrix, case))
 
 
+# Fields are joined by a character that is neither a word character nor whitespace, so a phrase
+# never runs from the end of the title into the description.
+_FIELD_SEPARATOR = "\x00"
+
+
 def case_text(case: Case) -> str:
-    """What `keywords` conditions search: title, description and gathered facts, lowercased."""
+    """What `keywords` conditions search: title, description, gathered facts and status updates,
+    folded for caseless matching (Unicode NFKC, then casefold)."""
     facts = [fact["text"] for fact in case["steps"]["gather"]["facts"]]
-    return "\n".join([case["title"], case.get("description") or "", *facts]).lower()
+    updates = [entry["text"] for entry in case["timeline"] if entry["kind"] == "update"]
+    joined = _FIELD_SEPARATOR.join([case["title"], case.get("description") or "", *facts, *updates])
+    return fold(joined)
+
+
+def fold(text: str) -> str:
+    """Text as keywords compare it: compatibility forms unified, case folded (Straße = STRASSE)."""
+    from unicodedata import normalize
+
+    return normalize("NFKC", text).casefold()
+
+
+@dataclass(frozen=True, eq=False)
+class KeywordMatcher:
+    """A trigger's keywords, compiled: whole words or phrases in folded text (see `fold`)."""
+
+    firsts: tuple[str, ...]  # each keyword's first word: a cheap screen before the pattern
+    pattern: re.Pattern[str]
+
+    def found_in(self, text: str) -> bool:
+        """Whether any keyword is in `text` (already folded) as a whole word or phrase."""
+        return any(first in text for first in self.firsts) and bool(self.pattern.search(text))
+
+
+@cache
+def keyword_matcher(keywords: tuple[str, ...]) -> KeywordMatcher:
+    """A trigger's keywords compiled once per keyword list: a sweep asks for every open case.
+
+    Each keyword matches as a whole word or phrase: not inside a longer word (`sue` is not in
+    "issue"), any run of whitespace in it matching any run of whitespace in the text.
+    """
+    phrases = [words for words in (fold(keyword).split() for keyword in keywords) if words]
+    alternatives = "|".join(r"\s+".join(map(re.escape, words)) for words in phrases)
+    pattern = re.compile(r"(?<!\w)(?:" + alternatives + r")(?!\w)" if phrases else r"(?!)")
+    return KeywordMatcher(tuple(dict.fromkeys(words[0] for words in phrases)), pattern)
+
+
+def _tier_matches(case: Case, tiers: tuple[str, ...]) -> bool:
+    """Tiers compare case-insensitively, declared or not: `VIP` on a case meets `tier: [vip]`."""
+    tier = (case.get("customer") or {}).get("tier")
+    return isinstance(tier, str) and tier.strip().casefold() in _folded(tiers)
+
+
+@cache
+def _folded(names: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(name.strip().casefold() for name in names)
 
 
 def _static_conditions_hold(case: Case, when: Conditions, text: str | None) -> bool:
@@ -156,13 +209,13 @@ def _static_conditions_hold(case: Case, when: Conditions, text: str | None) -> b
         return False
     if when.type and case["type"] not in when.type:
         return False
-    if when.tier and (case.get("customer") or {}).get("tier") not in when.tier:
+    if when.tier and not _tier_matches(case, when.tier):
         return False
     if when.reopened is not None and case.get("reopened", 0) < when.reopened:
         return False
     if when.keywords:
         searched = case_text(case) if text is None else text
-        return any(keyword.lower() in searched for keyword in when.keywords)
+        return keyword_matcher(when.keywords).found_in(searched)
     return True
 
 

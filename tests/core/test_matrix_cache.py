@@ -119,3 +119,37 @@ def test_a_cache_hit_does_not_start_pydantic_yaml_or_openssl(copy: Path) -> None
     warm = subprocess.run(run, capture_output=True, text=True, check=True).stdout.split()
     assert cold[-3:-1] == ["True", "True"]
     assert warm == ["Test", "support", "False", "False", "False"]
+
+
+def test_changed_model_code_is_never_served_a_stale_entry(
+    copy: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    code = tmp_path / "code"
+    code.mkdir()
+    files = []
+    for source in matrix_cache.code_files():
+        files.append(code / source.name)
+        files[-1].write_bytes(source.read_bytes())
+    monkeypatch.setattr(matrix_cache, "code_files", lambda: files)
+    calls = counting_validator(monkeypatch)
+    matrix_cache.load(copy)
+    matrix_cache.load(copy)
+    assert len(calls) == 1
+    for changed in files:  # an upgraded escalate: any of the model's or validator's modules
+        changed.write_bytes(changed.read_bytes() + b"\n# changed\n")
+        matrix_cache.load(copy)
+    assert len(calls) == 1 + len(files)
+
+
+def test_the_key_covers_every_module_that_builds_or_checks_a_matrix() -> None:
+    program = (
+        "import sys\n"
+        "import escalate_cli.core.matrix\n"
+        "print(*(m.__file__ for n, m in sys.modules.items() if n.startswith('escalate_cli.core.')))"
+    )
+    run = [sys.executable, "-c", program]
+    loaded = {
+        Path(name) for name in subprocess.run(run, capture_output=True, text=True).stdout.split()
+    }
+    keyed = set(matrix_cache.code_files())
+    assert {path.name for path in loaded - keyed} <= {"errors.py", "__init__.py"}

@@ -57,6 +57,10 @@ MATRIX_WORDS = [
     "rotation:r",
     "L1",
     "a",
+    "tiers",
+    "tier",
+    "default",
+    "sev1",
 ]
 scalars = (
     st.none()
@@ -142,3 +146,34 @@ def test_a_real_matrix_with_junk_spliced_in_only_raises_matrix_error(
     changes: list[tuple[tuple[Any, ...], Any]],
 ) -> None:
     only_matrix_errors(dump(spliced(SUPPORT, changes)))
+
+
+# A level's `ack` and `after`: a duration, or a mapping from severity id (or `default`) to one.
+timer_keys = st.sampled_from(["sev1", "sev2", "sev4", "sev9", "default", "", "SEV1"]) | keys
+level_timers = (
+    scalars
+    | junk
+    | st.dictionaries(timer_keys, scalars | junk, max_size=5)
+    | st.dictionaries(timer_keys, st.sampled_from(["5m", "1h", "2x", "0s", "99999w"]), max_size=5)
+)
+
+
+@JUNK_SETTINGS
+@given(st.integers(0, len(SUPPORT["levels"]) - 1), st.sampled_from(["ack", "after"]), level_timers)
+def test_junk_level_timers_only_raise_matrix_error(index: int, key: str, value: Any) -> None:
+    text = dump(spliced(SUPPORT, [(("levels", index, key), value)]))
+    only_matrix_errors(text)
+    try:
+        matrix = load_matrix_text(text, "junk.yaml")
+    except MatrixError:
+        return
+    level = matrix.levels[index]
+    for severity in [*matrix.severities_by_id, None, "sev9"]:
+        for span in (level.ack_for(severity), level.after_for(severity)):
+            assert span is None or span.total_seconds() > 0
+
+
+@JUNK_SETTINGS
+@given(st.lists(st.text(max_size=8) | st.sampled_from(["vip", "VIP", "gold", " "]), max_size=4))
+def test_junk_tiers_only_raise_matrix_error(tiers: list[str]) -> None:
+    only_matrix_errors(dump({**SUPPORT, "tiers": tiers}))
