@@ -27,14 +27,16 @@ def matrix_path(
     cwd: Path,
     recorded: Callable[[], str | None],
 ) -> Path | None:
-    """`--matrix`, then `$ESCALATE_MATRIX`, then `./escalation.yaml`, then what `init` recorded
-    (asked for last: reading it means reading the store)."""
+    """`--matrix`, then `$ESCALATE_MATRIX`, then what `init` recorded, then `./escalation.yaml`.
+
+    The team's recorded matrix comes before the working folder's, so a file that happens to
+    sit in the current folder never silently replaces it."""
     if flag:
         return Path(flag).expanduser()
     if environ.get(MATRIX_ENV):
         return Path(environ[MATRIX_ENV]).expanduser()
-    in_cwd = cwd / MATRIX_IN_CWD
-    if in_cwd.exists():
-        return in_cwd
     remembered = recorded()
-    return Path(remembered) if remembered else None
+    if remembered:
+        return Path(remembered)
+    in_cwd = cwd / MATRIX_IN_CWD
+    return in_cwd if in_cwd.exists() else None

@@ -195,6 +195,15 @@ def test_escalation_yaml_in_the_working_directory_is_found(
     assert cli("open", "x", "-q").stdout == "ACME-1\n"
 
 
+def test_the_matrix_recorded_by_init_comes_before_escalation_yaml_in_the_folder(
+    cli: Cli, monkeypatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("ESCALATE_MATRIX")
+    cli("init", "--matrix", str(BASIC_MATRIX))
+    (tmp_path / "escalation.yaml").write_text(BASIC_MATRIX.read_text().replace("ESC", "ACME"))
+    assert cli("open", "x", "-q").stdout == "ESC-1\n"
+
+
 def test_statuses_are_coloured_on_a_terminal_and_plain_otherwise(cli: Cli, monkeypatch) -> None:
     cli("open", "one", "-q")
     cli("acknowledge", "ESC-1")
