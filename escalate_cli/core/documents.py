@@ -82,6 +82,7 @@ def sla_states(matrix: Matrix, case: Case, now: datetime) -> list[dict[str, Any]
         due = timers.sla_deadline(matrix, case, sla)
         if sla in case["breached"]:
             state = "breached"
+            due = _breached_at(case, sla) or due
         elif stopped_at:
             state = "met"
         elif due is None or timers.is_on_hold(case, now):
@@ -90,6 +91,15 @@ def sla_states(matrix: Matrix, case: Case, now: datetime) -> list[dict[str, Any]
             state = "breached" if now >= due else "running"
         states.append({"sla": sla, "due_at": timing.to_iso(due) if due else None, "state": state})
     return states
+
+
+def _breached_at(case: Case, sla: str) -> datetime | None:
+    """The deadline a recorded breach missed: the severity's deadline back then, which a later
+    severity change does not move."""
+    for entry in case["timeline"]:
+        if entry["kind"] == "breached" and entry["data"].get("sla") == sla:
+            return timing.from_iso(entry["at"])
+    return None
 
 
 def _has_sla(matrix: Matrix, case: Case, sla: str) -> bool:

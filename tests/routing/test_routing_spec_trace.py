@@ -115,3 +115,14 @@ def test_raising_the_severity_by_assess_tells_the_new_severitys_notify_list(cli:
     assert "vp" in last_notified(raised)
     lowered = cli.json("assess", case, "--severity", "sev2", "--by", "desk")
     assert events(lowered, "notified") == events(raised, "notified")  # lowering tells nobody
+
+
+def test_a_recorded_breach_keeps_its_deadline_after_a_severity_change(cli: Cli) -> None:
+    case = open_case(cli, "Reports slow", "--severity", "sev2")  # resolve SLA 8h: 18:00
+    cli("acknowledge", case, "--by", "desk", "--now", at("10:05"))
+    sweep(cli, at("18:00"))
+    cli("assess", case, "--severity", "sev1", "--by", "desk", "--now", at("18:10"))
+    brief = cli.json("brief", case, "--now", at("18:20"))
+    (resolve,) = [s for s in brief["deadline"]["sla"] if s["sla"] == "resolve"]
+    assert (resolve["state"], resolve["due_at"]) == ("breached", at("18:00"))
+    assert "2026-11-23 18:00" in cli("brief", case, "--now", at("18:20")).stdout
