@@ -34,6 +34,9 @@ def print_next(matrix: "Matrix", view: "NextView", case: "Case", now: "datetime"
     upcoming = view.data["next"]
     if upcoming is None:
         output.text(f"Next: nobody ({esc(view.note or 'nothing due')})")
+        for deadline in view.data["deadlines"]:  # at the top: a breach is all that is left
+            output.text(f"  {deadline['sla']} SLA due {_due(deadline['due_at'], now)}")
+        _print_triggers(view, now)
         return
     if upcoming["external"]:
         where = "external contacts"
@@ -61,6 +64,7 @@ def print_next(matrix: "Matrix", view: "NextView", case: "Case", now: "datetime"
         output.text(f"  also notify: {esc(', '.join(view.data['notify']))}")
     if until:
         output.text(f"  on hold until {output.when(until)}: timers count again from then")
+    _print_triggers(view, now)
 
 
 def _due(due_at: str, now: "datetime") -> str:
@@ -77,6 +81,16 @@ def _due(due_at: str, now: "datetime") -> str:
         return f"{when(due_at)} (due now)"
     minutes = timedelta(minutes=int(late.total_seconds() // 60))
     return f"{when(due_at)} (overdue by {timing.format_duration(minutes)})"
+
+
+def _print_triggers(view: "NextView", now: "datetime") -> None:
+    """The notify-only triggers still to fire: they tell people without moving the case."""
+    from escalate_cli import output
+
+    for notice in view.data["triggers"]:
+        told = output.esc(", ".join(notice["contacts"]))
+        at = _due(notice["due_at"], now)
+        output.text(f"  trigger {output.esc(notice['trigger'])} at {at}: notifies {told}")
 
 
 def after_change(state: Settings, matrix: "Matrix", case: "Case", said: str) -> None:

@@ -20,10 +20,8 @@ def needs_sweep(matrix: Matrix, case: Case, now: datetime) -> bool:
     if case["status"] not in timers.ACTIVE:
         return False
     if case["status"] == "on_hold" and not timers.is_on_hold(case, now):
-        return True
-    due = routing.due_now(matrix, case, now)
-    fresh_breach = any(t.kind.removeprefix("sla_") not in case["breached"] for t in due.breaches)
-    return due.move is not None or bool(due.notify) or fresh_breach
+        return True  # the hold ended at its --until: the sweep records that it resumed
+    return routing.is_overdue(matrix, case, now)
 
 
 def _report(report: dict[str, Any], case: Case, result: SweepResult) -> None:
