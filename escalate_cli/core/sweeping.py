@@ -24,11 +24,24 @@ def needs_sweep(matrix: Matrix, case: Case, now: datetime) -> bool:
     return routing.is_overdue(matrix, case, now)
 
 
-def _report(report: dict[str, Any], case: Case, result: SweepResult) -> None:
+def _report(report: dict[str, Any], result: SweepResult) -> None:
     if result.escalated:
         report["escalated"].append(result.escalated)
     report["notified"].extend(result.notified)
-    report["breached"].extend({"case": case["id"], "sla": sla} for sla in result.breaches)
+    report["breached"].extend(result.breaches)
+    report["changed"].extend(result.changes)
+
+
+ESCALATED_KEYS = ("case", "from", "to", "trigger", "at", "contacts")
+
+
+def report_json(report: dict[str, Any]) -> dict[str, Any]:
+    """`sweep --json`: exactly the shape of SPEC section 6 (problems go to stderr)."""
+    shaped = {key: report[key] for key in ("checked", "escalated", "notified", "breached")}
+    shaped["escalated"] = [{key: e[key] for key in ESCALATED_KEYS} for e in report["escalated"]]
+    shaped["changed"] = report["changed"]
+    shaped["reminded"] = report["reminded"]
+    return shaped
 
 
 def sweep_store(
@@ -46,6 +59,8 @@ def sweep_store(
         "escalated": [],
         "notified": [],
         "breached": [],
+        "changed": [],
+        "reminded": [],  # repeats, reminders, due actions and follow-ups: not yet (section 9)
         "problems": [],
     }
     due: list[Case] = []
@@ -60,7 +75,7 @@ def sweep_store(
             due.append(case)
     if dry_run:
         for case in due:
-            _report(report, case, sweep_case(matrix, copy.deepcopy(case), now))
+            _report(report, sweep_case(matrix, copy.deepcopy(case), now))
         return report
     if due:
         fork = dispatch.fork() if dispatch is not None else None
@@ -76,7 +91,7 @@ def sweep_store(
                 if result.changed:
                     tx.put(stored)
                     changed.append((stored, new_events(stored, mark)))
-                _report(report, stored, result)
+                _report(report, result)
             outbox.record(tx, matrix, changed, now, fork)
         if dispatch is not None and fork is not None:
             dispatch.absorb(fork)

@@ -97,9 +97,10 @@ def test_next_json_has_the_section_6_shape(cli: Cli) -> None:
 
 def test_sweep_json_has_the_section_6_shape(cli: Cli) -> None:
     open_case(cli, "Printer on fire")
-    assert sweep(cli, at("10:05")) == {"checked": 1, "escalated": [], "notified": []}
+    nothing = {"checked": 1, "escalated": [], "notified": [], "breached": [], "changed": []}
+    assert sweep(cli, at("10:05")) == {**nothing, "reminded": []}
     report = sweep(cli, at("10:10"))
-    assert set(report) == {"checked", "escalated", "notified"}
+    assert set(report) == {"checked", "escalated", "notified", "breached", "changed", "reminded"}
     assert report["checked"] == 1
     [entry] = report["escalated"]
     assert {"case", "from", "to", "trigger", "at", "contacts"} <= set(entry)
