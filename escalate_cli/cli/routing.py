@@ -230,6 +230,8 @@ def sweep_lines(matrix: "Matrix", report: dict[str, Any]) -> list[str]:
         text = f"{name} {change['from']} -> {change['to']} (trigger {change['trigger']})"
         if name == "path" and change["case"] in in_place:
             text += told(in_place[change["case"]]["contacts"])
+        elif change.get("contacts"):
+            text += told(change["contacts"])  # a severity raised in place tells its `notify`
         add(change["case"], text)
     for notice in report["notified"]:
         told = ", ".join(notice["contacts"]) or "nobody"

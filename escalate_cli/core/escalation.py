@@ -178,7 +178,8 @@ class SweepResult:
     escalated: dict[str, Any] | None = None  # plus "external": the external contacts told
     notified: list[dict[str, Any]] = field(default_factory=list)
     breaches: list[dict[str, Any]] = field(default_factory=list)
-    changes: list[dict[str, Any]] = field(default_factory=list)  # severity or type, by a trigger
+    # severity or type, by a trigger; plus "contacts" when no escalation says whom it told
+    changes: list[dict[str, Any]] = field(default_factory=list)
     problem: str | None = None
     changed: bool = False  # whether the case was written at all
 
@@ -226,15 +227,16 @@ def _sweep_move(matrix: Matrix, case: Case, move: Move, now: datetime, result: S
         }
     for name, old in before.items():
         if case.get(name) != old:
-            result.changes.append(
-                {
-                    "case": case["id"],
-                    "field": name,
-                    "from": old,
-                    "to": case.get(name),
-                    "trigger": move.trigger,
-                }
-            )
+            change = {
+                "case": case["id"],
+                "field": name,
+                "from": old,
+                "to": case.get(name),
+                "trigger": move.trigger,
+            }
+            if entry is None:  # no move to report them with: who the change told
+                change["contacts"] = done["contacts"]
+            result.changes.append(change)
     result.changed = True
 
 

@@ -32,15 +32,20 @@ def _report(report: dict[str, Any], result: SweepResult) -> None:
     report["changed"].extend(result.changes)
 
 
-ESCALATED_KEYS = ("case", "from", "to", "trigger", "at", "contacts")
+SHAPE = {  # SPEC section 6; the report holds a little more for people (`external`, ...)
+    "escalated": ("case", "from", "to", "trigger", "at", "contacts"),
+    "notified": ("case", "contacts", "trigger"),
+    "breached": ("case", "sla", "at"),
+    "changed": ("case", "field", "from", "to", "trigger"),
+    "reminded": ("case", "contacts", "what"),
+}
 
 
 def report_json(report: dict[str, Any]) -> dict[str, Any]:
     """`sweep --json`: exactly the shape of SPEC section 6 (problems go to stderr)."""
-    shaped = {key: report[key] for key in ("checked", "escalated", "notified", "breached")}
-    shaped["escalated"] = [{key: e[key] for key in ESCALATED_KEYS} for e in report["escalated"]]
-    shaped["changed"] = report["changed"]
-    shaped["reminded"] = report["reminded"]
+    shaped: dict[str, Any] = {"checked": report["checked"]}
+    for name, keys in SHAPE.items():
+        shaped[name] = [{key: entry[key] for key in keys} for entry in report[name]]
     return shaped
 
 

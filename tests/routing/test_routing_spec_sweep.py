@@ -110,3 +110,16 @@ def test_an_escalation_to_the_external_contacts_names_them(cli: Cli) -> None:
     assert f"{case}: L4 -> external contacts (Financial Ombudsman); notified regulator" in out
     assert "L4 -> L4" not in out
     assert f"{case}: ack SLA breached at 2026-11-23 10:30 UTC" in out
+
+
+def test_a_severity_raised_without_a_move_says_whom_it_told(cli: Cli) -> None:
+    # On the security path the case opens at L2, sev1's start level: outage-raise makes it
+    # sev1 without moving it, and sev1's notify (vp) is told.
+    case = open_case(cli, "Exports outage", "--type", "security", "--severity", "sev2")
+    report = cli.json("sweep", "--dry-run", "--now", at("10:01"))
+    assert report["escalated"] == []
+    assert report["changed"] == [
+        {"case": case, "field": "severity", "from": "sev2", "to": "sev1", "trigger": "outage-raise"}
+    ]
+    out = cli("sweep", "--now", at("10:01")).stdout
+    assert f"{case}: severity sev2 -> sev1 (trigger outage-raise); notified vp\n" in out
