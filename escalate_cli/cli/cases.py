@@ -11,6 +11,7 @@ if TYPE_CHECKING:
 
     from escalate_cli.core.cases import Case
     from escalate_cli.core.model import Matrix
+    from escalate_cli.core.routing import NextDue
 
 CaseArgument = Annotated[
     str,
@@ -136,7 +137,8 @@ def list_cases(
     type_: Annotated[str | None, typer.Option("--type", help="Only cases of this type.")] = None,
     severity: Annotated[str | None, typer.Option(help="Only cases of this severity.")] = None,
     overdue: Annotated[
-        bool, typer.Option("--overdue", help="Only cases with a timer that is due.")
+        bool,
+        typer.Option("--overdue", help="Only cases a sweep would act on now (timers, triggers)."),
     ] = False,
 ) -> None:
     """List cases as a table (active ones unless --status says otherwise).
@@ -153,18 +155,15 @@ def list_cases(
     wanted = CaseFilter(status, owner, level, type_, severity)
     stored = state.store.cases(archived=wanted.needs_archive)
     found = filter_cases((as_read(state, case) for case in stored), wanted)
+    due = _next_due(state, found, required=overdue) if overdue or not state.json else {}
     if overdue:
-        from escalate_cli.core.timers import is_overdue
-
-        matrix, now = state.matrix(), state.now
-        found = [case for case in found if is_overdue(matrix, case, now)]
+        found = [case for case in found if case["number"] in due and due[case["number"]].acts]
     if state.json:
         output.emit_json([{k: v for k, v in c.items() if k != "timeline"} for c in found])
         return
     if not found:
         output.err("no cases match")
         return
-    due = _next_due(state, found)
     output.table(
         ["id", "status", "sev", "level", "owner", "opened", "next due", "title"],
         [
@@ -175,7 +174,7 @@ def list_cases(
                 c["level"],
                 c["owner"],
                 output.when(c["created_at"]),
-                due.get(c["number"], "-"),
+                _due_cell(due.get(c["number"])),
                 c["title"],
             )
             for c in found
@@ -183,27 +182,35 @@ def list_cases(
     )
 
 
-def _next_due(state: Settings, found: list["Case"]) -> dict[int, Any]:
-    """For people: when each case's next timer falls due, red when overdue. Without a usable
-    matrix the list still shows, with no due times."""
-    from escalate_cli import output
+def _next_due(state: Settings, found: list["Case"], *, required: bool) -> dict[int, "NextDue"]:
+    """What is next due on each case: `next`'s answer, triggers and SLA deadlines included
+    (timing rule 2). Without a usable matrix the list still shows, with no due times, unless
+    `--overdue` needs them."""
     from escalate_cli.core.errors import MatrixError
-    from escalate_cli.core.timers import is_on_hold, running_timers
+    from escalate_cli.core.routing import next_due
 
     try:
         matrix = state.matrix()
     except MatrixError:
+        if required:
+            raise
         return {}
     now, shown = state.now, {}
     for case in found:
-        if is_on_hold(case, now):
-            continue
-        due_times = [t.due_at for t in running_timers(matrix, case) if t.due_at]
-        if due_times:
-            soonest = min(due_times)
-            text = output.local_time(soonest)
-            shown[case["number"]] = output.Styled(text, "bold red") if soonest <= now else text
+        found_due = next_due(matrix, case, now)
+        if found_due is not None:
+            shown[case["number"]] = found_due
     return shown
+
+
+def _due_cell(due: "NextDue | None") -> Any:
+    """For people: when the case is next due, in red once overdue."""
+    from escalate_cli import output
+
+    if due is None:
+        return "-"
+    text = output.local_time(due.at)
+    return output.Styled(text, "bold red") if due.acts else text
 
 
 def show(ctx: typer.Context, case_ref: CaseArgument) -> None:

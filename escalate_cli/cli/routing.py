@@ -34,6 +34,9 @@ def print_next(matrix: "Matrix", view: "NextView", case: "Case", now: "datetime"
     upcoming = view.data["next"]
     if upcoming is None:
         output.text(f"Next: nobody ({esc(view.note or 'nothing due')})")
+        for deadline in view.data["deadlines"]:  # at the top: a breach is all that is left
+            output.text(f"  {deadline['sla']} SLA due {_due(deadline['due_at'], now)}")
+        _print_triggers(view, now)
         return
     if upcoming["external"]:
         where = "external contacts"
@@ -61,6 +64,7 @@ def print_next(matrix: "Matrix", view: "NextView", case: "Case", now: "datetime"
         output.text(f"  also notify: {esc(', '.join(view.data['notify']))}")
     if until:
         output.text(f"  on hold until {output.when(until)}: timers count again from then")
+    _print_triggers(view, now)
 
 
 def _due(due_at: str, now: "datetime") -> str:
@@ -77,6 +81,16 @@ def _due(due_at: str, now: "datetime") -> str:
         return f"{when(due_at)} (due now)"
     minutes = timedelta(minutes=int(late.total_seconds() // 60))
     return f"{when(due_at)} (overdue by {timing.format_duration(minutes)})"
+
+
+def _print_triggers(view: "NextView", now: "datetime") -> None:
+    """The notify-only triggers still to fire: they tell people without moving the case."""
+    from escalate_cli import output
+
+    for notice in view.data["triggers"]:
+        told = output.esc(", ".join(notice["contacts"]))
+        at = _due(notice["due_at"], now)
+        output.text(f"  trigger {output.esc(notice['trigger'])} at {at}: notifies {told}")
 
 
 def after_change(state: Settings, matrix: "Matrix", case: "Case", said: str) -> None:
@@ -145,7 +159,7 @@ def up(
 def sweep(
     ctx: typer.Context,
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Report what would move; change nothing.")
+        bool, typer.Option("--dry-run", help="Report what a sweep would do; change nothing.")
     ] = False,
 ) -> None:
     """Check every open case against its timers and triggers; escalate what is due.
@@ -153,12 +167,13 @@ def sweep(
     Example: escalate sweep --json   (from cron, every minute)
     """
     from escalate_cli import output
-    from escalate_cli.core.sweeping import sweep_store
+    from escalate_cli.core.sweeping import report_json, sweep_store
     from escalate_cli.core.words import plural
 
     state = settings(ctx)
     dispatch = None if dry_run else state.dispatch
-    report = sweep_store(state.store, state.matrix(), state.now, dry_run=dry_run, dispatch=dispatch)
+    matrix = state.matrix()
+    report = sweep_store(state.store, matrix, state.now, dry_run=dry_run, dispatch=dispatch)
     if dispatch is not None:
         from escalate_cli.core.outbox import claim
 
@@ -166,19 +181,75 @@ def sweep(
     for problem in report["problems"]:
         output.err(f"{problem['case']}: {problem['problem']}")
     if state.json:
-        output.emit_json({key: report[key] for key in ("checked", "escalated", "notified")})
+        output.emit_json(report_json(report))
         return
-    prefix = "would move" if dry_run else "moved"
+    lines = sweep_lines(matrix, report)
+    for line in lines:
+        output.text(output.esc(line))
+    checked = f"({plural(report['checked'], 'case')} checked)"
+    if not lines:
+        output.err(f"nothing due {checked}")
+        return
+    counts = ", ".join(f"{len(report[key])} {key}" for key in SWEEP_KINDS)
+    if dry_run:
+        output.text(f"dry run, nothing changed: would be {counts} {checked}")
+    else:
+        output.text(f"{counts} {checked}")
+
+
+SWEEP_KINDS = ("escalated", "notified", "breached", "changed")
+
+
+def sweep_lines(matrix: "Matrix", report: dict[str, Any]) -> list[str]:
+    """One line per thing a sweep did, case by case: the move, the fields a trigger changed,
+    notify-only triggers, breaches. A path switch at the same level says so, not "L1 -> L1"."""
+    from escalate_cli import output
+
+    lines: dict[str, list[str]] = {}
+
+    def add(case_id: str, text: str) -> None:
+        lines.setdefault(case_id, []).append(f"{case_id}: {text}")
+
+    def told(contacts: list[str]) -> str:
+        return "; notified " + (", ".join(contacts) or "nobody")
+
+    in_place = {}  # path switches that kept the level: the `changed` line tells them
     for moved in report["escalated"]:
-        told = ", ".join(moved["contacts"]) or "nobody"
-        output.text(f"{prefix} {moved['case']}: {moved['from']} -> {moved['to']}; notified {told}")
+        why = f" (trigger {moved['trigger']})" if moved["trigger"] else ""
+        if moved["external"]:
+            names = ", ".join(_label(matrix, c) for c in moved["external"])
+            where = f"external contacts ({names})"
+        elif moved["from"] != moved["to"]:
+            where = moved["to"]
+        else:
+            in_place[moved["case"]] = moved
+            continue
+        add(moved["case"], f"{moved['from']} -> {where}{why}{told(moved['contacts'])}")
+    for change in report["changed"]:
+        name = "path" if change["field"] == "type" else change["field"]
+        text = f"{name} {change['from']} -> {change['to']} (trigger {change['trigger']})"
+        if name == "path" and change["case"] in in_place:
+            text += told(in_place[change["case"]]["contacts"])
+        elif change.get("contacts"):
+            text += told(change["contacts"])  # a severity raised in place tells its `notify`
+        add(change["case"], text)
     for notice in report["notified"]:
         told = ", ".join(notice["contacts"]) or "nobody"
-        output.text(f"{notice['case']}: trigger {notice['trigger']} notified {told}")
+        add(notice["case"], f"trigger {notice['trigger']} notified {told}")
     for breach in report["breached"]:
-        output.text(f"{breach['case']}: {breach['sla']} SLA breached")
-    if not (report["escalated"] or report["notified"] or report["breached"]):
-        output.err(f"nothing due ({plural(report['checked'], 'case')} checked)")
+        add(breach["case"], f"{breach['sla']} SLA breached at {output.when(breach['at'])}")
+    return [line for case_id in sorted(lines, key=_by_number) for line in lines[case_id]]
+
+
+def _by_number(case_id: str) -> tuple[str, int]:
+    """ESC-2 before ESC-10, as the sweep went through them."""
+    prefix, _, number = case_id.rpartition("-")
+    return (prefix, int(number) if number.isdigit() else 0)
+
+
+def _label(matrix: "Matrix", contact_id: str) -> str:
+    contact = matrix.contacts_by_id.get(contact_id)
+    return contact.label if contact is not None else contact_id
 
 
 def simulate(

@@ -173,13 +173,15 @@ def _add_participants(case: Case, contacts: list[str], at: datetime) -> None:
 
 @dataclass(eq=False)  # never compared: __eq__ costs import time
 class SweepResult:
-    """What one sweep did to one case."""
+    """What one sweep did to one case, as the entries of `sweep --json` (SPEC section 6)."""
 
-    escalated: dict[str, Any] | None = None
+    escalated: dict[str, Any] | None = None  # plus "external": the external contacts told
     notified: list[dict[str, Any]] = field(default_factory=list)
-    breaches: list[str] = field(default_factory=list)
+    breaches: list[dict[str, Any]] = field(default_factory=list)
+    # severity or type, by a trigger; plus "contacts" when no escalation says whom it told
+    changes: list[dict[str, Any]] = field(default_factory=list)
     problem: str | None = None
-    changed: bool = False
+    changed: bool = False  # whether the case was written at all
 
 
 def sweep_case(matrix: Matrix, case: Case, now: datetime) -> SweepResult:
@@ -194,21 +196,11 @@ def sweep_case(matrix: Matrix, case: Case, now: datetime) -> SweepResult:
     for timer in due.breaches:
         sla = timer.kind.removeprefix("sla_")
         if timer.due_at is not None and record_breach(case, sla, timer.due_at):
-            result.breaches.append(sla)
+            at = timing.to_iso(timer.due_at)
+            result.breaches.append({"case": case["id"], "sla": sla, "at": at})
             result.changed = True
     if due.move is not None:
-        done = apply_move(matrix, case, due.move, now)
-        entry = done["escalation"]
-        if entry is not None:
-            result.escalated = {
-                "case": case["id"],
-                "from": entry["from"],
-                "to": entry["to"],
-                "trigger": entry["trigger"],
-                "at": entry["at"],
-                "contacts": done["contacts"],
-            }
-        result.changed = True
+        _sweep_move(matrix, case, due.move, now, result)
     for move in due.notify:
         done = apply_move(matrix, case, move, now)
         result.notified.append(
@@ -216,6 +208,36 @@ def sweep_case(matrix: Matrix, case: Case, now: datetime) -> SweepResult:
         )
         result.changed = True
     return result
+
+
+def _sweep_move(matrix: Matrix, case: Case, move: Move, now: datetime, result: SweepResult) -> None:
+    """Make the sweep's one move and report it: the escalation and the fields it changed."""
+    before = {"severity": case.get("severity"), "type": case["type"]}
+    done = apply_move(matrix, case, move, now)
+    entry = done["escalation"]
+    if entry is not None:
+        result.escalated = {
+            "case": case["id"],
+            "from": entry["from"],
+            "to": entry["to"],
+            "trigger": entry["trigger"],
+            "at": entry["at"],
+            "contacts": done["contacts"],
+            "external": list(entry.get("external") or []),
+        }
+    for name, old in before.items():
+        if case.get(name) != old:
+            change = {
+                "case": case["id"],
+                "field": name,
+                "from": old,
+                "to": case.get(name),
+                "trigger": move.trigger,
+            }
+            if entry is None:  # no move to report them with: who the change told
+                change["contacts"] = done["contacts"]
+            result.changes.append(change)
+    result.changed = True
 
 
 @dataclass(frozen=True, eq=False)  # never compared: __eq__ and __hash__ cost import time

@@ -64,15 +64,32 @@ class NextView:
 
 
 def next_view(matrix: Matrix, case: Case, now: datetime) -> NextView:
-    """The next escalation, when it is due and why, or why there is none."""
+    """The next escalation, when it is due and why, or why there is none; and the notify-only
+    triggers and SLA deadlines still ahead (`triggers`, `deadlines`), which `list` counts too."""
     case = as_of(case, now)  # a hold past its --until is over
-    data: dict[str, Any] = {"case": case["id"], "level": case["level"], "next": None, "notify": []}
+    data: dict[str, Any] = {
+        "case": case["id"],
+        "level": case["level"],
+        "next": None,
+        "notify": [],
+        "triggers": [],
+        "deadlines": [],
+    }
     if case["status"] not in timers.ACTIVE:
         return NextView(data, f"{case['status']}: nothing runs")
     problem = routing.problem(matrix, case)
     if problem is not None:
         return NextView(data, problem, problem=True)
-    move = routing.upcoming(matrix, case, now)
+    ahead = routing.outlook(matrix, case, now)
+    data["triggers"] = [
+        {"trigger": notice.trigger, "contacts": list(notice.notify), "due_at": _iso(notice.due_at)}
+        for notice in sorted(ahead.notices, key=lambda n: n.due_at or now)
+    ]
+    data["deadlines"] = [
+        {"sla": timer.kind.removeprefix("sla_"), "due_at": _iso(timer.due_at)}
+        for timer in ahead.deadlines
+    ]
+    move = ahead.move
     if move is None:
         move = routing.manual_target(matrix, case, now)
         if move is not None:
@@ -82,6 +99,10 @@ def next_view(matrix: Matrix, case: Case, now: datetime) -> NextView:
     data["next"] = _next_entry(matrix, case, move, now)
     data["notify"] = list(matrix.all_paths[move.new_path or case["type"]].also_notify)
     return NextView(data)
+
+
+def _iso(at: datetime | None) -> str | None:
+    return timing.to_iso(at) if at is not None else None
 
 
 def _manual_reason(case: Case, move: Move, now: datetime) -> Move:

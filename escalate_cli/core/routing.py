@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from escalate_cli.core import availability, timers, timing
-from escalate_cli.core.model import Action, Matrix, Path
+from escalate_cli.core.model import Action, Matrix, Path, Trigger
 
 Case = dict[str, Any]
 Source = Literal["timer", "trigger", "manual"]
@@ -208,22 +208,59 @@ class Due:
     breaches: list[timers.Timer] = field(default_factory=list)
 
 
+@dataclass(frozen=True, eq=False)  # never compared: __eq__ and __hash__ cost import time
+class Schedule:
+    """When each thing that can act on a case falls due; these depend on the case alone.
+
+    `start` is the first moment anything may act: `now`, or the end of a hold with `--until`.
+    """
+
+    start: datetime
+    timers: list[timers.Timer]  # running, each with a due time
+    triggers: list[tuple[Trigger, datetime]]  # not fired, able to hold, with their due time
+
+
+def _start(case: Case, now: datetime) -> datetime | None:
+    """Nothing acts before now, nor while the case is on hold (timing rule 6); None when
+    nothing can act: resolved, closed, or on hold with no end."""
+    if case["status"] not in timers.ACTIVE:
+        return None
+    if not timers.is_on_hold(case, now):
+        return now
+    until = case["holds"][-1].get("until")
+    return timing.from_iso(until) if until else None
+
+
+def schedule(matrix: Matrix, case: Case, now: datetime) -> Schedule | None:
+    """The case's timers and triggers with their due times, worked out once per case."""
+    start = _start(case, now)
+    if start is None:
+        return None
+    running = [t for t in timers.running_timers(matrix, case) if t.due_at is not None]
+    # The case text is searched only by `keywords`: built once, and only when a trigger asks.
+    text = timers.case_text(case) if any(t.when.keywords for t in matrix.triggers) else ""
+    found = []
+    for trigger in matrix.triggers:
+        due_at = timers.trigger_due_at(matrix, case, trigger, text=text)
+        if due_at is not None:
+            found.append((trigger, due_at))
+    return Schedule(start, running, found)
+
+
 def due_now(matrix: Matrix, case: Case, now: datetime) -> Due:
     """What a sweep at `now` does to the case: at most one move (timing rule 4)."""
     due = Due()
-    if case["status"] not in timers.ACTIVE or timers.is_on_hold(case, now):
+    plan = schedule(matrix, case, now)
+    if plan is None or plan.start > now:
         return due
-    running = timers.running_timers(matrix, case)
-    expired = [t for t in running if t.due_at is not None and now >= t.due_at]
+    expired = [t for t in plan.timers if t.due_at is not None and now >= t.due_at]
     due.breaches = [t for t in expired if t.is_sla]
     candidates: list[Move] = []
     timed = timed_move(matrix, case, expired, now)
     if timed is not None and moves_case(matrix, case, timed):
         candidates.append(timed)
-    text = timers.case_text(case)
-    for trigger in matrix.triggers:
-        at = timers.trigger_due_at(matrix, case, trigger, text=text)
-        if at is None or now < at:
+    for trigger, at in plan.triggers:
+        if now < at:
             continue
         move = trigger_move(matrix, case, trigger.id, now)
         if move.is_notify_only:
@@ -234,32 +271,21 @@ def due_now(matrix: Matrix, case: Case, now: datetime) -> Due:
     return due
 
 
-def upcoming(matrix: Matrix, case: Case, now: datetime) -> Move | None:
-    """The next move the timers and triggers will make, already due or not."""
-    if case["status"] not in timers.ACTIVE:
-        return None
-    start = now  # nothing moves before now, nor while the case is on hold (timing rule 6)
-    if timers.is_on_hold(case, now):
-        until = case["holds"][-1].get("until")
-        if until is None:
-            return None
-        start = timing.from_iso(until)
+def _upcoming(matrix: Matrix, case: Case, plan: Schedule, now: datetime) -> Move | None:
+    start = plan.start
     pending: list[Move] = []
-    running = [t for t in timers.running_timers(matrix, case) if t.due_at is not None]
-    if running:
-        soonest = min(t.due_at for t in running if t.due_at is not None)
+    if plan.timers:
+        soonest = min(t.due_at for t in plan.timers if t.due_at is not None)
         at = max(soonest, start)
-        together = [t for t in running if t.due_at is not None and t.due_at <= at]
+        together = [t for t in plan.timers if t.due_at is not None and t.due_at <= at]
         timed = timed_move(matrix, case, together, at)
         if timed is not None and moves_case(matrix, case, timed):
             pending.append(timed)
-    text = timers.case_text(case)
-    for trigger in matrix.triggers:
-        due_at = timers.trigger_due_at(matrix, case, trigger, text=text)
-        if due_at is None:
+    for trigger, due_at in plan.triggers:
+        if trigger.then.kind == "notify":
             continue
         move = trigger_move(matrix, case, trigger.id, max(due_at, start))
-        if not move.is_notify_only and moves_case(matrix, case, move):
+        if moves_case(matrix, case, move):
             pending.append(replace(move, due_at=due_at))
     if not pending:
         return None
@@ -271,18 +297,115 @@ def upcoming(matrix: Matrix, case: Case, now: datetime) -> Move | None:
     return chosen
 
 
+def upcoming(matrix: Matrix, case: Case, now: datetime) -> Move | None:
+    """The next move the timers and triggers will make, already due or not."""
+    plan = schedule(matrix, case, now)
+    return None if plan is None else _upcoming(matrix, case, plan, now)
+
+
+def _climbs(matrix: Matrix, case: Case) -> bool:
+    """Whether one step up moves the case: a level above, or external contacts not yet told."""
+    if levels_above(matrix, case):
+        return True
+    return bool(case_path(matrix, case).external) and not escalated_to_external(case)
+
+
+def _move_times(matrix: Matrix, case: Case, plan: Schedule) -> list[datetime]:
+    """When each move that would change the case falls due, without asking who is available
+    (that decides where a step up lands, never whether it moves the case)."""
+    times = []
+    climbs = _climbs(matrix, case)
+    if plan.timers and climbs:
+        times.append(min(t.due_at for t in plan.timers if t.due_at is not None))
+    for trigger, due_at in plan.triggers:
+        kind = trigger.then.kind
+        if kind == "notify":
+            continue
+        if kind == "escalate":
+            moves = climbs
+        else:
+            moves = moves_case(matrix, case, trigger_move(matrix, case, trigger.id, due_at))
+        if moves:
+            times.append(due_at)
+    return times
+
+
+@dataclass(frozen=True, eq=False)  # never compared: __eq__ and __hash__ cost import time
+class Outlook:
+    """Everything still to happen to a case by itself, as `next` shows it."""
+
+    move: Move | None  # the next move; None when no move is timed
+    notices: list[Move]  # notify-only triggers still to fire, each with its due time
+    deadlines: list[timers.Timer]  # SLA deadlines whose breach is still to be recorded
+
+
+def _held_back(plan: Schedule, now: datetime, at: datetime) -> datetime:
+    """A due time as shown: on hold, nothing is due before the hold ends."""
+    return max(at, plan.start) if plan.start > now else at
+
+
+def outlook(matrix: Matrix, case: Case, now: datetime) -> Outlook:
+    """The next move, the notify-only triggers and the SLA deadlines still ahead of the case."""
+    plan = schedule(matrix, case, now)
+    if plan is None:
+        return Outlook(None, [], [])
+    notices = [
+        replace(trigger_move(matrix, case, rule.id, due_at), due_at=_held_back(plan, now, due_at))
+        for rule, due_at in plan.triggers
+        if rule.then.kind == "notify"
+    ]
+    deadlines = [
+        replace(t, due_at=_held_back(plan, now, t.due_at))
+        for t in plan.timers
+        if t.is_sla and t.due_at is not None
+    ]
+    return Outlook(_upcoming(matrix, case, plan, now), notices, deadlines)
+
+
+@dataclass(frozen=True, eq=False)  # never compared: __eq__ and __hash__ cost import time
+class NextDue:
+    """The next thing a sweep will do to a case (a move, a notify-only trigger, a breach)."""
+
+    at: datetime  # in the past when overdue; never before the end of a hold
+    acts: bool  # a sweep at `now` would act on the case: it is overdue (timing rule 2)
+
+
+def next_due(matrix: Matrix, case: Case, now: datetime) -> NextDue | None:
+    """When the next thing is due: the soonest due time `next` shows (the move's, a
+    notify-only trigger's or an SLA deadline's), or None when nothing will act by itself.
+    `list` shows it; `list --overdue`, `sweep` and `simulate` go by it."""
+    if case["status"] not in timers.ACTIVE or problem(matrix, case) is not None:
+        return None  # a sweep leaves such a case alone (timing rule 12)
+    plan = schedule(matrix, case, now)
+    if plan is None:
+        return None
+    moves = _move_times(matrix, case, plan)
+    others = [due_at for trigger, due_at in plan.triggers if trigger.then.kind == "notify"]
+    others.extend(t.due_at for t in plan.timers if t.is_sla and t.due_at is not None)
+    if not moves and not others:
+        return None
+    soonest = min(moves + others)
+    if plan.start > now:
+        return NextDue(max(soonest, plan.start), False)
+    if soonest > now:
+        return NextDue(soonest, False)
+    # Overdue: `next` names the move a sweep would make now, due when that one fell due.
+    move = _upcoming(matrix, case, plan, now) if moves and min(moves) <= now else None
+    shown = [move.due_at] if move is not None and move.due_at is not None else []
+    return NextDue(min(shown + others, default=soonest), True)
+
+
+def is_overdue(matrix: Matrix, case: Case, now: datetime) -> bool:
+    """Timing rule 2: a sweep at `now` would act on the case (move it, fire a trigger,
+    record a breach). Never on hold, never resolved, never at the top with nothing to do."""
+    found = next_due(matrix, case, now)
+    return found is not None and found.acts
+
+
 def next_event_at(matrix: Matrix, case: Case, now: datetime) -> datetime | None:
-    """When the next timed thing happens to the case: a move, or a notify-only trigger."""
-    moments = []
-    move = upcoming(matrix, case, now)
-    if move is not None and move.due_at is not None:
-        moments.append(move.due_at)
-    for trigger in matrix.triggers:
-        if trigger.then.kind == "notify":
-            due_at = timers.trigger_due_at(matrix, case, trigger)
-            if due_at is not None:
-                moments.append(due_at)
-    return max(min(moments), now) if moments else None
+    """When a sweep next acts on the case: now if it is overdue."""
+    found = next_due(matrix, case, now)
+    return None if found is None else max(found.at, now)
 
 
 def manual_target(matrix: Matrix, case: Case, at: datetime) -> Move | None:

@@ -137,13 +137,6 @@ def sla_deadline(matrix: Matrix, case: Case, sla: str) -> datetime | None:
     return due_after(case, timing.from_iso(case["created_at"]), duration)
 
 
-def is_overdue(matrix: Matrix, case: Case, now: datetime) -> bool:
-    """Timing rule 2: any running timer is due. A case on hold is never overdue."""
-    if is_on_hold(case, now):
-        return False
-    return any(t.due_at is not None and now >= t.due_at for t in running_timers(matrix, case))
-
-
 # Fields are joined by a character that is neither a word character nor whitespace, so a phrase
 # never runs from the end of the title into the description.
 _FIELD_SEPARATOR = "\x00"

@@ -105,7 +105,7 @@ def test_a_real_escalation_reaches_email_a_webhook_and_a_command_end_to_end(
     assert paged["stdin"]["id"] == "ESC-1:1:vp:pager" and paged["event_id"] == "ESC-1:1:vp:pager"
 
     swept = cli("sweep", "--now", T15)
-    assert "moved ESC-1: L1 -> L2; notified sam" in swept.stdout and swept.stderr == ""
+    assert "ESC-1: L1 -> L2; notified sam" in swept.stdout and swept.stderr == ""
     mails = smtp.mails.wait(2)
     escalated = mails[1].message
     assert mails[1].recipients == ["sam@acme.example"]

@@ -60,7 +60,10 @@ def test_a_sweep_after_a_long_gap_makes_one_move_and_records_every_breach() -> N
     assert result.escalated is not None
     assert (result.escalated["from"], result.escalated["to"]) == ("L1", "L2")
     assert result.escalated["at"] == "2026-11-30T08:40:00Z"  # the sweep's time, not the due one
-    assert sorted(result.breaches) == ["ack", "resolve"]
+    assert sorted((b["sla"], b["at"]) for b in result.breaches) == [
+        ("ack", "2026-11-23T10:30:00Z"),  # each dated at its deadline
+        ("resolve", "2026-11-23T18:00:00Z"),
+    ]
     assert len(case["escalations"]) == 1
 
 
@@ -218,7 +221,7 @@ def test_a_real_sweep_writes_the_moves_and_a_second_sweep_at_once_finds_nothing_
         ("ESC-4", "L1", "L2", None),  # L1's ack, 15 minutes late after the hold
         ("ESC-8", "L4", "L4", None),  # beyond the top of legal: the regulator
     }
-    assert {"case": "ESC-8", "sla": "ack"} in report["breached"]
+    assert {"case": "ESC-8", "sla": "ack", "at": "2026-11-23T10:15:00Z"} in report["breached"]
     stored = {case["id"]: case for case in store.cases(archived=True)}
     assert stored["ESC-1"]["level"] == "L2"
     assert stored["ESC-4"]["status"] == "open"  # its hold ended at 10:20, by itself

@@ -175,15 +175,15 @@ def test_a_case_on_an_open_hold_lists_its_timers_without_due_times() -> None:
     matrix, case = routing_matrix(), open_at(severity="sev2")
     lifecycle.hold(matrix, case, mins(5), None, "waiting", None)
     assert timer_dues(case) == dict.fromkeys(["ack", "after", "sla_ack", "sla_resolve"])
-    assert not timers.is_overdue(matrix, case, mins(600))
+    assert not routing.is_overdue(matrix, case, mins(600))
 
 
 def test_a_case_on_a_planned_hold_has_its_timers_pushed_past_the_until() -> None:
     matrix, case = routing_matrix(), open_at(severity="sev2")
     lifecycle.hold(matrix, case, mins(5), mins(25), "waiting", None)
     assert timer_dues(case)["ack"] == mins(30)
-    assert not timers.is_overdue(matrix, case, mins(29))
-    assert timers.is_overdue(matrix, case, mins(30))
+    assert not routing.is_overdue(matrix, case, mins(29))
+    assert routing.is_overdue(matrix, case, mins(30))
 
 
 @pytest.mark.parametrize("end", [lifecycle.close, "resolve"])
@@ -194,7 +194,7 @@ def test_resolved_and_closed_cases_run_no_timers(end: Any) -> None:
     else:
         end(matrix, case, mins(1), None, force=True)
     assert timers.running_timers(matrix, case) == []
-    assert not timers.is_overdue(matrix, case, mins(10_000))
+    assert not routing.is_overdue(matrix, case, mins(10_000))
 
 
 def test_no_sla_timers_without_a_severity_sla_or_once_breached() -> None:
@@ -215,5 +215,5 @@ def test_level_timers_restart_at_an_escalation_but_the_slas_keep_created_at() ->
 
 def test_overdue_is_inclusive() -> None:
     matrix, case = routing_matrix(), open_at(severity="sev4")
-    assert not timers.is_overdue(matrix, case, mins(10) - SECOND)
-    assert timers.is_overdue(matrix, case, mins(10))
+    assert not routing.is_overdue(matrix, case, mins(10) - SECOND)
+    assert routing.is_overdue(matrix, case, mins(10))

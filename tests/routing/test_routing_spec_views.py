@@ -62,8 +62,7 @@ def test_sweep_dry_run_reports_exactly_what_the_real_sweep_does_and_changes_noth
     # Everything due was done: a dry run at the same moment has nothing left.
     assert cli.json("sweep", "--dry-run", "--now", at("10:20")) == {
         "checked": 5,
-        "escalated": [],
-        "notified": [],
+        **{key: [] for key in ("escalated", "notified", "breached", "changed", "reminded")},
     }
 
 

@@ -1,0 +1,87 @@
+"""`routing.next_due`, the one answer behind `list`, `list --overdue`, `sweep` and `simulate`:
+a case is overdue exactly when a sweep would act on it (timing rule 2), and the time it gives
+is the soonest one `next` shows.
+
+Times are minutes after T0 (Monday 2026-11-23 10:00 UTC) on tests/data/routing.yaml.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from hypothesis import given, settings
+
+from escalate_cli.core import routing
+from escalate_cli.core.escalation import sweep_case
+from escalate_cli.core.model import Action, Matrix
+from tests.core.routing_helpers import SECOND, mins, minutes, open_at, trigger, with_triggers
+from tests.core.test_routing_agreement import act, full_matrix, histories
+
+
+def sweep_acts(matrix: Matrix, case: dict[str, Any], now: datetime) -> bool:
+    due = routing.due_now(matrix, case, now)
+    return due.move is not None or bool(due.notify) or bool(due.breaches)
+
+
+def shown_by_next(matrix: Matrix, case: dict[str, Any], now: datetime) -> datetime | None:
+    ahead = routing.outlook(matrix, case, now)
+    moments = [ahead.move.due_at] if ahead.move is not None and ahead.move.due_at else []
+    moments += [n.due_at for n in ahead.notices if n.due_at is not None]
+    moments += [t.due_at for t in ahead.deadlines if t.due_at is not None]
+    return min(moments, default=None)
+
+
+def assert_one_answer(matrix: Matrix, case: dict[str, Any], now: datetime) -> datetime | None:
+    """Check the promise at `now`; return when the sweep next acts (None: never)."""
+    found = routing.next_due(matrix, case, now)
+    assert routing.is_overdue(matrix, case, now) == sweep_acts(matrix, case, now)
+    if routing.problem(matrix, case) is None:
+        assert (found.at if found else None) == shown_by_next(matrix, case, now)
+    if found is None:
+        return None
+    when = max(found.at, now)
+    assert found.acts == (found.at <= now and routing.is_overdue(matrix, case, now))
+    assert sweep_acts(matrix, case, when)
+    if when > now:
+        assert not sweep_acts(matrix, case, when - SECOND)
+    return when
+
+
+def test_a_notify_only_trigger_is_the_next_thing_due_and_makes_the_case_overdue() -> None:
+    rule = trigger("heads-up", Action("notify", contacts=("vp",)), at_level_for=minutes(5))
+    matrix = with_triggers(rule)
+    case = open_at(matrix, severity="sev4")  # L1 ack due at 10
+    found = routing.next_due(matrix, case, mins(1))
+    assert found is not None and (found.at, found.acts) == (mins(5), False)
+    assert routing.is_overdue(matrix, case, mins(5))
+    sweep_case(matrix, case, mins(5))
+    assert not routing.is_overdue(matrix, case, mins(6))
+    assert routing.next_due(matrix, case, mins(6)).at == mins(10)  # type: ignore[union-attr]
+
+
+def test_at_the_top_with_nothing_left_nothing_is_due() -> None:
+    matrix = with_triggers()
+    case = open_at(matrix, severity="sev4")
+    case["level"] = "L4"  # the top of default; L4 has no timers and sev4 no SLA
+    assert routing.next_due(matrix, case, mins(600)) is None
+    assert not routing.is_overdue(matrix, case, mins(600))
+
+
+@settings(max_examples=150, deadline=None)
+@given(histories())
+def test_overdue_is_what_a_sweep_would_act_on_for_a_random_case(history: dict[str, Any]) -> None:
+    matrix = full_matrix()
+    now = mins(history["start"])
+    fields = ("severity", "type", "tier", "title")
+    case = open_at(matrix, now=now, **{name: history[name] for name in fields})
+    for gap, action in history["steps"]:
+        now += minutes(gap)
+        act(matrix, case, action, now)
+        assert_one_answer(matrix, case, now)
+    for _ in range(8):  # then nobody acts: follow the sweeps as `simulate` would
+        when = assert_one_answer(matrix, case, now)
+        if when is None:
+            break
+        sweep_case(matrix, case, when)
+        now = when
