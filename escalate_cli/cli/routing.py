@@ -217,8 +217,7 @@ def sweep_lines(matrix: "Matrix", report: dict[str, Any]) -> list[str]:
     for moved in report["escalated"]:
         why = f" (trigger {moved['trigger']})" if moved["trigger"] else ""
         if moved["external"]:
-            names = ", ".join(_label(matrix, c) for c in moved["external"])
-            where = f"external contacts ({names})"
+            where = f"external contacts ({', '.join(moved['external'])})"
         elif moved["from"] != moved["to"]:
             where = moved["to"]
         else:
@@ -234,8 +233,8 @@ def sweep_lines(matrix: "Matrix", report: dict[str, Any]) -> list[str]:
             text += told(change["contacts"])  # a severity raised in place tells its `notify`
         add(change["case"], text)
     for notice in report["notified"]:
-        told = ", ".join(notice["contacts"]) or "nobody"
-        add(notice["case"], f"trigger {notice['trigger']} notified {told}")
+        who = ", ".join(notice["contacts"]) or "nobody"
+        add(notice["case"], f"trigger {notice['trigger']} notified {who}")
     for breach in report["breached"]:
         add(breach["case"], f"{breach['sla']} SLA breached at {output.when(breach['at'])}")
     return [line for case_id in sorted(lines, key=_by_number) for line in lines[case_id]]
@@ -245,11 +244,6 @@ def _by_number(case_id: str) -> tuple[str, int]:
     """ESC-2 before ESC-10, as the sweep went through them."""
     prefix, _, number = case_id.rpartition("-")
     return (prefix, int(number) if number.isdigit() else 0)
-
-
-def _label(matrix: "Matrix", contact_id: str) -> str:
-    contact = matrix.contacts_by_id.get(contact_id)
-    return contact.label if contact is not None else contact_id
 
 
 def simulate(

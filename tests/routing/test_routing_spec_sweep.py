@@ -107,7 +107,7 @@ def test_an_escalation_to_the_external_contacts_names_them(cli: Cli) -> None:
         ("L4", "L4", ["regulator"])
     ]
     out = cli("sweep", "--now", at("10:30")).stdout
-    assert f"{case}: L4 -> external contacts (Financial Ombudsman); notified regulator" in out
+    assert f"{case}: L4 -> external contacts (regulator); notified regulator" in out
     assert "L4 -> L4" not in out
     assert f"{case}: ack SLA breached at 2026-11-23 10:30 UTC" in out
 
