@@ -180,6 +180,8 @@ class SweepResult:
     breaches: list[dict[str, Any]] = field(default_factory=list)
     # severity or type, by a trigger; plus "contacts" when no escalation says whom it told
     changes: list[dict[str, Any]] = field(default_factory=list)
+    # notifications of SPEC section 9 made by the sweep (a severity raised in place)
+    reminded: list[dict[str, Any]] = field(default_factory=list)
     problem: str | None = None
     changed: bool = False  # whether the case was written at all
 
@@ -234,8 +236,12 @@ def _sweep_move(matrix: Matrix, case: Case, move: Move, now: datetime, result: S
                 "to": case.get(name),
                 "trigger": move.trigger,
             }
-            if entry is None:  # no move to report them with: who the change told
+            if entry is None and done["contacts"]:  # no move to report them with
                 change["contacts"] = done["contacts"]
+                what = f"{name}_changed"
+                result.reminded.append(
+                    {"case": case["id"], "contacts": done["contacts"], "what": what}
+                )
             result.changes.append(change)
     result.changed = True
 

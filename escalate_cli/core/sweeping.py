@@ -30,6 +30,7 @@ def _report(report: dict[str, Any], result: SweepResult) -> None:
     report["notified"].extend(result.notified)
     report["breached"].extend(result.breaches)
     report["changed"].extend(result.changes)
+    report["reminded"].extend(result.reminded)
 
 
 SHAPE = {  # SPEC section 6; the report holds a little more for people (`external`, ...)
@@ -65,7 +66,7 @@ def sweep_store(
         "notified": [],
         "breached": [],
         "changed": [],
-        "reminded": [],  # repeats, reminders, due actions and follow-ups: not yet (section 9)
+        "reminded": [],  # section 9's notifications: for now, a severity raised in place
         "problems": [],
     }
     due: list[Case] = []

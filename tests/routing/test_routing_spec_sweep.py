@@ -121,5 +121,7 @@ def test_a_severity_raised_without_a_move_says_whom_it_told(cli: Cli) -> None:
     assert report["changed"] == [
         {"case": case, "field": "severity", "from": "sev2", "to": "sev1", "trigger": "outage-raise"}
     ]
+    # Telling the severity's notify list is a section 9 notification: reported under reminded.
+    assert report["reminded"] == [{"case": case, "contacts": ["vp"], "what": "severity_changed"}]
     out = cli("sweep", "--now", at("10:01")).stdout
     assert f"{case}: severity sev2 -> sev1 (trigger outage-raise); notified vp\n" in out
