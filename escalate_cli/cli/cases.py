@@ -232,6 +232,7 @@ def _print_case(case: "Case") -> None:
     from escalate_cli import output
     from escalate_cli.core.cases import step_checklist
     from escalate_cli.core.steps import attachment_states, open_actions
+    from escalate_cli.core.timing import stamps_in_zone
     from escalate_cli.core.words import plural
 
     esc = output.esc
@@ -288,7 +289,10 @@ def _print_case(case: "Case") -> None:
         )
     output.table(
         ["at", "event", "by", "what"],
-        [(output.when(e["at"]), e["kind"], e["by"] or "", e["text"]) for e in case["timeline"]],
+        [
+            (output.when(e["at"]), e["kind"], e["by"] or "", stamps_in_zone(e["text"], None))
+            for e in case["timeline"]
+        ],
         title="Timeline",
     )
 

@@ -101,7 +101,9 @@ def after_change(state: Settings, matrix: "Matrix", case: "Case", said: str) -> 
     if state.json:
         output.emit_json(case)
         return
-    output.text(f"[bold]{case['id']}[/bold] {output.esc(said)}")
+    from escalate_cli.core.timing import stamps_in_zone
+
+    output.text(f"[bold]{case['id']}[/bold] {output.esc(stamps_in_zone(said, None))}")
     print_next(matrix, next_view(matrix, case, state.now), case, state.now)
 
 

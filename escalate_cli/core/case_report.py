@@ -318,7 +318,10 @@ def _updates(w: _Writer) -> None:
 
 def _timeline(w: _Writer) -> None:
     w.section("## Timeline")
-    rows = [(w.when(e["at"]), e["kind"], e["by"], e["text"]) for e in w.case["timeline"]]
+    rows = [
+        (w.when(e["at"]), e["kind"], e["by"], timing.stamps_in_zone(e["text"], w.zone))
+        for e in w.case["timeline"]
+    ]
     w.add(*table(["At", "Event", "By", "What"], rows))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 MAX_DURATION = timedelta(days=3660)  # about ten years: anything longer is a typo
@@ -305,6 +305,19 @@ def parse_when(text: str, now: datetime) -> datetime:
 def to_iso(dt: datetime) -> str:
     """UTC ISO-8601 to the second, as stored and emitted in JSON: `2026-11-23T14:05:00Z`."""
     return _as_utc(dt).replace(microsecond=0, tzinfo=None).isoformat() + "Z"
+
+
+_STORED_STAMP = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z"
+
+
+def stamps_in_zone(text: str, zone: tzinfo | None) -> str:
+    """A text with each stored UTC stamp in it (`2026-11-30T16:00:00Z`, as event texts hold
+    them) read in `zone` (None: the local zone) the way people are shown times."""
+    return re.sub(
+        _STORED_STAMP,
+        lambda found: from_iso(found[0]).astimezone(zone).strftime("%Y-%m-%d %H:%M %Z"),
+        text,
+    )
 
 
 def from_iso(s: str) -> datetime:

@@ -112,7 +112,9 @@ def test_times_in_errors_and_show_are_local(cli: Cli, monkeypatch: pytest.Monkey
     cli("learn", case_id, "--follow-up", "2026-11-30T17:00", "--with", "dana")
     shown = cli("show", case_id).stdout
     assert "follow up with dana at 2026-11-30 17:00 CET" in shown
-    assert "2026-11-30T16:00:00Z" not in shown.split("Timeline")[0]
+    assert "on hold until 2026-11-23 14:00 CET: x" in shown  # the timeline, too
+    assert "Z" not in shown.split("Timeline")[1]
+    assert "follow up with dana 2026-11-30 17:00 CET" in cli("report", case_id).stdout
 
 
 # next --------------------------------------------------------------------------------------------
