@@ -16,7 +16,7 @@ from escalate_cli.core import routing
 from escalate_cli.core.escalation import sweep_case
 from escalate_cli.core.model import Action, Matrix
 from tests.core.routing_helpers import SECOND, mins, minutes, open_at, trigger, with_triggers
-from tests.core.test_routing_agreement import act, full_matrix, histories
+from tests.core.test_routing_agreement import histories, play
 
 
 def sweep_acts(matrix: Matrix, case: dict[str, Any], now: datetime) -> bool:
@@ -71,17 +71,4 @@ def test_at_the_top_with_nothing_left_nothing_is_due() -> None:
 @settings(max_examples=150, deadline=None)
 @given(histories())
 def test_overdue_is_what_a_sweep_would_act_on_for_a_random_case(history: dict[str, Any]) -> None:
-    matrix = full_matrix()
-    now = mins(history["start"])
-    fields = ("severity", "type", "tier", "title")
-    case = open_at(matrix, now=now, **{name: history[name] for name in fields})
-    for gap, action in history["steps"]:
-        now += minutes(gap)
-        act(matrix, case, action, now)
-        assert_one_answer(matrix, case, now)
-    for _ in range(8):  # then nobody acts: follow the sweeps as `simulate` would
-        when = assert_one_answer(matrix, case, now)
-        if when is None:
-            break
-        sweep_case(matrix, case, when)
-        now = when
+    play(history, assert_one_answer, follow=8)

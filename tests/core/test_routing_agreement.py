@@ -7,6 +7,7 @@ Times are minutes after T0 (Monday 2026-11-23 10:00 UTC) on tests/data/routing.y
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -150,14 +151,19 @@ def act(matrix: Matrix, case: dict[str, Any], action: str, now: datetime) -> Non
         elif action == "sweep":
             sweep_case(matrix, case, now)
         else:
-            escalate_up(matrix, case, UpRequest("help", agreed_by="vp", force=True), now)
+            request = UpRequest("help", agreed_by="vp", force=True, by="desk")
+            escalate_up(matrix, case, request, now)
     except EscalateError:
         pass
 
 
-@settings(max_examples=200, deadline=None)
-@given(histories())
-def test_next_and_sweep_agree_on_every_move_of_a_random_case(history: dict[str, Any]) -> None:
+def play(
+    history: dict[str, Any],
+    check: Callable[[Matrix, dict[str, Any], datetime], datetime | None],
+    follow: int,
+) -> None:
+    """Open the history's case and `check` it after each step; then, as nobody acts, sweep at
+    the moment `check` says the next thing is due, `follow` times at most (as `simulate`)."""
     matrix = full_matrix()
     now = mins(history["start"])
     fields = ("severity", "type", "tier", "title")
@@ -165,10 +171,16 @@ def test_next_and_sweep_agree_on_every_move_of_a_random_case(history: dict[str, 
     for gap, action in history["steps"]:
         now += minutes(gap)
         act(matrix, case, action, now)
-        assert_agree(matrix, case, now)
-    for _ in range(6):  # then nobody acts: follow the moves as `simulate` would
-        when = assert_agree(matrix, case, now)
+        check(matrix, case, now)
+    for _ in range(follow):
+        when = check(matrix, case, now)
         if when is None:
             break
         sweep_case(matrix, case, when)
         now = when
+
+
+@settings(max_examples=200, deadline=None)
+@given(histories())
+def test_next_and_sweep_agree_on_every_move_of_a_random_case(history: dict[str, Any]) -> None:
+    play(history, assert_agree, follow=6)
