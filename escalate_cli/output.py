@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Sequence
 from datetime import datetime
@@ -13,8 +12,10 @@ if TYPE_CHECKING:
 
 
 def emit_json(data: Any) -> None:
-    """One JSON document on stdout, nothing else there."""
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    """One JSON document on stdout, nothing else there; control and bidi characters escaped."""
+    from escalate_cli.core.visible import dumps
+
+    sys.stdout.write(dumps(data, indent=2) + "\n")
 
 
 def err(message: str) -> None:
@@ -54,15 +55,21 @@ def out(*renderables: RenderableType) -> None:
 def text(line: str) -> None:
     """Plain text on stdout, with Rich markup interpreted (escape case text with `esc`).
 
-    Long lines fold at the terminal's edge rather than being broken into new lines."""
-    console().print(line, soft_wrap=True)
+    Long lines fold at the terminal's edge rather than being broken into new lines. Whatever
+    `esc` missed, no control or bidi character reaches the terminal."""
+    from escalate_cli.core.visible import visible
+
+    console().print(visible(line, lines=True), soft_wrap=True)
 
 
-def esc(value: object) -> str:
-    """Case text shown literally, never read as Rich markup."""
+def esc(value: object, *, lines: bool = False) -> str:
+    """Case text shown literally: control and bidi characters written out (`\\x1b`), never
+    read as Rich markup. One line unless `lines` (then newlines and tabs stay)."""
     from rich.markup import escape
 
-    return escape("" if value is None else str(value))
+    from escalate_cli.core.visible import visible
+
+    return escape(visible(value, lines=lines))
 
 
 def table(
@@ -78,7 +85,7 @@ def table(
     on_terminal = console().is_terminal
     grid = Table(
         *columns,
-        title=title,
+        title=esc(title) if title else None,
         box=box.SIMPLE_HEAD if on_terminal else None,
         title_justify="left",
         header_style="bold" if on_terminal else "",
@@ -86,8 +93,19 @@ def table(
         show_header=show_header,
     )
     for row in rows:
-        grid.add_row(*(cell if isinstance(cell, Styled) else esc(cell) for cell in row))
+        grid.add_row(*(_cell(cell) for cell in row))
     out(grid)
+
+
+def _cell(value: object) -> str:
+    """A table cell holds one line; a `Lines` cell (a description) may hold several."""
+    if isinstance(value, Styled):
+        return value
+    return esc(value, lines=isinstance(value, Lines))
+
+
+class Lines(str):
+    """A table cell whose newlines are meant (a description, an update): they stay newlines."""
 
 
 class Styled(str):

@@ -173,8 +173,12 @@ def complete_case_id(ctx: typer.Context, incomplete: str) -> list[tuple[str, str
     except Exception:
         # Completion runs on every Tab press: a broken store must not spew a traceback.
         return []
+    from escalate_cli.core.visible import one_line
+
     wanted = incomplete.lower()
-    return [(case["id"], case["title"]) for case in found if case["id"].lower().startswith(wanted)]
+    # The shell prints the titles beside the ids: they must not drive the terminal either.
+    found = [case for case in found if case["id"].lower().startswith(wanted)]
+    return [(case["id"], one_line(case["title"])) for case in found]
 
 
 def require_user(matrix: Matrix, by: str | None) -> None:

@@ -260,15 +260,15 @@ def _print_case(case: "Case") -> None:
     if case["breached"]:
         facts.append(("breached", ", ".join(f"{sla} SLA" for sla in case["breached"])))
     if case["description"]:
-        facts.append(("description", case["description"]))
+        facts.append(("description", output.Lines(case["description"])))
     if case.get("resolution"):
-        facts.append(("resolution", case["resolution"]))
+        facts.append(("resolution", output.Lines(case["resolution"])))
     output.table(["", ""], facts, show_header=False)
     rows = []
     for number, (name, done, lines) in enumerate(step_checklist(case, output.when), 1):
         mark = "[x]" if done else "[ ]"
-        rows.append((mark, f"{number} {name}", lines[0] if lines else ""))
-        rows.extend(("", "", line) for line in lines[1:])
+        rows.append((mark, f"{number} {name}", output.Lines(lines[0] if lines else "")))
+        rows.extend(("", "", output.Lines(line)) for line in lines[1:])
     output.table(["", "step", "recorded"], rows, title="Seven steps")
     pending = open_actions(case)
     if pending:
@@ -290,7 +290,12 @@ def _print_case(case: "Case") -> None:
     output.table(
         ["at", "event", "by", "what"],
         [
-            (output.when(e["at"]), e["kind"], e["by"] or "", stamps_in_zone(e["text"], None))
+            (
+                output.when(e["at"]),
+                e["kind"],
+                e["by"] or "",
+                output.Lines(stamps_in_zone(e["text"], None)),
+            )
             for e in case["timeline"]
         ],
         title="Timeline",

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from escalate_cli.core.visible import dumps, one_line, visible
+from escalate_cli.output import esc
 
 RAW = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
@@ -26,6 +27,11 @@ def test_newlines_and_tabs_stay_only_where_lines_are_meant() -> None:
     assert visible("a\nb\tc\rd") == r"a\nb\tc\rd"
     assert visible("a\r\nb\tc\rd\x0be", lines=True) == "a\nb\tc\\rd\\x0be"
     assert one_line("  a\r\nb\t c\u2028d\x1b[2J\re ") == r"a b c d\x1b[2J\re"
+
+
+def test_rich_markup_is_escaped_after_the_controls_are_written_out() -> None:
+    assert esc("\x1b[bold]x[/bold]") == "\\x1b\\[bold]x\\[/bold]"
+    assert esc("a\nb") == r"a\nb" and esc("a\nb", lines=True) == "a\nb"
 
 
 def test_json_escapes_what_could_drive_a_terminal_and_keeps_the_rest_readable() -> None:
