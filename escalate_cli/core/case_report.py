@@ -10,6 +10,7 @@ from escalate_cli.core import timing
 from escalate_cli.core.cases import Case, guardrail_trace, step_checklist
 from escalate_cli.core.documents import contact_label, level_label, severity_name, span, when
 from escalate_cli.core.model import Matrix
+from escalate_cli.core.visible import one_line, visible
 from escalate_cli.core.words import plural
 
 STEP_TITLES = {
@@ -37,19 +38,15 @@ def cell(value: object) -> str:
     """Case text as one Markdown table cell: a `|` would end the cell, a newline the row."""
     if value is None or value == "":
         return "-"
-    # splitlines, not split("\n"): editors also break at \r, \x85, \u2028 and the like.
-    lines = str(value).splitlines() or [""]
+    # Control characters show as escapes first (a lone \r as `\r`); splitlines, not
+    # split("\n"), then also breaks at \u2028 and \u2029.
+    lines = visible(value, lines=True).splitlines() or [""]
     return "<br>".join(line.strip() for line in lines).replace("|", "\\|")
-
-
-def one_line(value: object) -> str:
-    """Case text where only one line fits, such as a heading."""
-    return " ".join(str(value).split())
 
 
 def item(text: object, indent: str = "  ") -> str:
     """Case text inside a list item: continuation lines are indented so they stay in the item."""
-    lines = [line.rstrip() for line in str(text).splitlines()]
+    lines = [line.rstrip() for line in visible(text, lines=True).splitlines()]
     return f"\n{indent}".join(lines).rstrip()
 
 
@@ -328,7 +325,8 @@ def _timeline(w: _Writer) -> None:
 def report_markdown(
     matrix: Matrix | None, case: Case, now: datetime, zone: tzinfo | None = None
 ) -> str:
-    """The whole case as Markdown. Without a matrix, contacts and levels show as bare ids."""
+    """The whole case as Markdown. Without a matrix, contacts and levels show as bare ids.
+    Control and bidi characters, from the case or the matrix, show as escapes (`\\x1b`)."""
     w = _Writer(matrix, case, now, zone)
     w.add(f"# {case['id']}: {one_line(case['title'])}", "")
     w.add(
@@ -340,4 +338,4 @@ def report_markdown(
     _escalations(w)
     _updates(w)
     _timeline(w)
-    return "\n".join(w.lines).rstrip() + "\n"
+    return visible("\n".join(w.lines).rstrip() + "\n", lines=True)

@@ -9,6 +9,7 @@ from typing import Any
 from escalate_cli.core import timers, timing
 from escalate_cli.core.cases import Case, escalation_text
 from escalate_cli.core.model import Matrix
+from escalate_cli.core.visible import one_line, visible
 from escalate_cli.core.words import plural
 
 ASKS = ("awareness", "help", "decision", "resources")
@@ -18,8 +19,9 @@ MOST_SHOWN = 4
 
 
 def _clean(text: object) -> str:
-    """Case text on one line: a brief is a few lines, so newlines and runs of spaces fold."""
-    return " ".join(str(text).split()) if text is not None else ""
+    """Case text on one line: a brief is a few lines, so newlines and runs of spaces fold (and
+    control characters show as escapes, as everywhere)."""
+    return one_line(text)
 
 
 def when(iso: str | None, zone: tzinfo | None = None) -> str:
@@ -381,7 +383,8 @@ def _owner_line(data: dict[str, Any]) -> str:
 def brief_text(
     matrix: Matrix, data: dict[str, Any], now: datetime, zone: tzinfo | None = None
 ) -> str:
-    """The brief as plain text to paste into a chat or an email: short lines, no markup."""
+    """The brief as plain text to paste into a chat or an email: short lines, no markup, and
+    no control or bidi character from the case or the matrix (they show as `\\x1b`)."""
     what, impact = data["what"], data["impact"]
     lines = [f"{data['case']}: {_clean(data['title'])}", _what_line(matrix, data, now, zone)]
     if what["description"]:
@@ -400,4 +403,5 @@ def brief_text(
     lines.append(
         f"Details: {details['show']} (case and timeline), {details['report']} (full document)"
     )
-    return "\n".join(wrapped for line in lines for wrapped in _wrapped(line)) + "\n"
+    text = "\n".join(wrapped for line in lines for wrapped in _wrapped(line)) + "\n"
+    return visible(text, lines=True)

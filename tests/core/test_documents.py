@@ -15,6 +15,7 @@ from escalate_cli.core.case_report import cell, item, one_line, report_markdown
 from escalate_cli.core.cases import Case, OpenRequest, new_case
 from escalate_cli.core.matrix import load_matrix
 from escalate_cli.core.model import Matrix
+from escalate_cli.core.visible import visible
 from tests.conftest import BASIC_MATRIX, ROOT
 
 OPENED = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
@@ -199,9 +200,11 @@ def test_brief_lines_stay_short_and_keep_text_literal(title: str, fact: str, imp
     case["steps"]["gather"]["facts"] = [entry(fact)]
     case["steps"]["assess"]["impact"] = impact
     text = documents.brief_text(MATRIX, documents.brief(MATRIX, case, at(5)), at(5), UTC)
-    assert all(len(line) <= documents.WIDTH for line in text.splitlines())
-    # Only whitespace may change: the words are all there, as written.
-    assert " ".join(title.split()) in " ".join(text.split())
+    # A word is never split, and a control character written out (`\\u202e`) makes it longer.
+    assert all(len(line) <= documents.WIDTH or len(line.split()) == 1 for line in text.splitlines())
+    # Only whitespace may change: the words are all there, as written (controls made visible).
+    assert " ".join(visible(case["title"], lines=True).split()) in " ".join(text.split())
+    assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", text)
 
 
 def test_cell_item_and_one_line() -> None:
