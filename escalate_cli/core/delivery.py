@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import smtplib
 import ssl
 import urllib.error
@@ -21,6 +20,7 @@ from escalate_cli import __version__
 from escalate_cli.core import programs
 from escalate_cli.core.model import Channel, Contact, Matrix
 from escalate_cli.core.templates import one_line, slack_escape
+from escalate_cli.core.visible import dumps
 
 SIGNATURE_HEADER = "X-Escalate-Signature-256"
 DEFAULT_TIMEOUT_S = {"email": 30.0, "webhook": 10.0, "command": 30.0}
@@ -75,7 +75,7 @@ def send(
     elif channel.kind == "webhook":
         _webhook(channel, entry, contact, env, timeout)
     else:
-        body = json.dumps(payload(entry, contact), ensure_ascii=False).encode()
+        body = dumps(payload(entry, contact)).encode()
         extra = {"ESCALATE_EVENT_ID": entry["id"], "ESCALATE_CASE": entry["case"]}
         try:
             programs.run(channel.command, body, timeout=timeout, env={**env, **extra}, base=base)
@@ -171,7 +171,7 @@ def _webhook(
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise DeliveryError(f"the webhook URL from {channel.url_env} is not http(s)")
-    body = json.dumps(payload(entry, contact), ensure_ascii=False).encode()
+    body = dumps(payload(entry, contact)).encode()
     headers = {
         "Content-Type": "application/json; charset=utf-8",
         "User-Agent": f"escalate/{__version__}",

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from escalate_cli.core.cases import Case
 from escalate_cli.core.model import Matrix
+from escalate_cli.core.visible import dumps
 
 # The timeline event kinds that start a hook; `on_change` runs for every write of a case.
 HOOK_OF_KIND = {
@@ -45,7 +45,7 @@ def jobs(matrix: Matrix, case: Case, added: Sequence[int]) -> list[HookJob]:
     wanted = [(name, getattr(matrix.hooks, name)) for name in (*names, "on_change")]
     if not any(commands for _, commands in wanted):
         return []
-    stdin = (json.dumps(case, ensure_ascii=False) + "\n").encode()
+    stdin = (dumps(case) + "\n").encode()  # JSON escapes for controls and bidi
     return [HookJob(name, case["id"], commands, stdin) for name, commands in wanted if commands]
 
 

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from escalate_cli.core import visible
 from escalate_cli.core.cases import Case
 from escalate_cli.core.model import Matrix
 
 SUBJECT_LIMIT = 160
-# Everything that could end a header line or hide in one: C0/C1 controls and Unicode separators.
-_BREAKS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u0085]+")
 
 
 def one_line(text: object, limit: int = SUBJECT_LIMIT) -> str:
-    """Case text made safe for a header or a title: one line, no control characters, bounded."""
-    flat = " ".join(_BREAKS.sub(" ", "" if text is None else str(text)).split())
+    """Case text made safe for a header or a title: one line, bounded; line breaks fold into a
+    space and any other control or bidi character shows as an escape (`\\x1b`, `\\u202e`)."""
+    flat = visible.one_line(text)
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
@@ -98,6 +97,7 @@ def render(matrix: Matrix, case: Case, index: int, now: datetime) -> dict[str, M
             text = status_line(case, why)
         else:
             text = f"You are told because: {one_line(why, 200)}.\n\n{report}"
+        text = visible.visible(text, lines=True)  # a body may be read in a terminal's mail client
         subject = one_line(f"[{case['id']}] {headline}")
         messages[contact] = Message(cause, one_line(f"{case['id']} {headline}", 300), subject, text)
     return messages

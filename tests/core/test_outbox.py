@@ -274,8 +274,8 @@ def test_select() -> None:
 # Templates ----------------------------------------------------------------------------------
 
 
-def test_one_line_folds_every_line_break_and_bounds_the_length() -> None:
-    assert templates.one_line("a\r\nb\u2028c\x00d\x85e\tf") == "a b c d e f"
+def test_one_line_folds_line_breaks_shows_other_controls_and_bounds_the_length() -> None:
+    assert templates.one_line("a\r\nb\u2028c\x00d\x85e\tf\u202eg") == "a b c\\x00d\\x85e f\\u202eg"
     assert templates.one_line("x" * 300, 10) == "xxxxxxxxx…"
     assert templates.one_line(None) == ""
 
