@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from escalate_cli import __version__
-from escalate_cli.core import programs
+from escalate_cli.core import hooks, programs
 from escalate_cli.core.model import Channel, Contact, Matrix
 from escalate_cli.core.templates import one_line, slack_escape
 from escalate_cli.core.visible import dumps
@@ -77,8 +77,9 @@ def send(
     else:
         body = dumps(payload(entry, contact)).encode()
         extra = {"ESCALATE_EVENT_ID": entry["id"], "ESCALATE_CASE": entry["case"]}
+        clean = programs.clean_env(env, hooks.secret_names(matrix), extra)
         try:
-            programs.run(channel.command, body, timeout=timeout, env={**env, **extra}, base=base)
+            programs.run(channel.command, body, timeout=timeout, env=clean, base=base)
         except programs.ProgramFailed as error:
             raise DeliveryError(str(error)) from None
 

@@ -49,6 +49,22 @@ def jobs(matrix: Matrix, case: Case, added: Sequence[int]) -> list[HookJob]:
     return [HookJob(name, case["id"], commands, stdin) for name, commands in wanted if commands]
 
 
+def secret_names(matrix: Matrix) -> set[str]:
+    """The environment variables the matrix's channels read secrets from (user names and URLs
+    too: a Slack URL is a secret itself). No hook or command channel sees them."""
+    return {
+        name
+        for channel in matrix.channels.values()
+        for name in (
+            channel.username_env,
+            channel.password_env,
+            channel.url_env,
+            channel.secret_env,
+        )
+        if name
+    }
+
+
 def run(
     matrix: Matrix, found: list[HookJob], env: Mapping[str, str], base: Path | None
 ) -> list[str]:
@@ -59,11 +75,13 @@ def run(
         matrix.hooks.timeout.total_seconds() if matrix.hooks.timeout else programs.DEFAULT_TIMEOUT_S
     )
     failures = []
+    secrets = secret_names(matrix)
     for job in found:
         extra = {"ESCALATE_HOOK": job.hook, "ESCALATE_CASE": job.case}
+        clean = programs.clean_env(env, secrets, extra)
         for argv in job.commands:
             try:
-                programs.run(argv, job.stdin, timeout=timeout, env={**env, **extra}, base=base)
+                programs.run(argv, job.stdin, timeout=timeout, env=clean, base=base)
             except programs.ProgramFailed as error:
                 failures.append(f"hook {job.hook} for {job.case} failed: {error}")
     return failures

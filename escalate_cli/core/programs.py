@@ -1,14 +1,28 @@
-"""Running a local program for a hook or a command channel: an argument list, never a shell."""
+"""Running a local program for a hook or a command channel: an argument list, never a shell,
+with escalate's secrets out of its environment."""
 
 from __future__ import annotations
 
 import os
 import signal
 import subprocess
-from collections.abc import Mapping, Sequence
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import IO
 
 DEFAULT_TIMEOUT_S = 30.0
+# Secrets escalate itself reads, named in the README's examples and by section 8 (libpq).
+KNOWN_SECRETS = frozenset(
+    {
+        "ESCALATE_SMTP_USER",
+        "ESCALATE_SMTP_PASSWORD",
+        "ESCALATE_CHAT_URL",
+        "ESCALATE_CHAT_SECRET",
+        "PGPASSWORD",
+    }
+)
+_LAST_WORDS = 4096  # how much of a failing program's stderr is read for its last line
 
 
 class ProgramFailed(Exception):
@@ -23,6 +37,15 @@ def resolve(argv: Sequence[str], base: Path | None) -> list[str]:
     return [program, *argv[1:]]
 
 
+def clean_env(
+    env: Mapping[str, str], secrets: Iterable[str], extra: Mapping[str, str]
+) -> dict[str, str]:
+    """The environment a program gets: `env` without `secrets` (and KNOWN_SECRETS), plus `extra`.
+    PATH, HOME, LANG, TZ and the user's own variables stay."""
+    hidden = KNOWN_SECRETS | set(secrets)
+    return {**{k: v for k, v in env.items() if k not in hidden}, **extra}
+
+
 def run(
     argv: Sequence[str],
     stdin: bytes,
@@ -35,30 +58,41 @@ def run(
 
     The program gets its own process group, so a timeout ends whatever it started too, and
     case data only ever reaches it on stdin: never in its arguments, never through a shell.
+    Its stdin and stderr are unlinked temporary files, not pipes: the program is done when it
+    exits, even when something it left running in the background still holds them.
     """
     args = resolve(argv, base)
-    try:
-        process = subprocess.Popen(
-            args,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            env=dict(env),
-            start_new_session=True,
-        )
-    except FileNotFoundError:
-        raise ProgramFailed(f"{args[0]}: program not found") from None
-    except OSError as error:
-        raise ProgramFailed(f"{args[0]}: cannot run it ({error.strerror or error})") from None
-    try:
-        _, err = process.communicate(stdin, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        _kill(process)
-        raise ProgramFailed(f"{args[0]}: timed out after {timeout:g} s (stopped)") from None
-    if process.returncode != 0:
-        last = err.decode(errors="replace").strip().splitlines()[-1:] or [""]
-        said = f": {' '.join(last[0].split())[:200]}" if last[0] else ""
-        raise ProgramFailed(f"{args[0]}: exit {process.returncode}{said}")
+    with tempfile.TemporaryFile() as given, tempfile.TemporaryFile() as said:
+        given.write(stdin)
+        given.seek(0)
+        try:
+            process = subprocess.Popen(
+                args,
+                stdin=given,
+                stdout=subprocess.DEVNULL,
+                stderr=said,
+                env=dict(env),
+                start_new_session=True,
+            )
+        except FileNotFoundError:
+            raise ProgramFailed(f"{args[0]}: program not found") from None
+        except OSError as error:
+            raise ProgramFailed(f"{args[0]}: cannot run it ({error.strerror or error})") from None
+        try:
+            code = process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _kill(process)
+            raise ProgramFailed(f"{args[0]}: timed out after {timeout:g} s (stopped)") from None
+        if code != 0:
+            raise ProgramFailed(f"{args[0]}: exit {code}{_last_words(said)}")
+
+
+def _last_words(said: IO[bytes]) -> str:
+    """`: ` and the last line the program wrote to stderr, or nothing."""
+    size = said.seek(0, os.SEEK_END)
+    said.seek(max(0, size - _LAST_WORDS))
+    last = said.read().decode(errors="replace").strip().splitlines()[-1:] or [""]
+    return f": {' '.join(last[0].split())[:200]}" if last[0] else ""
 
 
 def _kill(process: subprocess.Popen[bytes]) -> None:
@@ -69,4 +103,4 @@ def _kill(process: subprocess.Popen[bytes]) -> None:
         killpg(process.pid, signal.SIGKILL)
     except OSError:
         process.kill()
-    process.communicate()
+    process.wait()
