@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from escalate_cli import __version__
 from escalate_cli.core import hooks, programs
+from escalate_cli.core.matrix_channels import url_problem
 from escalate_cli.core.model import Channel, Contact, Matrix
 from escalate_cli.core.templates import one_line, slack_escape
 from escalate_cli.core.visible import dumps
@@ -169,9 +170,11 @@ def _webhook(
     timeout: float,
 ) -> None:
     url = channel.url or _secret(env, channel.url_env or "", "the webhook URL")
+    problem = url_problem(url)  # the matrix's own url was checked when it was loaded
+    if problem is not None:
+        where = f"in {channel.url_env}" if channel.url_env else f'of channel "{entry["channel"]}"'
+        raise DeliveryError(f"the webhook URL {where} is not usable ({problem})")
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise DeliveryError(f"the webhook URL from {channel.url_env} is not http(s)")
     body = dumps(payload(entry, contact)).encode()
     headers = {
         "Content-Type": "application/json; charset=utf-8",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import json
 import re
 from email.utils import parseaddr
 from typing import Any
@@ -115,11 +117,54 @@ def _check_webhook(channel: dict[str, Any], path: KeyPath) -> list[Issue]:
         issues.append(
             (path, "a webhook channel needs url, or url_env naming a variable that holds it")
         )
-    if isinstance(url, str):
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname or " " in url:
-            issues.append(((*path, "url"), f'bad url "{url}" (use http:// or https://)'))
+    problem = url_problem(url) if isinstance(url, str) else None
+    if problem is not None:
+        shown = json.dumps(url, ensure_ascii=False)  # a control character is shown, not printed
+        issues.append(((*path, "url"), f"bad url {shown} ({problem})"))
     return issues
+
+
+_HOST = re.compile(r"[\w.-]+")  # a name (IDN too) or an IPv4 address
+_IPV6 = "an IPv6 address goes in brackets, as in http://[::1]:8080/"
+
+
+def url_problem(url: str) -> str | None:
+    """What keeps `url` from being a webhook's address (scheme http or https, a host, a port
+    from 1 to 65535, an IPv6 address in brackets), or None. Never repeats the path or query:
+    they may hold a token, and this also judges URLs from the environment."""
+    if not url.strip():
+        return "empty"
+    if any(c.isspace() or ord(c) < 32 or 127 <= ord(c) < 160 for c in url):
+        return "no spaces or control characters"
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an unbalanced or bad [IPv6] host
+        return _IPV6
+    if parts.scheme.lower() not in ("http", "https") or not url.lower().startswith(
+        f"{parts.scheme.lower()}://"
+    ):
+        return "use http:// or https://"
+    where = parts.netloc.rpartition("@")[2]
+    if where.startswith("["):
+        literal, _, rest = where[1:].partition("]")
+        try:
+            ipaddress.IPv6Address(literal)
+        except ValueError:
+            return _IPV6
+        if rest and not rest.startswith(":"):
+            return _IPV6
+        port = rest[1:]
+    else:
+        host, _, port = where.partition(":")
+        if ":" in port:
+            return _IPV6
+        if not host:
+            return "no host"
+        if not _HOST.fullmatch(host):
+            return f'bad host "{host}"'
+    if port and not (port.isascii() and port.isdigit() and 0 < int(port) < 65536):
+        return f"port {port}: use 1 to 65535"
+    return None
 
 
 def _check_command(channel: dict[str, Any], path: KeyPath) -> list[Issue]:

@@ -185,7 +185,7 @@ def test_a_webhook_url_and_secret_from_the_environment(web: WebServer) -> None:
         delivery.send(matrix, entry, NOW, {})
     with pytest.raises(delivery.DeliveryError, match=r"SIGN .*is not set"):
         delivery.send(matrix, entry, NOW, {"CHAT_URL": web.url})
-    with pytest.raises(delivery.DeliveryError, match="not http"):
+    with pytest.raises(delivery.DeliveryError, match="use http:// or https://"):
         delivery.send(matrix, entry, NOW, {"CHAT_URL": "file:///etc/passwd", "SIGN": "x"})
     delivery.send(matrix, entry, NOW, {"CHAT_URL": web.url, "SIGN": "x"})
     assert len(web.requests.wait(1)) == 1
