@@ -272,26 +272,43 @@ def deliver(
     env: Mapping[str, str],
     base: Path | None = None,
 ) -> Delivered:
-    """Send what `dispatch` claimed, outside the lock, then record every outcome under it."""
-    from escalate_cli.core import delivery  # smtplib, ssl and urllib: only when sending
+    """Send what `dispatch` claimed, outside the lock, and record each outcome under it as soon
+    as it is known: a process killed mid-batch sends again only the entry it was sending.
 
-    outcomes = []
-    for entry in dispatch.claimed:
-        try:
-            delivery.send(matrix, entry, now, env, base)
-            outcomes.append(Outcome(entry, None))
-        except delivery.DeliveryError as error:
-            outcomes.append(Outcome(entry, str(error)))
-    if not outcomes:
-        return Delivered([])
+    Whatever goes wrong with one entry (any exception from its channel) fails that entry only.
+    When an outcome cannot be saved, nothing more is sent: the rest stay claimed by this process
+    and `outbox retry` or the next `sweep` takes them over."""
     from escalate_cli.core.errors import StoreError
 
-    try:
-        with store.transaction() as tx:
-            settle(tx, dispatch.token, outcomes, now)
-    except StoreError as error:
-        return Delivered(outcomes, str(error))
+    outcomes: list[Outcome] = []
+    for entry in dispatch.claimed:
+        outcome = Outcome(entry, _send(matrix, entry, now, env, base))
+        outcomes.append(outcome)
+        try:
+            with store.transaction() as tx:
+                settle(tx, dispatch.token, [outcome], now)
+        except StoreError as error:
+            return Delivered(outcomes, str(error))
     return Delivered(outcomes)
+
+
+def _send(
+    matrix: Matrix,
+    entry: dict[str, Any],
+    now: datetime,
+    env: Mapping[str, str],
+    base: Path | None,
+) -> str | None:
+    """Send one entry: None when it went, else the one-line error to record."""
+    from escalate_cli.core import delivery  # smtplib, ssl and urllib: only when sending
+
+    try:
+        delivery.send(matrix, entry, now, env, base)
+    except delivery.DeliveryError as error:
+        return str(error)
+    except Exception as error:  # a bug or a surprise in one channel must not stop the rest
+        return templates.one_line(f"{type(error).__name__}: {error}", 300)
+    return None
 
 
 def finish(
@@ -312,8 +329,11 @@ def finish(
         if o.error is not None
     ]
     if done.unsaved:
+        left = len(dispatch.claimed) - len(done.outcomes)
         lines.append(
-            f"delivery outcomes not saved ({done.unsaved}); those entries will be sent again"
+            f"delivery stopped: an outcome could not be saved ({done.unsaved}); that entry"
+            + (f" and {left} not tried" if left else "")
+            + " will be sent by escalate outbox retry or the next sweep"
         )
     lines += [
         f"{e['case']}: no channel reaches {e['contact']} (recorded in the outbox)"
