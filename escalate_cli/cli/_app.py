@@ -149,8 +149,8 @@ class Settings:
 
         try:
             path = self.matrix_path()
-            base = path.resolve().parent if path else None
-            _, lines = finish(self.store, self.matrix(), dispatch, self.now, os.environ, base)
+            source = path.absolute() if path else None
+            _, lines = finish(self.store, self.matrix(), dispatch, self.now, os.environ, source)
         except Exception as error:  # the case change is saved: say what failed, never undo it
             lines = [f"delivery stopped: {type(error).__name__}: {error}"]
         self._dispatch = None

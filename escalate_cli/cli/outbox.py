@@ -112,7 +112,7 @@ def retry(ctx: typer.Context, ids: Ids = None) -> None:
         dispatch,
         state.now,
         os.environ,
-        path.resolve().parent if path else None,
+        path.absolute() if path else None,
     )
     _print_delivered(state, done, lines)
 

@@ -271,18 +271,24 @@ def deliver(
     now: datetime,
     env: Mapping[str, str],
     base: Path | None = None,
+    *,
+    refused: str | None = None,
 ) -> Delivered:
     """Send what `dispatch` claimed, outside the lock, and record each outcome under it as soon
     as it is known: a process killed mid-batch sends again only the entry it was sending.
 
     Whatever goes wrong with one entry (any exception from its channel) fails that entry only.
     When an outcome cannot be saved, nothing more is sent: the rest stay claimed by this process
-    and `outbox retry` or the next `sweep` takes them over."""
+    and `outbox retry` or the next `sweep` takes them over. With `refused` (why the matrix may
+    not run programs), command-channel entries fail with it and run nothing."""
     from escalate_cli.core.errors import StoreError
 
     outcomes: list[Outcome] = []
     for entry in dispatch.claimed:
-        outcome = Outcome(entry, _send(matrix, entry, now, env, base))
+        if refused is not None and _runs_a_program(matrix, entry):
+            outcome = Outcome(entry, refused)
+        else:
+            outcome = Outcome(entry, _send(matrix, entry, now, env, base))
         outcomes.append(outcome)
         try:
             with store.transaction() as tx:
@@ -290,6 +296,11 @@ def deliver(
         except StoreError as error:
             return Delivered(outcomes, str(error))
     return Delivered(outcomes)
+
+
+def _runs_a_program(matrix: Matrix, entry: Mapping[str, Any]) -> bool:
+    channel = matrix.channels.get(entry["channel"] or "")
+    return channel is not None and channel.kind == "command"
 
 
 def _send(
@@ -317,16 +328,23 @@ def finish(
     dispatch: Dispatch,
     now: datetime,
     env: Mapping[str, str],
-    base: Path | None = None,
+    source: Path | None = None,
 ) -> tuple[Delivered, list[str]]:
     """Deliver what `dispatch` claimed, run its hooks; return the outcomes and one line for
-    each thing that went wrong (none of it undoes the case change that was saved)."""
-    done = deliver(store, matrix, dispatch, now, env, base)
+    each thing that went wrong (none of it undoes the case change that was saved).
+
+    `source` is the matrix file: relative programs start beside it, and its hooks and command
+    channels run only when the user (or root) owns it and nobody else may write it. Otherwise
+    one line says why, no hook runs and command-channel entries wait as `failed`. Without a
+    `source` the caller vouches for the matrix."""
+    base = source.resolve().parent if source is not None else None
+    refused = _refusal(matrix, dispatch, source)
+    done = deliver(store, matrix, dispatch, now, env, base, refused=refused)
     lines = [
         f"{o.entry['case']}: {o.entry['channel']} to {o.entry['contact']} failed: {o.error}"
         " (kept in the outbox: escalate outbox retry)"
         for o in done.outcomes
-        if o.error is not None
+        if o.error is not None and o.error != refused
     ]
     if done.unsaved:
         left = len(dispatch.claimed) - len(done.outcomes)
@@ -339,8 +357,32 @@ def finish(
         f"{e['case']}: no channel reaches {e['contact']} (recorded in the outbox)"
         for e in dispatch.unrouted
     ]
-    lines += hooks.run(matrix, dispatch.hooks, env, base)
+    if refused is None:
+        lines += hooks.run(matrix, dispatch.hooks, env, base)
+    else:
+        lines.insert(0, refused + _left_undone(done, refused, dispatch.hooks))
     return done, lines
+
+
+def _refusal(matrix: Matrix, dispatch: Dispatch, source: Path | None) -> str | None:
+    """Why the programs this dispatch would run must not, or None (also when it runs none)."""
+    if source is None:
+        return None
+    if not dispatch.hooks and not any(_runs_a_program(matrix, e) for e in dispatch.claimed):
+        return None
+    from escalate_cli.core.programs import untrusted
+
+    return untrusted(source)
+
+
+def _left_undone(done: Delivered, refused: str, jobs: list[hooks.HookJob]) -> str:
+    from escalate_cli.core.words import plural
+
+    waiting = sum(1 for outcome in done.outcomes if outcome.error == refused)
+    skipped = sum(len(job.commands) for job in jobs)
+    said = [f"{plural(waiting, 'notification')} waiting in the outbox as failed"] if waiting else []
+    said += [f"{plural(skipped, 'hook')} not run"] if skipped else []
+    return "; " + " and ".join(said) if said else ""
 
 
 def settle(tx: Transaction, token: str, outcomes: list[Outcome], now: datetime) -> None:

@@ -1,10 +1,11 @@
 """Running a local program for a hook or a command channel: an argument list, never a shell,
-with escalate's secrets out of its environment."""
+with escalate's secrets out of its environment, and only from a matrix nobody else can change."""
 
 from __future__ import annotations
 
 import os
 import signal
+import stat
 import subprocess
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
@@ -44,6 +45,40 @@ def clean_env(
     PATH, HOME, LANG, TZ and the user's own variables stay."""
     hidden = KNOWN_SECRETS | set(secrets)
     return {**{k: v for k, v in env.items() if k not in hidden}, **extra}
+
+
+def untrusted(
+    path: Path, found: os.stat_result | None = None, *, uid: int | None = None
+) -> str | None:
+    """Why programs named in the matrix at `path` must not run, or None when they may: the file
+    must belong to the user (`uid`, default: this process's) or root, and be writable by nobody
+    else. `found` is its stat, for tests; by default the file's own (links followed)."""
+    getuid = getattr(os, "getuid", None)
+    if getuid is None:  # no owners and modes to trust (Windows): nothing to check
+        return None
+    uid = getuid() if uid is None else uid
+    why = "so its hooks and command channels do not run"
+    try:
+        found = os.stat(path) if found is None else found
+    except OSError as error:
+        return f"cannot check who may change {path} ({error.strerror or error}), {why}"
+    if found.st_uid not in (uid, 0):
+        return (
+            f"{path} is owned by uid {found.st_uid}, not by you (uid {uid}) or root,"
+            f" {why} (chown {uid} {path})"
+        )
+    writers = [
+        who
+        for who, bit in (("its group", stat.S_IWGRP), ("others", stat.S_IWOTH))
+        if found.st_mode & bit
+    ]
+    if writers:
+        mode = stat.S_IMODE(found.st_mode)
+        return (
+            f"{path} is writable by {' and '.join(writers)} (mode {mode:04o}),"
+            f" {why} (chmod go-w {path})"
+        )
+    return None
 
 
 def run(

@@ -66,6 +66,7 @@ def channels(smtp_port: int, url: str, pager_out: Path) -> str:
 def write_matrix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str) -> Path:
     path = tmp_path / "escalation.yaml"
     path.write_text(text)
+    path.chmod(0o644)  # whatever the umask: hooks and command channels run from it
     monkeypatch.setenv("ESCALATE_MATRIX", str(path))
     return path
 

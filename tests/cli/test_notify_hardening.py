@@ -3,6 +3,7 @@ middle of a batch, and hooks and command channels from a matrix others could cha
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -17,7 +18,9 @@ from tests.notify_servers import (
     SmtpServer,
     WebServer,
     black_hole,
+    hook_command,
     matrix_yaml,
+    read_lines,
     smtp_server,
     web_server,
 )
@@ -54,7 +57,7 @@ def mail_and_chat(smtp_port: int, chat: str) -> str:
 def write_matrix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str) -> Path:
     path = tmp_path / "escalation.yaml"
     path.write_text(text)
-    path.chmod(0o644)
+    path.chmod(0o644)  # whatever the umask: hooks and command channels run from it
     monkeypatch.setenv("ESCALATE_MATRIX", str(path))
     return path
 
@@ -139,3 +142,52 @@ def test_a_process_killed_mid_batch_resends_only_the_entry_it_was_sending(
     ]
     assert len(web.requests.wait(1)) == 1
     assert len(smtp.mails.items) == 1  # the mail was not sent twice
+
+
+@pytest.mark.parametrize(
+    ("mode", "who"),
+    [(0o664, "its group"), (0o646, "others"), (0o666, "its group and others")],
+)
+def test_hooks_and_command_channels_run_only_from_a_matrix_nobody_else_can_write(
+    cli: Cli,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    web: WebServer,
+    mode: int,
+    who: str,
+) -> None:
+    ran = tmp_path / "ran.jsonl"  # what the hook and the pager would write, had they run
+    program = json.dumps(hook_command(ran))
+    channels = f"""\
+        channels:
+          chat: {{kind: webhook, url: "{web.url}"}}
+          pager: {{kind: command, command: {program}}}
+        """
+    text = matrix_yaml(
+        channels, hooks=f"hooks:\n  on_change: {program}\n", via={"frontline": "[chat, pager]"}
+    )
+    path = write_matrix(tmp_path, monkeypatch, text)
+    path.chmod(mode)
+    why = (
+        f"{path} is writable by {who} (mode {mode:04o}), so its hooks and command channels"
+        f" do not run (chmod go-w {path})"
+    )
+    opened = cli("open", "Guarded")
+    assert opened.stderr == (
+        f"warning: {why}; 1 notification waiting in the outbox as failed and 1 hook not run\n"
+    )
+    assert len(web.requests.wait(1)) == 1  # the webhook is not a program: it went
+    entries = {e["channel"]: e for e in cli.json("outbox", "--status", "all")}
+    assert (entries["chat"]["status"], entries["pager"]["status"]) == ("sent", "failed")
+    assert entries["pager"]["error"] == why
+    retried = cli("outbox", "retry", code=7)
+    assert retried.stderr.startswith(f"warning: {why}; 1 notification waiting")
+    assert not ran.exists()
+
+    path.chmod(0o644)  # owned by the user (root here), writable by nobody else: programs run
+    assert cli("outbox", "retry").stdout == "sent ESC-1:1:frontline:pager\n"
+    assert cli("acknowledge", "ESC-1", "--by", "frontline").stderr == ""
+    assert [(r["event_id"], r["hook"]) for r in read_lines(ran)] == [
+        ("ESC-1:1:frontline:pager", None),
+        (None, "on_change"),
+    ]

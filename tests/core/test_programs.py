@@ -1,4 +1,5 @@
-"""Tests for core.programs: hooks and command channels as real child processes, what they see."""
+"""Tests for core.programs: hooks and command channels as real child processes, what they see,
+and which matrix files may start them."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import contextlib
 import json
 import os
 import signal
+import stat
 import sys
 import time
 from collections.abc import Iterator
@@ -117,3 +119,44 @@ def test_hooks_and_command_channels_never_see_the_channels_secrets(tmp_path: Pat
         for name in (*KEPT, "TZ", "MY_TOOL_TOKEN", "ESCALATE_CASE"):
             assert environment[name] == {**env, "ESCALATE_CASE": "ESC-1"}[name]
     assert seen[0]["ESCALATE_HOOK"] == "on_open" and seen[1]["ESCALATE_EVENT_ID"] == entry["id"]
+
+
+def fake_stat(mode: int, uid: int) -> os.stat_result:
+    return os.stat_result((stat.S_IFREG | mode, 1, 1, 1, uid, 0, 10, 0, 0, 0))
+
+
+@pytest.mark.parametrize(
+    ("mode", "owner", "why"),
+    [
+        (0o644, 1000, None),
+        (0o600, 1000, None),
+        (0o755, 0, None),  # root's matrix may run programs for anyone
+        (0o664, 1000, "is writable by its group (mode 0664)"),
+        (0o646, 1000, "is writable by others (mode 0646)"),
+        (0o666, 0, "is writable by its group and others (mode 0666)"),
+        (0o644, 1001, "is owned by uid 1001, not by you (uid 1000) or root"),
+    ],
+)
+def test_only_a_matrix_its_user_or_root_owns_and_nobody_else_can_write_may_run_programs(
+    mode: int, owner: int, why: str | None
+) -> None:
+    path = Path("/srv/team/escalation.yaml")
+    said = programs.untrusted(path, fake_stat(mode, owner), uid=1000)
+    if why is None:
+        assert said is None
+        return
+    fix = "chmod go-w" if "writable" in why else "chown 1000"
+    assert said == f"{path} {why}, so its hooks and command channels do not run ({fix} {path})"
+
+
+def test_the_real_file_is_checked(tmp_path: Path) -> None:
+    path = tmp_path / "escalation.yaml"
+    path.write_text("version: 1\n")
+    path.chmod(0o644)
+    assert programs.untrusted(path) is None
+    path.chmod(0o664)
+    assert programs.untrusted(path) == (
+        f"{path} is writable by its group (mode 0664), so its hooks and command channels"
+        f" do not run (chmod go-w {path})"
+    )
+    assert "cannot check" in (programs.untrusted(tmp_path / "gone.yaml") or "")
