@@ -195,14 +195,25 @@ class Transaction:
         return writes if closing else writes[::-1]
 
 
+def _target(path: Path) -> Path:
+    """The file a path names once its symlinks are followed (as it is if they loop)."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # reading it then says what is wrong
+        return path
+
+
 class CaseStore:
     """Cases in two JSON files: the hot file (every case not closed) and the archive (closed)."""
 
     def __init__(self, path: str | os.PathLike[str], *, lock_timeout: float | None = None) -> None:
         if lock_timeout is not None and not (math.isfinite(lock_timeout) and lock_timeout >= 0):
             raise ValueError(f"lock_timeout must be a finite number >= 0, got {lock_timeout!r}")
-        self.path = Path(path)
-        self.archive_path = self.path.with_name(f"{self.path.stem}.archive{self.path.suffix}")
+        # A symlinked file stays a link: the lock, the reads and the atomic replace (its temp
+        # file beside the target) act on the target, wherever the link is.
+        self.path = _target(Path(path))
+        archive = self.path.with_name(f"{self.path.stem}.archive{self.path.suffix}")
+        self.archive_path = _target(archive)
         self.lock_path = self.path.with_name(f"{self.path.name}.lock")
         self._lock_timeout = lock_timeout
         self._cache: dict[Path, tuple[tuple[int, ...], StoreFile]] = {}

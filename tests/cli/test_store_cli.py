@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -51,3 +52,22 @@ def test_closing_a_case_whose_number_the_archive_holds_for_another_stops_with_ex
     assert cli.json("list", "--status", "closed")[-1]["title"] == "first"
     archive = json.loads(store.with_name("cases.archive.json").read_bytes())
     assert archive["cases"]["2"]["title"] == "second"
+
+
+def test_a_symlinked_store_stays_a_symlink(cli: Cli, tmp_path: Path) -> None:
+    """B7: the first write replaced the link with a regular file; the target kept old cases."""
+    real, link = tmp_path / "real", tmp_path / "link"
+    real.mkdir()
+    link.mkdir()
+    (link / "cases.json").symlink_to("../real/cases.json")
+    (link / "cases.archive.json").symlink_to("../real/cases.archive.json")
+    cli("--store", str(real / "cases.json"), "open", "one", "-q")
+    cli("--store", str(link / "cases.json"), "open", "two", "-q")
+    cli("--store", str(link / "cases.json"), "close", "1", "--summary", "done")
+    for name in ("cases.json", "cases.archive.json"):
+        assert os.path.islink(link / name), name
+        assert not (real / name).is_symlink()
+    assert [c["title"] for c in cli.json("--store", str(real / "cases.json"), "list")] == ["two"]
+    closed = cli.json("--store", str(real / "cases.json"), "list", "--status", "closed")
+    assert [c["title"] for c in closed] == ["one"]
+    assert sorted(p.name for p in link.iterdir()) == ["cases.archive.json", "cases.json"]
