@@ -54,11 +54,15 @@ def sha256_of(fd: int) -> str:
     return digest.hexdigest()
 
 
+# Non-blocking, so a FIFO opens at once (to be refused); binary, so Windows reads bytes as they are.
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+
+
 def _hashed(path: Path) -> tuple[str, os.stat_result] | None:
     """The file's SHA-256 and its status as it was before reading, or None when the path is not
     a regular file (a FIFO or a device is never opened for reading: it could block or never
     end). Raises OSError."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    fd = os.open(path, _READ_FLAGS)
     try:
         status = os.fstat(fd)
         return (sha256_of(fd), status) if stat.S_ISREG(status.st_mode) else None
