@@ -30,11 +30,12 @@ def gather(
 
     Example: escalate gather ESC-7 --fact "HTTP 504 from /pay" --why "gateway times out"
     """
-    from escalate_cli.core.steps import Gathered
+    from escalate_cli.core.steps import Gathered, attachment
     from escalate_cli.core.steps import gather as record
 
-    found = Gathered(fact or [], why or [], attach or [])
     state = settings(ctx)
+    files = [attachment(path, state.now, by) for path in attach or []]  # hashed before the lock
+    found = Gathered(fact or [], why or [], files)
     matrix, case, _ = change_case(
         state, case_ref, lambda m, c, now: record(m, c, now, found, by), by
     )

@@ -6,6 +6,8 @@ Each records its data on the case (docs/case.md) and a `step` event on the timel
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -43,27 +45,50 @@ def _step_event(case: Case, now: datetime, by: str | None, step: str, text: str)
     add_event(case, event(now, "step", by, f"{step}: {text}", step=step))
 
 
-def sha256_of(path: Path) -> str:
+def sha256_of(fd: int) -> str:
+    """The SHA-256 of an open file, read from its start in blocks of 1 MiB."""
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
+    os.lseek(fd, 0, os.SEEK_SET)
+    for block in iter(lambda: os.read(fd, 1 << 20), b""):
+        digest.update(block)
     return digest.hexdigest()
 
 
-def _attachment(path_text: str, now: datetime, by: str | None) -> dict[str, Any]:
-    path = Path(path_text).expanduser()
-    if not path.is_file():
-        raise NotFoundError(f"attachment {path_text} not found (give the path of a file)")
+# Non-blocking, so a FIFO opens at once (to be refused); binary, so Windows reads bytes as they are.
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+
+
+def _hashed(path: Path) -> tuple[str, os.stat_result] | None:
+    """The file's SHA-256 and its status as it was before reading, or None when the path is not
+    a regular file (a FIFO or a device is never opened for reading: it could block or never
+    end). Raises OSError."""
+    fd = os.open(path, _READ_FLAGS)
     try:
-        digest = sha256_of(path)
+        status = os.fstat(fd)
+        return (sha256_of(fd), status) if stat.S_ISREG(status.st_mode) else None
+    finally:
+        os.close(fd)
+
+
+def attachment(path_text: str, now: datetime, by: str | None) -> dict[str, Any]:
+    """The record of one file for `gather --attach`: its path, sha256, size and modification
+    time. Call it before the store's lock is taken: hashing a large file takes seconds."""
+    path = Path(path_text).expanduser()
+    try:
+        hashed = _hashed(path)
+    except (FileNotFoundError, NotADirectoryError):
+        hashed = None
     except OSError as error:
         raise UsageError(f"cannot read attachment {path_text}: {error.strerror}") from None
+    if hashed is None:
+        raise NotFoundError(f"attachment {path_text} not found (give the path of a file)")
+    digest, status = hashed
     return {
         "path": str(path.resolve()),
         "name": path.name,
         "sha256": digest,
-        "size": path.stat().st_size,
+        "size": status.st_size,
+        "mtime_ns": status.st_mtime_ns,
         "at": timing.to_iso(now),
         "by": by,
     }
@@ -73,7 +98,7 @@ def _attachment(path_text: str, now: datetime, by: str | None) -> dict[str, Any]
 class Gathered:
     facts: list[str] = field(default_factory=list)
     whys: list[str] = field(default_factory=list)
-    attachments: list[str] = field(default_factory=list)
+    attachments: list[dict[str, Any]] = field(default_factory=list)  # made by attachment()
 
 
 def gather(matrix: Matrix, case: Case, now: datetime, found: Gathered, by: str | None) -> None:
@@ -83,7 +108,7 @@ def gather(matrix: Matrix, case: Case, now: datetime, found: Gathered, by: str |
     _begin(matrix, case, now, "gather")
     facts = _texts(found.facts, "--fact")
     whys = _texts(found.whys, "--why")
-    attachments = [_attachment(path, now, by) for path in found.attachments]
+    attachments = [dict(record) for record in found.attachments]
     data = case["steps"]["gather"]
     data["facts"].extend(_entry(text, now, by) for text in facts)
     data["whys"].extend(_entry(text, now, by) for text in whys)
@@ -93,22 +118,27 @@ def gather(matrix: Matrix, case: Case, now: datetime, found: Gathered, by: str |
     _step_event(case, now, by, "gather", said)
 
 
+def attachment_state(record: dict[str, Any]) -> str:
+    """`ok`, `changed` or `missing`: nobody works from a file that moved or changed since it was
+    gathered. A file with the recorded size and modification time is not read again (as make
+    and rsync judge); another size is a change; otherwise its sha256 decides."""
+    try:
+        status = os.stat(record["path"])
+        if not stat.S_ISREG(status.st_mode):
+            return "missing"
+        if status.st_size != record["size"]:
+            return "changed"
+        if status.st_mtime_ns == record.get("mtime_ns"):  # older records have none: hash
+            return "ok"
+        hashed = _hashed(Path(record["path"]))
+    except OSError:
+        return "missing"
+    return "ok" if hashed is not None and hashed[0] == record["sha256"] else "changed"
+
+
 def attachment_states(case: Case) -> list[tuple[dict[str, Any], str]]:
-    """Each attachment with `ok`, `changed` or `missing`: the file is checked against its
-    recorded sha256, so nobody works from a file that moved or changed since."""
-    states = []
-    for attachment in case["steps"]["gather"]["attachments"]:
-        path = Path(attachment["path"])
-        if not path.is_file():
-            states.append((attachment, "missing"))
-            continue
-        try:
-            same = sha256_of(path) == attachment["sha256"]
-        except OSError:
-            states.append((attachment, "missing"))
-            continue
-        states.append((attachment, "ok" if same else "changed"))
-    return states
+    """Each attachment with its state (attachment_state)."""
+    return [(record, attachment_state(record)) for record in case["steps"]["gather"]["attachments"]]
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,16 @@ def _closed(case: dict[str, Any]) -> bool:
     return case.get("status") == "closed"
 
 
+def _same_case(one: dict[str, Any], other: dict[str, Any]) -> bool:
+    """Two copies of one case (say, before and after a reopen), not two cases that were given
+    the same number: a case keeps its title and the moment it was opened."""
+    return all(one.get(key) == other.get(key) for key in ("created_at", "title"))
+
+
+def _named(case: dict[str, Any]) -> str:
+    return f'{case.get("id")} "{case.get("title")}" (opened {case.get("created_at")})'
+
+
 class Transaction:
     """Reads and writes inside CaseStore.transaction(); changes reach disk only on a clean exit."""
 
@@ -34,6 +44,7 @@ class Transaction:
         self._pending: dict[int, tuple[bytes, bool]] = {}  # number -> (case text, closed)
         # Numbers up to this were allocated before; higher ones cannot be in the archive.
         self._allocated = self._last = max(hot.highest, archive.highest if archive else 0)
+        self._marked = archive is not None  # whether _allocated counts the archive's numbers
         self._active = True
         self.meta: dict[str, Any] = hot.meta()
         self._meta_before = clone(self.meta)
@@ -45,7 +56,22 @@ class Transaction:
             self._archive = StoreFile.load(self._archive_path)[0]
             self._allocated = max(self._allocated, self._archive.highest)
             self._last = max(self._last, self._allocated)
+            self._marked = True
         return self._archive
+
+    def _count_archived(self) -> None:
+        """Make _allocated cover the archive's numbers too: a hot file put back from an older
+        backup has a lower mark. The archive's own mark is on its first lines, so the archive
+        is read whole only when it has none (written by escalate 0.1, or by hand)."""
+        if self._marked:
+            return
+        mark = store_file.read_mark(self._archive_path)
+        if mark is None:
+            self._archive_file()
+            return
+        self._allocated = max(self._allocated, mark)
+        self._last = max(self._last, self._allocated)
+        self._marked = True
 
     def _check_active(self) -> None:
         if not self._active:
@@ -54,6 +80,7 @@ class Transaction:
     def next_number(self) -> int:
         """Allocate the next case number; numbers are never reused, even after archiving."""
         self._check_active()
+        self._count_archived()
         self._last += 1
         return self._last
 
@@ -71,12 +98,20 @@ class Transaction:
         number = case.get("number")
         if type(number) is not int or number < 1:
             raise ValueError(f"a case needs an integer 'number' >= 1, got {number!r}")
-        closed = _closed(case)
-        if closed or (number <= self._allocated and not self._hot.has(number)):
+        closed, in_hot = _closed(case), self._hot.has(number)
+        if not in_hot and number > self._allocated:
+            self._count_archived()  # a number no file knows, unless the hot file is older
+        if closed or (number <= self._allocated and not in_hot):
             self._archive_file()  # the case goes there, or may be coming back from there
-        for file in (self._hot, self._archive):
-            if file is not None:
-                file.case(number)  # a damaged copy is reported, never silently replaced
+        self._hot.case(number)  # a damaged copy is reported, never silently replaced
+        there = self._archive.case(number) if self._archive is not None else None
+        if there is not None and (closed or not in_hot) and not _same_case(there, case):
+            raise StoreError(
+                f"cannot {'archive' if closed else 'store'} {_named(case)}: {self._archive_path}"
+                f" holds a different case under its number, {_named(there)}; nothing was saved"
+                " (was a store file restored from an older backup? move one of the two cases"
+                " aside by hand)"
+            )
         # Kept as text: later changes to the caller's dict stay out, and the write needs no more.
         self._pending[number] = (dumps(case), closed)
         self._last = max(self._last, number)
@@ -118,6 +153,11 @@ class Transaction:
         for ident in ids:
             entries.pop(ident, None)
 
+    def _copies(self, number: int, case: dict[str, Any] | None) -> bool:
+        """Whether the archive holds a copy of this case under number."""
+        there = self._archive.case(number) if self._archive is not None else None
+        return there is not None and case is not None and _same_case(there, case)
+
     def _finish(self) -> list[tuple[Path, bytes]]:
         """Apply the pending puts; return the files to write, in a crash-safe order."""
         self._active = False
@@ -129,12 +169,17 @@ class Transaction:
         if archive is not None:
             # A case in both files shows from the hot file, so an archived copy left by a crash
             # can go; a reopened case stays until the hot file that gains it is on disk.
-            drop = [n for n in hot.numbers() if archive.has(n)]
-            drop += [*to_archive] if closing else [*to_archive, *to_hot]
-            if to_archive or any(archive.has(n) for n in drop):
+            # A different case under the same number (left by an older escalate) is never dropped.
+            drop = [n for n in hot.numbers() if archive.has(n) and self._copies(n, hot.case(n))]
+            drop += to_archive
+            if not closing:
+                drop += [n for n, text in to_hot.items() if self._copies(n, loads(text))]
+            unmarked = archive.existed and type(archive.meta().get("last_number")) is not int
+            if to_archive or any(archive.has(n) for n in drop) or unmarked:
                 archive.replace(drop, to_archive)
                 archive.summarize()
-                archive.set_meta({"schema_version": version})
+                mark = max(self._last, archive.highest)
+                archive.set_meta({"schema_version": version, "last_number": mark})
                 writes.append((archive.path, archive.dump()))
         meta = {**self.meta, "schema_version": version}
         meta["last_number"] = max(self._last, meta.get("last_number", 0))
@@ -150,14 +195,25 @@ class Transaction:
         return writes if closing else writes[::-1]
 
 
+def _target(path: Path) -> Path:
+    """The file a path names once its symlinks are followed (as it is if they loop)."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # reading it then says what is wrong
+        return path
+
+
 class CaseStore:
     """Cases in two JSON files: the hot file (every case not closed) and the archive (closed)."""
 
     def __init__(self, path: str | os.PathLike[str], *, lock_timeout: float | None = None) -> None:
         if lock_timeout is not None and not (math.isfinite(lock_timeout) and lock_timeout >= 0):
             raise ValueError(f"lock_timeout must be a finite number >= 0, got {lock_timeout!r}")
-        self.path = Path(path)
-        self.archive_path = self.path.with_name(f"{self.path.stem}.archive{self.path.suffix}")
+        # A symlinked file stays a link: the lock, the reads and the atomic replace (its temp
+        # file beside the target) act on the target, wherever the link is.
+        self.path = _target(Path(path))
+        archive = self.path.with_name(f"{self.path.stem}.archive{self.path.suffix}")
+        self.archive_path = _target(archive)
         self.lock_path = self.path.with_name(f"{self.path.name}.lock")
         self._lock_timeout = lock_timeout
         self._cache: dict[Path, tuple[tuple[int, ...], StoreFile]] = {}

@@ -121,6 +121,33 @@ def read_file(path: Path) -> tuple[bytes, tuple[int, ...]] | None:
         raise corrupt(path, f"cannot be read ({error.strerror or error})") from None
 
 
+_MARK_HEAD = b'{\n"_meta": {\n  "1": '  # how a file in the layout of StoreFile.dump begins
+
+
+def read_mark(path: Path) -> int | None:
+    """The file's `last_number` (every number it has ever held is at most this), read from its
+    first lines alone; 0 when there is no file, None when it cannot tell (another layout, or a
+    file written before the mark was kept in both files): then load the whole file."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(4096)
+    except FileNotFoundError:
+        return 0
+    except OSError:
+        return None  # loading it says what is wrong
+    end = head.find(b"\n", len(_MARK_HEAD))
+    if not head.startswith(_MARK_HEAD) or end < 0:
+        return None
+    try:
+        meta = orjson.loads(head[len(_MARK_HEAD) : end])
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(meta, dict) or meta.get("schema_version") != SCHEMA_VERSION:
+        return None
+    last = meta.get("last_number")
+    return last if type(last) is int and last >= 0 else None
+
+
 Docs = dict[int, Text]  # document number -> its JSON text
 
 

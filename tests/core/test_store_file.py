@@ -218,13 +218,13 @@ def test_the_archive_keeps_a_summary_of_each_case_without_its_history(tmp_path: 
         "3": make_case(3, status="closed", title="t"),
     }
     with store.transaction() as tx:  # reopened, the case leaves the archive and its summary
-        tx.put(make_case(3, title="back"))
+        tx.put(make_case(3, title="t", note="back"))
     assert summaries_in(store) == {"2": make_case(2, status="closed", title="t")}
     briefs = CaseStore(store.path).cases(archived=True, history=False)
     assert briefs == [
         make_case(1, title="t"),
         make_case(2, status="closed", title="t"),
-        make_case(3, title="back"),
+        make_case(3, title="t", note="back"),
     ]
 
 
