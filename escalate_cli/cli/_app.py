@@ -196,6 +196,17 @@ def require_user(matrix: Matrix, by: str | None) -> None:
         raise NotFoundError(f"--by: {error}") from None
 
 
+def refuse_unusable(state: Settings, case: Case) -> None:
+    """Exit 6, naming the store and the field, when a stored time in the case is unusable
+    (written by hand or by an older version): nothing is changed."""
+    from escalate_cli.core.errors import StoreError
+    from escalate_cli.core.timing import stored_time_problem
+
+    problem = stored_time_problem(case)
+    if problem is not None:
+        raise StoreError(f"{case['id']} in {state.store.path}: {problem}; fix or remove it")
+
+
 def change_case(
     state: Settings,
     ref: str,
@@ -211,6 +222,7 @@ def change_case(
     _, number = parse_case_ref(ref)
     with state.store.transaction() as tx:
         case = matches_ref(tx.get(number), ref)
+        refuse_unusable(state, case)
         mark = timeline_mark(case)
         result = change(matrix, case, now)
         tx.put(case)

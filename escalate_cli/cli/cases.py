@@ -4,7 +4,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from escalate_cli.cli._app import Settings, complete_case_id, require_user, settings
+from escalate_cli.cli._app import (
+    Settings,
+    complete_case_id,
+    refuse_unusable,
+    require_user,
+    settings,
+)
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -27,7 +33,9 @@ def load_case(state: Settings, ref: str) -> "Case":
     from escalate_cli.core.cases import matches_ref, parse_case_ref
 
     _, number = parse_case_ref(ref)
-    return as_read(state, matches_ref(state.store.get(number), ref))
+    case = matches_ref(state.store.get(number), ref)
+    refuse_unusable(state, case)
+    return as_read(state, case)
 
 
 def as_read(state: Settings, case: "Case") -> "Case":
@@ -153,7 +161,7 @@ def list_cases(
         raise UsageError(f'--status "{status}": use one of {", ".join(STATUS_CHOICES)}')
     state = settings(ctx)
     wanted = CaseFilter(status, owner, level, type_, severity)
-    stored = state.store.cases(archived=wanted.needs_archive)
+    stored = _skip_unusable(state.store.cases(archived=wanted.needs_archive))
     found = filter_cases((as_read(state, case) for case in stored), wanted)
     due = _next_due(state, found, required=overdue) if overdue or not state.json else {}
     if overdue:
@@ -180,6 +188,22 @@ def list_cases(
             for c in found
         ],
     )
+
+
+def _skip_unusable(cases: list["Case"]) -> list["Case"]:
+    """Every case whose stored times are usable; each other one is named on stderr, so one bad
+    case does not stop `list` for all."""
+    from escalate_cli import output
+    from escalate_cli.core.timing import stored_time_problem
+
+    kept = []
+    for case in cases:
+        problem = stored_time_problem(case)
+        if problem is None:
+            kept.append(case)
+        else:
+            output.err(f"{case.get('id', '?')}: skipped: {problem}")
+    return kept
 
 
 def _next_due(state: Settings, found: list["Case"], *, required: bool) -> dict[int, "NextDue"]:

@@ -52,18 +52,22 @@ def due_after(case: Case, anchor: datetime, duration: timedelta) -> datetime | N
     """The instant at which `duration` of active time has passed since `anchor`.
 
     None when an open-ended hold stops the clock before then. Never inside a paused stretch:
-    a deadline that would fall there moves past it.
+    a deadline that would fall there moves past it. None too when it would fall after the
+    last instant a datetime can hold: that is never.
     """
-    due = anchor + duration
-    for start, end in sorted(paused_intervals(case), key=lambda pair: pair[0]):
-        if end is not None and end <= anchor:
-            continue
-        start = max(start, anchor)
-        if start >= due:
-            break
-        if end is None:
-            return None
-        due += end - start
+    try:
+        due = anchor + duration
+        for start, end in sorted(paused_intervals(case), key=lambda pair: pair[0]):
+            if end is not None and end <= anchor:
+                continue
+            start = max(start, anchor)
+            if start >= due:
+                break
+            if end is None:
+                return None
+            due += end - start
+    except OverflowError:
+        return None
     return due
 
 

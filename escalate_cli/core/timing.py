@@ -22,6 +22,11 @@ _WALL_HELP = "use 2026-01-05 or 2026-01-05T09:00, wall-clock time without an off
 _INSTANT_HELP = "use ISO-8601 such as 2026-11-23T14:05:00Z"
 _MIN_YEAR, _MAX_YEAR = 1900, 9000  # keeps zone arithmetic far from datetime's limits
 _UTC_ZONE = ZoneInfo("UTC")
+# The instants escalate accepts from people and stores (SPEC section 7): far enough from
+# datetime's limits that a due time ten years on, or a reading in any zone, still fits.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+END_OF_TIME = datetime(9999, 1, 1, tzinfo=UTC)  # the first instant that is out of range
+_RANGE_HELP = "from 1970-01-01T00:00Z, before 9999-01-01T00:00Z"
 _T0 = datetime.min.time()
 
 
@@ -276,16 +281,32 @@ def rotation_member_index(
 # The clock -------------------------------------------------------------------------------------
 
 
+def in_range(at: datetime) -> bool:
+    """Whether `at` lies in the range escalate accepts and stores (EARLIEST to END_OF_TIME)."""
+    return EARLIEST <= _as_utc(at) < END_OF_TIME
+
+
+def _checked(at: datetime, text: object) -> datetime:
+    if not in_range(at):
+        raise ValueError(f"time {show_value(text)} is out of range ({_RANGE_HELP})")
+    return at
+
+
 def parse_instant(text: str) -> datetime:
-    """Read ISO-8601 as an aware UTC instant; without an offset it is the reader's local time."""
+    """Read ISO-8601 as an aware UTC instant; without an offset it is the reader's local time.
+    Only instants from 1970 up to (not including) 9999-01-01 are accepted."""
     bad = f"bad time {show_value(text)} ({_INSTANT_HELP})"
     if not isinstance(text, str) or not text.strip():
         raise ValueError(bad)
     try:
         parsed = datetime.fromisoformat(text.strip().upper())
-        return parsed.astimezone(UTC)  # a naive value is read in the system's local zone
-    except (ValueError, OverflowError) as error:
+    except ValueError as error:
         raise ValueError(bad) from error
+    try:
+        at = parsed.astimezone(UTC)  # a naive value is read in the system's local zone
+    except (OverflowError, ValueError, OSError):  # before year 1 or after 9999 once in UTC
+        at = datetime.max.replace(tzinfo=UTC)  # out of range either way
+    return _checked(at, text)
 
 
 def parse_when(text: str, now: datetime) -> datetime:
@@ -294,11 +315,12 @@ def parse_when(text: str, now: datetime) -> datetime:
     offset = candidate.removeprefix("+")
     if offset != candidate or (offset and re.fullmatch(_DURATION, offset)):
         try:
-            return _as_utc(now) + parse_duration(offset)
+            at = _as_utc(now) + parse_duration(offset)
         except (ValueError, OverflowError) as error:
             raise ValueError(
                 f"bad time {show_value(text)} (use a duration such as 4h or 2d)"
             ) from error
+        return _checked(at, text)
     return parse_instant(text)
 
 
@@ -328,6 +350,38 @@ def from_iso(s: str) -> datetime:
         return _as_utc(datetime.fromisoformat(s.strip().upper()))
     except (ValueError, OverflowError) as error:
         raise ValueError(f"bad timestamp {show_value(s)} ({_INSTANT_HELP})") from error
+
+
+_TIME_KEYS = frozenset({"at", "since", "until", "due"})
+
+
+def stored_time_problem(document: object, where: str = "") -> str | None:
+    """What is wrong with the first stored time in a case document (a key `at`, `since`,
+    `until`, `due` or `..._at` holding no timestamp in range), or None when every one is fine.
+
+    Such a case was written by hand or by an older version; commands that go through every case
+    skip it with this message rather than stop for all of them.
+    """
+    if isinstance(document, Mapping):
+        for key, value in document.items():
+            path = f"{where}.{key}" if where else str(key)
+            if (key in _TIME_KEYS or str(key).endswith("_at")) and value is not None:
+                try:
+                    at = from_iso(value) if isinstance(value, str) else None
+                except ValueError:
+                    at = None
+                if at is None or not in_range(at):
+                    return f"stored time {path} {show_value(value)} is unusable ({_RANGE_HELP})"
+            elif isinstance(value, Mapping | list):
+                found = stored_time_problem(value, path)
+                if found:
+                    return found
+    elif isinstance(document, list):
+        for index, item in enumerate(document):
+            found = stored_time_problem(item, f"{where}[{index}]")
+            if found:
+                return found
+    return None
 
 
 def resolve_now(flag: str | None, environ: Mapping[str, str]) -> datetime:

@@ -328,10 +328,24 @@ def test_parse_instant(reader_in_chicago: None, text: str, expected: datetime) -
     assert parsed.tzinfo == UTC
 
 
-@pytest.mark.parametrize("text", ["", "now", "2026-11-31T00:00:00Z", "4h", "14:05", "0001-01-01"])
+@pytest.mark.parametrize("text", ["", "now", "2026-11-31T00:00:00Z", "4h", "14:05"])
 def test_parse_instant_rejects_junk(reader_in_chicago: None, text: str) -> None:
     with pytest.raises(ValueError, match=r"bad time .*use ISO-8601"):
         parse_instant(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["0001-01-01", "1969-12-31T23:59:59Z", "9999-01-01T00:00:00Z", "9999-12-31T23:00:00-05:00"],
+)
+def test_parse_instant_rejects_times_out_of_range(reader_in_chicago: None, text: str) -> None:
+    with pytest.raises(ValueError, match=r"out of range \(from 1970-01-01T00:00Z, before 9999"):
+        parse_instant(text)
+
+
+def test_parse_instant_accepts_the_edges_of_the_range() -> None:
+    assert parse_instant("1970-01-01T00:00:00Z") == datetime(1970, 1, 1, tzinfo=UTC)
+    assert parse_instant("9998-12-31T23:59:59Z") == datetime(9998, 12, 31, 23, 59, 59, tzinfo=UTC)
 
 
 def test_parse_when_reads_instants_and_durations_from_now() -> None:
