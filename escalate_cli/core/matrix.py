@@ -14,6 +14,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from escalate_cli.core.errors import MatrixError, MatrixProblem
 from escalate_cli.core.matrix_channels import check_channels
+from escalate_cli.core.matrix_file import decode_matrix, read_matrix_bytes
 from escalate_cli.core.matrix_refs import (
     READS_VERSION,
     Issue,
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
     from pydantic import TypeAdapter
     from pydantic_core import ErrorDetails
 
-__all__ = ["check_file", "load_matrix", "load_matrix_text", "validate_file"]
+__all__ = ["check_file", "load_matrix", "load_matrix_bytes", "load_matrix_text", "validate_file"]
 
 _Parsed = tuple[dict[str, Any], dict[KeyPath, int], list[tuple[int, KeyPath, str]]]
 
@@ -47,7 +48,7 @@ _Parsed = tuple[dict[str, Any], dict[KeyPath, int], list[tuple[int, KeyPath, str
 _MAX_VALUES = 50_000
 _C_MAX_DEPTH = 2_000
 _MERGE_TAG = "tag:yaml.org,2002:merge"
-_SCALAR_KINDS = {"timestamp": "date", "int": "number", "float": "number"}
+_SCALAR_KINDS = {"timestamp": "date", "int": "number", "float": "number", "bool": "boolean"}
 
 # Which dataclass sits at each key path, with list indices and path names written as "*".
 _SHAPES: dict[tuple[str, ...], type] = {
@@ -90,6 +91,11 @@ def load_matrix(path: str | os.PathLike[str]) -> Matrix:
     return matrix
 
 
+def load_matrix_bytes(data: bytes, filename: str) -> Matrix:
+    """Validate the bytes of a matrix file already read; `filename` is only used in messages."""
+    return load_matrix_text(decode_matrix(data, filename), filename)
+
+
 def load_matrix_text(text: str, filename: str) -> Matrix:
     """Validate matrix YAML given as text; `filename` is only used in messages."""
     matrix, problems, _ = _check_text(text, filename)
@@ -116,20 +122,7 @@ def check_file(path: str | os.PathLike[str]) -> tuple[list[MatrixProblem], list[
 
 
 def _read(filename: str) -> str:
-    try:
-        with open(filename, encoding="utf-8-sig") as handle:
-            return handle.read()
-    except FileNotFoundError:
-        reason = "file not found"
-    except IsADirectoryError:
-        reason = "is a directory, not a matrix file"
-    except PermissionError:
-        reason = "cannot read the file: permission denied"
-    except UnicodeDecodeError as exc:
-        reason = f"not UTF-8 text (byte {exc.start})"
-    except OSError as exc:
-        reason = f"cannot read the file: {exc.strerror or exc}"
-    raise MatrixError([MatrixProblem(filename, None, "", reason)])
+    return decode_matrix(read_matrix_bytes(filename), filename)
 
 
 _Checked = tuple[Matrix | None, list[MatrixProblem], list[MatrixProblem]]
@@ -175,7 +168,9 @@ class _Loader(yaml.SafeLoader):
     def construct_object(self, node: Node, deep: bool = False) -> Any:
         try:
             return super().construct_object(node, deep)
-        except (ValueError, TypeError, OverflowError) as exc:
+        except (ValueError, TypeError, OverflowError, AttributeError, KeyError) as exc:
+            # PyYAML's own constructors fail this way on a tagged junk scalar: `!!timestamp x`
+            # (AttributeError), `!!bool x` (KeyError), `!!int x` (ValueError).
             kind = _SCALAR_KINDS.get(node.tag.rsplit(":", 1)[-1], "value")
             shown = f' "{node.value}"' if isinstance(node, ScalarNode) else ""
             raise yaml.constructor.ConstructorError(

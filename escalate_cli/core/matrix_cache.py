@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from escalate_cli.core import model
+from escalate_cli.core.matrix_file import read_matrix_bytes
 from escalate_cli.core.model import Matrix
 
 CACHE_ENV = "ESCALATE_CACHE_DIR"
@@ -29,6 +30,7 @@ MODEL_CODE = (
     "timing.py",
     "hours.py",
     "matrix.py",
+    "matrix_file.py",
     "matrix_refs.py",
     "matrix_channels.py",
 )
@@ -56,10 +58,8 @@ def _sources(raw: bytes) -> tuple[bytes, ...]:
 
 def load(path: str | os.PathLike[str], environ: Mapping[str, str] = os.environ) -> Matrix:
     """The matrix at `path`, validated once per version of the file."""
-    try:
-        raw = Path(path).read_bytes()
-    except OSError:
-        return _validated(path)  # says what is wrong with the file, with its name
+    filename = os.fspath(path)
+    raw = read_matrix_bytes(filename)  # MatrixError names the file when it cannot be a matrix
     sources = _sources(raw)
     folder = cache_dir(environ)
     cached = folder / f"matrix-{zlib.crc32(b''.join(sources)):08x}.pickle"
@@ -68,16 +68,16 @@ def load(path: str | os.PathLike[str], environ: Mapping[str, str] = os.environ) 
         built_from, found = pickle.loads(cached.read_bytes())
         if built_from == sources and isinstance(found, Matrix):
             return found
-    matrix = _validated(path)
+    matrix = _validated(raw, filename)
     with contextlib.suppress(OSError):
         _store(folder, cached, (sources, matrix))
     return matrix
 
 
-def _validated(path: str | os.PathLike[str]) -> Matrix:
-    from escalate_cli.core.matrix import load_matrix
+def _validated(raw: bytes, filename: str) -> Matrix:
+    from escalate_cli.core.matrix import load_matrix_bytes
 
-    return load_matrix(path)
+    return load_matrix_bytes(raw, filename)  # the very bytes the entry is keyed by
 
 
 def _store(folder: Path, target: Path, entry: tuple[tuple[bytes, ...], Matrix]) -> None:

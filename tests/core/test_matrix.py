@@ -103,11 +103,12 @@ def test_an_unreadable_file_names_the_file(tmp_path: Path, monkeypatch: pytest.M
     def refuse(*args: Any, **kwargs: Any) -> Any:
         raise PermissionError(13, "Permission denied")
 
+    (tmp_path / "locked.yaml").write_text("version: 1\n")
     # Tests may run as root, who can read anything: make open() refuse instead of chmod.
-    monkeypatch.setattr(matrix_module, "open", refuse, raising=False)
-    assert [str(p) for p in validate_file("locked.yaml")] == [
-        "locked.yaml: cannot read the file: permission denied"
-    ]
+    with monkeypatch.context() as patched:
+        patched.setattr(os, "open", refuse)
+        problems = [str(p) for p in validate_file("locked.yaml")]
+    assert problems == ["locked.yaml: cannot read the file: permission denied"]
 
 
 def test_a_file_that_is_not_utf8_names_the_file(tmp_path: Path) -> None:

@@ -23,13 +23,13 @@ def copy(tmp_path: Path) -> Path:
 
 def counting_validator(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     calls: list[str] = []
-    real = matrix.load_matrix
+    real = matrix.load_matrix_bytes
 
-    def validate(path: object) -> object:
-        calls.append(str(path))
-        return real(path)  # type: ignore[arg-type]
+    def validate(raw: bytes, filename: str) -> object:
+        calls.append(filename)
+        return real(raw, filename)
 
-    monkeypatch.setattr(matrix, "load_matrix", validate)
+    monkeypatch.setattr(matrix, "load_matrix_bytes", validate)
     return calls
 
 

@@ -1,0 +1,77 @@
+"""Bad input of any kind is a clear error with its exit code, never exit 1, and nothing is saved
+(SPEC section 7; issue 11, item 6)."""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.cli.test_bad_times import STORE, one_line
+from tests.conftest import BASIC_MATRIX, Cli
+
+
+def _limited() -> None:
+    # A matrix read until memory runs out must fail this test, not the machine.
+    resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    """A real process with a memory cap: an unbounded or blocking read fails, never hangs."""
+    return subprocess.run(
+        [sys.executable, "-m", "escalate_cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        preexec_fn=_limited,
+    )
+
+
+# Matrices: YAML tags, files that are not regular, files that are too big -----------------------
+
+
+@pytest.mark.parametrize(
+    "tagged",
+    ["!!timestamp x", "!!bool x", "!!int x", "!!float 1.2.3", "!!python/object/apply:os.system"],
+)
+def test_a_yaml_tag_on_junk_is_exit_4_with_file_and_line(
+    cli: Cli, tmp_path: Path, tagged: str
+) -> None:
+    matrix = tmp_path / "tagged.yaml"
+    matrix.write_text(BASIC_MATRIX.read_text().replace("name: Test support", f"name: {tagged}"))
+    line = BASIC_MATRIX.read_text().splitlines().index("name: Test support") + 1
+    for args in (["--matrix", str(matrix), "open", "x"], ["matrix", "validate", str(matrix)]):
+        result = cli(*args, code=4)
+        assert f"{matrix}:{line}:" in result.stderr
+        assert "Traceback" not in result.stderr
+    assert not STORE.exists()
+
+
+@pytest.mark.parametrize("kind", ["/dev/zero", "fifo"])
+def test_a_matrix_that_is_not_a_regular_file_is_exit_4_at_once(tmp_path: Path, kind: str) -> None:
+    path = kind
+    if kind == "fifo":
+        path = str(tmp_path / "matrix.fifo")
+        os.mkfifo(path)
+    for args in (["--matrix", path, "next", "1"], ["matrix", "validate", path]):
+        done = run(*args)
+        assert done.returncode == 4, done.stderr
+        assert f"{path}: not a regular file" in done.stderr
+        assert "Traceback" not in done.stderr
+
+
+def test_a_matrix_over_1_mib_is_exit_4_before_it_is_read(cli: Cli, tmp_path: Path) -> None:
+    big = tmp_path / "big.yaml"
+    big.write_text(BASIC_MATRIX.read_text() + "#" * (1 << 20))
+    line = one_line(cli("--matrix", str(big), "open", "x", code=4).stderr)
+    assert f"{big}: larger than 1 MiB" in line
+    assert not STORE.exists()
+    # A file of exactly 1 MiB is read (and here valid).
+    text = BASIC_MATRIX.read_text()
+    big.write_text(text + "#" * ((1 << 20) - len(text.encode()) - 1) + "\n")
+    assert big.stat().st_size == 1 << 20
+    cli("--matrix", str(big), "open", "x", "-q")
