@@ -6,6 +6,11 @@ defines and validates the model, and is served only when both are unchanged, so 
 or an upgraded escalate is never served stale. Entries are named by a CRC of those bytes rather
 than a SHA-256: hashlib would start OpenSSL (~5 ms) on every command, and two files sharing a CRC
 only share an entry, which the comparison rejects and rebuilds.
+
+Unpickling runs code, so an entry is read only from a folder and a file that no other user could
+have written (SPEC section 7): a real directory and a regular file, neither a symlink, both owned
+by this user and writable by nobody else. Anything else is ignored: the matrix is validated from
+its YAML and nothing is written into a folder that is not safe.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import stat
 import zlib
 from collections.abc import Mapping
 from pathlib import Path
@@ -62,15 +68,18 @@ def load(path: str | os.PathLike[str], environ: Mapping[str, str] = os.environ) 
     raw = read_matrix_bytes(filename)  # MatrixError names the file when it cannot be a matrix
     sources = _sources(raw)
     folder = cache_dir(environ)
-    cached = folder / f"matrix-{zlib.crc32(b''.join(sources)):08x}.pickle"
-    with contextlib.suppress(Exception):
-        # Anything wrong with a cache file (truncated, foreign, unreadable) means: rebuild it.
-        built_from, found = pickle.loads(cached.read_bytes())
-        if built_from == sources and isinstance(found, Matrix):
-            return found
+    name = f"matrix-{zlib.crc32(b''.join(sources)):08x}.pickle"
+    safe = _safe_folder(folder)
+    if safe is not None:
+        with contextlib.suppress(Exception):
+            # Anything wrong with a cache file (truncated, foreign, unreadable) means: rebuild it.
+            built_from, found = pickle.loads(_read_own_file(safe, name))
+            if built_from == sources and isinstance(found, Matrix):
+                return found
     matrix = _validated(raw, filename)
-    with contextlib.suppress(OSError):
-        _store(folder, cached, (sources, matrix))
+    if safe is not None or not _exists(folder):
+        with contextlib.suppress(OSError):
+            _store(folder, folder / name, (sources, matrix))
     return matrix
 
 
@@ -80,11 +89,55 @@ def _validated(raw: bytes, filename: str) -> Matrix:
     return load_matrix_bytes(raw, filename)  # the very bytes the entry is keyed by
 
 
+def _exists(folder: Path) -> bool:
+    return os.path.lexists(folder)
+
+
+def _own_and_private(info: os.stat_result) -> bool:
+    """Owned by this user and writable by nobody else: what no other user could have planted."""
+    return info.st_uid == os.geteuid() and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
+def _safe_folder(folder: Path) -> Path | None:
+    """`folder` when only this user could have written into it: a real directory (not a
+    symlink), owned by this user, not writable by group or others. None otherwise, or when it
+    does not exist: then no entry is read from it."""
+    try:
+        info = os.lstat(folder)
+    except OSError:
+        return None
+    if not stat.S_ISDIR(info.st_mode) or not _own_and_private(info):
+        return None
+    return folder
+
+
+def _read_own_file(folder: Path, name: str) -> bytes:
+    """The bytes of an entry, only if it is a regular file (not a symlink) owned by this user
+    and writable by nobody else; OSError otherwise. The folder is opened without following a
+    symlink and checked again through its descriptor, so nothing can be swapped in between."""
+    nofollow = getattr(os, "O_NOFOLLOW", 0)
+    directory = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | nofollow)
+    try:
+        info = os.fstat(directory)
+        if not stat.S_ISDIR(info.st_mode) or not _own_and_private(info):
+            raise PermissionError(f"{folder} could be written by someone else")
+        handle = os.open(name, os.O_RDONLY | nofollow | os.O_NONBLOCK, dir_fd=directory)
+    finally:
+        os.close(directory)
+    with os.fdopen(handle, "rb") as entry:
+        info = os.fstat(entry.fileno())
+        if not stat.S_ISREG(info.st_mode) or not _own_and_private(info):
+            raise PermissionError(f"{folder / name} could be written by someone else")
+        return entry.read()
+
+
 def _store(folder: Path, target: Path, entry: tuple[tuple[bytes, ...], Matrix]) -> None:
     import tempfile  # only a cache miss writes
 
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".matrix-", suffix=".tmp")
+    if _safe_folder(folder) is None:
+        return  # someone else's folder, or one others may write: leave it alone
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".matrix-", suffix=".tmp")  # 0600
     try:
         with os.fdopen(handle, "wb") as out:
             pickle.dump(entry, out, protocol=pickle.HIGHEST_PROTOCOL)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import pickle
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -153,3 +156,68 @@ def test_the_key_covers_every_module_that_builds_or_checks_a_matrix() -> None:
     }
     keyed = set(matrix_cache.code_files())
     assert {path.name for path in loaded - keyed} <= {"errors.py", "__init__.py"}
+
+
+# Unpickling runs code: an entry is read only from a folder and a file no other user could write.
+
+
+def planted(copy: Path, tmp_path: Path) -> Path:
+    """The entry `copy` is served from, rewritten to hold another matrix: served, it would
+    show as "Planted"."""
+    matrix_cache.load(copy)
+    (cached,) = (tmp_path / "cache").glob("matrix-*.pickle")
+    sources, found = pickle.loads(cached.read_bytes())
+    cached.write_bytes(pickle.dumps((sources, dataclasses.replace(found, name="Planted"))))
+    assert matrix_cache.load(copy).name == "Planted"  # the plant works while the folder is safe
+    return cached
+
+
+def test_the_cache_folder_and_files_are_private(copy: Path, tmp_path: Path) -> None:
+    old = os.umask(0)
+    try:
+        matrix_cache.load(copy)
+    finally:
+        os.umask(old)
+    folder = tmp_path / "cache"
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    (cached,) = folder.glob("matrix-*.pickle")
+    assert stat.S_IMODE(cached.stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize("mode", [0o777, 0o770, 0o702], ids=oct)
+def test_a_folder_others_can_write_is_never_read(copy: Path, tmp_path: Path, mode: int) -> None:
+    cached = planted(copy, tmp_path)
+    (tmp_path / "cache").chmod(mode)
+    assert matrix_cache.load(copy).name == "Test support"
+    before = cached.read_bytes()
+    cached.unlink()
+    matrix_cache.load(copy)
+    assert not cached.exists(), "nothing is written into a folder others can write"
+    assert before
+
+
+@pytest.mark.parametrize("mode", [0o666, 0o620, 0o602], ids=oct)
+def test_a_file_others_can_write_is_never_read(copy: Path, tmp_path: Path, mode: int) -> None:
+    cached = planted(copy, tmp_path)
+    cached.chmod(mode)
+    assert matrix_cache.load(copy).name == "Test support"
+
+
+def test_a_symlinked_folder_or_file_is_never_read(copy: Path, tmp_path: Path) -> None:
+    cached = planted(copy, tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    (tmp_path / "cache").rename(elsewhere)
+    (tmp_path / "cache").symlink_to(elsewhere)
+    assert matrix_cache.load(copy).name == "Test support"
+    (tmp_path / "cache").unlink()
+    (tmp_path / "cache").mkdir(mode=0o700)
+    cached.symlink_to(elsewhere / cached.name)
+    assert matrix_cache.load(copy).name == "Test support"
+
+
+def test_a_folder_owned_by_someone_else_is_never_read(
+    copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    planted(copy, tmp_path)
+    monkeypatch.setattr(os, "geteuid", lambda: os.stat(tmp_path / "cache").st_uid + 1)
+    assert matrix_cache.load(copy).name == "Test support"
