@@ -1,5 +1,6 @@
 """The root `escalate` app: global options, the command groups, and the single error handler."""
 
+import errno
 import importlib
 import os
 import sys
@@ -127,6 +128,12 @@ def _run(root: Any, main: Any, args: Any, prog_name: Any, complete_var: Any, ext
     except Exception as error:
         if os.environ.get("ESCALATE_DEBUG") == "1":
             raise
+        if isinstance(error, OSError) and error.errno == errno.ENAMETOOLONG:
+            # A path from the command line (`gather --attach`) with a name the system refuses.
+            name = os.fsdecode(error.filename or "")
+            shown = name if len(name) <= 60 else name[:57] + "..."
+            err(f"error: file name too long: {shown!r} (at most 255 bytes for each name in a path)")
+            return int(ExitCode.USAGE)
         err(f"unexpected failure: {type(error).__name__}: {error} (ESCALATE_DEBUG=1 shows details)")
         return int(ExitCode.BUG)
     return result if isinstance(result, int) else 0

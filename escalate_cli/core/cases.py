@@ -20,13 +20,18 @@ ACTIVE_STATUSES = ("open", "acknowledged", "on_hold")
 STEPS = ("acknowledge", "gather", "assess", "convene", "brainstorm", "implement", "learn")
 
 _CASE_REF = re.compile(r"^(?:(?P<prefix>[A-Za-z][A-Za-z0-9]*)-)?(?P<number>[0-9]+)$")
+_MAX_DIGITS = 18  # case numbers stay well inside a 64-bit integer, and int() never sees 4,300
 
 
 def parse_case_ref(ref: str) -> tuple[str | None, int]:
     """Read `ESC-7`, `esc-7` or a bare `7` as (prefix or None, 7)."""
     match = _CASE_REF.match(ref.strip())
-    if not match or int(match["number"]) < 1:
-        raise UsageError(f'"{ref}" is not a case id (expected a case id like ESC-7, or 7)')
+    if not match or not match["number"].strip("0"):
+        shown = timing.show_value(ref)
+        raise UsageError(f"{shown} is not a case id (expected a case id like ESC-7, or 7)")
+    if len(match["number"].lstrip("0")) > _MAX_DIGITS:  # no store ever numbers a case so high
+        shown = ref.strip() if len(ref.strip()) <= 40 else ref.strip()[:37] + "..."
+        raise NotFoundError(f"{shown} not found (escalate list shows open cases)")
     return match["prefix"], int(match["number"])
 
 

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.test_bad_times import STORE, one_line
+from escalate_cli.cli import app
+from tests.cli.test_bad_times import STORE, one_line, seeded
 from tests.conftest import BASIC_MATRIX, Cli
 
 
@@ -75,3 +76,30 @@ def test_a_matrix_over_1_mib_is_exit_4_before_it_is_read(cli: Cli, tmp_path: Pat
     big.write_text(text + "#" * ((1 << 20) - len(text.encode()) - 1) + "\n")
     assert big.stat().st_size == 1 << 20
     cli("--matrix", str(big), "open", "x", "-q")
+
+
+# Case ids of any length ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "ref", ["ESC-99999999999999999999999", "9" * 30, "9" * 5000, "ESC-" + "9" * 5000, "0" * 5000]
+)
+def test_case_ids_of_any_length_are_a_clear_error(cli: Cli, ref: str) -> None:
+    before = seeded(cli)
+    for command in (["show", ref], ["acknowledge", ref], ["next", ref]):
+        result = cli.runner.invoke(app, command)
+        assert result.exit_code in (2, 3), result.stderr
+        line = one_line(result.stderr)
+        assert len(line) < 200
+    assert STORE.read_bytes() == before
+
+
+# Attachments whose name is too long ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["a" * 300, "b" * 256 + "/file.log", "/tmp/" + "c" * 4096])
+def test_an_attachment_name_too_long_is_exit_2_and_saves_nothing(cli: Cli, name: str) -> None:
+    before = seeded(cli)
+    line = one_line(cli("gather", "1", "--attach", name, code=2).stderr)
+    assert "name too long" in line and len(line) < 200
+    assert STORE.read_bytes() == before
