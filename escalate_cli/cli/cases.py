@@ -198,7 +198,7 @@ def _skip_unusable(cases: list["Case"]) -> list["Case"]:
 
     kept = []
     for case in cases:
-        problem = stored_time_problem(case)
+        problem = stored_time_problem(case, history=False)
         if problem is None:
             kept.append(case)
         else:

@@ -54,7 +54,7 @@ def case_path(matrix: Matrix, case: Case) -> Path:
 
 def problem(matrix: Matrix, case: Case) -> str | None:
     """Why routing cannot run on this case, or None when it can."""
-    bad_time = timing.stored_time_problem(case)
+    bad_time = timing.stored_time_problem(case, history=False)
     if bad_time is not None:
         return f"skipped: {bad_time}"
     try:

@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import Any
 from zoneinfo import ZoneInfo
 
 MAX_DURATION = timedelta(days=3660)  # about ten years: anything longer is a typo
@@ -353,35 +354,98 @@ def from_iso(s: str) -> datetime:
 
 
 _TIME_KEYS = frozenset({"at", "since", "until", "due"})
+_FIRST_STAMP, _END_STAMP = "1970-01-01T00:00:00Z", "9999-01-01T00:00:00Z"
+_CONTAINERS = (dict, list)
 
 
-def stored_time_problem(document: object, where: str = "") -> str | None:
+def stored_time_problem(document: Mapping[str, Any], history: bool = True) -> str | None:
     """What is wrong with the first stored time in a case document (a key `at`, `since`,
     `until`, `due` or `..._at` holding no timestamp in range), or None when every one is fine.
 
     Such a case was written by hand or by an older version; commands that go through every case
-    skip it with this message rather than stop for all of them.
+    skip it with this message rather than stop for all of them. Those pass history=False to
+    check only the times every case's timers read (SWEPT_TIMES); a command on one case checks
+    them all.
     """
-    if isinstance(document, Mapping):
+    found = _first_bad_time(document) if history else _first_bad_swept_time(document)
+    if found is None:
+        return None
+    path, value = found
+    where = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in path)
+    return f"stored time {where.lstrip('.')} {show_value(value)} is unusable ({_RANGE_HELP})"
+
+
+# The times that list and sweep read on every case: the case's own, its holds and resolved
+# stretches (timers), and its actions and follow-ups (reminders).
+SWEPT_TIMES = (
+    "created_at",
+    "acknowledged_at",
+    "resolved_at",
+    "closed_at",
+    "level_entered_at",
+    "level_acknowledged_at",
+    "reopened_at",
+    "last_update_at",
+)
+_SWEPT_LISTS: tuple[tuple[str, ...], ...] = (
+    ("holds",),
+    ("resolved_periods",),
+    ("steps", "implement", "actions"),
+    ("steps", "learn", "follow_ups"),
+)
+
+
+def _first_bad_swept_time(case: Mapping[str, Any]) -> tuple[tuple[object, ...], object] | None:
+    for key in SWEPT_TIMES:
+        value = case.get(key)
+        if value is not None and not _usable_stamp(value):
+            return (key,), value
+    for path in _SWEPT_LISTS:
+        entries: Any = case
+        for part in path:
+            entries = entries.get(part) if isinstance(entries, dict) else None
+        if entries:
+            found = _first_bad_time(entries)
+            if found is not None:
+                return (*path, *found[0]), found[1]
+    return None
+
+
+def _first_bad_time(document: object) -> tuple[tuple[object, ...], object] | None:
+    if isinstance(document, dict):
         for key, value in document.items():
-            path = f"{where}.{key}" if where else str(key)
-            if (key in _TIME_KEYS or str(key).endswith("_at")) and value is not None:
-                try:
-                    at = from_iso(value) if isinstance(value, str) else None
-                except ValueError:
-                    at = None
-                if at is None or not in_range(at):
-                    return f"stored time {path} {show_value(value)} is unusable ({_RANGE_HELP})"
-            elif isinstance(value, Mapping | list):
-                found = stored_time_problem(value, path)
-                if found:
-                    return found
+            if value is None:
+                continue
+            if key in _TIME_KEYS or (isinstance(key, str) and key.endswith("_at")):
+                if not _usable_stamp(value):
+                    return (key,), value
+            elif isinstance(value, _CONTAINERS):
+                found = _first_bad_time(value)
+                if found is not None:
+                    return (key, *found[0]), found[1]
     elif isinstance(document, list):
         for index, item in enumerate(document):
-            found = stored_time_problem(item, f"{where}[{index}]")
-            if found:
-                return found
+            if isinstance(item, _CONTAINERS):
+                found = _first_bad_time(item)
+                if found is not None:
+                    return (index, *found[0]), found[1]
     return None
+
+
+def _usable_stamp(value: object) -> bool:
+    if not isinstance(value, str):
+        return False
+    if len(value) == 20 and _FIRST_STAMP <= value < _END_STAMP:
+        # The stored form (`2026-11-23T14:05:00Z`) compares as text; parsing checks the date.
+        try:
+            datetime.fromisoformat(value)
+        except ValueError:
+            return False
+        return True
+    try:
+        return in_range(from_iso(value))
+    except ValueError:
+        return False
 
 
 def resolve_now(flag: str | None, environ: Mapping[str, str]) -> datetime:

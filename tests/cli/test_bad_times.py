@@ -141,3 +141,19 @@ def test_a_case_stored_with_a_bad_time_is_exit_6_on_its_own(cli: Cli) -> None:
         assert "ESC-2" in line and str(STORE.resolve().name) in line and "level_entered_at" in line
     assert STORE.read_bytes() == before
     cli("acknowledge", "1")  # the other cases carry on
+
+
+def test_a_bad_time_deep_in_a_case_is_found_too(cli: Cli) -> None:
+    for title in ("one", "two", "three"):
+        cli("open", title, "-q")
+    cli("implement", "2", "--action", "roll back", "--due", "1d")
+    data = json.loads(STORE.read_text())
+    data["cases"]["2"]["steps"]["implement"]["actions"][0]["due"] = "0001-01-01T00:00:00Z"
+    STORE.write_text(json.dumps(data))
+    before = STORE.read_bytes()
+    for command in (["list"], ["sweep"], ["list", "--overdue"]):
+        first = cli(*command).stderr.splitlines()[0]
+        assert first.startswith("ESC-2: skipped: stored time steps.implement.actions[0].due")
+    line = one_line(cli("show", "2", code=6).stderr)
+    assert "steps.implement.actions[0].due" in line
+    assert STORE.read_bytes() == before
