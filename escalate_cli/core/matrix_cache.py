@@ -95,6 +95,8 @@ def _exists(folder: Path) -> bool:
 
 def _own_and_private(info: os.stat_result) -> bool:
     """Owned by this user and writable by nobody else: what no other user could have planted."""
+    if not hasattr(os, "geteuid"):  # Windows: no owner or mode bits here; its ACLs decide
+        return True
     return info.st_uid == os.geteuid() and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
 
 
