@@ -101,5 +101,5 @@ def test_case_ids_of_any_length_are_a_clear_error(cli: Cli, ref: str) -> None:
 def test_an_attachment_name_too_long_is_exit_2_and_saves_nothing(cli: Cli, name: str) -> None:
     before = seeded(cli)
     line = one_line(cli("gather", "1", "--attach", name, code=2).stderr)
-    assert "name too long" in line and len(line) < 200
+    assert "name too long" in line.lower()
     assert STORE.read_bytes() == before
