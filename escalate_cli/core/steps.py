@@ -79,9 +79,11 @@ def attachment(path_text: str, now: datetime, by: str | None) -> dict[str, Any]:
     except (FileNotFoundError, NotADirectoryError):
         hashed = None
     except OSError as error:
-        raise UsageError(f"cannot read attachment {path_text}: {error.strerror}") from None
+        shown = timing.show_value(path_text)
+        raise UsageError(f"cannot read attachment {shown}: {error.strerror}") from None
     if hashed is None:
-        raise NotFoundError(f"attachment {path_text} not found (give the path of a file)")
+        shown = timing.show_value(path_text)
+        raise NotFoundError(f"attachment {shown} not found (give the path of a file)")
     digest, status = hashed
     return {
         "path": str(path.resolve()),

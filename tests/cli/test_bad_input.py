@@ -102,4 +102,5 @@ def test_an_attachment_name_too_long_is_exit_2_and_saves_nothing(cli: Cli, name:
     before = seeded(cli)
     line = one_line(cli("gather", "1", "--attach", name, code=2).stderr)
     assert "name too long" in line.lower()
+    assert len(line) < 120  # the path is shortened, not printed whole
     assert STORE.read_bytes() == before
