@@ -54,3 +54,19 @@ class Cli:
 @pytest.fixture
 def cli() -> Cli:
     return Cli()
+
+
+@pytest.fixture
+def smtp() -> Iterator[Any]:
+    """A real SMTP server (aiosmtpd) on loopback, for the notification tests."""
+    from tests.notify_servers import smtp_server
+
+    yield from smtp_server()
+
+
+@pytest.fixture
+def web() -> Iterator[Any]:
+    """A real HTTP server on loopback that records webhook requests."""
+    from tests.notify_servers import web_server
+
+    yield from web_server()

@@ -10,7 +10,6 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,22 +23,11 @@ from tests.notify_servers import (
     hook_command,
     matrix_yaml,
     read_lines,
-    smtp_server,
     web_server,
 )
 
 ESCALATE = str(Path(sys.executable).with_name("escalate"))
 T0, T15 = "2026-11-23T10:00:00Z", "2026-11-23T10:15:00Z"
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    yield from smtp_server()
-
-
-@pytest.fixture
-def web() -> Iterator[WebServer]:
-    yield from web_server()
 
 
 def channels(smtp_port: int, url: str, pager_out: Path) -> str:

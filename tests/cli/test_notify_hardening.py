@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,21 +20,9 @@ from tests.notify_servers import (
     hook_command,
     matrix_yaml,
     read_lines,
-    smtp_server,
-    web_server,
 )
 
 ESCALATE = str(Path(sys.executable).with_name("escalate"))
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    yield from smtp_server()
-
-
-@pytest.fixture
-def web() -> Iterator[WebServer]:
-    yield from web_server()
 
 
 def mail_and_chat(smtp_port: int, chat: str) -> str:

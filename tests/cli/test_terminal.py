@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +17,6 @@ from tests.notify_servers import (
     hook_command,
     matrix_yaml,
     read_lines,
-    smtp_server,
-    web_server,
 )
 
 # OSC 0 (window title), OSC 52 (clipboard), clear screen, backspace, CSI as one C1 byte, DEL,
@@ -135,16 +132,6 @@ def test_json_escapes_control_and_bidi_characters_and_keeps_the_text(
         assert_nothing_raw(cli(*args, "--json"), " ".join(args))
     outbox = cli("outbox", "--status", "all", "--json")
     assert_nothing_raw(outbox, "outbox --json")
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    yield from smtp_server()
-
-
-@pytest.fixture
-def web() -> Iterator[WebServer]:
-    yield from web_server()
 
 
 def test_emails_webhooks_commands_and_hooks_show_the_text_visibly(

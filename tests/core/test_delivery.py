@@ -6,7 +6,6 @@ import hashlib
 import hmac
 import json
 import sys
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -31,16 +30,6 @@ from tests.notify_servers import (
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 NASTY = "Checkout <b>down</b> & out\r\nBcc: evil@attacker.example\u2028X-Evil: 1"
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    yield from smtp_server()
-
-
-@pytest.fixture
-def web() -> Iterator[WebServer]:
-    yield from web_server()
 
 
 def load(channels: str, **extra: str) -> Matrix:
