@@ -192,7 +192,11 @@ def root(
     ] = None,
     store: Annotated[
         str | None,
-        typer.Option("--store", help="Case store file [env ESCALATE_STORE].", metavar="PATH"),
+        typer.Option(
+            "--store",
+            help="Case store: a file, or a postgresql:// URL [env ESCALATE_STORE].",
+            metavar="PATH-or-URL",
+        ),
     ] = None,
     matrix_path: Annotated[
         str | None,
@@ -218,6 +222,7 @@ def root(
     """
     ctx.obj = _app.Settings(json, now, store, matrix_path, no_notify)
     ctx.call_on_close(ctx.obj.deliver)  # after the command has printed its result
+    ctx.call_on_close(ctx.obj.close)
     if ctx.invoked_subcommand is None:
         typer.echo(ctx.get_help())
 

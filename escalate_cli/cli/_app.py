@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from escalate_cli.core.cases import Case
     from escalate_cli.core.model import Matrix
     from escalate_cli.core.outbox import Dispatch
-    from escalate_cli.core.store import CaseStore, Transaction
+    from escalate_cli.core.store_base import Store, StoreTransaction
 
 T = TypeVar("T")
 
@@ -65,19 +65,24 @@ class Settings:
     store_flag: str | None = None
     matrix_flag: str | None = None
     no_notify: bool = False
-    _store: CaseStore | None = None
+    _store: Store | None = None
     _now: datetime | None = None
     _matrix: Matrix | None = None
     _dispatch: Dispatch | None = None
 
     @property
-    def store(self) -> CaseStore:
+    def store(self) -> Store:
         if self._store is None:
             from escalate_cli.core.locations import store_path
-            from escalate_cli.core.store import CaseStore
+            from escalate_cli.core.store_base import open_store
 
-            self._store = CaseStore(store_path(self.store_flag, os.environ))
+            self._store = open_store(store_path(self.store_flag, os.environ))
         return self._store
+
+    def close(self) -> None:
+        """Once the command is done: let go of the store (a database connection)."""
+        if self._store is not None:
+            self._store.close()
 
     @property
     def now(self) -> datetime:
@@ -122,7 +127,7 @@ class Settings:
         return self._dispatch
 
     def record(
-        self, tx: Transaction, matrix: Matrix, case: Case, added: list[int]
+        self, tx: StoreTransaction, matrix: Matrix, case: Case, added: list[int]
     ) -> Dispatch | None:
         """Inside a write: the case's new notifications into the outbox, claimed for sending.
         Hand the result to `self.absorb` only once the transaction is saved."""
@@ -204,7 +209,7 @@ def refuse_unusable(state: Settings, case: Case) -> None:
 
     problem = stored_time_problem(case)
     if problem is not None:
-        raise StoreError(f"{case['id']} in {state.store.path}: {problem}; fix or remove it")
+        raise StoreError(f"{case['id']} in {state.store.location}: {problem}; fix or remove it")
 
 
 def change_case(

@@ -45,7 +45,7 @@ def metrics(
     try:
         result = core.compute(state.store.cases(archived=True, history=False), now, window)
     except ValueError as error:
-        raise StoreError(f"{state.store.path}: {error}") from None
+        raise StoreError(f"{state.store.location}: {error}") from None
     if state.json:
         output.emit_json(result.to_json())
     else:

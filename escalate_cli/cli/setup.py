@@ -21,13 +21,14 @@ def init(ctx: typer.Context) -> None:
         raise UsageError("init needs a matrix: escalate init --matrix PATH")
     matrix = load_matrix(path)
     store = state.store
+    store.prepare()  # the file, or the database schema (created or migrated)
     with store.transaction() as tx:
         tx.meta["matrix"] = str(path.resolve())
     if state.json:
-        output.emit_json({"store": str(store.path), "matrix": str(path.resolve())})
+        output.emit_json({"store": store.location, "matrix": str(path.resolve())})
         return
     name = matrix.name or path.name
-    output.err(f"store {store.path} ready; following matrix {path.resolve()} ({name})")
+    output.err(f"store {store.location} ready; following matrix {path.resolve()} ({name})")
 
 
 def register(app: typer.Typer) -> None:

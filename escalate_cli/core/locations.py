@@ -10,12 +10,19 @@ STORE_ENV = "ESCALATE_STORE"
 MATRIX_IN_CWD = "escalation.yaml"
 
 
-def store_path(flag: str | None, environ: Mapping[str, str]) -> Path:
-    """`--store`, then `$ESCALATE_STORE`, then the platform's user data dir."""
+def _path_or_url(value: str) -> Path | str:
+    from escalate_cli.core.store_base import is_url
+
+    return value if is_url(value) else Path(value).expanduser()
+
+
+def store_path(flag: str | None, environ: Mapping[str, str]) -> Path | str:
+    """`--store`, then `$ESCALATE_STORE`, then the platform's user data dir: a path, or a
+    PostgreSQL URL (`postgresql://...`), kept as it was given."""
     if flag:
-        return Path(flag).expanduser()
+        return _path_or_url(flag)
     if environ.get(STORE_ENV):
-        return Path(environ[STORE_ENV]).expanduser()
+        return _path_or_url(environ[STORE_ENV])
     from platformdirs import user_data_dir
 
     return Path(user_data_dir("escalate", appauthor=False)) / "cases.json"

@@ -21,7 +21,8 @@ from typing import Any
 from escalate_cli.core import hooks, templates, timing
 from escalate_cli.core.cases import Case
 from escalate_cli.core.model import Matrix
-from escalate_cli.core.store import CaseStore, Transaction
+from escalate_cli.core.store_base import Store
+from escalate_cli.core.store_base import StoreTransaction as Transaction
 
 STATUSES = ("pending", "sending", "failed", "sent", "suppressed", "no_channel")
 DONE = ("sent", "suppressed", "no_channel")
@@ -226,7 +227,7 @@ def claim_retries(
 
 
 def claim(
-    store: CaseStore,
+    store: Store,
     now: datetime,
     dispatch: Dispatch,
     *,
@@ -265,7 +266,7 @@ class Delivered:
 
 
 def deliver(
-    store: CaseStore,
+    store: Store,
     matrix: Matrix,
     dispatch: Dispatch,
     now: datetime,
@@ -323,7 +324,7 @@ def _send(
 
 
 def finish(
-    store: CaseStore,
+    store: Store,
     matrix: Matrix,
     dispatch: Dispatch,
     now: datetime,

@@ -84,6 +84,10 @@ class Transaction:
         self._last += 1
         return self._last
 
+    def claim(self, number: int) -> dict[str, Any] | None:
+        """The case, as get: the whole store is locked, so no other transaction holds it."""
+        return self.get(number)
+
     def get(self, number: int) -> dict[str, Any] | None:
         """The case as it stands in this transaction (a copy: change it through put)."""
         pending = self._pending.get(number)
@@ -218,8 +222,20 @@ class CaseStore:
         self._lock_timeout = lock_timeout
         self._cache: dict[Path, tuple[tuple[int, ...], StoreFile]] = {}
 
+    @property
+    def location(self) -> str:
+        return str(self.path)
+
     def exists(self) -> bool:
         return self.path.exists()
+
+    def prepare(self) -> None:
+        """Create the store file (and bring an older one up to date) if it needs it."""
+        with self.transaction():
+            pass
+
+    def close(self) -> None:
+        self._cache.clear()
 
     def _snapshot(self, path: Path) -> StoreFile | None:
         """The file as an earlier lock-free read found it, unless it has been replaced since."""

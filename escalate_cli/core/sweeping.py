@@ -11,7 +11,7 @@ from escalate_cli.core import outbox, routing, timers
 from escalate_cli.core.cases import Case, new_events, timeline_mark
 from escalate_cli.core.escalation import SweepResult, sweep_case
 from escalate_cli.core.model import Matrix
-from escalate_cli.core.store import CaseStore
+from escalate_cli.core.store_base import Store
 
 
 def needs_sweep(matrix: Matrix, case: Case, now: datetime) -> bool:
@@ -51,7 +51,7 @@ def report_json(report: dict[str, Any]) -> dict[str, Any]:
 
 
 def sweep_store(
-    store: CaseStore,
+    store: Store,
     matrix: Matrix,
     now: datetime,
     *,
@@ -88,8 +88,9 @@ def sweep_store(
         with store.transaction() as tx:
             changed: list[tuple[Case, list[int]]] = []
             for seen in due:
-                # Re-read under the lock: another process may have moved it since.
-                stored = tx.get(seen["number"])
+                # Re-read under the lock: another process may have moved it since. A case
+                # another sweep holds right now is its to move (SKIP LOCKED on PostgreSQL).
+                stored = tx.claim(seen["number"])
                 if stored is None:
                     continue
                 mark = timeline_mark(stored)

@@ -1,0 +1,98 @@
+"""The Store protocol every command uses, and `open_store`: a path or a PostgreSQL URL."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+URL_SCHEMES = ("postgresql://", "postgres://")
+INSTALL = "pip install 'escalate-cli[postgres]'"
+
+
+def is_url(location: str | os.PathLike[str]) -> bool:
+    """Whether a --store value names a PostgreSQL store rather than a JSON file."""
+    return isinstance(location, str) and location.lower().startswith(URL_SCHEMES)
+
+
+def redact(url: str) -> str:
+    """The URL without its password (in the user part or as a `password=` parameter)."""
+    try:
+        parts = urlsplit(url)
+        netloc = parts.netloc
+        if "@" in netloc:
+            user, host = netloc.rsplit("@", 1)
+            if ":" in user:
+                netloc = f"{user.split(':', 1)[0]}:***@{host}"
+        query = parts.query
+        if "password" in query.lower():
+            pairs = parse_qsl(query, keep_blank_values=True)
+            query = urlencode([(k, "***" if k.lower() == "password" else v) for k, v in pairs])
+        return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    except ValueError:
+        return url.split("://", 1)[0] + "://***"
+
+
+class StoreTransaction(Protocol):
+    """Reads and writes of one command: all of them are saved, or none."""
+
+    meta: dict[str, Any]
+
+    def next_number(self) -> int: ...
+
+    def get(self, number: int) -> dict[str, Any] | None: ...
+
+    def claim(self, number: int) -> dict[str, Any] | None:
+        """Like get, but None when another transaction holds the case (a racing sweep)."""
+        ...
+
+    def put(self, case: dict[str, Any]) -> None: ...
+
+    def cases(self, *, archived: bool = False) -> list[dict[str, Any]]: ...
+
+    def outbox(self) -> list[dict[str, Any]]: ...
+
+    def put_outbox(self, entry: dict[str, Any]) -> None: ...
+
+    def drop_outbox(self, ids: Iterable[str]) -> None: ...
+
+
+class Store(Protocol):
+    """A case store: open cases, the archive of closed ones, the outbox and the metadata."""
+
+    @property
+    def location(self) -> str:
+        """Where it is, fit to print (a URL without its password)."""
+        ...
+
+    def exists(self) -> bool: ...
+
+    def prepare(self) -> None:
+        """Create the store, or bring its schema up to date (`escalate init`)."""
+        ...
+
+    def read_meta(self) -> dict[str, Any]: ...
+
+    def get(self, number: int) -> dict[str, Any] | None: ...
+
+    def cases(self, *, archived: bool = False, history: bool = True) -> list[dict[str, Any]]: ...
+
+    def outbox(self) -> list[dict[str, Any]]: ...
+
+    def transaction(self) -> AbstractContextManager[StoreTransaction]: ...
+
+    def close(self) -> None: ...
+
+
+def open_store(location: str | os.PathLike[str]) -> Store:
+    """The JSON store at a path, or the PostgreSQL store at a URL (its driver loaded only then)."""
+    if is_url(location):
+        from escalate_cli.core.store_pg import PgStore
+
+        return PgStore(str(location))
+    from escalate_cli.core.store import CaseStore
+
+    return CaseStore(Path(location))

@@ -1,0 +1,396 @@
+"""The case store in PostgreSQL: one row per case beside columns for what commands filter on.
+
+Every command is one database transaction. A case being changed is locked by its row
+(`SELECT ... FOR UPDATE`); numbers come from an `UPDATE ... RETURNING` on the meta row; a sweep
+and an outbox claim skip rows another transaction holds (`FOR UPDATE SKIP LOCKED`), so racing
+sweeps on several machines move each due case once and send each notification once.
+
+The case document is kept in a `json` column, which stores its text exactly as written: `jsonb`
+would reorder the keys and refuses `\\u0000`, which case text may hold.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from escalate_cli.core.errors import StoreError, UsageError
+from escalate_cli.core.store_base import INSTALL, redact
+from escalate_cli.core.store_file import dumps, loads, summary
+
+LOCK_TIMEOUT_ENV = "ESCALATE_LOCK_TIMEOUT"
+DEFAULT_LOCK_TIMEOUT = 30.0
+_MIGRATION_LOCK = 0x65736361  # pg_advisory_xact_lock key: "esca"
+
+# MIGRATIONS[i] brings a schema at version i to version i + 1.
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE store_meta (
+        id integer PRIMARY KEY CHECK (id = 1),
+        last_number bigint NOT NULL DEFAULT 0,
+        doc json NOT NULL DEFAULT '{}'
+    );
+    INSERT INTO store_meta (id) VALUES (1);
+    CREATE TABLE cases (
+        number bigint PRIMARY KEY CHECK (number >= 1),
+        id text NOT NULL,
+        status text,
+        level text,
+        owner text,
+        matrix text,
+        severity text,
+        type text,
+        due_at timestamptz,
+        created_at timestamptz,
+        closed_at timestamptz,
+        archived boolean NOT NULL DEFAULT false,
+        doc json NOT NULL,
+        brief json NOT NULL
+    );
+    CREATE INDEX cases_open ON cases (number) WHERE NOT archived;
+    CREATE INDEX cases_open_status ON cases (status, level) WHERE NOT archived;
+    CREATE INDEX cases_open_owner ON cases (owner) WHERE NOT archived;
+    CREATE INDEX cases_open_matrix ON cases (matrix, severity, type) WHERE NOT archived;
+    CREATE INDEX cases_open_due ON cases (due_at) WHERE NOT archived;
+    CREATE INDEX cases_created ON cases (created_at);
+    CREATE INDEX cases_closed ON cases (closed_at) WHERE archived;
+    CREATE TABLE outbox (
+        seq bigserial PRIMARY KEY,
+        id text NOT NULL UNIQUE,
+        status text NOT NULL,
+        doc json NOT NULL
+    );
+    CREATE INDEX outbox_status ON outbox (status);
+    """,
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+_CASE_COLUMNS = "number, id, status, level, owner, matrix, severity, type, due_at, created_at,"
+_CASE_COLUMNS += " closed_at, archived, doc, brief"
+_UPSERT = (
+    f"INSERT INTO cases ({_CASE_COLUMNS}) VALUES ({', '.join(['%s'] * 14)})"
+    " ON CONFLICT (number) DO UPDATE SET "
+    + ", ".join(f"{c} = EXCLUDED.{c}" for c in _CASE_COLUMNS.replace(" ", "").split(",")[1:])
+    + "; UPDATE store_meta SET last_number = %s WHERE id = 1 AND last_number < %s"
+)
+
+
+def _driver() -> Any:
+    try:
+        import psycopg2
+    except ImportError:
+        raise StoreError(
+            f"a PostgreSQL store needs its driver, which is not installed: {INSTALL}"
+        ) from None
+    return psycopg2
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        stamp = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return stamp if stamp.tzinfo is not None else None
+
+
+def _row(case: dict[str, Any], text: str) -> tuple[Any, ...]:
+    """The column values of one case, and its document."""
+    return (
+        case["number"],
+        str(case.get("id", "")),
+        *(_text(case.get(key)) for key in ("status", "level", "owner", "matrix", "severity")),
+        _text(case.get("type")),
+        None,  # due_at: filled once the next due time is kept on the case
+        _time(case.get("created_at")),
+        _time(case.get("closed_at")),
+        case.get("status") == "closed",
+        text,
+        dumps(summary(case)).decode(),
+    )
+
+
+def _decode(raw: Any) -> Any:
+    return loads(raw.encode() if isinstance(raw, str) else raw)
+
+
+class PgTransaction:
+    """Reads and writes of one command inside one PostgreSQL transaction."""
+
+    def __init__(self, cursor: Any, meta: dict[str, Any], last_number: int) -> None:
+        self._cur, self.meta = cursor, meta
+        self._meta_before = dict(meta)
+        self._last = last_number
+        self._active = True
+
+    def _check_active(self) -> None:
+        if not self._active:
+            raise RuntimeError("the transaction is over; open a new one")
+
+    def next_number(self) -> int:
+        """The next case number; the meta row stays locked until commit, so never given twice."""
+        self._check_active()
+        self._cur.execute(
+            "UPDATE store_meta SET last_number = last_number + 1 WHERE id = 1 RETURNING last_number"
+        )
+        self._last = int(self._cur.fetchone()[0])
+        return self._last
+
+    def _one(self, number: int, lock: str) -> dict[str, Any] | None:
+        if type(number) is not int or not 0 < number < 2**63:
+            return None
+        self._cur.execute(f"SELECT doc::text FROM cases WHERE number = %s {lock}", (number,))
+        row = self._cur.fetchone()
+        return dict(_decode(row[0])) if row is not None else None
+
+    def get(self, number: int) -> dict[str, Any] | None:
+        """The case, its row locked until the transaction ends."""
+        return self._one(number, "FOR UPDATE")
+
+    def claim(self, number: int) -> dict[str, Any] | None:
+        """The case, locked; None when another transaction holds it (it is being moved there)."""
+        return self._one(number, "FOR UPDATE SKIP LOCKED")
+
+    def put(self, case: dict[str, Any]) -> None:
+        self._check_active()
+        number = case.get("number")
+        if type(number) is not int or number < 1:
+            raise ValueError(f"a case needs an integer 'number' >= 1, got {number!r}")
+        self._cur.execute(_UPSERT, (*_row(case, dumps(case).decode()), number, number))
+        self._last = max(self._last, number)
+
+    def cases(self, *, archived: bool = False) -> list[dict[str, Any]]:
+        where = "" if archived else " WHERE NOT archived"
+        self._cur.execute(f"SELECT doc::text FROM cases{where} ORDER BY number")
+        return [_decode(row[0]) for row in self._cur.fetchall()]
+
+    def outbox(self) -> list[dict[str, Any]]:
+        """The entries no other transaction holds, oldest first; they stay locked until commit,
+        so two processes never claim the same entry."""
+        self._cur.execute("SELECT doc::text FROM outbox ORDER BY seq FOR UPDATE SKIP LOCKED")
+        return [_decode(row[0]) for row in self._cur.fetchall()]
+
+    def put_outbox(self, entry: dict[str, Any]) -> None:
+        self._check_active()
+        if not isinstance(entry.get("id"), str):
+            raise ValueError(f"an outbox entry needs a string 'id', got {entry.get('id')!r}")
+        self._cur.execute(
+            "INSERT INTO outbox (id, status, doc) VALUES (%s, %s, %s) ON CONFLICT (id)"
+            " DO UPDATE SET status = EXCLUDED.status, doc = EXCLUDED.doc",
+            (entry["id"], str(entry.get("status", "")), dumps(entry).decode()),
+        )
+
+    def drop_outbox(self, ids: Iterable[str]) -> None:
+        self._check_active()
+        wanted = list(ids)
+        if wanted:
+            self._cur.execute("DELETE FROM outbox WHERE id = ANY(%s)", (wanted,))
+
+    def _finish(self) -> None:
+        """Save the metadata if it changed (the numbers are saved as they are given)."""
+        self._active = False
+        meta = {k: v for k, v in self.meta.items() if k not in ("last_number", "schema_version")}
+        before = {
+            k: v for k, v in self._meta_before.items() if k not in ("last_number", "schema_version")
+        }
+        last = self.meta.get("last_number")
+        if meta != before or (type(last) is int and last > self._last):
+            self._cur.execute(
+                "UPDATE store_meta SET doc = %s, last_number = GREATEST(last_number, %s)"
+                " WHERE id = 1",
+                (dumps(meta).decode(), last if type(last) is int else 0),
+            )
+
+
+class PgStore:
+    """Cases, archive, outbox and metadata in a PostgreSQL database (schema: `MIGRATIONS`)."""
+
+    def __init__(self, url: str, *, lock_timeout: float | None = None) -> None:
+        self.url = url
+        self._lock_timeout = lock_timeout
+        self._conn: Any = None
+        self._version: int | None = None
+        self._in_transaction = False
+
+    @property
+    def location(self) -> str:
+        return redact(self.url)
+
+    def __repr__(self) -> str:
+        return f"PgStore({self.location!r})"
+
+    def _failed(self, error: Exception) -> StoreError:
+        text = " ".join(str(error).split())
+        password = re.search(r"://[^:/@]*:([^@]*)@", self.url)
+        if password and password[1]:
+            text = text.replace(password[1], "***")
+        return StoreError(f"{self.location}: {text}; the store was left untouched")
+
+    def _connection(self) -> Any:
+        if self._conn is None:
+            driver = _driver()
+            try:
+                self._conn = driver.connect(self.url)
+            except driver.Error as error:
+                raise self._failed(error) from None
+            self._conn.autocommit = True
+        return self._conn
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def _schema_version(self, cur: Any) -> int:
+        cur.execute("SELECT to_regclass('schema_version') IS NOT NULL")
+        if not cur.fetchone()[0]:
+            return 0
+        cur.execute("SELECT max(version) FROM schema_version")
+        return int(cur.fetchone()[0] or 0)
+
+    def _ready(self, cur: Any) -> bool:
+        """Whether the schema exists; a schema newer than this escalate is exit 6."""
+        if self._version is None:
+            self._version = self._schema_version(cur)
+        if self._version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.location} was written by a newer escalate (schema version"
+                f" {self._version}; this one reads up to {SCHEMA_VERSION}); upgrade escalate"
+                " — the store was left untouched"
+            )
+        return self._version == SCHEMA_VERSION
+
+    @contextmanager
+    def _cursor(self) -> Iterator[Any]:
+        driver = _driver()
+        try:
+            with self._connection().cursor() as cur:
+                yield cur
+        except driver.Error as error:
+            raise self._failed(error) from None
+
+    def exists(self) -> bool:
+        with self._cursor() as cur:
+            return self._schema_version(cur) > 0
+
+    def prepare(self) -> None:
+        """Create the schema, or run the migrations it has not had, under an advisory lock."""
+        with self._cursor() as cur:
+            if self._ready(cur):
+                return
+            cur.execute("BEGIN")
+            try:
+                cur.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+                cur.execute("CREATE TABLE IF NOT EXISTS schema_version (version integer NOT NULL)")
+                version = self._schema_version(cur)
+                for step in range(version, SCHEMA_VERSION):
+                    cur.execute(MIGRATIONS[step])
+                    cur.execute("INSERT INTO schema_version (version) VALUES (%s)", (step + 1,))
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            self._version = None
+            self._ready(cur)
+
+    def read_meta(self) -> dict[str, Any]:
+        with self._cursor() as cur:
+            if not self._ready(cur):
+                return {}
+            cur.execute("SELECT doc::text, last_number FROM store_meta WHERE id = 1")
+            doc, last = cur.fetchone()
+        meta = dict(_decode(doc))
+        meta.update(last_number=int(last), schema_version=SCHEMA_VERSION)
+        return meta
+
+    def get(self, number: int) -> dict[str, Any] | None:
+        if type(number) is not int or not 0 < number < 2**63:
+            return None
+        with self._cursor() as cur:
+            if not self._ready(cur):
+                return None
+            cur.execute("SELECT doc::text FROM cases WHERE number = %s", (number,))
+            row = cur.fetchone()
+        return dict(_decode(row[0])) if row is not None else None
+
+    def cases(self, *, archived: bool = False, history: bool = True) -> list[dict[str, Any]]:
+        column = "doc" if history else "brief"
+        where = "" if archived else " WHERE NOT archived"
+        with self._cursor() as cur:
+            if not self._ready(cur):
+                return []
+            cur.execute(f"SELECT {column}::text FROM cases{where} ORDER BY number")
+            rows = cur.fetchall()
+        return [_decode(row[0]) for row in rows]
+
+    def outbox(self) -> list[dict[str, Any]]:
+        with self._cursor() as cur:
+            if not self._ready(cur):
+                return []
+            cur.execute("SELECT doc::text FROM outbox ORDER BY seq")
+            rows = cur.fetchall()
+        return [_decode(row[0]) for row in rows]
+
+    def _timeout(self) -> float:
+        if self._lock_timeout is not None:
+            return self._lock_timeout
+        raw = os.environ.get(LOCK_TIMEOUT_ENV, "").strip()
+        if not re.fullmatch(r"(\d+(\.\d*)?|\.\d+)?", raw):
+            raise UsageError(f"{LOCK_TIMEOUT_ENV}={raw!r}: expected a number of seconds, like 30")
+        return float(raw) if raw else DEFAULT_LOCK_TIMEOUT
+
+    @contextmanager
+    def transaction(self) -> Iterator[PgTransaction]:
+        """One database transaction: committed on a clean exit, rolled back on an exception.
+        The schema is created on first use, as the JSON store creates its file."""
+        if self._in_transaction:
+            raise RuntimeError(f"{self.location}: a transaction is already open in this thread")
+        timeout = self._timeout()
+        self.prepare()
+        driver = _driver()
+        self._in_transaction = True
+        try:
+            with self._cursor() as cur:
+                cur.execute("BEGIN")
+                try:
+                    millis = max(int(timeout * 1000), 1) if timeout else 1
+                    cur.execute(
+                        f"SET LOCAL lock_timeout = {millis};"
+                        " SELECT doc::text, last_number FROM store_meta WHERE id = 1"
+                    )
+                    doc, last = cur.fetchone()
+                    meta = dict(_decode(doc))
+                    meta.update(last_number=int(last), schema_version=SCHEMA_VERSION)
+                    transaction = PgTransaction(cur, meta, int(last))
+                    try:
+                        yield transaction
+                    except BaseException:
+                        transaction._active = False
+                        raise
+                    transaction._finish()
+                    cur.execute("COMMIT")
+                except driver.Error as error:
+                    if self._conn.closed:
+                        raise
+                    cur.execute("ROLLBACK")
+                    if getattr(error, "pgcode", None) != "55P03":  # lock_not_available
+                        raise
+                    raise StoreError(
+                        f"{self.location}: a case is locked by another escalate process"
+                        f" (waited {timeout:g} s); try again"
+                    ) from None
+                except BaseException:
+                    if not self._conn.closed:
+                        cur.execute("ROLLBACK")
+                    raise
+        finally:
+            self._in_transaction = False
