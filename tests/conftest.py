@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,9 +20,61 @@ BASIC_MATRIX = ROOT / "tests" / "data" / "basic.yaml"
 FIXED_NOW = "2026-11-23T10:00:00Z"
 
 
+# The behaviour tests run on both stores: the JSON files and PostgreSQL (SPEC section 8).
+BOTH_STORES = ("tests/cli/", "tests/routing/")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "json_store: about the JSON store's files themselves; runs on that store only"
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "store_kind" not in metafunc.fixturenames:
+        return
+    where = metafunc.definition.path.relative_to(ROOT).as_posix()
+    both = where.startswith(BOTH_STORES)
+    if both and metafunc.definition.get_closest_marker("json_store") is None:
+        metafunc.parametrize("store_kind", ["json", "postgres"], indirect=True)
+
+
+@pytest.fixture
+def store_kind(request: pytest.FixtureRequest) -> str:
+    """`json` or `postgres`: the store this test's ESCALATE_STORE points at."""
+    return str(getattr(request, "param", "json"))
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Any]:
+    """One throw-away PostgreSQL cluster for the session (skips when none can start)."""
+    from tests.pg_server import start
+
+    folder = Path(tempfile.mkdtemp(prefix="escalate-pg-"))
+    try:
+        cluster = start(folder)
+    except Exception as error:
+        shutil.rmtree(folder, ignore_errors=True)
+        pytest.skip(f"no PostgreSQL server for the tests: {error}")
+    yield cluster
+    cluster.stop()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def pg_url(pg_cluster: Any) -> str:
+    """The URL of an empty PostgreSQL store of this test's own (a schema of its own)."""
+    return str(pg_cluster.url(pg_cluster.new_schema()))
+
+
 @pytest.fixture(autouse=True)
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("ESCALATE_STORE", str(tmp_path / "store" / "cases.json"))
+def isolated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store_kind: str, request: pytest.FixtureRequest
+) -> Iterator[None]:
+    if store_kind == "postgres":
+        monkeypatch.setenv("ESCALATE_STORE", request.getfixturevalue("pg_url"))
+    else:
+        monkeypatch.setenv("ESCALATE_STORE", str(tmp_path / "store" / "cases.json"))
     monkeypatch.setenv("ESCALATE_MATRIX", str(BASIC_MATRIX))
     monkeypatch.setenv("ESCALATE_NOW", FIXED_NOW)
     monkeypatch.setenv("ESCALATE_CACHE_DIR", str(tmp_path / "cache"))

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from escalate_cli.cli import app
-from tests.cli.test_bad_times import STORE, one_line, seeded
+from tests.cli.test_bad_times import one_line, seeded
 from tests.conftest import BASIC_MATRIX, Cli
+from tests.stores import exists, snapshot
 
 
 def _limited() -> None:
@@ -49,7 +50,7 @@ def test_a_yaml_tag_on_junk_is_exit_4_with_file_and_line(
         result = cli(*args, code=4)
         assert f"{matrix}:{line}:" in result.stderr
         assert "Traceback" not in result.stderr
-    assert not STORE.exists()
+    assert not exists()
 
 
 @pytest.mark.parametrize("kind", ["/dev/zero", "fifo"])
@@ -70,7 +71,7 @@ def test_a_matrix_over_1_mib_is_exit_4_before_it_is_read(cli: Cli, tmp_path: Pat
     big.write_text(BASIC_MATRIX.read_text() + "#" * (1 << 20))
     line = one_line(cli("--matrix", str(big), "open", "x", code=4).stderr)
     assert f"{big}: larger than 1 MiB" in line
-    assert not STORE.exists()
+    assert not exists()
     # A file of exactly 1 MiB is read (and here valid).
     text = BASIC_MATRIX.read_text()
     big.write_text(text + "#" * ((1 << 20) - len(text.encode()) - 1) + "\n")
@@ -91,7 +92,7 @@ def test_case_ids_of_any_length_are_a_clear_error(cli: Cli, ref: str) -> None:
         assert result.exit_code in (2, 3), result.stderr
         line = one_line(result.stderr)
         assert len(line) < 200
-    assert STORE.read_bytes() == before
+    assert snapshot() == before
 
 
 # Attachments whose name is too long ---------------------------------------------------------
@@ -103,4 +104,4 @@ def test_an_attachment_name_too_long_is_exit_2_and_saves_nothing(cli: Cli, name:
     line = one_line(cli("gather", "1", "--attach", name, code=2).stderr)
     assert "name too long" in line.lower()
     assert len(line) < 120  # the path is shortened, not printed whole
-    assert STORE.read_bytes() == before
+    assert snapshot() == before

@@ -6,13 +6,14 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.conftest import BASIC_MATRIX, Cli
+from tests.stores import edit_case, named_in_errors, snapshot
 
 RANGE = "from 1970-01-01T00:00Z, before 9999-01-01T00:00Z"
-STORE = Path("store") / "cases.json"  # under tmp_path, the working directory of every test
 
 
 def one_line(stderr: str) -> str:
@@ -22,9 +23,9 @@ def one_line(stderr: str) -> str:
     return lines[0]
 
 
-def seeded(cli: Cli) -> bytes:
+def seeded(cli: Cli) -> Any:
     cli("open", "seed", "-q")
-    return STORE.read_bytes()
+    return snapshot()
 
 
 OUT_OF_RANGE = ["1969-12-31T23:59:59Z", "0001-01-01T00:00:00Z", "9999-01-01T00:00:00Z"]
@@ -50,14 +51,14 @@ def test_now_out_of_range_is_exit_2_and_saves_nothing(
     before = seeded(cli)
     line = one_line(cli("--now", when, *command, code=2).stderr)
     assert "--now" in line and RANGE in line
-    assert STORE.read_bytes() == before
+    assert snapshot() == before
 
 
 def test_escalate_now_out_of_range_is_exit_2(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
     before = seeded(cli)
     monkeypatch.setenv("ESCALATE_NOW", "9999-06-01T00:00:00Z")
     assert "ESCALATE_NOW" in one_line(cli("open", "x", code=2).stderr)
-    assert STORE.read_bytes() == before
+    assert snapshot() == before
 
 
 @pytest.mark.parametrize(
@@ -75,7 +76,7 @@ def test_time_options_out_of_range_are_exit_2_and_save_nothing(
     before = seeded(cli)
     line = one_line(cli(*command, when, code=2).stderr)
     assert command[-1] in line and RANGE in line
-    assert STORE.read_bytes() == before
+    assert snapshot() == before
 
 
 def test_a_duration_that_reaches_9999_is_exit_2(cli: Cli) -> None:
@@ -83,7 +84,7 @@ def test_a_duration_that_reaches_9999_is_exit_2(cli: Cli) -> None:
     late = ["--now", "9998-12-31T00:00:00Z"]
     line = one_line(cli(*late, "hold", "1", "--reason", "r", "--until", "2d", code=2).stderr)
     assert "--until" in line and RANGE in line
-    assert STORE.read_bytes() == before
+    assert snapshot() == before
     cli(*late, "hold", "1", "--reason", "r", "--until", "12h")  # still inside the range
 
 
@@ -104,15 +105,13 @@ def test_a_timer_that_would_end_after_9999_is_never_due(cli: Cli, tmp_path: Path
         cli(*late, *command)
 
 
-def plant_case_with_time(cli: Cli, number: int, field: str, value: str) -> bytes:
+def plant_case_with_time(cli: Cli, number: int, field: str, value: str) -> Any:
     """Cases 1..3, then case `number` with a time no longer accepted, as an older version or a
-    hand edit left it: the store's bytes."""
+    hand edit left it: what the store holds."""
     for title in ("one", "two", "three"):
         cli("open", title, "-q")
-    data = json.loads(STORE.read_text())
-    data["cases"][str(number)][field] = value
-    STORE.write_text(json.dumps(data))
-    return STORE.read_bytes()
+    edit_case(number, lambda case: case.update({field: value}))
+    return snapshot()
 
 
 @pytest.mark.parametrize("value", ["9999-12-31T23:00:00Z", "0001-01-01T00:00:00Z", "junk", "7"])
@@ -122,7 +121,7 @@ def test_a_case_stored_with_a_bad_time_does_not_stop_list_or_sweep(cli: Cli, val
     assert [case["id"] for case in json.loads(listed.stdout)] == ["ESC-1", "ESC-3"]
     assert "ESC-2: skipped" in one_line(listed.stderr)
     assert "ESC-2: skipped" in one_line(cli("list").stderr)
-    assert STORE.read_bytes() == before
+    assert snapshot() == before
     swept = cli("--now", "2026-11-30T10:00:00Z", "sweep", "--json")
     assert {e["case"] for e in json.loads(swept.stdout)["escalated"]} == {"ESC-1", "ESC-3"}
     assert "ESC-2: skipped" in swept.stderr and "created_at" in swept.stderr
@@ -138,8 +137,8 @@ def test_a_case_stored_with_a_bad_time_is_exit_6_on_its_own(cli: Cli) -> None:
         ["brief", "2"],
     ):
         line = one_line(cli(*command, code=6).stderr)
-        assert "ESC-2" in line and str(STORE.resolve().name) in line and "level_entered_at" in line
-    assert STORE.read_bytes() == before
+        assert "ESC-2" in line and named_in_errors() in line and "level_entered_at" in line
+    assert snapshot() == before
     cli("acknowledge", "1")  # the other cases carry on
 
 
@@ -147,13 +146,15 @@ def test_a_bad_time_deep_in_a_case_is_found_too(cli: Cli) -> None:
     for title in ("one", "two", "three"):
         cli("open", title, "-q")
     cli("implement", "2", "--action", "roll back", "--due", "1d")
-    data = json.loads(STORE.read_text())
-    data["cases"]["2"]["steps"]["implement"]["actions"][0]["due"] = "0001-01-01T00:00:00Z"
-    STORE.write_text(json.dumps(data))
-    before = STORE.read_bytes()
+
+    def plant(case: dict[str, Any]) -> None:
+        case["steps"]["implement"]["actions"][0]["due"] = "0001-01-01T00:00:00Z"
+
+    edit_case(2, plant)
+    before = snapshot()
     for command in (["list"], ["sweep"], ["list", "--overdue"]):
         first = cli(*command).stderr.splitlines()[0]
         assert first.startswith("ESC-2: skipped: stored time steps.implement.actions[0].due")
     line = one_line(cli("show", "2", code=6).stderr)
     assert "steps.implement.actions[0].due" in line
-    assert STORE.read_bytes() == before
+    assert snapshot() == before

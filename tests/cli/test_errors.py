@@ -49,6 +49,7 @@ def test_missing_matrix_file_exit_4(cli: Cli, tmp_path: Path) -> None:
     assert "nope.yaml" in line
 
 
+@pytest.mark.json_store  # the file's bytes
 def test_corrupt_store_exit_6_and_left_untouched(cli: Cli, tmp_path: Path) -> None:
     store = tmp_path / "store" / "cases.json"
     cli("open", "x", "-q")
@@ -60,6 +61,7 @@ def test_corrupt_store_exit_6_and_left_untouched(cli: Cli, tmp_path: Path) -> No
     assert store.read_bytes() == before
 
 
+@pytest.mark.json_store  # the file's mode
 def test_store_is_private_to_its_owner(cli: Cli, tmp_path: Path) -> None:
     cli("open", "x", "-q")
     store = tmp_path / "store" / "cases.json"

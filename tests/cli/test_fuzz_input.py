@@ -19,12 +19,14 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from escalate_cli.cli import app
+from tests import stores
 from tests.conftest import ROOT
 
 FUZZ = settings(
@@ -216,16 +218,16 @@ STORE = Path("store") / "cases.json"  # under the working directory each test ge
 @FUZZ
 @given(commands())
 def test_junk_option_values_are_a_clear_error_and_change_nothing(args: list[str]) -> None:
-    if not STORE.exists():
+    if not stores.exists():
         runner.invoke(app, ["open", "seed", "-q"])
-    before = STORE.read_bytes()
+    before = stores.snapshot()
     result = runner.invoke(app, args)
     event(f"exit {result.exit_code}")
     assert result.exit_code in (0, 2, 3, 4, 5, 6), (args, result.stderr)
     no_traceback(result.stderr)
     if result.exit_code:
         assert len(result.stderr.strip().splitlines()) == 1, (args, result.stderr)
-        assert STORE.read_bytes() == before, args
+        assert stores.snapshot() == before, args
 
 
 # Store files: truncated, junk lines inserted ------------------------------------------------
@@ -256,6 +258,7 @@ def a_store_of_three() -> bytes:
     return STORE.read_bytes()
 
 
+@pytest.mark.json_store  # damaged bytes of the JSON file
 @FUZZ
 @given(st.data(), st.sampled_from(READS + WRITES))
 def test_a_damaged_store_is_exit_6_and_left_untouched(data: st.DataObject, args: list[str]) -> None:

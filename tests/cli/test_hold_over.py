@@ -3,28 +3,25 @@ and none of them writes the store; the next write records the `resumed` event at
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
 from tests.conftest import Cli
+from tests.stores import snapshot, stored_case
 
 LATER = "2026-11-23T13:00:00Z"  # the hold ended at 11:00; L1's `after` (2h + 50m held) is due
 
 
 @pytest.fixture
-def held(cli: Cli, tmp_path: Path) -> Path:
-    """ESC-1 acknowledged at 10:05, on hold from 10:10 until 11:00; the store file's path."""
+def held(cli: Cli) -> None:
+    """ESC-1 acknowledged at 10:05, on hold from 10:10 until 11:00."""
     cli("open", "Printer on fire", "-q")
     cli("acknowledge", "ESC-1", "--now", "2026-11-23T10:05:00Z")
     cli("hold", "ESC-1", "--reason", "waiting for logs", "--until", "2026-11-23T11:00:00Z",
         "--now", "2026-11-23T10:10:00Z")  # fmt: skip
-    return tmp_path / "store" / "cases.json"
 
 
-def test_read_only_commands_see_the_real_status_and_write_nothing(cli: Cli, held: Path) -> None:
-    before = held.read_bytes()
+def test_read_only_commands_see_the_real_status_and_write_nothing(cli: Cli, held: None) -> None:
+    before = snapshot()
     at = ("--now", LATER)
     shown = cli.json("show", "ESC-1", *at)
     assert shown["status"] == "acknowledged"
@@ -43,16 +40,16 @@ def test_read_only_commands_see_the_real_status_and_write_nothing(cli: Cli, held
     assert "on_hold" not in cli("report", "ESC-1", *at).stdout
     assert cli.json("next", "ESC-1", *at)["next"]["due_at"] == "2026-11-23T12:50:00Z"
     assert cli.json("who", "ESC-1", *at)["owner"] == "frontline"
-    assert held.read_bytes() == before
+    assert snapshot() == before
     # While the hold lasts, the same commands still say so.
     assert cli.json("show", "ESC-1", "--now", "2026-11-23T10:30:00Z")["status"] == "on_hold"
     assert cli.json("list", "--status", "on_hold", "--now", "2026-11-23T10:30:00Z") != []
 
 
-def test_the_next_write_records_the_resume_at_until(cli: Cli, held: Path) -> None:
+def test_the_next_write_records_the_resume_at_until(cli: Cli, held: None) -> None:
     case = cli.json("update", "ESC-1", "Logs arrived", "--now", LATER)
     resumed = [e for e in case["timeline"] if e["kind"] == "resumed"]
     assert [(e["at"], e["by"]) for e in resumed] == [("2026-11-23T11:00:00Z", None)]
     assert case["status"] == "acknowledged"
-    stored = json.loads(held.read_text())
-    assert '"resumed"' in json.dumps(stored)
+    stored = stored_case(1)
+    assert stored is not None and "resumed" in [e["kind"] for e in stored["timeline"]]

@@ -51,7 +51,7 @@ def test_resolve_close_reopen(cli: Cli, tmp_path: Path) -> None:
     assert cli.json("list") == []
     assert [c["id"] for c in cli.json("list", "--status", "closed")] == [case_id]
     assert cli.json("show", case_id)["status"] == "closed"
-    assert (tmp_path / "store" / "cases.archive.json").exists()
+    assert [c["id"] for c in cli.json("list", "--status", "all")] == [case_id]
     assert "already closed" in cli("close", case_id, code=5).stderr
     reopened = cli.json(
         "reopen", case_id, "--reason", "Smoke again", "--now", "2026-11-24T09:00:00Z"

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from escalate_cli.cli.metrics import bar_lines, human_duration, percent
-from escalate_cli.core.store import CaseStore
 from tests.conftest import Cli
+from tests.stores import edit_case
 
 # What the history below gives at the tests' fixed clock (Monday 2026-11-23 10:00 UTC).
 ALL_TIME = {
@@ -163,12 +161,7 @@ def test_a_bad_now_is_a_usage_error(cli: Cli) -> None:
 
 def test_a_case_with_a_broken_timestamp_is_a_store_problem(cli: Cli) -> None:
     cli("open", "Printer on fire")
-    store = CaseStore(os.environ["ESCALATE_STORE"])
-    with store.transaction() as tx:
-        case = tx.get(1)
-        assert case is not None
-        case["acknowledged_at"] = "tea time"
-        tx.put(case)
+    edit_case(1, lambda case: case.update(acknowledged_at="tea time"))
     result = cli("metrics", code=6)
     assert result.stdout == ""
     assert "ESC-1: bad acknowledged_at 'tea time'" in result.stderr

@@ -75,6 +75,7 @@ def hashing_spy(monkeypatch: pytest.MonkeyPatch, lock: Path) -> list[bool]:
 
     free: list[bool] = []
     real = core_steps.sha256_of
+    lock.parent.mkdir(exist_ok=True)  # for a PostgreSQL store, a lock nobody takes
 
     def spy(*args: Any) -> str:
         fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
@@ -91,6 +92,7 @@ def hashing_spy(monkeypatch: pytest.MonkeyPatch, lock: Path) -> list[bool]:
     return free
 
 
+@pytest.mark.json_store  # the JSON store's lock file
 def test_gather_hashes_attachments_before_taking_the_store_lock(
     cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

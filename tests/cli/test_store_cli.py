@@ -7,7 +7,11 @@ import os
 import shutil
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import Cli
+
+pytestmark = pytest.mark.json_store  # the JSON store's files: restored backups, symlinks
 
 
 def titles(cli: Cli) -> list[tuple[str, str]]:

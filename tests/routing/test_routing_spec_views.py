@@ -4,7 +4,6 @@ path left the matrix (timing rule 12) and the routing commands' exit codes."""
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from tests.routing.test_routing_spec import (
     show,
     sweep,
 )
+from tests.stores import snapshot
 
 
 def overdue(cli: Cli, now: str) -> list[str]:
@@ -32,7 +32,6 @@ def overdue(cli: Cli, now: str) -> list[str]:
 def test_sweep_dry_run_reports_exactly_what_the_real_sweep_does_and_changes_nothing(
     cli: Cli,
 ) -> None:
-    store = Path(os.environ["ESCALATE_STORE"])
     plain = open_case(cli, "Printer on fire")  # L1 ack due 10:10 -> L2
     sev1 = open_case(cli, "Checkout down", "--severity", "sev1")  # ack SLA 10:15 -> L3, breach
     slow = open_case(cli, "Exports slow", "--severity", "sev2")  # notify vp at 10:20
@@ -41,10 +40,10 @@ def test_sweep_dry_run_reports_exactly_what_the_real_sweep_does_and_changes_noth
     quiet = open_case(cli, "Login page typo", "--severity", "sev4")
     cli("acknowledge", quiet, "--by", "desk", "--now", at("10:05"))
 
-    before = store.read_bytes()
+    before = snapshot()
     cases_before = [show(cli, c) for c in (plain, sev1, slow, us, quiet)]
     dry = cli.json("sweep", "--dry-run", "--now", at("10:20"))
-    assert store.read_bytes() == before
+    assert snapshot() == before
     assert [show(cli, c) for c in (plain, sev1, slow, us, quiet)] == cases_before
 
     real = sweep(cli, at("10:20"))
