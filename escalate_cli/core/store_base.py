@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 URL_SCHEMES = ("postgresql://", "postgres://")
 INSTALL = "pip install 'escalate-cli[postgres]'"
@@ -31,7 +31,8 @@ def redact(url: str) -> str:
         if "password" in query.lower():
             pairs = parse_qsl(query, keep_blank_values=True)
             query = urlencode([(k, "***" if k.lower() == "password" else v) for k, v in pairs])
-        return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+        # urlunsplit would drop the // of a URL with no host (postgresql:///db?host=/run/pg)
+        return f"{parts.scheme}://{netloc}{parts.path}" + (f"?{query}" if query else "")
     except ValueError:
         return url.split("://", 1)[0] + "://***"
 
