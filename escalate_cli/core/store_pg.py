@@ -2,8 +2,11 @@
 
 Every command is one database transaction. A case being changed is locked by its row
 (`SELECT ... FOR UPDATE`); numbers come from an `UPDATE ... RETURNING` on the meta row; a sweep
-and an outbox claim skip rows another transaction holds (`FOR UPDATE SKIP LOCKED`), so racing
-sweeps on several machines move each due case once and send each notification once.
+skips the cases another transaction holds (`FOR UPDATE SKIP LOCKED`), so racing sweeps on several
+machines move each due case once. The outbox rows a transaction reads stay locked until it ends:
+a second claimer waits, then finds them claimed, so each notification is sent once. (Skipping
+them instead would let the process that sent an entry skip recording so, and a later sweep would
+take the entry over once that process is gone, and send it again.)
 
 The case document is kept in a `json` column, which stores its text exactly as written: `jsonb`
 would reorder the keys and refuses `\\u0000`, which case text may hold.
@@ -174,9 +177,9 @@ class PgTransaction:
         return [_decode(row[0]) for row in self._cur.fetchall()]
 
     def outbox(self) -> list[dict[str, Any]]:
-        """The entries no other transaction holds, oldest first; they stay locked until commit,
-        so two processes never claim the same entry."""
-        self._cur.execute("SELECT doc::text FROM outbox ORDER BY seq FOR UPDATE SKIP LOCKED")
+        """The entries, oldest first, locked until commit (in `seq` order, so two readers never
+        deadlock): a racing claimer waits, then sees them claimed."""
+        self._cur.execute("SELECT doc::text FROM outbox ORDER BY seq FOR UPDATE")
         return [_decode(row[0]) for row in self._cur.fetchall()]
 
     def put_outbox(self, entry: dict[str, Any]) -> None:

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -344,3 +345,33 @@ def test_a_json_store_never_imports_the_driver(tmp_path: Path) -> None:
     )
     env = {**os.environ, "ESCALATE_STORE": str(tmp_path / "cases.json")}
     subprocess.run([sys.executable, "-c", code], check=True, env=env, cwd=REPO, timeout=60)
+
+
+def test_recording_a_sent_entry_waits_for_a_racing_claimer(store: PgStore, pg_url: str) -> None:
+    """Settling must not skip an entry another transaction holds: left `sending` by a process
+    that then exits, the entry would be taken over and sent a second time."""
+    import threading
+
+    from escalate_cli.core import outbox
+
+    now = datetime(2026, 11, 23, 10, 20, tzinfo=UTC)
+    claim = {"token": "t1", "pid": os.getpid(), "host": "here", "at": "2026-11-23T10:20:00Z"}
+    entry = {"id": "e1", "status": "sending", "attempts": 1, "case": "ESC-1", "claim": claim}
+    entry |= {"channel": "email", "contact": "dana", "at": "2026-11-23T10:20:00Z"}
+    with store.transaction() as tx:
+        tx.put_outbox(entry)
+    other = PgStore(pg_url)
+
+    def settle() -> None:
+        with other.transaction() as tx:
+            outbox.settle(tx, "t1", [outbox.Outcome(entry, None)], now)
+
+    with store.transaction() as tx:
+        assert [e["id"] for e in tx.outbox()] == ["e1"]  # a claimer holds the row
+        settler = threading.Thread(target=settle)
+        settler.start()
+        settler.join(0.5)
+        assert settler.is_alive()  # waiting, not skipping
+    settler.join(10)
+    other.close()
+    assert [e["status"] for e in store.outbox()] == ["sent"]
