@@ -222,8 +222,8 @@ def root(
     Global options may come before or after the command: escalate next ESC-3 --json
     """
     ctx.obj = _app.Settings(json, now, store, matrix_path, no_notify)
+    ctx.call_on_close(ctx.obj.close)  # last: callbacks run in reverse order
     ctx.call_on_close(ctx.obj.deliver)  # after the command has printed its result
-    ctx.call_on_close(ctx.obj.close)
     if ctx.invoked_subcommand is None:
         typer.echo(ctx.get_help())
 

@@ -93,7 +93,11 @@ def _driver() -> Any:
 
 
 def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
+    """A column's copy of a string field: a text column holds no NUL and no lone surrogate
+    (the document keeps the field exactly)."""
+    if not isinstance(value, str):
+        return None
+    return value.encode("utf-8", "replace").decode().replace("\x00", "")
 
 
 def _time(value: Any) -> datetime | None:
@@ -110,7 +114,7 @@ def _row(case: dict[str, Any], text: str) -> tuple[Any, ...]:
     """The column values of one case, and its document."""
     return (
         case["number"],
-        str(case.get("id", "")),
+        _text(case.get("id")) or "",
         *(_text(case.get(key)) for key in ("status", "level", "owner", "matrix", "severity")),
         _text(case.get("type")),
         None,  # due_at: filled once the next due time is kept on the case

@@ -375,3 +375,11 @@ def test_recording_a_sent_entry_waits_for_a_racing_claimer(store: PgStore, pg_ur
     settler.join(10)
     other.close()
     assert [e["status"] for e in store.outbox()] == ["sent"]
+
+
+def test_fields_no_text_column_can_hold_stay_whole_in_the_document(store: PgStore) -> None:
+    case = make_case(1, owner="da\x00na", level="L\udc801")
+    with store.transaction() as tx:
+        tx.put(case)
+    assert store.get(1) == case
+    assert rows(store, "SELECT owner, level FROM cases") == [("dana", "L?1")]
