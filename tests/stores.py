@@ -88,3 +88,20 @@ def stored_case(number: int) -> dict[str, Any] | None:
         return store.get(number)
     finally:
         store.close()
+
+
+def open_transactions() -> int:
+    """How many other sessions of the store's database are inside a transaction right now."""
+    import psycopg2
+
+    conn = psycopg2.connect(location())
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND pid <> pg_backend_pid() AND xact_start IS NOT NULL"
+            )
+            return int(cur.fetchone()[0])
+    finally:
+        conn.close()
