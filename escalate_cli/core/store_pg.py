@@ -130,11 +130,22 @@ def _decode(raw: Any) -> Any:
     return loads(raw.encode() if isinstance(raw, str) else raw)
 
 
+def _case(where: str, number: int, raw: str) -> dict[str, Any]:
+    """A case row's document, checked as the JSON store checks its lines (exit 6 otherwise)."""
+    doc = _decode(raw)
+    if not isinstance(doc, dict) or doc.get("number") != number:
+        raise StoreError(
+            f'{where} has case "{number}" whose document is not that case (changed by hand?);'
+            " it was left untouched — fix or remove that row"
+        )
+    return doc
+
+
 class PgTransaction:
     """Reads and writes of one command inside one PostgreSQL transaction."""
 
-    def __init__(self, cursor: Any, meta: dict[str, Any], last_number: int) -> None:
-        self._cur, self.meta = cursor, meta
+    def __init__(self, cursor: Any, meta: dict[str, Any], last_number: int, where: str) -> None:
+        self._cur, self.meta, self._where = cursor, meta, where
         self._meta_before = dict(meta)
         self._last = last_number
         self._active = True
@@ -157,7 +168,7 @@ class PgTransaction:
             return None
         self._cur.execute(f"SELECT doc::text FROM cases WHERE number = %s {lock}", (number,))
         row = self._cur.fetchone()
-        return dict(_decode(row[0])) if row is not None else None
+        return _case(self._where, number, row[0]) if row is not None else None
 
     def get(self, number: int) -> dict[str, Any] | None:
         """The case, its row locked until the transaction ends."""
@@ -177,8 +188,8 @@ class PgTransaction:
 
     def cases(self, *, archived: bool = False) -> list[dict[str, Any]]:
         where = "" if archived else " WHERE NOT archived"
-        self._cur.execute(f"SELECT doc::text FROM cases{where} ORDER BY number")
-        return [_decode(row[0]) for row in self._cur.fetchall()]
+        self._cur.execute(f"SELECT number, doc::text FROM cases{where} ORDER BY number")
+        return [_case(self._where, n, raw) for n, raw in self._cur.fetchall()]
 
     def outbox(self) -> list[dict[str, Any]]:
         """The entries, oldest first, locked until commit (in `seq` order, so two readers never
@@ -327,7 +338,7 @@ class PgStore:
                 return None
             cur.execute("SELECT doc::text FROM cases WHERE number = %s", (number,))
             row = cur.fetchone()
-        return dict(_decode(row[0])) if row is not None else None
+        return _case(self.location, number, row[0]) if row is not None else None
 
     def cases(self, *, archived: bool = False, history: bool = True) -> list[dict[str, Any]]:
         column = "doc" if history else "brief"
@@ -335,9 +346,9 @@ class PgStore:
         with self._cursor() as cur:
             if not self._ready(cur):
                 return []
-            cur.execute(f"SELECT {column}::text FROM cases{where} ORDER BY number")
+            cur.execute(f"SELECT number, {column}::text FROM cases{where} ORDER BY number")
             rows = cur.fetchall()
-        return [_decode(row[0]) for row in rows]
+        return [_case(self.location, number, raw) for number, raw in rows]
 
     def outbox(self) -> list[dict[str, Any]]:
         with self._cursor() as cur:
@@ -377,7 +388,7 @@ class PgStore:
                     doc, last = cur.fetchone()
                     meta = dict(_decode(doc))
                     meta.update(last_number=int(last), schema_version=SCHEMA_VERSION)
-                    transaction = PgTransaction(cur, meta, int(last))
+                    transaction = PgTransaction(cur, meta, int(last), self.location)
                     try:
                         yield transaction
                     except BaseException:

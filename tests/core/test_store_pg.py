@@ -383,3 +383,17 @@ def test_fields_no_text_column_can_hold_stay_whole_in_the_document(store: PgStor
         tx.put(case)
     assert store.get(1) == case
     assert rows(store, "SELECT owner, level FROM cases") == [("dana", "L?1")]
+
+
+def test_a_row_changed_by_hand_into_no_case_is_exit_6(store: PgStore) -> None:
+    with store.transaction() as tx:
+        tx.put(make_case(1))
+        tx.put(make_case(2))
+    with store._cursor() as cur:
+        cur.execute("""UPDATE cases SET doc = '[1]', brief = '{}' WHERE number = 2""")
+    assert store.get(1) == make_case(1)
+    for read in (lambda: store.get(2), store.cases, lambda: store.cases(history=False)):
+        with pytest.raises(StoreError, match='has case "2" whose document is not that case'):
+            read()
+    with pytest.raises(StoreError, match="has case"), store.transaction() as tx:
+        tx.get(2)
