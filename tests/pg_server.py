@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import quote
 
 DATABASE = "escalate_test"
+PASSWORD_ROLE, PASSWORD = "escalate_pw", "s3cret-pw"
 
 
 def binaries() -> Path | None:
@@ -62,6 +63,15 @@ class Cluster:
             cur.execute(f"CREATE SCHEMA {name}")
         return name
 
+    def password_url(self) -> str:
+        """A URL for the role that must give a password, in a schema of its own (no password in
+        the URL: libpq finds it)."""
+        name = f"p{next(self._numbers)}"
+        with self.admin.cursor() as cur:
+            cur.execute(f"CREATE SCHEMA {name} AUTHORIZATION {PASSWORD_ROLE}")
+        url = self.url(name).replace("user=postgres", f"user={PASSWORD_ROLE}")
+        return url
+
     def drop_schema(self, name: str) -> None:
         with self.admin.cursor() as cur:
             cur.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
@@ -95,6 +105,9 @@ def start(folder: Path) -> Cluster:
         [str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-N"],
         as_postgres,
     )
+    # One role that must give a password (scram), to test libpq's PGPASSWORD and ~/.pgpass.
+    hba = data / "pg_hba.conf"
+    hba.write_text(f"local all {PASSWORD_ROLE} scram-sha-256\n" + hba.read_text())
     options = (
         f"-k {folder} -c listen_addresses='' -c fsync=off -c synchronous_commit=off"
         " -c full_page_writes=off -c max_connections=300 -c shared_buffers=32MB"
@@ -111,4 +124,6 @@ def start(folder: Path) -> Cluster:
     admin.close()
     cluster.admin = psycopg2.connect(cluster.url())
     cluster.admin.autocommit = True
+    with cluster.admin.cursor() as cur:
+        cur.execute(f"CREATE ROLE {PASSWORD_ROLE} LOGIN PASSWORD '{PASSWORD}'")
     return cluster

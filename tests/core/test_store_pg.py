@@ -397,3 +397,29 @@ def test_a_row_changed_by_hand_into_no_case_is_exit_6(store: PgStore) -> None:
             read()
     with pytest.raises(StoreError, match="has case"), store.transaction() as tx:
         tx.get(2)
+
+
+def test_the_password_comes_from_pgpassword_or_pgpass_and_is_never_printed(
+    cli: Cli, pg_cluster: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.pg_server import PASSWORD, PASSWORD_ROLE
+
+    url = pg_cluster.password_url()
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    monkeypatch.setenv("PGPASSFILE", str(tmp_path / "none"))
+    refused = cli("--store", url, "list", code=6)
+    assert "password" in refused.stderr and PASSWORD not in refused.stderr
+    monkeypatch.setenv("PGPASSWORD", PASSWORD)
+    assert "ready" in cli("--store", url, "init").stderr
+    assert cli("--store", url, "open", "from PGPASSWORD", "-q").stdout == "ESC-1\n"
+    monkeypatch.delenv("PGPASSWORD")
+    pgpass = tmp_path / "pgpass"
+    pgpass.write_text(f"*:*:*:{PASSWORD_ROLE}:{PASSWORD}\n")
+    pgpass.chmod(0o600)
+    monkeypatch.setenv("PGPASSFILE", str(pgpass))
+    assert [c["title"] for c in cli.json("--store", url, "list")] == ["from PGPASSWORD"]
+    wrong = url.replace("postgresql:///", "postgresql://x:wrong-pw@/").replace(
+        f"user={PASSWORD_ROLE}&", ""
+    )
+    failed = cli("--store", wrong, "list", code=6)
+    assert "wrong-pw" not in failed.stderr and "x:***@" in failed.stderr
