@@ -112,6 +112,21 @@ class Settings:
         self._matrix = matrix_cache.load(path)
         return self._matrix
 
+    def team(self) -> str:
+        """The name of this invocation's matrix: what its cases record as `matrix`."""
+        from escalate_cli.core.teams import team_name
+
+        return team_name(self.matrix(), self.matrix_path())
+
+    def team_if_any(self) -> str | None:
+        """The team, or None when there is no usable matrix (then every case is shown)."""
+        from escalate_cli.core.errors import MatrixError
+
+        try:
+            return self.team()
+        except MatrixError:
+            return None
+
     @property
     def dispatch(self) -> Dispatch:
         """What this invocation's writes leave to deliver once the store is unlocked."""
@@ -207,6 +222,15 @@ def refuse_unusable(state: Settings, case: Case) -> None:
         raise StoreError(f"{case['id']} in {state.store.path}: {problem}; fix or remove it")
 
 
+def claim_for_team(case: Case, team: str) -> None:
+    """A case of another matrix is exit 5; one written before cases recorded their matrix
+    becomes this matrix's."""
+    from escalate_cli.core.teams import adopt, require_team
+
+    require_team(case, team)
+    adopt(case, team)
+
+
 def change_case(
     state: Settings,
     ref: str,
@@ -223,6 +247,7 @@ def change_case(
     with state.store.transaction() as tx:
         case = matches_ref(tx.get(number), ref)
         refuse_unusable(state, case)
+        claim_for_team(case, state.team())
         mark = timeline_mark(case)
         result = change(matrix, case, now)
         tx.put(case)

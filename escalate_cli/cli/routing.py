@@ -175,7 +175,9 @@ def sweep(
     state = settings(ctx)
     dispatch = None if dry_run else state.dispatch
     matrix = state.matrix()
-    report = sweep_store(state.store, matrix, state.now, dry_run=dry_run, dispatch=dispatch)
+    report = sweep_store(
+        state.store, matrix, state.now, dry_run=dry_run, dispatch=dispatch, team=state.team()
+    )
     if dispatch is not None:
         from escalate_cli.core.outbox import claim
 
