@@ -25,7 +25,7 @@ COMMAND_MODULES = {
     "demo": ("demo",),
     "matrix": ("matrix",),
     "outbox": ("outbox",),
-    "identity": ("config",),
+    "identity": ("whoami", "config"),
 }
 
 

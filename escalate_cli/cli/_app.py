@@ -65,6 +65,7 @@ class Settings:
     store_flag: str | None = None
     matrix_flag: str | None = None
     no_notify: bool = False
+    user_from_config: str | None = None  # what `--by` fell back to (see `user_default`)
     _store: CaseStore | None = None
     _now: datetime | None = None
     _matrix: Matrix | None = None
@@ -196,8 +197,21 @@ def complete_case_id(ctx: typer.Context, incomplete: str) -> list[tuple[str, str
     return [(case["id"], one_line(case["title"])) for case in found]
 
 
-def require_user(matrix: Matrix, by: str | None) -> None:
-    """`--by` (or `$ESCALATE_USER`, its default) must be a contact of the matrix (exit 3)."""
+def user_default(ctx: typer.Context, value: str | None) -> str | None:
+    """The `--by` options' callback: `--by`, then `$ESCALATE_USER` (Typer's envvar), then the
+    config's `user`, remembered so an unknown id is blamed on the config."""
+    if value is not None:
+        return value
+    from escalate_cli.core.config import configured
+
+    found = configured("user", os.environ)
+    settings(ctx).user_from_config = found
+    return found
+
+
+def require_user(matrix: Matrix, by: str | None, from_config: bool = False) -> None:
+    """`--by` (or `$ESCALATE_USER`, or the config's `user`) must be a contact of the matrix
+    (exit 3); the message names where the id came from."""
     from escalate_cli.core.cases import require_contact
     from escalate_cli.core.errors import NotFoundError
 
@@ -206,6 +220,8 @@ def require_user(matrix: Matrix, by: str | None) -> None:
     try:
         require_contact(matrix, by)
     except NotFoundError as error:
+        if from_config:
+            raise NotFoundError(f"config user: {error}") from None
         if os.environ.get("ESCALATE_USER") == by:
             raise NotFoundError(f"ESCALATE_USER: {error}") from None
         raise NotFoundError(f"--by: {error}") from None
@@ -242,7 +258,7 @@ def change_case(
 
     matrix = state.matrix()
     now = state.now
-    require_user(matrix, by)
+    require_user(matrix, by, by is not None and by == state.user_from_config)
     _, number = parse_case_ref(ref)
     with state.store.transaction() as tx:
         case = matches_ref(tx.get(number), ref)

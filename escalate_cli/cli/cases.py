@@ -10,6 +10,7 @@ from escalate_cli.cli._app import (
     refuse_unusable,
     require_user,
     settings,
+    user_default,
 )
 
 if TYPE_CHECKING:
@@ -69,7 +70,10 @@ def open_case(
     by: Annotated[
         str | None,
         typer.Option(
-            "--by", envvar="ESCALATE_USER", help="Contact opening the case (a contact id)."
+            "--by",
+            envvar="ESCALATE_USER",
+            callback=user_default,
+            help="Contact opening the case (a contact id; default: the config's user).",
         ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print the new id alone.")] = False,
@@ -84,7 +88,7 @@ def open_case(
     state = settings(ctx)
     matrix = state.matrix()
     now = state.now
-    require_user(matrix, by)
+    require_user(matrix, by, by is not None and by == state.user_from_config)
     request = OpenRequest(
         title, severity, type_, customer, tier, description, owner, by, state.team()
     )

@@ -1,11 +1,11 @@
-"""Settings: `escalate config get|set|unset|list`."""
+"""Identity and settings: `escalate config get|set|unset|list` and `escalate whoami`."""
 
 import os
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from escalate_cli.cli._app import settings
+from escalate_cli.cli._app import Settings, settings
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -92,6 +92,8 @@ def set_(
             "warning: the URL holds a password, now in the config file; passwords belong in"
             " ~/.pgpass or PGPASSWORD (escalate never prints them)"
         )
+    if key == "user":
+        _warn_if_unknown(settings(ctx), value, "config user")
 
 
 @config_app.command("unset")
@@ -132,5 +134,82 @@ def list_(ctx: typer.Context) -> None:
     output.table(["key", "value"], [(key, value or "-") for key, value in found.items()])
 
 
+def whoami(ctx: typer.Context) -> None:
+    """Who you are to escalate: your user id and its contact, your store and your matrix.
+
+    Example: escalate whoami --json
+    """
+    from escalate_cli import output
+    from escalate_cli.core.config import configured, without_password
+    from escalate_cli.core.locations import store_path
+
+    state = settings(ctx)
+    user, source = os.environ.get("ESCALATE_USER") or None, "ESCALATE_USER"
+    if user is None:
+        user, source = configured("user", os.environ), "config user"
+    store = without_password(str(store_path(state.store_flag, os.environ)))
+    matrix_file, matrix_name = _matrix_of(state)
+    contact = _contact_name(state, user, source) if user and matrix_name else None
+    if user is None:
+        output.err("no user: escalate config set user ID (or set ESCALATE_USER) signs your events")
+    found = {"user": user, "contact": contact, "store": store, "matrix": matrix_file}
+    if state.json:
+        output.emit_json(found)
+        return
+    rows: list[tuple[str, Any]] = [
+        ("user", f"{user} (from {source})" if user else "-"),
+        ("contact", contact or "-"),
+        ("store", store),
+        ("matrix", f"{matrix_file} ({matrix_name})" if matrix_name else matrix_file or "-"),
+    ]
+    output.table(["", ""], rows, show_header=False)
+
+
+def _matrix_of(state: Settings) -> tuple[str | None, str | None]:
+    """The matrix file and its team's name; whoami says what is wrong rather than fail."""
+    from escalate_cli import output
+    from escalate_cli.core.errors import EscalateError
+
+    try:
+        path = state.matrix_path()
+    except EscalateError as error:  # the store that records the matrix is unusable
+        output.err(f"warning: {error}")
+        return None, None
+    if path is None:
+        output.err("warning: no matrix found (escalate config set matrix PATH)")
+        return None, None
+    try:
+        return str(path.absolute()), state.team()
+    except EscalateError as error:
+        output.err(f"warning: {error}")
+        return str(path.absolute()), None
+
+
+def _contact_name(state: Settings, user: str, source: str) -> str | None:
+    """The user's contact in the matrix (its name), or None with a warning when unknown."""
+    contact = state.matrix().contacts_by_id.get(user)
+    if contact is None:
+        _warn_if_unknown(state, user, source)
+        return None
+    return contact.label
+
+
+def _warn_if_unknown(state: Settings, user: str, source: str) -> None:
+    """A note, not an error: the id may belong to another team's matrix."""
+    from escalate_cli import output
+    from escalate_cli.core.cases import require_contact
+    from escalate_cli.core.errors import EscalateError, NotFoundError
+
+    try:
+        matrix = state.matrix()
+    except EscalateError:
+        return  # no usable matrix to check against: whoami and the commands will say
+    try:
+        require_contact(matrix, user)
+    except NotFoundError as error:
+        output.err(f"warning: {source}: {error}")
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(config_app)
+    app.command()(whoami)

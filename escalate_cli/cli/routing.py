@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from escalate_cli.cli._app import Settings, change_case, settings
+from escalate_cli.cli._app import Settings, change_case, settings, user_default
 from escalate_cli.cli.cases import CaseArgument, load_case
 
 if TYPE_CHECKING:
@@ -16,7 +16,12 @@ if TYPE_CHECKING:
 
 By = Annotated[
     str | None,
-    typer.Option("--by", envvar="ESCALATE_USER", help="Contact doing this (a contact id)."),
+    typer.Option(
+        "--by",
+        envvar="ESCALATE_USER",
+        callback=user_default,
+        help="Contact doing this (a contact id; default: the config's user).",
+    ),
 ]
 
 

@@ -1,7 +1,8 @@
-"""`escalate config`, and the config file's place in every lookup (SPEC 2 and 8)."""
+"""`escalate config` and `whoami`, and the config file's place in every lookup (SPEC 2 and 8)."""
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import sys
@@ -73,13 +74,13 @@ def test_a_broken_config_file_is_exit_2_naming_it_and_never_overwritten(
 ) -> None:
     config.parent.mkdir()
     config.write_text('user = "sam\n')
-    for command in (["config", "list"], ["config", "set", "user", "ana"]):
+    for command in (["config", "list"], ["config", "set", "user", "ana"], ["open", "x"]):
         error = cli(*command, code=2).stderr
         assert str(config) in error and "not a valid TOML file" in error
         assert len(error.strip().splitlines()) == 1
     assert config.read_text() == 'user = "sam\n'
     config.write_text("user = 3\n")
-    assert "user must be a non-empty string" in cli("config", "list", code=2).stderr
+    assert "user must be a non-empty string" in cli("whoami", code=2).stderr
 
 
 def test_config_store_and_matrix_come_after_flag_and_environment(
@@ -114,3 +115,56 @@ def test_the_config_matrix_comes_before_the_one_init_recorded(
     assert cli.json("open", "x")["matrix"] == "Test support"
     cli("config", "set", "matrix", str(billing))
     assert cli.json("open", "y")["matrix"] == "Billing team"
+
+
+def test_by_defaults_to_the_config_user_after_escalate_user(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cli("config", "set", "user", "sam")
+    assert cli.json("open", "x")["timeline"][0]["by"] == "sam"
+    assert cli.json("acknowledge", "1")["timeline"][-1]["by"] == "sam"
+    monkeypatch.setenv("ESCALATE_USER", "ana")
+    assert cli.json("update", "1", "note")["timeline"][-1]["by"] == "ana"
+    assert cli.json("update", "1", "note", "--by", "eli")["timeline"][-1]["by"] == "eli"
+
+
+def test_an_unknown_user_is_exit_3_naming_where_it_came_from(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cli("open", "x")
+    cli("config", "set", "user", "sma")
+    error = cli("acknowledge", "1", code=3).stderr
+    assert error.startswith('error: config user: unknown contact "sma" (did you mean "sam"?')
+    assert cli("open", "y", code=3).stderr.startswith("error: config user: unknown contact")
+    assert "--by: unknown contact" in cli("acknowledge", "1", "--by", "sma", code=3).stderr
+    monkeypatch.setenv("ESCALATE_USER", "tai")
+    assert "ESCALATE_USER: unknown contact" in cli("acknowledge", "1", code=3).stderr
+    cli("acknowledge", "1", "--by", "sam")
+
+
+def test_whoami(cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = os.environ["ESCALATE_STORE"]
+    nobody = cli("whoami", "--json")
+    assert json.loads(nobody.stdout) == {
+        "user": None,
+        "contact": None,
+        "store": store,
+        "matrix": str(BASIC_MATRIX),
+    }
+    assert "no user" in nobody.stderr
+    cli("config", "set", "user", "sam")
+    assert cli.json("whoami")["contact"] == "Sam Okafor"
+    assert "sam (from config user)" in cli("whoami").stdout
+    monkeypatch.setenv("ESCALATE_USER", "sma")
+    unknown = cli("whoami", "--json")  # never fails on an unknown user, but says so
+    assert json.loads(unknown.stdout)["contact"] is None
+    assert 'ESCALATE_USER: unknown contact "sma"' in unknown.stderr
+    monkeypatch.setenv("ESCALATE_STORE", URL)
+    shown = cli("whoami", "--json")
+    assert "s3cret" not in shown.stdout + shown.stderr
+    assert json.loads(shown.stdout)["store"].startswith("postgresql://sam@db.example")
+
+
+def test_the_demo_ignores_the_users_own_identity(cli: Cli) -> None:
+    cli("config", "set", "user", "nobody-in-the-bundled-matrix")
+    cli("demo")
