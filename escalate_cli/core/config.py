@@ -37,11 +37,14 @@ def read_config(path: Path) -> dict[str, object]:
         return {}
     except OSError as error:
         raise UsageError(f"{path}: cannot read the config file: {error.strerror}") from None
-    with os.fdopen(fd, "rb") as file:
-        info = os.fstat(file.fileno())
-        if not stat.S_ISREG(info.st_mode):
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise UsageError(f"{path}: the config file is not a regular file")
-        raw = file.read(MAX_BYTES + 1)
+        raw = os.read(fd, MAX_BYTES + 1)
+    except OSError as error:
+        raise UsageError(f"{path}: cannot read the config file: {error.strerror}") from None
+    finally:
+        os.close(fd)
     if len(raw) > MAX_BYTES:
         raise UsageError(f"{path}: the config file is over {MAX_BYTES // 1024} KiB")
     import tomllib
@@ -148,15 +151,18 @@ def write_config(path: Path, values: Mapping[str, object]) -> None:
     same folder, flushed to disk, renamed over it. A symlinked file is written where it points."""
     text = render(values, path)
     target = Path(os.path.realpath(path))
-    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".config.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(text.encode("utf-8"))
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(temporary, 0o600)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".config.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as file:
+                file.write(text.encode("utf-8"))
+                file.flush()
+                os.fsync(file.fileno())
+            os.chmod(temporary, 0o600)
+            os.replace(temporary, target)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    except OSError as error:
+        raise UsageError(f"{path}: cannot write the config file: {error.strerror}") from None

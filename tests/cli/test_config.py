@@ -168,3 +168,20 @@ def test_whoami(cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
 def test_the_demo_ignores_the_users_own_identity(cli: Cli) -> None:
     cli("config", "set", "user", "nobody-in-the-bundled-matrix")
     cli("demo")
+
+
+def test_a_config_file_that_cannot_be_written_is_one_clear_line(
+    cli: Cli, config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("tempfile.mkstemp", refuse)
+    error = cli("config", "set", "user", "sam", code=2).stderr
+    assert error == f"error: {config}: cannot write the config file: Permission denied\n"
+
+
+def test_a_config_path_that_is_a_folder_is_one_clear_line(cli: Cli, config: Path) -> None:
+    config.mkdir(parents=True)
+    assert "not a regular file" in cli("config", "list", code=2).stderr
+    assert "not a regular file" in cli("config", "set", "user", "sam", code=2).stderr
