@@ -1,7 +1,5 @@
 """The live board: `escalate watch`, every active case with whatever falls due first on top."""
 
-from __future__ import annotations
-
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -63,8 +61,8 @@ def watch(
 
 
 def frame(
-    rows: list[BoardRow], now: datetime, *, width: int | None = None, height: int | None = None
-) -> RenderableType:
+    rows: "list[BoardRow]", now: datetime, *, width: int | None = None, height: int | None = None
+) -> "RenderableType":
     """One frame of the board: a heading line and the table, fitted to `width` columns and
     `height` lines when given (live, or on a terminal)."""
     from rich.console import Group
@@ -89,7 +87,7 @@ def frame(
     return Group(*parts)
 
 
-def table(rows: list[BoardRow], now: datetime, width: int | None = None) -> Any:
+def table(rows: "list[BoardRow]", now: datetime, width: int | None = None) -> Any:
     """The rows as a table, one line per case. When `width` is tight (80 columns), columns
     stand one space apart rather than two, then `external contacts` reads `external`, and only
     then is the title, last, cut short."""
@@ -118,7 +116,7 @@ def table(rows: list[BoardRow], now: datetime, width: int | None = None) -> Any:
 
 
 def _cells(
-    rows: list[BoardRow], now: datetime, external: str, columns: list[str]
+    rows: "list[BoardRow]", now: datetime, external: str, columns: list[str]
 ) -> list[list[tuple[str, str]]]:
     """Each row's cells as (text, style), in `columns` order and the title last."""
     from escalate_cli.core.board import countdown
@@ -215,7 +213,7 @@ def _keyboard() -> Iterator[_Keys]:
         termios.tcsetattr(fd, termios.TCSADRAIN, saved)
 
 
-def _live(state: Settings, matrix: Matrix) -> None:
+def _live(state: Settings, matrix: "Matrix") -> None:
     """Redraw the board on every change to the store and every second, until q or Ctrl-C."""
     from rich.live import Live
 
@@ -256,7 +254,7 @@ def _live(state: Settings, matrix: Matrix) -> None:
         source.close()
 
 
-def _with_trouble(shown: RenderableType, trouble: str | None) -> RenderableType:
+def _with_trouble(shown: "RenderableType", trouble: str | None) -> "RenderableType":
     if trouble is None:
         return shown
     from rich.console import Group
