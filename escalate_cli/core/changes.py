@@ -4,12 +4,15 @@ A source answers one question, cheaply and without blocking: has the store chang
 asked? The JSON store is replaced by an atomic rename on every write, so its file's identity
 (device, inode, size, modification time) changes with every write; a poll of `os.stat` four times
 a second finds it on every platform. A store that can tell its watchers itself (PostgreSQL's
-LISTEN/NOTIFY) plugs in by having a `changes()` method that returns its own source.
+LISTEN/NOTIFY) plugs in by having a `changes()` method that returns its own source; any other
+store is read again and compared, twice a second.
 """
 
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -57,11 +60,48 @@ class FileChanges:
         return None
 
 
+class PolledChanges:
+    """The source of last resort, for a store with neither a source of its own nor a file: read
+    it (`read()`, say every case) at most every `every` seconds and compare with the last read."""
+
+    def __init__(
+        self,
+        read: Callable[[], object],
+        every: float = 0.5,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._read, self._every, self._clock = read, every, clock
+        self._at = clock()
+        self._seen = self._take()
+
+    def _take(self) -> object:
+        try:
+            return self._read()
+        except Exception as error:  # the board's own read says what is wrong
+            return error
+
+    def changed(self) -> bool:
+        if self._clock() - self._at < self._every:
+            return False
+        self._at = self._clock()
+        now = self._take()
+        if isinstance(now, Exception) or now != self._seen:
+            self._seen = now
+            return True
+        return False
+
+    def close(self) -> None:
+        return None
+
+
 def changes_for(store: Any) -> ChangeSource:
     """The change source for a store: its own (`store.changes()`) when it has one, else a watch
-    on its file (`store.path`)."""
+    on its file (`store.path`, a path), else reading all its cases twice a second."""
     own = getattr(store, "changes", None)
     if callable(own):
         source: ChangeSource = own()
         return source
-    return FileChanges(Path(store.path))
+    path = getattr(store, "path", None)
+    if isinstance(path, os.PathLike):
+        return FileChanges(Path(path))
+    return PolledChanges(store.cases)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from escalate_cli.core.changes import ChangeSource, FileChanges, changes_for
+from escalate_cli.core.changes import ChangeSource, FileChanges, PolledChanges, changes_for
 from escalate_cli.core.store import CaseStore
 
 
@@ -74,3 +74,35 @@ def test_a_store_with_its_own_source_is_watched_through_it() -> None:
     assert source.changed() and not source.changed()
     source.close()
     assert store.source.closed
+
+
+class PlainStore:
+    """A store with no source of its own and no file: its cases, and a clock to poll by."""
+
+    def __init__(self) -> None:
+        self.rows: list[dict[str, object]] = [{"id": "ESC-1"}]
+        self.broken = False
+        self.reads = 0
+
+    def cases(self) -> list[dict[str, object]]:
+        self.reads += 1
+        if self.broken:
+            raise OSError("connection lost")
+        return [dict(row) for row in self.rows]
+
+
+def test_any_other_store_is_read_again_at_most_twice_a_second_and_compared() -> None:
+    store, ticks = PlainStore(), [0.0]
+    source = PolledChanges(store.cases, clock=lambda: ticks[0])
+    assert isinstance(changes_for(PlainStore()), PolledChanges)
+    store.rows.append({"id": "ESC-2"})
+    ticks[0] = 0.4
+    assert not source.changed() and store.reads == 1  # too soon to look
+    ticks[0] = 0.5
+    assert source.changed() and store.reads == 2
+    ticks[0] = 1.0
+    assert not source.changed()  # the same cases again
+    store.broken = True
+    ticks[0] = 1.5
+    assert source.changed()  # a failed read is news: the board's own read says what failed
+    source.close()
