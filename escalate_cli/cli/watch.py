@@ -213,56 +213,106 @@ def _keyboard() -> Iterator[_Keys]:
         termios.tcsetattr(fd, termios.TCSADRAIN, saved)
 
 
+class LiveBoard:
+    """What the live board shows, kept current: the cases and the matrix, each read again when
+    its source says it changed. When a new read fails, the last good one stays on the board
+    and a red line above it says why."""
+
+    def __init__(self, state: Settings, matrix: "Matrix") -> None:
+        from escalate_cli.core.changes import FileChanges, changes_for
+
+        self.state, self.matrix = state, matrix
+        self.store_changes = changes_for(state.store)
+        self.matrix_path = state.matrix_path()
+        self.matrix_changes = FileChanges(self.matrix_path) if self.matrix_path else None
+        self.cases = state.store.cases()
+        self.trouble: dict[str, str] = {}
+
+    def poll(self) -> bool:
+        """Read again whatever changed; whether anything did."""
+        from escalate_cli.core import matrix_cache
+        from escalate_cli.core.errors import EscalateError
+
+        changed = False
+        if self.store_changes.changed():
+            changed = True
+            try:
+                self.cases = self.state.store.cases()
+                self.trouble.pop("store", None)
+            except EscalateError as error:
+                self.trouble["store"] = f"store unreadable, showing the last good read: {error}"
+        if self.matrix_changes is not None and self.matrix_changes.changed():
+            changed = True
+            try:
+                self.matrix = matrix_cache.load(self.matrix_changes.path)
+                self.trouble.pop("matrix", None)
+            except EscalateError as error:
+                self.trouble["matrix"] = f"matrix not reloaded, still the last good one: {error}"
+        return changed
+
+    def frame(self, now: datetime, width: int, height: int) -> "RenderableType":
+        from rich.console import Group
+        from rich.text import Text
+
+        from escalate_cli.core.board import board
+        from escalate_cli.core.visible import one_line
+
+        notes = [
+            Text(one_line(note), style="bold red", no_wrap=True, overflow="ellipsis")
+            for note in self.trouble.values()
+        ]
+        rows = board(self.matrix, self.cases, now)
+        shown = frame(rows, now, width=width, height=height - len(notes))
+        return Group(*notes, shown) if notes else shown
+
+    def close(self) -> None:
+        self.store_changes.close()
+
+
+@contextmanager
+def _terminated_as_interrupt() -> Iterator[None]:
+    """`kill` (SIGTERM) leaves the way Ctrl-C does: the terminal restored, exit 0."""
+    import signal
+
+    def interrupt(signum: int, stack: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def _live(state: Settings, matrix: "Matrix") -> None:
-    """Redraw the board on every change to the store and every second, until q or Ctrl-C."""
+    """Redraw the board on every change to the store or the matrix and every second, until q,
+    Ctrl-C or SIGTERM."""
     from rich.live import Live
 
     from escalate_cli import output
-    from escalate_cli.core.board import board
-    from escalate_cli.core.changes import changes_for
-    from escalate_cli.core.errors import EscalateError
 
     clock, console = _clock(state), output.console()
-    source = changes_for(state.store)
-    cases, trouble = state.store.cases(), None
+    watched = LiveBoard(state, matrix)
     try:
         with (
+            _terminated_as_interrupt(),
             _keyboard() as keys,
             Live(console=console, screen=True, auto_refresh=False, transient=True) as live,
         ):
-            drawn, stale = None, False
+            drawn: int | None = None
             while True:
-                if stale:
-                    try:
-                        cases, trouble = state.store.cases(), None
-                    except EscalateError as error:  # say so, and keep the last good read
-                        trouble = f"store unreadable, showing the last read: {error}"
-                    stale = False
-                    drawn = None
                 now = clock()
                 if drawn != int(now.timestamp()):
-                    width, height = console.size
-                    shown = frame(board(matrix, cases, now), now, width=width, height=height)
-                    live.update(_with_trouble(shown, trouble), refresh=True)
+                    live.update(watched.frame(now, *console.size), refresh=True)
                     drawn = int(now.timestamp())
                 if "q" in keys.read(POLL_SECONDS).lower():
                     break
-                stale = source.changed()
+                if watched.poll():
+                    drawn = None
     except KeyboardInterrupt:
         pass  # Ctrl-C is the other way out: the terminal is restored, exit 0
     finally:
-        source.close()
-
-
-def _with_trouble(shown: "RenderableType", trouble: str | None) -> "RenderableType":
-    if trouble is None:
-        return shown
-    from rich.console import Group
-    from rich.text import Text
-
-    from escalate_cli.core.visible import one_line
-
-    return Group(Text(one_line(trouble), style="bold red"), shown)
+        watched.close()
 
 
 def register(app: typer.Typer) -> None:

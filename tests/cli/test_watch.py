@@ -6,6 +6,7 @@ The live board itself runs in a real terminal in tests/cli/test_watch_tmux.py.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -188,3 +189,107 @@ def test_cases_beyond_the_screen_are_counted_on_the_last_line() -> None:
     assert len(lines) <= 6
     assert [line.split()[0] for line in lines[2:-1]] == ["ESC-2", "ESC-1"]
     assert lines[-1] == "... and 3 more (escalate watch --once shows all)"
+
+
+def shown(rendered: object, width: int = 100) -> str:
+    from rich.console import Console
+
+    console = Console(width=width, height=24, force_terminal=True, color_system=None)
+    with console.capture() as captured:
+        console.print(rendered)
+    return "\n".join(line.rstrip() for line in captured.get().splitlines())
+
+
+class Switch:
+    """A change source a test flips by hand."""
+
+    def __init__(self) -> None:
+        self.pending = False
+
+    def changed(self) -> bool:
+        pending, self.pending = self.pending, False
+        return pending
+
+    def close(self) -> None:
+        return None
+
+
+class FlakyStore:
+    """The test's store behind a store that tells its watchers itself, and can fail to read."""
+
+    def __init__(self, store: Any) -> None:
+        self.store, self.source, self.broken = store, Switch(), False
+
+    def changes(self) -> Switch:
+        return self.source
+
+    def cases(self) -> list[dict[str, Any]]:
+        if self.broken:
+            from escalate_cli.core.errors import StoreError
+
+            raise StoreError("store.db: connection lost")
+        return list(self.store.cases())
+
+    def read_meta(self) -> dict[str, Any]:
+        return dict(self.store.read_meta())
+
+
+def test_the_live_board_rereads_the_store_when_its_source_says_so_and_keeps_the_last_good_read(
+    cli: Cli,
+) -> None:
+    from escalate_cli.cli._app import Settings
+    from escalate_cli.cli.watch import LiveBoard
+    from escalate_cli.core.timing import from_iso
+
+    cli("open", "Printer jams")
+    state = Settings()
+    flaky = FlakyStore(state.store)
+    state._store = flaky  # type: ignore[assignment]
+    watched = LiveBoard(state, state.matrix())
+    now = from_iso(AT)
+    assert not watched.poll()
+    cli("open", "Checkout down")
+    assert not watched.poll()  # the source has not said so yet
+    flaky.source.pending = True
+    assert watched.poll()
+    assert "ESC-2" in shown(watched.frame(now, 100, 24))
+    flaky.broken, flaky.source.pending = True, True
+    assert watched.poll()
+    text = shown(watched.frame(now, 100, 24))
+    assert text.splitlines()[0] == (
+        "store unreadable, showing the last good read: store.db: connection lost"
+    )
+    assert "ESC-1" in text and "ESC-2" in text
+    flaky.broken, flaky.source.pending = False, True
+    assert watched.poll()
+    assert "unreadable" not in shown(watched.frame(now, 100, 24))
+    watched.close()
+
+
+def test_the_live_board_follows_the_matrix_file_and_keeps_the_last_good_one(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from escalate_cli.cli._app import Settings
+    from escalate_cli.cli.watch import LiveBoard
+    from escalate_cli.core.timing import from_iso
+
+    matrix = tmp_path / "matrix.yaml"
+    matrix.write_text(BASIC_MATRIX.read_text())
+    monkeypatch.setenv("ESCALATE_MATRIX", str(matrix))
+    cli("open", "Printer jams")  # L1 ack 15m: due 10:15
+    state = Settings()
+    watched = LiveBoard(state, state.matrix())
+    now = from_iso("2026-11-23T10:10:00Z")
+    assert "in 5m" in shown(watched.frame(now, 100, 24))
+    matrix.write_text("levels: [")
+    assert watched.poll()
+    text = shown(watched.frame(now, 100, 24))
+    assert text.splitlines()[0].startswith("matrix not reloaded, still the last good one: ")
+    assert "in 5m" in text
+    matrix.write_text(
+        BASIC_MATRIX.read_text().replace("ack: 15m\n    min_time", "ack: 5m\n    min_time")
+    )
+    assert watched.poll()
+    text = shown(watched.frame(now, 100, 24))
+    assert "overdue 5m" in text and "not reloaded" not in text
+    watched.close()

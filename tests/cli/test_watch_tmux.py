@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -124,10 +125,25 @@ def test_the_board_shows_a_case_opened_elsewhere_within_two_seconds_and_q_leaves
     assert tmux.command() in ("bash", "sh")
 
 
-def test_ctrl_c_leaves_the_board_cleanly_with_exit_0(tmux: Tmux) -> None:
+def stop_with_sigterm(tmux: Tmux) -> None:
+    """SIGTERM to the board: the one process the pane's shell is running."""
+    shell = int(tmux.run("display-message", "-p", "-t", "board", "#{pane_pid}"))
+    found = subprocess.run(
+        ["ps", "-o", "pid=", "--ppid", str(shell)], capture_output=True, text=True, timeout=10
+    )
+    (pid,) = found.stdout.split()
+    os.kill(int(pid), signal.SIGTERM)
+
+
+@pytest.mark.parametrize("way", ["C-c", "SIGTERM"])
+def test_ctrl_c_and_sigterm_leave_the_board_cleanly_with_exit_0(tmux: Tmux, way: str) -> None:
     start_watch(tmux)
-    tmux.run("send-keys", "-t", "board", "C-c")
-    shown = tmux.wait_for(lambda shown: "exited=0" in shown, "the shell after Ctrl-C")
+    if way == "SIGTERM":
+        stop_with_sigterm(tmux)
+    else:
+        tmux.run("send-keys", "-t", "board", way)
+    shown = tmux.wait_for(lambda shown: "exited=0" in shown, f"the shell after {way}")
     assert "aborted" not in shown and "Traceback" not in shown
+    assert "active case" not in shown
     tmux.run("send-keys", "-t", "board", "stty -a | grep -o -- '-\\?icanon' | head -1", "Enter")
     tmux.wait_for(lambda shown: "\nicanon" in shown, "the terminal back in canonical mode")
