@@ -74,10 +74,12 @@ def tmux(tmp_path: Path) -> Iterator[Tmux]:
     server = Tmux(f"escalate-watch-{os.getpid()}-{time.monotonic_ns()}", env)
     shell = "env PS1='$ ' " + ("bash --norc --noprofile" if shutil.which("bash") else "sh")
     server.run("new-session", "-d", "-s", "board", "-x", "80", "-y", "24", shell)
+    socket = Path(server.run("display-message", "-p", "#{socket_path}").strip())
     try:
         yield server
     finally:
         subprocess.run([*server.base, "kill-server"], env=env, capture_output=True, timeout=10)
+        socket.unlink(missing_ok=True)  # the server leaves it behind
 
 
 def escalate(tmux: Tmux, *args: str) -> str:
