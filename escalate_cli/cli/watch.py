@@ -49,7 +49,7 @@ def watch(
         _live(state, matrix)
         return
     now = state.now
-    rows = board(matrix, state.store.cases(), now)
+    rows = board(matrix, state.store.cases(), now, state.team())
     for row in rows:
         if row.problem is not None:
             output.err(f"{row.case}: {row.problem}")
@@ -226,12 +226,14 @@ class LiveBoard:
         self.matrix_path = state.matrix_path()
         self.matrix_changes = FileChanges(self.matrix_path) if self.matrix_path else None
         self.cases = state.store.cases()
+        self.team = state.team()
         self.trouble: dict[str, str] = {}
 
     def poll(self) -> bool:
         """Read again whatever changed; whether anything did."""
         from escalate_cli.core import matrix_cache
         from escalate_cli.core.errors import EscalateError
+        from escalate_cli.core.teams import team_name
 
         changed = False
         if self.store_changes.changed():
@@ -245,6 +247,7 @@ class LiveBoard:
             changed = True
             try:
                 self.matrix = matrix_cache.load(self.matrix_changes.path)
+                self.team = team_name(self.matrix, self.matrix_changes.path)  # renamed, maybe
                 self.trouble.pop("matrix", None)
             except EscalateError as error:
                 self.trouble["matrix"] = f"matrix not reloaded, still the last good one: {error}"
@@ -261,7 +264,7 @@ class LiveBoard:
             Text(one_line(note), style="bold red", no_wrap=True, overflow="ellipsis")
             for note in self.trouble.values()
         ]
-        rows = board(self.matrix, self.cases, now)
+        rows = board(self.matrix, self.cases, now, self.team)
         shown = frame(rows, now, width=width, height=height - len(notes))
         return Group(*notes, shown) if notes else shown
 

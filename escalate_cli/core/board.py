@@ -15,6 +15,7 @@ from typing import Any
 from escalate_cli.core import routing, timers, timing
 from escalate_cli.core.lifecycle import as_of
 from escalate_cli.core.model import Matrix
+from escalate_cli.core.teams import belongs
 
 Case = dict[str, Any]
 
@@ -93,9 +94,16 @@ def sort_key(row: BoardRow) -> tuple[int, datetime, int]:
     return rank, row.due_at or datetime.max.replace(tzinfo=UTC), row.number
 
 
-def board(matrix: Matrix, cases: Iterable[Case], now: datetime) -> list[BoardRow]:
-    """The rows of the board at `now`: every active case (open, acknowledged, on hold)."""
-    rows = [board_row(matrix, case, now) for case in cases if case.get("status") in timers.ACTIVE]
+def board(
+    matrix: Matrix, cases: Iterable[Case], now: datetime, team: str | None = None
+) -> list[BoardRow]:
+    """The rows of the board at `now`: every active case (open, acknowledged, on hold) of
+    `team` (and those from before cases recorded their matrix); of every team when None."""
+    rows = [
+        board_row(matrix, case, now)
+        for case in cases
+        if case.get("status") in timers.ACTIVE and belongs(case, team)
+    ]
     return sorted(rows, key=sort_key)
 
 

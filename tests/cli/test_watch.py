@@ -293,3 +293,11 @@ def test_the_live_board_follows_the_matrix_file_and_keeps_the_last_good_one(
     text = shown(watched.frame(now, 100, 24))
     assert "overdue 5m" in text and "not reloaded" not in text
     watched.close()
+
+
+def test_the_board_keeps_to_its_matrix_as_list_does(cli: Cli) -> None:
+    routing = str(BASIC_MATRIX.with_name("routing.yaml"))
+    cli("open", "Printer jams")
+    cli("open", "Another team's case", "--matrix", routing)
+    assert [r["case"] for r in cli.json("watch", "--once")] == ["ESC-1"]
+    assert [r["case"] for r in cli.json("watch", "--once", "--matrix", routing)] == ["ESC-2"]

@@ -174,3 +174,15 @@ def test_countdowns_read_in_two_units_at_most() -> None:
     due = replace(row, overdue=True)
     assert countdown(due, mins(10)) == "overdue 0s"
     assert countdown(due, mins(13.99)) == "overdue 3m"
+
+
+def test_a_team_sees_its_own_cases_and_those_from_before_cases_recorded_their_matrix() -> None:
+    matrix = routing_matrix()
+    ours, theirs, older = opened(1, "ours"), opened(2, "theirs"), opened(3, "older")
+    ours["matrix"], theirs["matrix"] = "Routing timing tests", "Billing"
+    older.pop("matrix", None)
+    assert ids(board(matrix, [ours, theirs, older], T0, "Routing timing tests")) == [
+        "ESC-1",
+        "ESC-3",
+    ]
+    assert len(board(matrix, [ours, theirs, older], T0)) == 3  # no team: every case
