@@ -81,6 +81,7 @@ def isolated(
     monkeypatch.setenv("ESCALATE_MATRIX", str(BASIC_MATRIX))
     monkeypatch.setenv("ESCALATE_NOW", FIXED_NOW)
     monkeypatch.setenv("ESCALATE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("ESCALATE_CONFIG", str(tmp_path / "config" / "config.toml"))
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("COLUMNS", "120")
     monkeypatch.setenv("TZ", "UTC")

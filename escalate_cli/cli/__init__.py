@@ -22,9 +22,11 @@ COMMAND_MODULES = {
     "metrics": ("metrics",),
     "steps": ("gather", "assess", "convene", "brainstorm", "implement", "learn"),
     "documents": ("brief", "report"),
+    "watch": ("watch",),
     "demo": ("demo",),
     "matrix": ("matrix",),
     "outbox": ("outbox",),
+    "identity": ("whoami", "config"),
     "store": ("store",),
 }
 

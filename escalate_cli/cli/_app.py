@@ -65,6 +65,7 @@ class Settings:
     store_flag: str | None = None
     matrix_flag: str | None = None
     no_notify: bool = False
+    user_from_config: str | None = None  # what `--by` fell back to (see `user_default`)
     _store: Store | None = None
     _now: datetime | None = None
     _matrix: Matrix | None = None
@@ -116,6 +117,21 @@ class Settings:
             raise MatrixError([MatrixProblem("", None, "", f"no matrix found: {hint}")])
         self._matrix = matrix_cache.load(path)
         return self._matrix
+
+    def team(self) -> str:
+        """The name of this invocation's matrix: what its cases record as `matrix`."""
+        from escalate_cli.core.teams import team_name
+
+        return team_name(self.matrix(), self.matrix_path())
+
+    def team_if_any(self) -> str | None:
+        """The team, or None when there is no usable matrix (then every case is shown)."""
+        from escalate_cli.core.errors import MatrixError
+
+        try:
+            return self.team()
+        except MatrixError:
+            return None
 
     @property
     def dispatch(self) -> Dispatch:
@@ -186,8 +202,21 @@ def complete_case_id(ctx: typer.Context, incomplete: str) -> list[tuple[str, str
     return [(case["id"], one_line(case["title"])) for case in found]
 
 
-def require_user(matrix: Matrix, by: str | None) -> None:
-    """`--by` (or `$ESCALATE_USER`, its default) must be a contact of the matrix (exit 3)."""
+def user_default(ctx: typer.Context, value: str | None) -> str | None:
+    """The `--by` options' callback: `--by`, then `$ESCALATE_USER` (Typer's envvar), then the
+    config's `user`, remembered so an unknown id is blamed on the config."""
+    if value is not None:
+        return value
+    from escalate_cli.core.config import configured
+
+    found = configured("user", os.environ)
+    settings(ctx).user_from_config = found
+    return found
+
+
+def require_user(matrix: Matrix, by: str | None, from_config: bool = False) -> None:
+    """`--by` (or `$ESCALATE_USER`, or the config's `user`) must be a contact of the matrix
+    (exit 3); the message names where the id came from."""
     from escalate_cli.core.cases import require_contact
     from escalate_cli.core.errors import NotFoundError
 
@@ -196,6 +225,8 @@ def require_user(matrix: Matrix, by: str | None) -> None:
     try:
         require_contact(matrix, by)
     except NotFoundError as error:
+        if from_config:
+            raise NotFoundError(f"config user: {error}") from None
         if os.environ.get("ESCALATE_USER") == by:
             raise NotFoundError(f"ESCALATE_USER: {error}") from None
         raise NotFoundError(f"--by: {error}") from None
@@ -212,6 +243,15 @@ def refuse_unusable(state: Settings, case: Case) -> None:
         raise StoreError(f"{case['id']} in {state.store.location}: {problem}; fix or remove it")
 
 
+def claim_for_team(case: Case, team: str) -> None:
+    """A case of another matrix is exit 5; one written before cases recorded their matrix
+    becomes this matrix's."""
+    from escalate_cli.core.teams import adopt, require_team
+
+    require_team(case, team)
+    adopt(case, team)
+
+
 def change_case(
     state: Settings,
     ref: str,
@@ -223,11 +263,12 @@ def change_case(
 
     matrix = state.matrix()
     now = state.now
-    require_user(matrix, by)
+    require_user(matrix, by, by is not None and by == state.user_from_config)
     _, number = parse_case_ref(ref)
     with state.store.transaction() as tx:
         case = matches_ref(tx.get(number), ref)
         refuse_unusable(state, case)
+        claim_for_team(case, state.team())
         mark = timeline_mark(case)
         result = change(matrix, case, now)
         tx.put(case)

@@ -10,6 +10,7 @@ from escalate_cli.cli._app import (
     refuse_unusable,
     require_user,
     settings,
+    user_default,
 )
 
 if TYPE_CHECKING:
@@ -35,6 +36,9 @@ def load_case(state: Settings, ref: str) -> "Case":
     _, number = parse_case_ref(ref)
     case = matches_ref(state.store.get(number), ref)
     refuse_unusable(state, case)
+    from escalate_cli.core.teams import require_team
+
+    require_team(case, state.team_if_any())  # read-only: a case with no matrix is anyone's
     return as_read(state, case)
 
 
@@ -66,7 +70,10 @@ def open_case(
     by: Annotated[
         str | None,
         typer.Option(
-            "--by", envvar="ESCALATE_USER", help="Contact opening the case (a contact id)."
+            "--by",
+            envvar="ESCALATE_USER",
+            callback=user_default,
+            help="Contact opening the case (a contact id; default: the config's user).",
         ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print the new id alone.")] = False,
@@ -81,8 +88,10 @@ def open_case(
     state = settings(ctx)
     matrix = state.matrix()
     now = state.now
-    require_user(matrix, by)
-    request = OpenRequest(title, severity, type_, customer, tier, description, owner, by)
+    require_user(matrix, by, by is not None and by == state.user_from_config)
+    request = OpenRequest(
+        title, severity, type_, customer, tier, description, owner, by, state.team()
+    )
     with state.store.transaction() as tx:
         case = new_case(matrix, tx.next_number(), request, now)
         tx.put(case)
@@ -148,6 +157,10 @@ def list_cases(
         bool,
         typer.Option("--overdue", help="Only cases a sweep would act on now (timers, triggers)."),
     ] = False,
+    all_matrices: Annotated[
+        bool,
+        typer.Option("--all-matrices", help="Cases of every team in the store, with their matrix."),
+    ] = False,
 ) -> None:
     """List cases as a table (active ones unless --status says otherwise).
 
@@ -156,24 +169,28 @@ def list_cases(
     from escalate_cli import output
     from escalate_cli.core.cases import CaseFilter, filter_cases
     from escalate_cli.core.errors import UsageError
+    from escalate_cli.core.teams import belongs
 
     if status not in STATUS_CHOICES:
         raise UsageError(f'--status "{status}": use one of {", ".join(STATUS_CHOICES)}')
     state = settings(ctx)
     wanted = CaseFilter(status, owner, level, type_, severity)
     stored = _skip_unusable(state.store.cases(archived=wanted.needs_archive))
-    found = filter_cases((as_read(state, case) for case in stored), wanted)
+    team = None if all_matrices else state.team_if_any()  # no usable matrix: every team's
+    found = filter_cases((as_read(state, c) for c in stored if belongs(c, team)), wanted)
     due = _next_due(state, found, required=overdue) if overdue or not state.json else {}
     if overdue:
         found = [case for case in found if case["number"] in due and due[case["number"]].acts]
     if state.json:
-        output.emit_json([{k: v for k, v in c.items() if k != "timeline"} for c in found])
+        output.emit_json([_list_row(c) for c in found])
         return
     if not found:
         output.err("no cases match")
         return
+    teams = all_matrices or team is None
     output.table(
-        ["id", "status", "sev", "level", "owner", "opened", "next due", "title"],
+        ["id", "status", "sev", "level", "owner", "opened", "next due", "title"]
+        + (["matrix"] if teams else []),
         [
             (
                 c["id"],
@@ -185,9 +202,17 @@ def list_cases(
                 _due_cell(due.get(c["number"])),
                 c["title"],
             )
+            + ((c.get("matrix") or "-",) if teams else ())
             for c in found
         ],
     )
+
+
+def _list_row(case: "Case") -> dict[str, Any]:
+    """A case in `list --json`: without its timeline; `matrix` null for one from before teams."""
+    row = {k: v for k, v in case.items() if k != "timeline"}
+    row.setdefault("matrix", None)
+    return row
 
 
 def _skip_unusable(cases: list["Case"]) -> list["Case"]:
@@ -219,8 +244,12 @@ def _next_due(state: Settings, found: list["Case"], *, required: bool) -> dict[i
         if required:
             raise
         return {}
-    now, shown = state.now, {}
+    from escalate_cli.core.teams import belongs
+
+    now, shown, team = state.now, {}, state.team()
     for case in found:
+        if not belongs(case, team):
+            continue  # another team's rules decide when it is due
         found_due = next_due(matrix, case, now)
         if found_due is not None:
             shown[case["number"]] = found_due

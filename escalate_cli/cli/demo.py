@@ -198,8 +198,11 @@ def demo(
     workdir = Path(tempfile.mkdtemp(prefix="escalate-demo-"))
     common = ["--store", str(workdir / "cases.json"), "--matrix", str(bundled_matrix())]
     command = typer.main.get_command(app)
-    # The demo's people are the bundled matrix's: the user's own identity is no contact there.
+    # The demo's people are the bundled matrix's: the user's own identity is no contact there,
+    # whether it comes from ESCALATE_USER or the config file (the demo's own, never written).
     user = os.environ.pop("ESCALATE_USER", None)
+    config = os.environ.get("ESCALATE_CONFIG")
+    os.environ["ESCALATE_CONFIG"] = str(workdir / "config.toml")
     try:
         for clock, note, args in SCENES:
             output.text(f"\n[dim]# {clock}  {output.esc(note)}[/dim]")
@@ -214,6 +217,10 @@ def demo(
     finally:
         if user is not None:
             os.environ["ESCALATE_USER"] = user
+        if config is None:
+            del os.environ["ESCALATE_CONFIG"]
+        else:
+            os.environ["ESCALATE_CONFIG"] = config
         if keep:
             output.err(f"demo store kept at {workdir / 'cases.json'}")
         else:

@@ -24,6 +24,9 @@ def metrics(
             help="Only cases opened within this long before now, e.g. 7d or 12h (default: all).",
         ),
     ] = None,
+    all_matrices: Annotated[
+        bool, typer.Option("--all-matrices", help="Count the cases of every team in the store.")
+    ] = False,
 ) -> None:
     """Time to acknowledge and resolve, SLA breaches, escalations per level and path, reopens.
 
@@ -42,8 +45,12 @@ def metrics(
             raise UsageError(f"--since: {error}") from None
     state = settings(ctx)
     now = state.now
+    from escalate_cli.core.teams import belongs
+
+    team = None if all_matrices else state.team_if_any()  # no usable matrix: every team's
     try:
-        result = core.compute(state.store.cases(archived=True, history=False), now, window)
+        cases = state.store.cases(archived=True, history=False)
+        result = core.compute([c for c in cases if belongs(c, team)], now, window)
     except ValueError as error:
         raise StoreError(f"{state.store.location}: {error}") from None
     if state.json:

@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from escalate_cli.cli._app import Settings, change_case, settings
+from escalate_cli.cli._app import Settings, change_case, settings, user_default
 from escalate_cli.cli.cases import CaseArgument, load_case
 
 if TYPE_CHECKING:
@@ -16,7 +16,12 @@ if TYPE_CHECKING:
 
 By = Annotated[
     str | None,
-    typer.Option("--by", envvar="ESCALATE_USER", help="Contact doing this (a contact id)."),
+    typer.Option(
+        "--by",
+        envvar="ESCALATE_USER",
+        callback=user_default,
+        help="Contact doing this (a contact id; default: the config's user).",
+    ),
 ]
 
 
@@ -175,7 +180,9 @@ def sweep(
     state = settings(ctx)
     dispatch = None if dry_run else state.dispatch
     matrix = state.matrix()
-    report = sweep_store(state.store, matrix, state.now, dry_run=dry_run, dispatch=dispatch)
+    report = sweep_store(
+        state.store, matrix, state.now, dry_run=dry_run, dispatch=dispatch, team=state.team()
+    )
     if dispatch is not None:
         from escalate_cli.core.outbox import claim
 

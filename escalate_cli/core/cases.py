@@ -227,6 +227,7 @@ class OpenRequest:
     description: str | None = None
     owner: str | None = None
     by: str | None = None
+    matrix: str | None = None  # the team's name (see teams.team_name); default: the matrix's
 
 
 def _empty_steps() -> dict[str, Any]:
@@ -269,6 +270,7 @@ def new_case(matrix: Matrix, number: int, request: OpenRequest, now: datetime) -
         "title": title,
         "description": request.description or "",
         "type": path_name,
+        "matrix": request.matrix if request.matrix is not None else matrix.name,
         "severity": severity_id,
         "customer": {"name": request.customer, "tier": tier},
         "status": "open",

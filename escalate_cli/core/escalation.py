@@ -290,7 +290,7 @@ def escalate_up(matrix: Matrix, case: Case, request: UpRequest, now: datetime) -
         # It takes two named people: the agreement means nothing without a known caller.
         raise UsageError(
             f"--agreed-by {request.agreed_by} needs a caller other than {request.agreed_by}:"
-            " add --by CONTACT or set ESCALATE_USER"
+            " add --by CONTACT, or set ESCALATE_USER or the config's user"
         )
     settle(matrix, case, now)
     ensure_active(case, now, "escalate")

@@ -11,18 +11,23 @@ MATRIX_IN_CWD = "escalation.yaml"
 
 
 def _path_or_url(value: str) -> Path | str:
-    from escalate_cli.core.store_base import is_url
+    from escalate_cli.core.config import is_url
 
     return value if is_url(value) else Path(value).expanduser()
 
 
 def store_path(flag: str | None, environ: Mapping[str, str]) -> Path | str:
-    """`--store`, then `$ESCALATE_STORE`, then the platform's user data dir: a path, or a
-    PostgreSQL URL (`postgresql://...`), kept as it was given."""
+    """`--store`, then `$ESCALATE_STORE`, then the config's `store`, then the platform's user
+    data dir: a path, or a PostgreSQL URL (`postgresql://...`), kept as it was given."""
     if flag:
         return _path_or_url(flag)
     if environ.get(STORE_ENV):
         return _path_or_url(environ[STORE_ENV])
+    from escalate_cli.core.config import configured
+
+    in_config = configured("store", environ)
+    if in_config:
+        return _path_or_url(in_config)
     from platformdirs import user_data_dir
 
     return Path(user_data_dir("escalate", appauthor=False)) / "cases.json"
@@ -34,7 +39,8 @@ def matrix_path(
     cwd: Path,
     recorded: Callable[[], str | None],
 ) -> Path | None:
-    """`--matrix`, then `$ESCALATE_MATRIX`, then what `init` recorded, then `./escalation.yaml`.
+    """`--matrix`, then `$ESCALATE_MATRIX`, then the config's `matrix`, then what `init`
+    recorded, then `./escalation.yaml`.
 
     The team's recorded matrix comes before the working folder's, so a file that happens to
     sit in the current folder never silently replaces it."""
@@ -42,6 +48,11 @@ def matrix_path(
         return Path(flag).expanduser()
     if environ.get(MATRIX_ENV):
         return Path(environ[MATRIX_ENV]).expanduser()
+    from escalate_cli.core.config import configured
+
+    in_config = configured("matrix", environ)
+    if in_config:
+        return Path(in_config).expanduser()
     remembered = recorded()
     if remembered:
         return Path(remembered)

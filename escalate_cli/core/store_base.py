@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import urlsplit
 
 URL_SCHEMES = ("postgresql://", "postgres://")
 INSTALL = "pip install 'escalate-cli[postgres]'"
@@ -19,22 +19,24 @@ def is_url(location: str | os.PathLike[str]) -> bool:
 
 
 def redact(url: str) -> str:
-    """The URL without its password (in the user part or as a `password=` parameter)."""
+    """The URL without its password (in the user part or as a `password` parameter): what
+    errors, `init`, `store copy` and `whoami` print."""
     try:
         parts = urlsplit(url)
-        netloc = parts.netloc
-        if "@" in netloc:
-            user, host = netloc.rsplit("@", 1)
-            if ":" in user:
-                netloc = f"{user.split(':', 1)[0]}:***@{host}"
-        query = parts.query
-        if "password" in query.lower():
-            pairs = parse_qsl(query, keep_blank_values=True)
-            query = urlencode([(k, "***" if k.lower() == "password" else v) for k, v in pairs])
-        # urlunsplit would drop the // of a URL with no host (postgresql:///db?host=/run/pg)
-        return f"{parts.scheme}://{netloc}{parts.path}" + (f"?{query}" if query else "")
     except ValueError:
-        return url.split("://", 1)[0] + "://***"
+        return url.split("://", 1)[0] + "://..."
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, host = netloc.rsplit("@", 1)
+        netloc = f"{userinfo.split(':', 1)[0]}@{host}"
+    query = "&".join(
+        pair
+        for pair in parts.query.split("&")
+        if pair and pair.split("=", 1)[0].strip().lower() != "password"
+    )
+    # urlunsplit would drop the // of a URL with no host (postgresql:///db?host=/run/pg)
+    shown = f"{parts.scheme}://{netloc}{parts.path}" + (f"?{query}" if query else "")
+    return shown + (f"#{parts.fragment}" if parts.fragment else "")
 
 
 class StoreTransaction(Protocol):

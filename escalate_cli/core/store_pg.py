@@ -250,7 +250,7 @@ class PgStore:
         text = " ".join(str(error).split())
         password = re.search(r"://[^:/@]*:([^@]*)@", self.url)
         if password and password[1]:
-            text = text.replace(password[1], "***")
+            text = text.replace(password[1], "...")
         return StoreError(f"{self.location}: {text}; the store was left untouched")
 
     def _connection(self) -> Any:

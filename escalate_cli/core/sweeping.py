@@ -7,7 +7,7 @@ import copy
 from datetime import datetime
 from typing import Any
 
-from escalate_cli.core import outbox, routing, timers
+from escalate_cli.core import outbox, routing, teams, timers
 from escalate_cli.core.cases import Case, new_events, timeline_mark
 from escalate_cli.core.escalation import SweepResult, sweep_case
 from escalate_cli.core.model import Matrix
@@ -57,9 +57,12 @@ def sweep_store(
     *,
     dry_run: bool,
     dispatch: outbox.Dispatch | None = None,
+    team: str | None = None,
 ) -> dict[str, Any]:
     """Sweep every active case; with `dry_run`, report exactly the same and write nothing.
-    The notifications of the moves go to the outbox in the same write (see `outbox.record`)."""
+    The notifications of the moves go to the outbox in the same write (see `outbox.record`).
+    With a `team`, only that matrix's cases (and those from before cases recorded one, which
+    a move makes the team's); the others are not even counted."""
     report: dict[str, Any] = {
         "checked": 0,
         "escalated": [],
@@ -71,7 +74,7 @@ def sweep_store(
     }
     due: list[Case] = []
     for case in store.cases():
-        if case["status"] not in timers.ACTIVE:
+        if case["status"] not in timers.ACTIVE or not teams.belongs(case, team):
             continue
         report["checked"] += 1
         problem = routing.problem(matrix, case)
@@ -91,11 +94,13 @@ def sweep_store(
                 # Re-read under the lock: another process may have moved it since. A case
                 # another sweep holds right now is its to move (SKIP LOCKED on PostgreSQL).
                 stored = tx.claim(seen["number"])
-                if stored is None:
+                if stored is None or not teams.belongs(stored, team):
                     continue
                 mark = timeline_mark(stored)
                 result = sweep_case(matrix, stored, now)
                 if result.changed:
+                    if team is not None:
+                        teams.adopt(stored, team)
                     tx.put(stored)
                     changed.append((stored, new_events(stored, mark)))
                 _report(report, result)

@@ -300,10 +300,10 @@ def test_copy_cli_prints_the_counts_of_both_sides(cli: Cli, tmp_path: Path, pg_u
 
 def test_urls_are_printed_without_their_password() -> None:
     assert redact("postgresql://ann:s3cret@db.example:5432/esc") == (
-        "postgresql://ann:***@db.example:5432/esc"
+        "postgresql://ann@db.example:5432/esc"
     )
     assert redact("postgres://db/esc?password=s3cret&sslmode=require") == (
-        "postgres://db/esc?password=%2A%2A%2A&sslmode=require"
+        "postgres://db/esc?sslmode=require"
     )
     assert redact("postgresql:///esc?host=/run/pg") == "postgresql:///esc?host=/run/pg"
 
@@ -314,7 +314,7 @@ def test_a_failed_connection_names_the_url_without_the_password(cli: Cli, pg_clu
     assert "s3cret" not in result.stderr and "nobody" in result.stderr
     url = "postgresql://ann:s3cret@127.0.0.1:1/esc?connect_timeout=2"
     result = cli("--store", url, "list", code=6)
-    assert "s3cret" not in result.stderr and "ann:***@127.0.0.1:1" in result.stderr
+    assert "s3cret" not in result.stderr and "ann@127.0.0.1:1" in result.stderr
 
 
 def test_init_prints_the_url_without_the_password(
@@ -323,7 +323,7 @@ def test_init_prints_the_url_without_the_password(
     monkeypatch.setenv("PGPASSWORD", "unused")  # trust auth; libpq reads it all the same
     url = pg_url.replace("postgresql:///", "postgresql://postgres:s3cret@/")
     result = cli("--store", url, "init")
-    assert "s3cret" not in result.stderr and "postgres:***@" in result.stderr
+    assert "s3cret" not in result.stderr and "postgres@/" in result.stderr
     assert cli.json("--store", url, "init")["store"] == redact(url)
     assert open_store(pg_url).exists()
 
@@ -422,4 +422,4 @@ def test_the_password_comes_from_pgpassword_or_pgpass_and_is_never_printed(
         f"user={PASSWORD_ROLE}&", ""
     )
     failed = cli("--store", wrong, "list", code=6)
-    assert "wrong-pw" not in failed.stderr and "x:***@" in failed.stderr
+    assert "wrong-pw" not in failed.stderr and "//x@/" in failed.stderr
