@@ -24,53 +24,13 @@ from typing import Any
 from escalate_cli.core.errors import StoreError, UsageError
 from escalate_cli.core.store_base import INSTALL, redact
 from escalate_cli.core.store_file import dumps, loads, summary
+from escalate_cli.core.store_pg_listen import CHANNEL, PgChanges
+from escalate_cli.core.store_pg_schema import MIGRATIONS, SCHEMA_VERSION
 
 LOCK_TIMEOUT_ENV = "ESCALATE_LOCK_TIMEOUT"
 DEFAULT_LOCK_TIMEOUT = 30.0
 _MIGRATION_LOCK = 0x65736361  # pg_advisory_xact_lock key: "esca"
 
-# MIGRATIONS[i] brings a schema at version i to version i + 1.
-MIGRATIONS: list[str] = [
-    """
-    CREATE TABLE store_meta (
-        id integer PRIMARY KEY CHECK (id = 1),
-        last_number bigint NOT NULL DEFAULT 0,
-        doc json NOT NULL DEFAULT '{}'
-    );
-    INSERT INTO store_meta (id) VALUES (1);
-    CREATE TABLE cases (
-        number bigint PRIMARY KEY CHECK (number >= 1),
-        id text NOT NULL,
-        status text,
-        level text,
-        owner text,
-        matrix text,
-        severity text,
-        type text,
-        due_at timestamptz,
-        created_at timestamptz,
-        closed_at timestamptz,
-        archived boolean NOT NULL DEFAULT false,
-        doc json NOT NULL,
-        brief json NOT NULL
-    );
-    CREATE INDEX cases_open ON cases (number) WHERE NOT archived;
-    CREATE INDEX cases_open_status ON cases (status, level) WHERE NOT archived;
-    CREATE INDEX cases_open_owner ON cases (owner) WHERE NOT archived;
-    CREATE INDEX cases_open_matrix ON cases (matrix, severity, type) WHERE NOT archived;
-    CREATE INDEX cases_open_due ON cases (due_at) WHERE NOT archived;
-    CREATE INDEX cases_created ON cases (created_at);
-    CREATE INDEX cases_closed ON cases (closed_at) WHERE archived;
-    CREATE TABLE outbox (
-        seq bigserial PRIMARY KEY,
-        id text NOT NULL UNIQUE,
-        status text NOT NULL,
-        doc json NOT NULL
-    );
-    CREATE INDEX outbox_status ON outbox (status);
-    """,
-]
-SCHEMA_VERSION = len(MIGRATIONS)
 
 _CASE_COLUMNS = "number, id, status, level, owner, matrix, severity, type, due_at, created_at,"
 _CASE_COLUMNS += " closed_at, archived, doc, brief"
@@ -149,6 +109,7 @@ class PgTransaction:
         self._meta_before = dict(meta)
         self._last = last_number
         self._active = True
+        self.wrote = False  # whether watchers are to hear of this transaction
 
     def _check_active(self) -> None:
         if not self._active:
@@ -157,6 +118,7 @@ class PgTransaction:
     def next_number(self) -> int:
         """The next case number; the meta row stays locked until commit, so never given twice."""
         self._check_active()
+        self.wrote = True
         self._cur.execute(
             "UPDATE store_meta SET last_number = last_number + 1 WHERE id = 1 RETURNING last_number"
         )
@@ -184,6 +146,7 @@ class PgTransaction:
         if type(number) is not int or number < 1:
             raise ValueError(f"a case needs an integer 'number' >= 1, got {number!r}")
         self._cur.execute(_UPSERT, (*_row(case, dumps(case).decode()), number, number))
+        self.wrote = True
         self._last = max(self._last, number)
 
     def cases(self, *, archived: bool = False) -> list[dict[str, Any]]:
@@ -206,12 +169,14 @@ class PgTransaction:
             " DO UPDATE SET status = EXCLUDED.status, doc = EXCLUDED.doc",
             (entry["id"], str(entry.get("status", "")), dumps(entry).decode()),
         )
+        self.wrote = True
 
     def drop_outbox(self, ids: Iterable[str]) -> None:
         self._check_active()
         wanted = list(ids)
         if wanted:
             self._cur.execute("DELETE FROM outbox WHERE id = ANY(%s)", (wanted,))
+            self.wrote = True
 
     def _finish(self) -> None:
         """Save the metadata if it changed (the numbers are saved as they are given)."""
@@ -227,6 +192,7 @@ class PgTransaction:
                 " WHERE id = 1",
                 (dumps(meta).decode(), last if type(last) is int else 0),
             )
+            self.wrote = True
 
 
 class PgStore:
@@ -262,6 +228,14 @@ class PgStore:
                 raise self._failed(error) from None
             self._conn.autocommit = True
         return self._conn
+
+    def changes(self) -> PgChanges:
+        """A change source for `escalate watch`: told of each write as it commits."""
+        driver = _driver()
+        try:
+            return PgChanges(driver.connect(self.url))
+        except driver.Error as error:
+            raise self._failed(error) from None
 
     def close(self) -> None:
         if self._conn is not None:
@@ -395,6 +369,8 @@ class PgStore:
                         transaction._active = False
                         raise
                     transaction._finish()
+                    if transaction.wrote:  # delivered to watchers as the commit lands
+                        cur.execute(f"SELECT pg_notify('{CHANNEL}', current_schema())")
                     cur.execute("COMMIT")
                 except driver.Error as error:
                     if self._conn.closed:

@@ -16,7 +16,8 @@ from escalate_cli.core.errors import RefusedError, StoreError
 from escalate_cli.core.store import CaseStore
 from escalate_cli.core.store_base import open_store, redact
 from escalate_cli.core.store_copy import copy_store, counts
-from escalate_cli.core.store_pg import MIGRATIONS, SCHEMA_VERSION, PgStore
+from escalate_cli.core.store_pg import PgStore
+from escalate_cli.core.store_pg_schema import MIGRATIONS, SCHEMA_VERSION
 from tests.conftest import Cli
 
 REPO = Path(__file__).resolve().parents[2]
@@ -423,3 +424,38 @@ def test_the_password_comes_from_pgpassword_or_pgpass_and_is_never_printed(
     )
     failed = cli("--store", wrong, "list", code=6)
     assert "wrong-pw" not in failed.stderr and "//x@/" in failed.stderr
+
+
+def test_watchers_hear_of_each_write_to_their_store_and_nothing_else(
+    store: PgStore, pg_url: str, pg_cluster: Any
+) -> None:
+    import time
+
+    store.prepare()
+    source = store.changes()
+    elsewhere = PgStore(pg_cluster.url(pg_cluster.new_schema()))
+
+    def heard() -> bool:
+        deadline = time.monotonic() + 2
+        while time.monotonic() < deadline:
+            if source.changed():
+                return True
+            time.sleep(0.02)
+        return False
+
+    assert not source.changed()
+    writer = PgStore(pg_url)
+    with writer.transaction() as tx:
+        tx.put(make_case(tx.next_number()))
+    assert heard()
+    assert not source.changed()  # heard once
+    with writer.transaction() as tx:
+        tx.get(1)  # reads only
+    with elsewhere.transaction() as tx:
+        tx.put(make_case(1))  # another store in the same database
+    assert not heard()
+    with writer.transaction() as tx:
+        tx.put_outbox({"id": "e1", "status": "pending"})
+    assert heard()
+    for one in (source, writer, elsewhere):
+        one.close()
