@@ -1,0 +1,538 @@
+"""The unit of work: a store, a matrix, a clock and a user; one change to one case in one
+transaction with its outbox entries, delivered once that transaction is saved.
+
+This is the Python API (`from escalate_cli import Session`) and what every CLI command that
+changes a case calls. It prints nothing: a change returns the case and the delivery warnings.
+
+    with Session("cases.json", "escalation.yaml", user="sam") as session:
+        opened = session.open("Checkout fails for all EU customers", severity="sev1")
+        session.acknowledge(opened.case["id"], note="looking at the payment logs")
+        swept = session.sweep()
+
+Everything is loaded on first use (the store opened, the matrix read), so that a session costs
+nothing until it works. Imports stay inside the methods: `escalate open` pays only for what
+it uses.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from escalate_cli.core.cases import Case
+    from escalate_cli.core.model import Matrix
+    from escalate_cli.core.outbox import Dispatch
+    from escalate_cli.core.planning import NextView
+    from escalate_cli.core.store_base import Store, StoreTransaction
+
+Location = str | os.PathLike[str]
+Change = Callable[["Matrix", "Case", datetime], Any]
+
+
+@dataclass(eq=False)
+class Changed:
+    """What one change did: the case as saved, the matrix and the instant it was changed at,
+    what the change said besides (brainstorm's advice, up's escalation, ...), and one line for
+    each delivery problem (empty when delivery is deferred, see `Session.deliver`)."""
+
+    case: Case
+    matrix: Matrix
+    now: datetime
+    result: Any = None
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class Swept:
+    """What one sweep did: the report (`report["problems"]` lists the cases it could not
+    route), and one line for each delivery problem."""
+
+    report: dict[str, Any]
+    matrix: Matrix
+    now: datetime
+    dry_run: bool
+    warnings: list[str] = field(default_factory=list)
+
+    def json(self) -> dict[str, Any]:
+        """The report in the shape of SPEC section 6 (`sweep --json`)."""
+        from escalate_cli.core.sweeping import report_json
+
+        return report_json(self.report)
+
+
+@dataclass(eq=False)
+class NextOf:
+    """A case as it stands at `now`, and who is next for it (`escalate next`)."""
+
+    case: Case
+    matrix: Matrix
+    now: datetime
+    view: NextView
+
+
+class Session:
+    """The store and matrix a team works with, the clock, and who is acting.
+
+    - `store`: a file path or a `postgresql://` URL (or an open Store); None means
+      `$ESCALATE_STORE`, then the config's `store`, then the user data dir.
+    - `matrix`: a YAML path (or a loaded Matrix); None means `$ESCALATE_MATRIX`, the config's
+      `matrix`, the one `escalate init` recorded in the store, then `./escalation.yaml`.
+    - `now`: a fixed instant, or a clock (a function) read once per call; None is the system
+      clock.
+    - `user`: the contact id acting (`--by`); `user_label` names where it came from in errors.
+    - `notify`: False records notifications as `suppressed` and runs no hook (`--no-notify`).
+    - `environ`: where delivery finds its secrets (and the store and matrix their defaults).
+    - `defer_delivery`: keep what changes claimed until `deliver()` is called (the CLI prints
+      first); by default each change delivers once its transaction is saved.
+    """
+
+    def __init__(
+        self,
+        store: Location | Store | None = None,
+        matrix: Location | Matrix | None = None,
+        *,
+        now: datetime | Callable[[], datetime] | None = None,
+        user: str | None = None,
+        user_label: str = "user",
+        notify: bool = True,
+        environ: Mapping[str, str] | None = None,
+        defer_delivery: bool = False,
+    ) -> None:
+        self.environ: Mapping[str, str] = os.environ if environ is None else environ
+        self.user = user
+        self.user_label = user_label
+        self.notify = notify
+        self.defer_delivery = defer_delivery
+        self._clock = now
+        self._store_spec: Location | None = None
+        self._store: Store | None = None
+        self._owns_store = True
+        if store is None or isinstance(store, str | os.PathLike):
+            self._store_spec = store
+        else:
+            self._store, self._owns_store = store, False
+        self._matrix_spec: Location | None = None
+        self._matrix: Matrix | None = None
+        self._matrix_given = False
+        if matrix is None or isinstance(matrix, str | os.PathLike):
+            self._matrix_spec = matrix
+        else:
+            self._matrix, self._matrix_given = matrix, True
+        self._dispatch: Dispatch | None = None
+        self._last_now: datetime | None = None
+
+    # -- what the session works with, loaded on first use ---------------------------------
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            from escalate_cli.core.locations import store_path
+            from escalate_cli.core.store_base import open_store
+
+            spec = None if self._store_spec is None else os.fspath(self._store_spec)
+            self._store = open_store(store_path(spec, self.environ))
+        return self._store
+
+    @property
+    def now(self) -> datetime:
+        """The instant a call made now works at: the fixed one, or the clock's reading."""
+        clock = self._clock
+        if clock is None:
+            from escalate_cli.core.timing import system_now
+
+            return system_now()
+        return clock if isinstance(clock, datetime) else clock()
+
+    def matrix_path(self) -> Path | None:
+        """The matrix file (None for a Matrix given as such, or when none is found)."""
+        if self._matrix_given:
+            return None
+        from escalate_cli.core.locations import matrix_path
+
+        def recorded() -> str | None:
+            return self.store.read_meta().get("matrix")
+
+        spec = None if self._matrix_spec is None else os.fspath(self._matrix_spec)
+        return matrix_path(spec, self.environ, Path.cwd(), recorded)
+
+    def matrix(self) -> Matrix:
+        if self._matrix is not None:
+            return self._matrix
+        from escalate_cli.core import matrix_cache
+        from escalate_cli.core.errors import MatrixError, MatrixProblem
+
+        path = self.matrix_path()
+        if path is None:
+            hint = "pass --matrix PATH, set ESCALATE_MATRIX, or run escalate init --matrix PATH"
+            raise MatrixError([MatrixProblem("", None, "", f"no matrix found: {hint}")])
+        self._matrix = matrix_cache.load(path)
+        return self._matrix
+
+    def team(self) -> str:
+        """The name of this session's matrix: what its cases record as `matrix`."""
+        from escalate_cli.core.teams import team_name
+
+        return team_name(self.matrix(), self.matrix_path())
+
+    def team_if_any(self) -> str | None:
+        """The team, or None when there is no usable matrix (then every case is shown)."""
+        from escalate_cli.core.errors import MatrixError
+
+        try:
+            return self.team()
+        except MatrixError:
+            return None
+
+    def close_store(self) -> None:
+        """Let go of the store this session opened (a database connection). `close` is the
+        command that closes a case; leaving a `with Session(...)` block calls this."""
+        if self._store is not None and self._owns_store:
+            self._store.close()
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close_store()
+
+    # -- reads ------------------------------------------------------------------------------
+
+    def case(self, ref: str | int) -> Case:
+        """The case a reference names (`ESC-7`, `7`), as it stands now: a hold whose `until`
+        has passed is over, although only the next write records it. A case of another team is
+        refused; with no usable matrix every case is anyone's."""
+        return self._as_of(self._stored(ref), None)
+
+    def next(self, ref: str | int) -> NextOf:
+        """Who to escalate the case to next, when, and why."""
+        from escalate_cli.core.planning import next_view
+
+        matrix = self.matrix()
+        stored = self._stored(ref)
+        now = self.now
+        case = self._as_of(stored, now)
+        return NextOf(case, matrix, now, next_view(matrix, case, now))
+
+    def _stored(self, ref: str | int) -> Case:
+        from escalate_cli.core.cases import matches_ref, parse_case_ref
+        from escalate_cli.core.teams import require_team
+
+        ref = str(ref)
+        _, number = parse_case_ref(ref)
+        case = matches_ref(self.store.get(number), ref)
+        self._refuse_unusable(case)
+        require_team(case, self.team_if_any())  # read-only: a case with no matrix is anyone's
+        return case
+
+    def _as_of(self, case: Case, now: datetime | None) -> Case:
+        if case.get("status") != "on_hold":
+            return case  # spares `show` and `list` the import
+        from escalate_cli.core.lifecycle import as_of
+
+        return as_of(case, self.now if now is None else now)
+
+    # -- changes: one case, one transaction each ----------------------------------------------
+
+    def open(
+        self,
+        title: str,
+        *,
+        severity: str | None = None,
+        type: str | None = None,
+        customer: str | None = None,
+        tier: str | None = None,
+        description: str | None = None,
+        owner: str | None = None,
+    ) -> Changed:
+        """Open a case at its start level and notify that level."""
+        from escalate_cli.core.cases import OpenRequest, new_case
+
+        matrix = self.matrix()
+        now = self.now
+        self._require_user(matrix)
+        request = OpenRequest(
+            title, severity, type, customer, tier, description, owner, self.user, self.team()
+        )
+        with self.store.transaction() as tx:
+            case = new_case(matrix, tx.next_number(), request, now)
+            tx.put(case)
+            written = self._record(tx, matrix, case, list(range(len(case["timeline"]))), now)
+        return self._saved(Changed(case, matrix, now), written)
+
+    def change(self, ref: str | int, change: Change, now: datetime | None = None) -> Changed:
+        """Read, change and write one case, with the outbox entries of what the change added
+        to its timeline; `change(matrix, case, now)` edits the case in place, and what it
+        returns is the result's `result`. The matrix and the clock are read before the lock."""
+        from escalate_cli.core.cases import matches_ref, new_events, parse_case_ref, timeline_mark
+        from escalate_cli.core.teams import adopt, require_team
+
+        matrix = self.matrix()
+        if now is None:
+            now = self.now
+        self._require_user(matrix)
+        ref = str(ref)
+        _, number = parse_case_ref(ref)
+        with self.store.transaction() as tx:
+            case = matches_ref(tx.get(number), ref)
+            self._refuse_unusable(case)
+            team = self.team()
+            require_team(case, team)  # another team's case is exit 5
+            adopt(case, team)  # one from before cases recorded their matrix becomes ours
+            mark = timeline_mark(case)
+            result = change(matrix, case, now)
+            tx.put(case)
+            written = self._record(tx, matrix, case, new_events(case, mark), now)
+        return self._saved(Changed(case, matrix, now, result), written)
+
+    def acknowledge(self, case: str | int, *, note: str | None = None) -> Changed:
+        """Step 1: the problem is seen and owned; stops the level's ack timer."""
+        from escalate_cli.core import lifecycle
+
+        by = self.user
+        return self.change(case, lambda m, c, now: lifecycle.acknowledge(m, c, now, by, note))
+
+    def update(self, case: str | int, text: str, *, audience: str = "internal") -> Changed:
+        """A status update, for the `customer` or `internal`; resets silent_for."""
+        from escalate_cli.core import lifecycle
+
+        by = self.user
+        return self.change(case, lambda m, c, now: lifecycle.update(m, c, now, text, audience, by))
+
+    def resolve(self, case: str | int, summary: str) -> Changed:
+        """Resolve a case: every timer stops."""
+        from escalate_cli.core import lifecycle
+
+        by = self.user
+        return self.change(case, lambda m, c, now: lifecycle.resolve(m, c, now, summary, by))
+
+    def close(self, case: str | int, *, summary: str | None = None, force: bool = False) -> Changed:
+        """Close a resolved case (one never resolved needs a `summary` or `force`)."""
+        from escalate_cli.core import lifecycle
+
+        by = self.user
+        return self.change(
+            case,
+            lambda m, c, now: lifecycle.close(m, c, now, by, summary=summary, force=force),
+        )
+
+    def reopen(self, case: str | int, reason: str) -> Changed:
+        """Reopen a resolved or closed case at its level, with fresh level timers."""
+        from escalate_cli.core import lifecycle
+
+        by = self.user
+        return self.change(case, lambda m, c, now: lifecycle.reopen(m, c, now, reason, by))
+
+    def hold(self, case: str | int, reason: str, *, until: datetime | None = None) -> Changed:
+        """Put a case on hold: no timer runs and no trigger fires until it resumes."""
+        from escalate_cli.core import lifecycle
+
+        by = self.user
+        return self.change(case, lambda m, c, now: lifecycle.hold(m, c, now, until, reason, by))
+
+    def resume(self, case: str | int) -> Changed:
+        """Resume a case on hold: its timers continue where they stopped."""
+        from escalate_cli.core import lifecycle
+
+        by = self.user
+        return self.change(case, lambda m, c, now: lifecycle.resume(m, c, now, by))
+
+    def gather(
+        self,
+        case: str | int,
+        *,
+        facts: Iterable[str] = (),
+        whys: Iterable[str] = (),
+        attach: Iterable[str] = (),
+    ) -> Changed:
+        """Step 2: facts, the chain of "why?" answers, and files kept by path and sha256 (hashed
+        before the store is locked)."""
+        from escalate_cli.core.steps import Gathered, attachment, gather
+
+        by = self.user
+        now = self.now
+        files = [attachment(path, now, by) for path in attach]
+        found = Gathered(list(facts), list(whys), files)
+        return self.change(case, lambda m, c, at: gather(m, c, at, found, by), now)
+
+    def assess(
+        self,
+        case: str | int,
+        *,
+        severity: str | None = None,
+        impact: str | None = None,
+        root_cause: str | None = None,
+    ) -> Changed:
+        """Step 3: impact, root cause and severity (a raise moves the case up)."""
+        from escalate_cli.core.steps import Assessment, assess
+
+        by = self.user
+        found = Assessment(severity, impact, root_cause)
+        return self.change(case, lambda m, c, now: assess(m, c, now, found, by))
+
+    def convene(
+        self, case: str | int, *, owner: str | None = None, add: Iterable[str] = ()
+    ) -> Changed:
+        """Step 4: the people at the table (`CONTACT[:ROLE]`) and one clear owner."""
+        from escalate_cli.core.steps import convene
+
+        by = self.user
+        members = list(add)
+        return self.change(case, lambda m, c, now: convene(m, c, now, owner, members, by))
+
+    def brainstorm(
+        self, case: str | int, *, options: Iterable[str] = (), choose: int | None = None
+    ) -> Changed:
+        """Step 5: options, then a choice (counting from 1). `result` is the advice given."""
+        from escalate_cli.core.steps import brainstorm
+
+        by = self.user
+        listed = list(options)
+        return self.change(case, lambda m, c, now: brainstorm(m, c, now, listed, choose, by))
+
+    def implement(
+        self,
+        case: str | int,
+        *,
+        action: str | None = None,
+        kind: str = "fix",
+        assignee: str | None = None,
+        due: datetime | None = None,
+        done: int | None = None,
+    ) -> Changed:
+        """Step 6: a corrective action (a `workaround` or a `fix`), or action `done` marked
+        done."""
+        from escalate_cli.core.steps import ActionRequest, implement
+
+        by = self.user
+        request = ActionRequest(action, kind, assignee, due, done)
+        return self.change(case, lambda m, c, now: implement(m, c, now, request, by))
+
+    def learn(
+        self,
+        case: str | int,
+        *,
+        lessons: Iterable[str] = (),
+        prevent: Iterable[str] = (),
+        follow_up: datetime | None = None,
+        follow_up_with: str | None = None,
+    ) -> Changed:
+        """Step 7, after resolve: lessons, prevention, and a follow-up check-in."""
+        from escalate_cli.core.steps import Learning, learn
+
+        by = self.user
+        found = Learning(list(lessons), list(prevent), follow_up, follow_up_with)
+        return self.change(case, lambda m, c, now: learn(m, c, now, found, by))
+
+    def up(
+        self,
+        case: str | int,
+        reason: str,
+        *,
+        to: str | None = None,
+        agreed_by: str | None = None,
+        transfer: bool = False,
+        force: bool = False,
+    ) -> Changed:
+        """Escalate now: one level up the case's path, or `to` a higher level. `result` is the
+        escalation recorded."""
+        from escalate_cli.core.escalation import UpRequest, escalate_up
+
+        request = UpRequest(reason, to, agreed_by, transfer, force, self.user)
+        return self.change(case, lambda m, c, now: escalate_up(m, c, request, now))
+
+    def sweep(self, *, dry_run: bool = False) -> Swept:
+        """Every active case of this team against its timers and triggers: what is due moves,
+        each case in its own write with its notifications; then what the outbox has due for
+        another try is claimed. With `dry_run`, the same report and nothing written."""
+        from escalate_cli.core.sweeping import sweep_store
+
+        matrix = self.matrix()
+        now = self.now
+        dispatch = None if dry_run else self._pending()
+        report = sweep_store(
+            self.store, matrix, now, dry_run=dry_run, dispatch=dispatch, team=self.team()
+        )
+        swept = Swept(report, matrix, now, dry_run)
+        if dispatch is not None:
+            from escalate_cli.core.outbox import claim
+
+            claim(self.store, now, dispatch, due_only=True)
+            self._last_now = now
+            if not self.defer_delivery:
+                swept.warnings = self.deliver()
+        return swept
+
+    # -- delivery, after commit ----------------------------------------------------------------
+
+    def deliver(self) -> list[str]:
+        """Send what the changes so far claimed and run their hooks; one line for each thing
+        that went wrong. Nothing here undoes a change that was saved."""
+        dispatch = self._dispatch
+        if dispatch is None or not (dispatch.claimed or dispatch.unrouted or dispatch.hooks):
+            return []
+        from escalate_cli.core.outbox import finish
+
+        now = self._last_now if self._last_now is not None else self.now
+        try:
+            path = self.matrix_path()
+            source = path.absolute() if path else None
+            _, lines = finish(self.store, self.matrix(), dispatch, now, self.environ, source)
+        except Exception as error:  # the case change is saved: say what failed, never undo it
+            lines = [f"delivery stopped: {type(error).__name__}: {error}"]
+        self._dispatch = None
+        return lines
+
+    def _pending(self) -> Dispatch:
+        if self._dispatch is None:
+            from escalate_cli.core.outbox import Dispatch
+
+            self._dispatch = Dispatch(send=self.notify)
+        return self._dispatch
+
+    def _record(
+        self, tx: StoreTransaction, matrix: Matrix, case: Case, added: list[int], now: datetime
+    ) -> Dispatch | None:
+        """Inside a write: the case's new notifications into the outbox, claimed for sending.
+        What it returns joins the session's dispatch only once the transaction is saved."""
+        if not matrix.channels and not matrix.hooks.configured:
+            return None  # nothing is ever sent or run: spare every change the imports
+        from escalate_cli.core.outbox import record
+
+        fork = self._pending().fork()
+        record(tx, matrix, [(case, added)], now, fork)
+        return fork
+
+    def _saved(self, changed: Changed, written: Dispatch | None) -> Changed:
+        self._last_now = changed.now
+        if written is not None:
+            self._pending().absorb(written)
+            if not self.defer_delivery:
+                changed.warnings = self.deliver()
+        return changed
+
+    def _require_user(self, matrix: Matrix) -> None:
+        """The user must be a contact of the matrix (exit 3), named by `user_label`."""
+        if self.user is None:
+            return
+        from escalate_cli.core.cases import require_contact
+        from escalate_cli.core.errors import NotFoundError
+
+        try:
+            require_contact(matrix, self.user)
+        except NotFoundError as error:
+            raise NotFoundError(f"{self.user_label}: {error}") from None
+
+    def _refuse_unusable(self, case: Case) -> None:
+        """Exit 6, naming the store and the field, when a stored time in the case is unusable
+        (written by hand or by an older version): nothing is changed."""
+        from escalate_cli.core.errors import StoreError
+        from escalate_cli.core.timing import stored_time_problem
+
+        problem = stored_time_problem(case)
+        if problem is not None:
+            raise StoreError(f"{case['id']} in {self.store.location}: {problem}; fix or remove it")

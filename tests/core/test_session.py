@@ -1,0 +1,155 @@
+"""The Python API: `Session` opens, changes and sweeps cases with no CLI in between, on both
+stores, and hands back delivery problems as data."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from escalate_cli import Session
+from escalate_cli.core.errors import NotFoundError
+from escalate_cli.core.store_base import open_store
+from tests.conftest import BASIC_MATRIX
+from tests.notify_servers import matrix_yaml, web_server
+
+T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture(params=["json", "postgres"])
+def location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where the session's store is: a JSON file, or a PostgreSQL URL of the test's own."""
+    if request.param == "postgres":
+        return str(request.getfixturevalue("pg_url"))
+    return str(tmp_path / "session" / "cases.json")
+
+
+def test_open_acknowledge_and_sweep_from_python(location: str) -> None:
+    with Session(location, BASIC_MATRIX, now=T0, user="sam") as session:
+        opened = session.open("Checkout fails for EU customers", customer="Initech")
+        assert (opened.case["id"], opened.case["level"], opened.warnings) == ("ESC-1", "L1", [])
+        assert opened.case["matrix"] == "Test support" and opened.now == T0
+        acked = session.acknowledge("ESC-1", note="looking at the payment logs")
+        assert acked.case["status"] == "acknowledged"
+        assert acked.case["timeline"][-1]["by"] == "sam"
+    later = T0 + timedelta(hours=2, minutes=1)
+    with Session(location, BASIC_MATRIX, now=later) as session:
+        dry = session.sweep(dry_run=True)
+        assert [move["to"] for move in dry.report["escalated"]] == ["L2"]
+        assert session.case(1)["level"] == "L1"  # a dry run writes nothing
+        swept = session.sweep()
+        assert swept.json()["escalated"][0]["case"] == "ESC-1" and swept.warnings == []
+        assert swept.json()["checked"] == 1
+    store = open_store(location)
+    try:
+        saved = store.get(1)
+    finally:
+        store.close()
+    assert saved is not None  # moved up, the case asks the new level for its ack:
+    assert (saved["level"], saved["status"]) == ("L2", "open")
+
+
+def test_every_change_is_one_method_and_one_write(location: str) -> None:
+    session = Session(location, BASIC_MATRIX, now=T0, user="sam")
+    session.open("Refunds stuck", severity="sev2")
+    session.gather("ESC-1", facts=["HTTP 504 from /refund"], whys=["the gateway times out"])
+    session.assess("ESC-1", impact="Refunds wait a day", root_cause="gateway timeout")
+    session.convene("ESC-1", owner="sam", add=["dana:decision-maker"])
+    advice = session.brainstorm("ESC-1", options=["Roll back", "Raise the timeout"], choose=2)
+    assert isinstance(advice.result, list)
+    session.implement("ESC-1", action="Raise the timeout", kind="workaround")
+    session.update("ESC-1", "Timeout raised, watching", audience="customer")
+    session.hold("ESC-1", "waiting for the gateway vendor", until=T0 + timedelta(hours=1))
+    session.resume("ESC-1")
+    session.up("ESC-1", "vendor needs a manager", force=True)
+    session.resolve("ESC-1", "Vendor fixed the gateway")
+    session.learn("ESC-1", lessons=["No alert on refund latency"], prevent=["Add the alert"])
+    closed = session.close("ESC-1")
+    assert closed.case["status"] == "closed"
+    reopened = session.reopen("ESC-1", "Refunds stuck again")
+    assert reopened.case["status"] == "open" and reopened.case["reopened"] == 1
+    assert session.next("ESC-1").view.data["case"] == "ESC-1"
+    session.close_store()
+
+
+def test_a_clock_is_read_once_per_call() -> None:
+    readings = iter([T0, T0 + timedelta(minutes=5)])
+    session = Session(None, BASIC_MATRIX, now=lambda: next(readings))
+    assert session.open("Printer on fire").case["created_at"] == "2026-11-23T10:00:00Z"
+    assert session.acknowledge(1).now == T0 + timedelta(minutes=5)
+
+
+def test_a_user_who_is_no_contact_changes_nothing(tmp_path: Path) -> None:
+    store = tmp_path / "cases.json"
+    session = Session(store, BASIC_MATRIX, now=T0, user="nobody", user_label="--by")
+    with pytest.raises(NotFoundError, match=r"^--by: "):
+        session.open("Printer on fire")
+    assert not store.exists()
+
+
+def test_a_loaded_matrix_and_an_open_store_are_used_as_given(tmp_path: Path) -> None:
+    from escalate_cli.core import matrix_cache
+
+    matrix = matrix_cache.load(BASIC_MATRIX)
+    store = open_store(tmp_path / "cases.json")
+    with Session(store, matrix, now=T0) as session:
+        assert session.matrix() is matrix and session.store is store
+        assert session.open("Printer on fire").case["id"] == "ESC-1"
+    assert store.get(1) is not None  # the caller's store stays open: the caller closes it
+
+
+@pytest.fixture
+def failing_webhook(tmp_path: Path) -> Iterator[tuple[Any, Path]]:
+    for web in web_server([500, 500]):
+        path = tmp_path / "escalation.yaml"
+        text = f'channels:\n  chat: {{kind: webhook, url: "{web.url}"}}\n'
+        path.write_text(matrix_yaml(text, notify_via="notify_via: [chat]"))
+        path.chmod(0o644)
+        yield web, path
+
+
+def test_delivery_problems_come_back_as_data(
+    tmp_path: Path, failing_webhook: tuple[Any, Path]
+) -> None:
+    web, matrix = failing_webhook
+    session = Session(tmp_path / "cases.json", matrix, now=T0, environ={})
+    opened = session.open("Webhook down")
+    assert opened.warnings == [
+        f"ESC-1: chat to frontline failed: webhook http://127.0.0.1:{web.port}: HTTP 500:"
+        " server on fire (kept in the outbox: escalate outbox retry)"
+    ]
+    assert len(web.requests.items) == 1 and session.deliver() == []
+
+
+def test_deferred_delivery_waits_for_deliver(
+    tmp_path: Path, failing_webhook: tuple[Any, Path]
+) -> None:
+    web, matrix = failing_webhook
+    session = Session(tmp_path / "cases.json", matrix, now=T0, defer_delivery=True)
+    assert session.open("Webhook down").warnings == []
+    assert web.requests.items == []  # nothing sent before the caller asks
+    (line,) = session.deliver()
+    assert "chat to frontline failed" in line and len(web.requests.items) == 1
+
+
+def test_without_notify_nothing_is_sent(tmp_path: Path, failing_webhook: tuple[Any, Path]) -> None:
+    web, matrix = failing_webhook
+    session = Session(tmp_path / "cases.json", matrix, now=T0, notify=False)
+    assert session.open("Webhook down").warnings == []
+    assert [e["status"] for e in session.store.outbox()] == ["suppressed"]
+    assert web.requests.items == []
+
+
+def test_importing_the_package_leaves_the_session_unloaded() -> None:
+    probe = (
+        "import sys, escalate_cli\n"
+        "assert 'escalate_cli.core.session' not in sys.modules\n"
+        "from escalate_cli import Session\n"
+        "assert Session.__module__ == 'escalate_cli.core.session'\n"
+    )
+    subprocess.run([sys.executable, "-c", probe], check=True, timeout=60)
