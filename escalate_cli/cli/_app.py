@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 if TYPE_CHECKING:
-    from escalate_cli.core.cases import Case
     from escalate_cli.core.model import Matrix
-    from escalate_cli.core.outbox import Dispatch
-    from escalate_cli.core.store_base import Store, StoreTransaction
-
-T = TypeVar("T")
+    from escalate_cli.core.session import Session
+    from escalate_cli.core.store_base import Store
 
 # Options that may stand before or after the subcommand; the value says whether they take one.
 GLOBAL_OPTIONS = {
@@ -58,7 +54,7 @@ def hoist_global_options(args: list[str]) -> list[str]:
 
 @dataclass
 class Settings:
-    """The global options of one invocation, and what they lead to, loaded on demand."""
+    """The global options of one invocation, and the Session they lead to, made on demand."""
 
     json: bool = False
     now_flag: str | None = None
@@ -66,24 +62,47 @@ class Settings:
     matrix_flag: str | None = None
     no_notify: bool = False
     user_from_config: str | None = None  # what `--by` fell back to (see `user_default`)
-    _store: Store | None = None
     _now: datetime | None = None
-    _matrix: Matrix | None = None
-    _dispatch: Dispatch | None = None
+    _session: Session | None = None
+
+    def session(self, by: str | None = None) -> Session:
+        """The unit of work of this invocation, acting as `by` when given. Its delivery waits
+        until the command has printed (see `deliver`)."""
+        if self._session is None:
+            from escalate_cli.core.session import Session
+
+            self._session = Session(
+                self.store_flag,
+                self.matrix_flag,
+                now=self._clock,
+                notify=not self.no_notify,
+                environ=os.environ,
+                defer_delivery=True,
+            )
+        if by is not None:
+            self._session.user = by
+            self._session.user_label = self._user_label(by)
+        return self._session
+
+    def _user_label(self, by: str) -> str:
+        """Where `--by` came from, for the message when it is no contact."""
+        if by == self.user_from_config:
+            return "config user"
+        if os.environ.get("ESCALATE_USER") == by:
+            return "ESCALATE_USER"
+        return "--by"
 
     @property
     def store(self) -> Store:
-        if self._store is None:
-            from escalate_cli.core.locations import store_path
-            from escalate_cli.core.store_base import open_store
-
-            self._store = open_store(store_path(self.store_flag, os.environ))
-        return self._store
+        return self.session().store
 
     def close(self) -> None:
         """Once the command is done: let go of the store (a database connection)."""
-        if self._store is not None:
-            self._store.close()
+        if self._session is not None:
+            self._session.close_store()
+
+    def _clock(self) -> datetime:
+        return self.now
 
     @property
     def now(self) -> datetime:
@@ -98,83 +117,29 @@ class Settings:
         return self._now
 
     def matrix_path(self) -> Path | None:
-        from escalate_cli.core.locations import matrix_path
-
-        def recorded() -> str | None:
-            return self.store.read_meta().get("matrix")
-
-        return matrix_path(self.matrix_flag, os.environ, Path.cwd(), recorded)
+        return self.session().matrix_path()
 
     def matrix(self) -> Matrix:
-        from escalate_cli.core import matrix_cache
-        from escalate_cli.core.errors import MatrixError, MatrixProblem
-
-        if self._matrix is not None:
-            return self._matrix
-        path = self.matrix_path()
-        if path is None:
-            hint = "pass --matrix PATH, set ESCALATE_MATRIX, or run escalate init --matrix PATH"
-            raise MatrixError([MatrixProblem("", None, "", f"no matrix found: {hint}")])
-        self._matrix = matrix_cache.load(path)
-        return self._matrix
+        return self.session().matrix()
 
     def team(self) -> str:
         """The name of this invocation's matrix: what its cases record as `matrix`."""
-        from escalate_cli.core.teams import team_name
-
-        return team_name(self.matrix(), self.matrix_path())
+        return self.session().team()
 
     def team_if_any(self) -> str | None:
         """The team, or None when there is no usable matrix (then every case is shown)."""
-        from escalate_cli.core.errors import MatrixError
-
-        try:
-            return self.team()
-        except MatrixError:
-            return None
-
-    @property
-    def dispatch(self) -> Dispatch:
-        """What this invocation's writes leave to deliver once the store is unlocked."""
-        if self._dispatch is None:
-            from escalate_cli.core.outbox import Dispatch
-
-            self._dispatch = Dispatch(send=not self.no_notify)
-        return self._dispatch
-
-    def record(
-        self, tx: StoreTransaction, matrix: Matrix, case: Case, added: list[int]
-    ) -> Dispatch | None:
-        """Inside a write: the case's new notifications into the outbox, claimed for sending.
-        Hand the result to `self.absorb` only once the transaction is saved."""
-        if not matrix.channels and not matrix.hooks.configured:
-            return None  # nothing is ever sent or run: spare every command the imports
-        from escalate_cli.core.outbox import record
-
-        fork = self.dispatch.fork()
-        record(tx, matrix, [(case, added)], self.now, fork)
-        return fork
-
-    def absorb(self, written: Dispatch | None) -> None:
-        if written is not None:
-            self.dispatch.absorb(written)
+        return self.session().team_if_any()
 
     def deliver(self) -> None:
         """Once the command is done: send what its writes claimed and run their hooks. Nothing
         here changes the exit code: each problem is one line on stderr."""
-        dispatch = self._dispatch
-        if dispatch is None or not (dispatch.claimed or dispatch.unrouted or dispatch.hooks):
+        if self._session is None:
             return
-        from escalate_cli.core.outbox import finish
+        lines = self._session.deliver()
+        if not lines:
+            return
         from escalate_cli.output import err
 
-        try:
-            path = self.matrix_path()
-            source = path.absolute() if path else None
-            _, lines = finish(self.store, self.matrix(), dispatch, self.now, os.environ, source)
-        except Exception as error:  # the case change is saved: say what failed, never undo it
-            lines = [f"delivery stopped: {type(error).__name__}: {error}"]
-        self._dispatch = None
         for line in lines:
             err(f"warning: {line}")
 
@@ -212,66 +177,3 @@ def user_default(ctx: typer.Context, value: str | None) -> str | None:
     found = configured("user", os.environ)
     settings(ctx).user_from_config = found
     return found
-
-
-def require_user(matrix: Matrix, by: str | None, from_config: bool = False) -> None:
-    """`--by` (or `$ESCALATE_USER`, or the config's `user`) must be a contact of the matrix
-    (exit 3); the message names where the id came from."""
-    from escalate_cli.core.cases import require_contact
-    from escalate_cli.core.errors import NotFoundError
-
-    if by is None:
-        return
-    try:
-        require_contact(matrix, by)
-    except NotFoundError as error:
-        if from_config:
-            raise NotFoundError(f"config user: {error}") from None
-        if os.environ.get("ESCALATE_USER") == by:
-            raise NotFoundError(f"ESCALATE_USER: {error}") from None
-        raise NotFoundError(f"--by: {error}") from None
-
-
-def refuse_unusable(state: Settings, case: Case) -> None:
-    """Exit 6, naming the store and the field, when a stored time in the case is unusable
-    (written by hand or by an older version): nothing is changed."""
-    from escalate_cli.core.errors import StoreError
-    from escalate_cli.core.timing import stored_time_problem
-
-    problem = stored_time_problem(case)
-    if problem is not None:
-        raise StoreError(f"{case['id']} in {state.store.location}: {problem}; fix or remove it")
-
-
-def claim_for_team(case: Case, team: str) -> None:
-    """A case of another matrix is exit 5; one written before cases recorded their matrix
-    becomes this matrix's."""
-    from escalate_cli.core.teams import adopt, require_team
-
-    require_team(case, team)
-    adopt(case, team)
-
-
-def change_case(
-    state: Settings,
-    ref: str,
-    change: Callable[[Matrix, dict[str, Any], datetime], T],
-    by: str | None = None,
-) -> tuple[Matrix, dict[str, Any], T]:
-    """Load the matrix and clock outside the lock, then read, change and write one case."""
-    from escalate_cli.core.cases import matches_ref, new_events, parse_case_ref, timeline_mark
-
-    matrix = state.matrix()
-    now = state.now
-    require_user(matrix, by, by is not None and by == state.user_from_config)
-    _, number = parse_case_ref(ref)
-    with state.store.transaction() as tx:
-        case = matches_ref(tx.get(number), ref)
-        refuse_unusable(state, case)
-        claim_for_team(case, state.team())
-        mark = timeline_mark(case)
-        result = change(matrix, case, now)
-        tx.put(case)
-        written = state.record(tx, matrix, case, new_events(case, mark))
-    state.absorb(written)
-    return matrix, case, result

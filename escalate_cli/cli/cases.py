@@ -7,8 +7,6 @@ import typer
 from escalate_cli.cli._app import (
     Settings,
     complete_case_id,
-    refuse_unusable,
-    require_user,
     settings,
     user_default,
 )
@@ -29,17 +27,9 @@ CaseArgument = Annotated[
 
 
 def load_case(state: Settings, ref: str) -> "Case":
-    """The case a CASE argument names, as it stands now (see `as_read`): the hot file first,
-    the archive only if needed."""
-    from escalate_cli.core.cases import matches_ref, parse_case_ref
-
-    _, number = parse_case_ref(ref)
-    case = matches_ref(state.store.get(number), ref)
-    refuse_unusable(state, case)
-    from escalate_cli.core.teams import require_team
-
-    require_team(case, state.team_if_any())  # read-only: a case with no matrix is anyone's
-    return as_read(state, case)
+    """The case a CASE argument names, as it stands now (see `Session.case`): the hot file
+    first, the archive only if needed."""
+    return state.session().case(ref)
 
 
 def as_read(state: Settings, case: "Case") -> "Case":
@@ -83,21 +73,19 @@ def open_case(
     Example: escalate open "Checkout fails for all EU customers" --severity sev1 --customer Initech
     """
     from escalate_cli import output
-    from escalate_cli.core.cases import OpenRequest, new_case
 
     state = settings(ctx)
-    matrix = state.matrix()
-    now = state.now
-    require_user(matrix, by, by is not None and by == state.user_from_config)
-    request = OpenRequest(
-        title, severity, type_, customer, tier, description, owner, by, state.team()
+    opened = state.session(by).open(
+        title,
+        severity=severity,
+        type=type_,
+        customer=customer,
+        tier=tier,
+        description=description,
+        owner=owner,
     )
-    with state.store.transaction() as tx:
-        case = new_case(matrix, tx.next_number(), request, now)
-        tx.put(case)
-        written = state.record(tx, matrix, case, list(range(len(case["timeline"]))))
-    state.absorb(written)
-    _warn_if_unreachable(matrix, case, now)
+    matrix, case = opened.matrix, opened.case
+    _warn_if_unreachable(matrix, case, opened.now)
     if quiet:
         typer.echo(case["id"])
     elif state.json:

@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from escalate_cli.cli._app import change_case, settings
+from escalate_cli.cli._app import settings
 from escalate_cli.cli.cases import CaseArgument
 from escalate_cli.cli.routing import By, after_change
 
@@ -21,13 +21,9 @@ def acknowledge(
 
     Example: escalate acknowledge ESC-7 --by sam --note "looking at the payment logs"
     """
-    from escalate_cli.core import lifecycle
-
     state = settings(ctx)
-    matrix, case, _ = change_case(
-        state, case_ref, lambda m, c, now: lifecycle.acknowledge(m, c, now, by, note), by
-    )
-    after_change(state, matrix, case, f"acknowledged at {case['level']}")
+    done = state.session(by).acknowledge(case_ref, note=note)
+    after_change(state, done, f"acknowledged at {done.case['level']}")
 
 
 def update(
@@ -41,16 +37,13 @@ def update(
 
     Example: escalate update ESC-7 "Fix deployed to staging, verifying" --audience customer
     """
-    from escalate_cli.core import lifecycle
     from escalate_cli.core.errors import UsageError
 
     if audience not in AUDIENCES:
         raise UsageError(f'--audience "{audience}": use customer or internal')
     state = settings(ctx)
-    matrix, case, _ = change_case(
-        state, case_ref, lambda m, c, now: lifecycle.update(m, c, now, text, audience, by), by
-    )
-    after_change(state, matrix, case, f"update logged ({audience})")
+    done = state.session(by).update(case_ref, text, audience=audience)
+    after_change(state, done, f"update logged ({audience})")
 
 
 def resolve(
@@ -63,13 +56,8 @@ def resolve(
 
     Example: escalate resolve ESC-7 --summary "Rolled back the 08:40 deploy"
     """
-    from escalate_cli.core import lifecycle
-
     state = settings(ctx)
-    matrix, case, _ = change_case(
-        state, case_ref, lambda m, c, now: lifecycle.resolve(m, c, now, summary, by), by
-    )
-    after_change(state, matrix, case, "resolved")
+    after_change(state, state.session(by).resolve(case_ref, summary), "resolved")
 
 
 def close(
@@ -89,16 +77,9 @@ def close(
 
     Example: escalate close ESC-7
     """
-    from escalate_cli.core import lifecycle
-
     state = settings(ctx)
-    matrix, case, _ = change_case(
-        state,
-        case_ref,
-        lambda m, c, now: lifecycle.close(m, c, now, by, summary=summary, force=force),
-        by,
-    )
-    after_change(state, matrix, case, "closed")
+    done = state.session(by).close(case_ref, summary=summary, force=force)
+    after_change(state, done, "closed")
 
 
 def reopen(
@@ -111,14 +92,11 @@ def reopen(
 
     Example: escalate reopen ESC-7 --reason "Customer reports the error again"
     """
-    from escalate_cli.core import lifecycle
     from escalate_cli.core.words import plural
 
     state = settings(ctx)
-    matrix, case, _ = change_case(
-        state, case_ref, lambda m, c, now: lifecycle.reopen(m, c, now, reason, by), by
-    )
-    after_change(state, matrix, case, f"reopened ({plural(case['reopened'], 'time')})")
+    done = state.session(by).reopen(case_ref, reason)
+    after_change(state, done, f"reopened ({plural(done.case['reopened'], 'time')})")
 
 
 def register(app: typer.Typer) -> None:

@@ -4,8 +4,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from escalate_cli.cli._app import Settings, change_case, settings, user_default
-from escalate_cli.cli.cases import CaseArgument, load_case
+from escalate_cli.cli._app import Settings, settings, user_default
+from escalate_cli.cli.cases import CaseArgument
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from escalate_cli.core.cases import Case
     from escalate_cli.core.model import Matrix
     from escalate_cli.core.planning import NextView
+    from escalate_cli.core.session import Changed
 
 By = Annotated[
     str | None,
@@ -98,18 +99,19 @@ def _print_triggers(view: "NextView", now: "datetime") -> None:
         output.text(f"  trigger {output.esc(notice['trigger'])} at {at}: notifies {told}")
 
 
-def after_change(state: Settings, matrix: "Matrix", case: "Case", said: str) -> None:
+def after_change(state: Settings, done: "Changed", said: str) -> None:
     """Every command that changes a case prints it (JSON), or what happened and who is next."""
     from escalate_cli import output
     from escalate_cli.core.planning import next_view
 
+    case = done.case
     if state.json:
         output.emit_json(case)
         return
     from escalate_cli.core.timing import stamps_in_zone
 
     output.text(f"[bold]{case['id']}[/bold] {output.esc(stamps_in_zone(said, None))}")
-    print_next(matrix, next_view(matrix, case, state.now), case, state.now)
+    print_next(done.matrix, next_view(done.matrix, case, done.now), case, done.now)
 
 
 def next_(ctx: typer.Context, case_ref: CaseArgument) -> None:
@@ -118,19 +120,17 @@ def next_(ctx: typer.Context, case_ref: CaseArgument) -> None:
     Example: escalate next ESC-7 --json
     """
     from escalate_cli import output
-    from escalate_cli.core.planning import next_view
 
     state = settings(ctx)
-    matrix = state.matrix()
-    case = load_case(state, case_ref)
-    view = next_view(matrix, case, state.now)
+    found = state.session().next(case_ref)
+    view = found.view
     if state.json:
         if view.problem:
             output.err(f"{view.data['case']}: {view.note}")
         output.emit_json(view.data)
         return
     output.text(f"[bold]{view.data['case']}[/bold] is at {output.esc(view.data['level'])}")
-    print_next(matrix, view, case, state.now)
+    print_next(found.matrix, view, found.case, found.now)
 
 
 def up(
@@ -151,16 +151,13 @@ def up(
 
     Example: escalate up ESC-7 --reason "refund above my authority"
     """
-    from escalate_cli.core.escalation import UpRequest, escalate_up
-
-    state = settings(ctx)
-    request = UpRequest(reason, to, agreed_by, transfer, force, by)
-    matrix, case, _ = change_case(
-        state, case_ref, lambda m, c, now: escalate_up(m, c, request, now), by
-    )
     from escalate_cli.core.cases import escalation_text
 
-    after_change(state, matrix, case, escalation_text(case["escalations"][-1]))
+    state = settings(ctx)
+    done = state.session(by).up(
+        case_ref, reason, to=to, agreed_by=agreed_by, transfer=transfer, force=force
+    )
+    after_change(state, done, escalation_text(done.case["escalations"][-1]))
 
 
 def sweep(
@@ -174,25 +171,17 @@ def sweep(
     Example: escalate sweep --json   (from cron, every minute)
     """
     from escalate_cli import output
-    from escalate_cli.core.sweeping import report_json, sweep_store
     from escalate_cli.core.words import plural
 
     state = settings(ctx)
-    dispatch = None if dry_run else state.dispatch
-    matrix = state.matrix()
-    report = sweep_store(
-        state.store, matrix, state.now, dry_run=dry_run, dispatch=dispatch, team=state.team()
-    )
-    if dispatch is not None:
-        from escalate_cli.core.outbox import claim
-
-        claim(state.store, state.now, dispatch, due_only=True)  # and retry what is due
+    swept = state.session().sweep(dry_run=dry_run)  # and claims what is due for a retry
+    report = swept.report
     for problem in report["problems"]:
         output.err(f"{problem['case']}: {problem['problem']}")
     if state.json:
-        output.emit_json(report_json(report))
+        output.emit_json(swept.json())
         return
-    lines = sweep_lines(matrix, report)
+    lines = sweep_lines(swept.matrix, report)
     for line in lines:
         output.text(output.esc(line))
     checked = f"({plural(report['checked'], 'case')} checked)"
@@ -304,14 +293,9 @@ def hold(
 
     Example: escalate hold ESC-7 --until 2d --reason "waiting for the customer's logs"
     """
-    from escalate_cli.core import lifecycle
-
     state = settings(ctx)
     ends = parse_when_option(until, state, "--until")
-    matrix, case, _ = change_case(
-        state, case_ref, lambda m, c, now: lifecycle.hold(m, c, now, ends, reason, by), by
-    )
-    after_change(state, matrix, case, "on hold")
+    after_change(state, state.session(by).hold(case_ref, reason, until=ends), "on hold")
 
 
 def parse_when_option(text: str | None, state: Settings, flag: str) -> Any:
@@ -331,13 +315,8 @@ def resume(ctx: typer.Context, case_ref: CaseArgument, by: By = None) -> None:
 
     Example: escalate resume ESC-7
     """
-    from escalate_cli.core import lifecycle
-
     state = settings(ctx)
-    matrix, case, _ = change_case(
-        state, case_ref, lambda m, c, now: lifecycle.resume(m, c, now, by), by
-    )
-    after_change(state, matrix, case, "resumed")
+    after_change(state, state.session(by).resume(case_ref), "resumed")
 
 
 def register(app: typer.Typer) -> None:

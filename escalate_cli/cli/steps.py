@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from escalate_cli.cli._app import change_case, settings
+from escalate_cli.cli._app import settings
 from escalate_cli.cli.cases import CaseArgument
 from escalate_cli.cli.routing import By, after_change, when_option
 
@@ -30,16 +30,9 @@ def gather(
 
     Example: escalate gather ESC-7 --fact "HTTP 504 from /pay" --why "gateway times out"
     """
-    from escalate_cli.core.steps import Gathered, attachment
-    from escalate_cli.core.steps import gather as record
-
     state = settings(ctx)
-    files = [attachment(path, state.now, by) for path in attach or []]  # hashed before the lock
-    found = Gathered(fact or [], why or [], files)
-    matrix, case, _ = change_case(
-        state, case_ref, lambda m, c, now: record(m, c, now, found, by), by
-    )
-    after_change(state, matrix, case, case["timeline"][-1]["text"])
+    done = state.session(by).gather(case_ref, facts=fact or [], whys=why or [], attach=attach or [])
+    after_change(state, done, done.case["timeline"][-1]["text"])
 
 
 def assess(
@@ -54,15 +47,11 @@ def assess(
 
     Example: escalate assess ESC-7 --impact "All EU checkouts fail" --severity sev1
     """
-    from escalate_cli.core.steps import Assessment
-    from escalate_cli.core.steps import assess as record
-
-    found = Assessment(severity, impact, root_cause)
     state = settings(ctx)
-    matrix, case, _ = change_case(
-        state, case_ref, lambda m, c, now: record(m, c, now, found, by), by
+    done = state.session(by).assess(
+        case_ref, severity=severity, impact=impact, root_cause=root_cause
     )
-    after_change(state, matrix, case, _last_step(case))
+    after_change(state, done, _last_step(done.case))
 
 
 def convene(
@@ -79,13 +68,9 @@ def convene(
 
     Example: escalate convene ESC-7 --owner sam --add dana:decision-maker --add ana:expert
     """
-    from escalate_cli.core.steps import convene as record
-
     state = settings(ctx)
-    matrix, case, _ = change_case(
-        state, case_ref, lambda m, c, now: record(m, c, now, owner, add or [], by), by
-    )
-    after_change(state, matrix, case, _last_step(case))
+    done = state.session(by).convene(case_ref, owner=owner, add=add or [])
+    after_change(state, done, _last_step(done.case))
 
 
 def brainstorm(
@@ -100,15 +85,12 @@ def brainstorm(
     Example: escalate brainstorm ESC-7 --option "Roll back" --option "Hotfix the timeout" --choose 1
     """
     from escalate_cli import output
-    from escalate_cli.core.steps import brainstorm as record
 
     state = settings(ctx)
-    matrix, case, advice = change_case(
-        state, case_ref, lambda m, c, now: record(m, c, now, option or [], choose, by), by
-    )
-    for line in advice:
+    done = state.session(by).brainstorm(case_ref, options=option or [], choose=choose)
+    for line in done.result:
         output.err(f"note: {line}")
-    after_change(state, matrix, case, _last_step(case))
+    after_change(state, done, _last_step(done.case))
 
 
 def implement(
@@ -128,15 +110,17 @@ def implement(
     Example: escalate implement ESC-7 --action "Raise timeout" --kind workaround --due 4h
     """
     from escalate_cli.cli.routing import parse_when_option
-    from escalate_cli.core.steps import ActionRequest
-    from escalate_cli.core.steps import implement as record
 
     state = settings(ctx)
-    request = ActionRequest(action, kind, assignee, parse_when_option(due, state, "--due"), done)
-    matrix, case, _ = change_case(
-        state, case_ref, lambda m, c, now: record(m, c, now, request, by), by
+    changed = state.session(by).implement(
+        case_ref,
+        action=action,
+        kind=kind,
+        assignee=assignee,
+        due=parse_when_option(due, state, "--due"),
+        done=done,
     )
-    after_change(state, matrix, case, _last_step(case))
+    after_change(state, changed, _last_step(changed.case))
 
 
 def learn(
@@ -157,17 +141,16 @@ def learn(
     Example: escalate learn ESC-7 --lesson "Deploy skipped smoke test" --follow-up 1w --with dana
     """
     from escalate_cli.cli.routing import parse_when_option
-    from escalate_cli.core.steps import Learning
-    from escalate_cli.core.steps import learn as record
 
     state = settings(ctx)
-    found = Learning(
-        lesson or [], prevent or [], parse_when_option(follow_up, state, "--follow-up"), with_
+    done = state.session(by).learn(
+        case_ref,
+        lessons=lesson or [],
+        prevent=prevent or [],
+        follow_up=parse_when_option(follow_up, state, "--follow-up"),
+        follow_up_with=with_,
     )
-    matrix, case, _ = change_case(
-        state, case_ref, lambda m, c, now: record(m, c, now, found, by), by
-    )
-    after_change(state, matrix, case, _last_step(case))
+    after_change(state, done, _last_step(done.case))
 
 
 def _last_step(case: dict[str, object]) -> str:

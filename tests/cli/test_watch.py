@@ -246,7 +246,7 @@ def test_the_live_board_rereads_the_store_when_its_source_says_so_and_keeps_the_
     cli("open", "Printer jams")
     state = Settings()
     flaky = FlakyStore(state.store)
-    state._store = flaky  # type: ignore[assignment]
+    state.session()._store = flaky  # type: ignore[assignment]
     watched = LiveBoard(state, state.matrix())
     now = from_iso(AT)
     assert not watched.poll()
