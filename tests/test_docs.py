@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
+import pytest
 import typer
 
 from escalate_cli.cli import app
@@ -51,3 +53,25 @@ def test_the_readme_walkthrough_is_the_demo_as_it_runs(cli: Cli) -> None:
     out = result.stdout.replace(str(ROOT / "escalate_cli" / "matrices"), "matrices")
     ran = "\n".join(line.rstrip() for line in out.split("\nTimeline\n", 1)[0].splitlines()[1:])
     assert shown == ran, "README walkthrough is stale: paste the output of `escalate demo`"
+
+
+def python_blocks(text: str) -> list[str]:
+    return [
+        block.split("\n", 1)[1] for block in text.split("```")[1::2] if block.startswith("python")
+    ]
+
+
+def test_the_python_api_examples_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from escalate_cli.cli.demo import bundled_matrix
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ESCALATE_NOW")
+    (tmp_path / "escalation.yaml").write_text(bundled_matrix().read_text())
+    api = (ROOT / "docs" / "python-api.md").read_text()
+    readme = README.split("## Python API", 1)[1].split("\n## ", 1)[0]
+    for number, block in enumerate([*python_blocks(api), *python_blocks(readme)], 1):
+        exec(compile(block, f"example {number}", "exec"), {})
+        assert f"ESC-{number}" in (tmp_path / "cases.json").read_text()
+    assert "warning:" not in capsys.readouterr().out
