@@ -96,24 +96,9 @@ def retry(ctx: typer.Context, ids: Ids = None) -> None:
 
     Example: escalate outbox retry ESC-7:12:sam:email-main
     """
-    import os
-
-    from escalate_cli.core.outbox import Dispatch, claim, finish
-
     state = settings(ctx)
     wanted = _existing(state, ids, refuse=("sent", "suppressed", "no_channel"))
-    matrix = state.matrix()
-    dispatch = Dispatch(send=True)
-    claim(state.store, state.now, dispatch, due_only=False, ids=wanted)
-    path = state.matrix_path()
-    done, lines = finish(
-        state.store,
-        matrix,
-        dispatch,
-        state.now,
-        os.environ,
-        path.absolute() if path else None,
-    )
+    done, lines = state.session().retry(wanted)
     _print_delivered(state, done, lines)
 
 

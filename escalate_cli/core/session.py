@@ -17,7 +17,7 @@ it uses.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from escalate_cli.core.cases import Case
     from escalate_cli.core.model import Matrix
-    from escalate_cli.core.outbox import Dispatch
+    from escalate_cli.core.outbox import Delivered, Dispatch
     from escalate_cli.core.planning import NextView
     from escalate_cli.core.store_base import Store, StoreTransaction
 
@@ -486,6 +486,19 @@ class Session:
             lines = [f"delivery stopped: {type(error).__name__}: {error}"]
         self._dispatch = None
         return lines
+
+    def retry(self, ids: Collection[str] | None = None) -> tuple[Delivered, list[str]]:
+        """`escalate outbox retry`: send again now what is pending or failed (or only the
+        entries named), whatever `notify` says; the outcomes, and one line for each problem."""
+        from escalate_cli.core.outbox import Dispatch, claim, finish
+
+        matrix = self.matrix()
+        now = self.now
+        dispatch = Dispatch(send=True)
+        claim(self.store, now, dispatch, due_only=False, ids=ids)
+        path = self.matrix_path()
+        source = path.absolute() if path else None
+        return finish(self.store, matrix, dispatch, now, self.environ, source)
 
     def _pending(self) -> Dispatch:
         if self._dispatch is None:

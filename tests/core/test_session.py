@@ -124,6 +124,9 @@ def test_delivery_problems_come_back_as_data(
         " server on fire (kept in the outbox: escalate outbox retry)"
     ]
     assert len(web.requests.items) == 1 and session.deliver() == []
+    done, lines = session.retry()  # `escalate outbox retry`: the second 500
+    assert [o.entry["id"] for o in done.outcomes] == ["ESC-1:1:frontline:chat"]
+    assert len(lines) == 1 and "HTTP 500" in lines[0] and len(web.requests.items) == 2
 
 
 def test_deferred_delivery_waits_for_deliver(
