@@ -300,6 +300,11 @@ class Session:
         """A status update, for the `customer` or `internal`; resets silent_for."""
         from escalate_cli.core import lifecycle
 
+        if audience not in ("internal", "customer"):
+            from escalate_cli.core.errors import UsageError
+
+            raise UsageError(f'audience "{audience}": use customer or internal')
+
         by = self.user
         return self.change(case, lambda m, c, now: lifecycle.update(m, c, now, text, audience, by))
 

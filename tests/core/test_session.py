@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from escalate_cli import Session
-from escalate_cli.core.errors import NotFoundError
+from escalate_cli.core.errors import NotFoundError, UsageError
 from escalate_cli.core.store_base import open_store
 from tests.conftest import BASIC_MATRIX
 from tests.notify_servers import matrix_yaml, web_server
@@ -89,6 +89,13 @@ def test_a_user_who_is_no_contact_changes_nothing(tmp_path: Path) -> None:
     session = Session(store, BASIC_MATRIX, now=T0, user="nobody", user_label="--by")
     with pytest.raises(NotFoundError, match=r"^--by: "):
         session.open("Printer on fire")
+    assert not store.exists()
+
+
+def test_an_update_for_nobody_is_refused_before_the_store_is_touched(tmp_path: Path) -> None:
+    store = tmp_path / "cases.json"
+    with pytest.raises(UsageError, match="use customer or internal"):
+        Session(store, BASIC_MATRIX, now=T0).update("ESC-1", "fixed", audience="everyone")
     assert not store.exists()
 
 
