@@ -216,6 +216,8 @@ class CaseStore:
         # A symlinked file stays a link: the lock, the reads and the atomic replace (its temp
         # file beside the target) act on the target, wherever the link is.
         self.path = _target(Path(path))
+        if not self.path.name:  # the root folder: no file name to put the store, archive, lock
+            raise StoreError(f"{path}: not a store file (give a file path such as cases.json)")
         archive = self.path.with_name(f"{self.path.stem}.archive{self.path.suffix}")
         self.archive_path = _target(archive)
         self.lock_path = self.path.with_name(f"{self.path.name}.lock")

@@ -8,10 +8,12 @@ TinyDB itself, edited by hand, or from an older schema) is parsed whole and chec
 
 from __future__ import annotations
 
+import errno
 import gc
 import json
 import os
 import re
+import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
@@ -108,10 +110,26 @@ def identity(path: Path | int) -> tuple[int, ...]:
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
 
+def _open_regular(path: Path) -> Any:
+    """Open a store file for reading; a FIFO or a device (`/dev/zero`) is refused before any
+    byte is read: it would block, or never end."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, "is a directory")
+        if not stat.S_ISREG(mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+    except BaseException:
+        os.close(fd)
+        raise
+    return os.fdopen(fd, "rb")
+
+
 def read_file(path: Path) -> tuple[bytes, tuple[int, ...]] | None:
     """The bytes of one store file and their identity; None when it does not exist."""
     try:
-        with open(path, "rb") as handle:
+        with _open_regular(path) as handle:
             return handle.read(), identity(handle.fileno())
     except FileNotFoundError:
         return None
@@ -129,7 +147,7 @@ def read_mark(path: Path) -> int | None:
     first lines alone; 0 when there is no file, None when it cannot tell (another layout, or a
     file written before the mark was kept in both files): then load the whole file."""
     try:
-        with open(path, "rb") as handle:
+        with _open_regular(path) as handle:
             head = handle.read(4096)
     except FileNotFoundError:
         return 0

@@ -105,3 +105,20 @@ def test_an_attachment_name_too_long_is_exit_2_and_saves_nothing(cli: Cli, name:
     assert "name too long" in line.lower()
     assert len(line) < 120  # the path is shortened, not printed whole
     assert snapshot() == before
+
+
+def test_a_store_path_with_no_file_name_is_exit_6(cli: Cli) -> None:
+    assert "not a store file" in cli("--store", "/", "list", code=6).stderr
+
+
+@pytest.mark.json_store
+@pytest.mark.parametrize("kind", ["/dev/zero", "fifo", "folder"])
+def test_a_store_that_is_not_a_regular_file_is_exit_6_at_once(tmp_path: Path, kind: str) -> None:
+    path = {"/dev/zero": "/dev/zero", "fifo": str(tmp_path / "cases.fifo"), "folder": "/tmp"}[kind]
+    if kind == "fifo":
+        os.mkfifo(path)
+    for args in (["list"], ["open", "x"], ["show", "1"]):
+        done = run("--store", path, "--matrix", str(BASIC_MATRIX), *args)
+        assert done.returncode == 6, done.stderr
+        said = "is a directory" if kind == "folder" else "cannot be read (not a regular file)"
+        assert f"{path} {said}" in done.stderr

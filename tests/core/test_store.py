@@ -650,13 +650,15 @@ def test_a_directory_in_place_of_the_store(store: CaseStore) -> None:
 def test_an_unreadable_store(store: CaseStore, monkeypatch: pytest.MonkeyPatch) -> None:
     open_cases(store, 1)
 
+    real_open = os.open
+
     def denied(path: Any, *args: Any, **kwargs: Any) -> Any:
         if Path(path) == store.path:
             raise PermissionError(13, "Permission denied", str(path))
-        return open(path, *args, **kwargs)
+        return real_open(path, *args, **kwargs)
 
     # Tests may run as root, which chmod cannot lock out; deny the open itself instead.
-    monkeypatch.setattr(store_file, "open", denied, raising=False)
+    monkeypatch.setattr(store_file.os, "open", denied)
     assert_refused(store, store.path, "cannot be read (Permission denied)")
 
 
