@@ -34,10 +34,22 @@ _MIGRATION_LOCK = 0x65736361  # pg_advisory_xact_lock key: "esca"
 
 _CASE_COLUMNS = "number, id, status, level, owner, matrix, severity, type, due_at, created_at,"
 _CASE_COLUMNS += " closed_at, archived, doc, brief"
+_METRICS_COLUMNS = "number, matrix, created_at, active, reopened, ack_s, resolve_s, breached,"
+_METRICS_COLUMNS += " escalated_to, escalated_path, exact"
+
+
+def _upsert(table: str, columns: str) -> str:
+    names = columns.replace(" ", "").split(",")
+    return (
+        f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(names))})"
+        " ON CONFLICT (number) DO UPDATE SET " + ", ".join(f"{c} = EXCLUDED.{c}" for c in names[1:])
+    )
+
+
 _UPSERT = (
-    f"INSERT INTO cases ({_CASE_COLUMNS}) VALUES ({', '.join(['%s'] * 14)})"
-    " ON CONFLICT (number) DO UPDATE SET "
-    + ", ".join(f"{c} = EXCLUDED.{c}" for c in _CASE_COLUMNS.replace(" ", "").split(",")[1:])
+    _upsert("cases", _CASE_COLUMNS)
+    + "; "
+    + _upsert("case_metrics", _METRICS_COLUMNS)
     + "; UPDATE store_meta SET last_number = %s WHERE id = 1 AND last_number < %s"
 )
 
@@ -86,6 +98,33 @@ def _row(case: dict[str, Any], text: str) -> tuple[Any, ...]:
     )
 
 
+def _metrics_row(case: dict[str, Any]) -> tuple[Any, ...]:
+    """The case's `case_metrics` row: what it adds to `escalate metrics` (see metrics.figures);
+    not `exact` when the columns cannot hold that exactly (metrics then reads the cases)."""
+    from escalate_cli.core.metrics import figures
+
+    found = figures(case)
+    recorded = case.get("matrix")
+    if found is not None and (recorded is None or isinstance(recorded, str)):
+        texts = [*found.breached, *found.levels, *found.paths]
+        texts += [recorded] if recorded is not None else []
+        if all(_text(text) == text for text in texts):  # no NUL, no lone surrogate
+            return (
+                case["number"],
+                recorded,
+                _time(found.created),
+                found.active,
+                found.reopened,
+                found.ack_s,
+                found.resolve_s,
+                list(found.breached) or None,
+                list(found.levels) or None,
+                list(found.paths) or None,
+                True,
+            )
+    return (case["number"], None, None, False, False, None, None, None, None, None, False)
+
+
 def _decode(raw: Any) -> Any:
     return loads(raw.encode() if isinstance(raw, str) else raw)
 
@@ -99,6 +138,27 @@ def _case(where: str, number: int, raw: str) -> dict[str, Any]:
             " it was left untouched — fix or remove that row"
         )
     return doc
+
+
+def _fill_case_metrics(cur: Any, batch: int = 5_000) -> None:
+    """Migration 2's rows for the cases written before it, from their summaries."""
+    last = 0
+    insert = f"INSERT INTO case_metrics ({_METRICS_COLUMNS}) VALUES ({', '.join(['%s'] * 11)})"
+    while True:
+        cur.execute(
+            "SELECT number, brief::text FROM cases WHERE number > %s ORDER BY number LIMIT %s",
+            (last, batch),
+        )
+        found = cur.fetchall()
+        if not found:
+            return
+        rows = []
+        for number, raw in found:
+            brief = _decode(raw)
+            whole = isinstance(brief, dict) and brief.get("number") == number
+            rows.append(_metrics_row(brief if whole else {"number": number, "matrix": 0}))
+        cur.executemany(insert, rows)
+        last = found[-1][0]
 
 
 class PgTransaction:
@@ -145,7 +205,8 @@ class PgTransaction:
         number = case.get("number")
         if type(number) is not int or number < 1:
             raise ValueError(f"a case needs an integer 'number' >= 1, got {number!r}")
-        self._cur.execute(_UPSERT, (*_row(case, dumps(case).decode()), number, number))
+        row = _row(case, dumps(case).decode())
+        self._cur.execute(_UPSERT, (*row, *_metrics_row(case), number, number))
         self.wrote = True
         self._last = max(self._last, number)
 
@@ -287,6 +348,8 @@ class PgStore:
                 for step in range(version, SCHEMA_VERSION):
                     cur.execute(MIGRATIONS[step])
                     cur.execute("INSERT INTO schema_version (version) VALUES (%s)", (step + 1,))
+                if 1 <= version < 2 <= SCHEMA_VERSION:
+                    _fill_case_metrics(cur)
                 cur.execute("COMMIT")
             except BaseException:
                 cur.execute("ROLLBACK")
@@ -323,6 +386,68 @@ class PgStore:
             cur.execute(f"SELECT number, {column}::text FROM cases{where} ORDER BY number")
             rows = cur.fetchall()
         return [_case(self.location, number, raw) for number, raw in rows]
+
+    def metrics_sums(
+        self, window: tuple[str, str] | None, team: str | None
+    ) -> dict[str, Any] | None:
+        """`escalate metrics` summed in SQL over `case_metrics` (see metrics.Summing): two scans
+        of a narrow table instead of reading every case. None when a case in scope has no exact
+        figures, or no usable created_at for a window: metrics then reads the cases."""
+        scope, params = ["TRUE"], []
+        if team is not None:
+            scope.append("(matrix IS NULL OR matrix = %s)")
+            params.append(team)
+        dated = list(scope)
+        if window is not None:
+            scope.append("created_at BETWEEN %s::timestamptz AND %s::timestamptz")
+            params += list(window)
+        where = " AND ".join(scope)
+        with self._cursor() as cur:
+            if not self._ready(cur):
+                return None
+            cur.execute("SELECT EXISTS (SELECT 1 FROM case_metrics WHERE NOT exact)")
+            if cur.fetchone()[0]:
+                return None
+            if window is not None:
+                undated = " AND ".join([*dated, "created_at IS NULL"])
+                cur.execute(
+                    f"SELECT EXISTS (SELECT 1 FROM case_metrics WHERE {undated})",
+                    params[: len(dated) - 1],
+                )
+                if cur.fetchone()[0]:
+                    return None
+            cur.execute(
+                "SELECT count(*), count(*) FILTER (WHERE active), count(*) FILTER (WHERE reopened),"
+                " coalesce(sum(ack_s), 0), count(ack_s), coalesce(sum(resolve_s), 0),"
+                f" count(resolve_s) FROM case_metrics WHERE {where}",
+                params,
+            )
+            cases, active, reopened, ack_sum, ack_count, resolve_sum, resolve_count = cur.fetchone()
+            # One row per key of each count, first seen first (by case, then within the case).
+            cur.execute(
+                "SELECT kind, key, count(*) FROM case_metrics m, LATERAL ("
+                " SELECT 'breaches', k, o FROM unnest(m.breached) WITH ORDINALITY AS b(k, o)"
+                " UNION ALL SELECT 'by_level', k, o"
+                " FROM unnest(m.escalated_to) WITH ORDINALITY AS l(k, o)"
+                " UNION ALL SELECT 'by_path', k, o"
+                " FROM unnest(m.escalated_path) WITH ORDINALITY AS p(k, o)"
+                f") AS u(kind, key, o) WHERE {where}"
+                " GROUP BY kind, key ORDER BY min(ARRAY[m.number, u.o])",
+                params,
+            )
+            counted: dict[str, dict[str, int]] = {"breaches": {}, "by_level": {}, "by_path": {}}
+            for kind, key, count in cur.fetchall():
+                counted[kind][key] = int(count)
+        return {
+            "cases": int(cases),
+            "open": int(active),
+            "reopened": int(reopened),
+            "ack_sum": float(ack_sum),
+            "ack_count": int(ack_count),
+            "resolve_sum": float(resolve_sum),
+            "resolve_count": int(resolve_count),
+            **counted,
+        }
 
     def outbox(self) -> list[dict[str, Any]]:
         with self._cursor() as cur:
