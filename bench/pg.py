@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import pg_startup, stores
 from escalate_cli.core.matrix import load_matrix
 from escalate_cli.core.store_file import dumps
-from escalate_cli.core.store_pg import _CASE_COLUMNS, PgStore, _row
+from escalate_cli.core.store_pg import _CASE_COLUMNS, _METRICS_COLUMNS, PgStore, _metrics_row, _row
 from escalate_cli.core.timing import to_iso
 
 ESCALATE = str(Path(sys.executable).with_name("escalate"))
@@ -56,6 +56,9 @@ def _field(value: Any) -> str:
         return "t" if value else "f"
     if isinstance(value, datetime):
         return value.isoformat()
+    if isinstance(value, list):  # an array literal: {"a","b"}
+        quoted = (item.replace("\\", "\\\\").replace('"', '\\"') for item in value)
+        value = "{" + ",".join(f'"{item}"' for item in quoted) + "}"
     text = str(value)
     for raw, escaped in (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r")):
         text = text.replace(raw, escaped)
@@ -118,27 +121,35 @@ def load(url: str, rows: Iterable[dict[str, Any]], chunk: int = 20_000) -> int:
 
     conn = psycopg2.connect(url)
     last = 0
-    columns = _CASE_COLUMNS.replace(" ", "")
+    tables = {"cases": _CASE_COLUMNS, "case_metrics": _METRICS_COLUMNS}
     try:
         with conn.cursor() as cur:
-            buffer, size = io.StringIO(), 0
+
+            def flush(buffers: dict[str, io.StringIO]) -> None:
+                for table, buffer in buffers.items():
+                    buffer.seek(0)
+                    cur.copy_expert(f"COPY {table} ({tables[table]}) FROM STDIN", buffer)
+
+            buffers = {table: io.StringIO() for table in tables}
+            size = 0
             for case in rows:
                 values = _row(case, dumps(case).decode())
-                buffer.write("\t".join(_field(v) for v in values) + "\n")
+                buffers["cases"].write("\t".join(_field(v) for v in values) + "\n")
+                figures = _metrics_row(case)
+                buffers["case_metrics"].write("\t".join(_field(v) for v in figures) + "\n")
                 size += 1
                 last = max(last, case["number"])
                 if size == chunk:
-                    buffer.seek(0)
-                    cur.copy_expert(f"COPY cases ({columns}) FROM STDIN", buffer)
-                    buffer, size = io.StringIO(), 0
+                    flush(buffers)
+                    buffers, size = {table: io.StringIO() for table in tables}, 0
             if size:
-                buffer.seek(0)
-                cur.copy_expert(f"COPY cases ({columns}) FROM STDIN", buffer)
+                flush(buffers)
             cur.execute("UPDATE store_meta SET last_number = %s WHERE id = 1", (last,))
         conn.commit()
         conn.autocommit = True
         with conn.cursor() as cur:
             cur.execute("VACUUM ANALYZE cases")
+            cur.execute("VACUUM ANALYZE case_metrics")
     finally:
         conn.close()
     return last
@@ -188,15 +199,23 @@ def median_of(argvs: list[list[str]], env: dict[str, str]) -> float:
     return statistics.median(run(argv, env) for argv in argvs[1:])
 
 
-def single_case(store: str, last: int, runs: int) -> dict[str, float]:
-    env = env_for(store)
-    found = {}
-    for name in ("show", "who", "next"):
-        found[name] = median_of([[ESCALATE, name, str(last)]] * (runs + 1), env)
-    # Each acknowledge takes a case nobody acknowledged yet (a second one is refused).
-    acks = [[ESCALATE, "acknowledge", str(last - n), "--by", "sam"] for n in range(runs + 1)]
-    found["acknowledge"] = median_of(acks, env)
-    return found
+def side_by_side(
+    stores_last: list[tuple[str, int]], runs: int
+) -> Iterator[tuple[str, list[float]]]:
+    """Each single-case command's median on each store, the stores' runs taken in turn (one
+    run on each, then the next), so that the shared machine's noise falls on both alike."""
+    envs = [env_for(store) for store, _ in stores_last]
+    for name in ("show", "who", "next", "acknowledge"):
+        samples: list[list[float]] = [[] for _ in stores_last]
+        for n in range(runs + 1):
+            for index, (_, last) in enumerate(stores_last):
+                # Each acknowledge takes a case nobody acknowledged yet (a second is refused).
+                case = str(last - n) if name == "acknowledge" else str(last)
+                argv = [ESCALATE, name, case] + (["--by", "sam"] if name == "acknowledge" else [])
+                took = run(argv, envs[index])
+                if n:  # the first is the unmeasured warm-up
+                    samples[index].append(took)
+        yield name, [statistics.median(one) for one in samples]
 
 
 class Bench:
@@ -217,6 +236,11 @@ class Bench:
             )
             took = time.perf_counter() - started
             print(f"loaded {opts.open:,} open + {opts.closed:,} closed in {took:.0f} s", flush=True)
+            import psycopg2
+
+            with psycopg2.connect(url) as conn, conn.cursor() as cur:
+                cur.execute("SELECT count(*) FILTER (WHERE NOT exact) FROM case_metrics")
+                print(f"cases metrics cannot sum in SQL: {cur.fetchone()[0]}", flush=True)
             self._big = url, last
         return self._big
 
@@ -228,18 +252,10 @@ class Bench:
         small = self.cluster.store()
         load(small, newest_due(self.docs, closed=0, open_cases=10, due=10))
         url, last = self.big()
-        base = single_case(small, 10, runs)
-        large = single_case(url, last, runs)
-        for name, ms in large.items():
-            ratio = ms / base[name]
-            yield (
-                name,
-                self.big_label(),
-                ms,
-                f"{ratio:.2f}x of {base[name]:.0f} ms (10 cases)",
-                "1.2x",
-                ratio <= 1.2,
-            )
+        for name, (base, ms) in side_by_side([(small, 10), (url, last)], runs):
+            ratio = ms / base
+            figure = f"{ratio:.2f}x of {base:.0f} ms (10 cases)"
+            yield name, self.big_label(), ms, figure, "1.2x", ratio <= 1.2
 
     def startup(self) -> Iterator[Row]:
         url = self.cluster.store()

@@ -25,16 +25,17 @@ ESCALATE = str(Path(sys.executable).with_name("escalate"))
 COMMANDS = ("show", "acknowledge", "next", "list")
 
 
-def median_ms(store: str, argvs: list[list[str]], env: dict[str, str]) -> float:
-    """The median of argvs[1:] on the store, each a fresh process, after argvs[0] unmeasured."""
-    times = []
+def medians_ms(stores: list[str], argvs: list[list[str]], env: dict[str, str]) -> list[float]:
+    """The median of argvs[1:] on each store, each a fresh process, after argvs[0] unmeasured;
+    the stores take turns, so that a shared machine's noise falls on both alike."""
+    times: list[list[float]] = [[] for _ in stores]
     for argv in argvs:
-        started = time.perf_counter()
-        subprocess.run(
-            [ESCALATE, "--store", store, *argv], env=env, check=True, capture_output=True
-        )
-        times.append(time.perf_counter() - started)
-    return statistics.median(times[1:]) * 1000
+        for index, store in enumerate(stores):
+            started = time.perf_counter()
+            argv_ = [ESCALATE, "--store", store, *argv]
+            subprocess.run(argv_, env=env, check=True, capture_output=True)
+            times[index].append(time.perf_counter() - started)
+    return [statistics.median(one[1:]) * 1000 for one in times]
 
 
 def compare(url: str, runs: int, cases: int = 10) -> Iterator[tuple[str, float, float]]:
@@ -56,8 +57,7 @@ def compare(url: str, runs: int, cases: int = 10) -> Iterator[tuple[str, float, 
                 argvs = [["acknowledge", str(cases - n)] for n in range(runs + 1)]
             else:
                 argvs = [[name] + ([middle] if name != "list" else [])] * (runs + 1)
-            json_ms = median_ms(stores["json"], argvs, env)
-            pg_ms = median_ms(stores["postgres"], argvs, env)
+            json_ms, pg_ms = medians_ms([stores["json"], stores["postgres"]], argvs, env)
             yield name, json_ms, pg_ms
 
 
