@@ -117,6 +117,25 @@ def test_numbers_are_sequential_and_never_reused(store: PgStore) -> None:
         assert tx.next_number() == 11
 
 
+def test_a_transaction_reads_the_cases_it_put_before_they_are_written(store: PgStore) -> None:
+    """Puts are written together, before anything in the transaction could read them."""
+    with store.transaction() as tx:
+        tx.put(make_case(5, title="a"))
+        assert tx.get(5) == make_case(5, title="a")
+        tx.put(make_case(5, title="b"))
+        tx.put(make_case(6))
+        assert [case.get("title") for case in tx.cases()] == ["b", None]
+        tx.put(make_case(9))
+        assert tx.next_number() == 10  # never a number put by hand
+        tx.put(make_case(10))
+    assert [case["number"] for case in store.cases()] == [5, 6, 9, 10]
+    assert store.get(5) == make_case(5, title="b")
+    assert store.read_meta()["last_number"] == 10
+    with store._cursor() as cur:
+        cur.execute("SELECT count(*) FROM case_metrics")
+        assert cur.fetchone() == (4,)
+
+
 def test_an_exception_rolls_everything_back(store: PgStore) -> None:
     with store.transaction() as tx:
         tx.put(make_case(tx.next_number()))
