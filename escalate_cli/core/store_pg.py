@@ -30,6 +30,7 @@ from escalate_cli.core.store_pg_schema import MIGRATIONS, SCHEMA_VERSION
 LOCK_TIMEOUT_ENV = "ESCALATE_LOCK_TIMEOUT"
 DEFAULT_LOCK_TIMEOUT = 30.0
 _MIGRATION_LOCK = 0x65736361  # pg_advisory_xact_lock key: "esca"
+_OUTBOX_LOCK = 0x6F757462  # with the schema's hash, the two-key pg_advisory_xact_lock: "outb"
 
 
 _CASE_COLUMNS = "number, id, status, level, owner, matrix, severity, type, due_at, created_at,"
@@ -179,6 +180,7 @@ class PgTransaction:
         # Cases put and not yet written: written together before anything could read them
         # (a sweep puts 500 cases in one statement each for cases and case_metrics, not 500).
         self._pending: dict[int, tuple[tuple[Any, ...], tuple[Any, ...]]] = {}
+        self._outbox_locked = False
         self.wrote = False  # whether watchers are to hear of this transaction
 
     def _check_active(self) -> None:
@@ -244,14 +246,30 @@ class PgTransaction:
         self._cur.execute(f"SELECT number, doc::text FROM cases{where} ORDER BY number")
         return _cases(self._where, self._cur.fetchall())
 
+    def _lock_outbox(self) -> None:
+        """The store's outbox lock, held until the transaction ends, taken before any outbox row.
+
+        Locking the rows in `seq` order is not enough: numbers are drawn before commit, so a row
+        of a lower `seq` can appear between two reads of one transaction (settling an entry reads
+        twice: `prune`, then `settle`), which then locks it after rows of higher `seq`, and two
+        settling sweeps deadlocked (the entry sent but its outcome lost, so sent again later).
+        Every outbox read locks every row anyway, so this lock costs no concurrency."""
+        if not self._outbox_locked:
+            self._cur.execute(
+                "SELECT pg_advisory_xact_lock(%s, hashtext(current_schema()))", (_OUTBOX_LOCK,)
+            )
+            self._outbox_locked = True
+
     def outbox(self) -> list[dict[str, Any]]:
-        """The entries, oldest first, locked until commit (in `seq` order, so two readers never
-        deadlock): a racing claimer waits, then sees them claimed."""
+        """The entries, oldest first, locked until commit: a racing claimer waits, then sees
+        them claimed."""
+        self._lock_outbox()
         self._cur.execute("SELECT doc::text FROM outbox ORDER BY seq FOR UPDATE")
         return [_decode(row[0]) for row in self._cur.fetchall()]
 
     def put_outbox(self, entry: dict[str, Any]) -> None:
         self._check_active()
+        self._lock_outbox()
         if not isinstance(entry.get("id"), str):
             raise ValueError(f"an outbox entry needs a string 'id', got {entry.get('id')!r}")
         self._cur.execute(
@@ -265,6 +283,7 @@ class PgTransaction:
         self._check_active()
         wanted = list(ids)
         if wanted:
+            self._lock_outbox()
             self._cur.execute("DELETE FROM outbox WHERE id = ANY(%s)", (wanted,))
             self.wrote = True
 

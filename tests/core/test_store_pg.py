@@ -397,6 +397,44 @@ def test_recording_a_sent_entry_waits_for_a_racing_claimer(store: PgStore, pg_ur
     assert [e["status"] for e in store.outbox()] == ["sent"]
 
 
+def test_two_transactions_reading_the_outbox_twice_never_deadlock(
+    store: PgStore, pg_url: str
+) -> None:
+    """An entry whose `seq` was drawn first but committed last appears between a transaction's
+    two reads (as `prune`, then `settle`): locking rows in `seq` order alone then deadlocked
+    two settling sweeps. The outbox lock makes the second reader wait before it locks any row."""
+    import threading
+
+    import psycopg2
+
+    store.prepare()
+    slow = psycopg2.connect(pg_url)  # draws seq 1 now, commits last
+    with slow.cursor() as cur:
+        cur.execute("INSERT INTO outbox (id, status, doc) VALUES ('low', 'pending', '{}')")
+    with store.transaction() as tx:
+        tx.put_outbox({"id": "high", "status": "pending"})
+    other = PgStore(pg_url, lock_timeout=10)
+    seen: list[list[str]] = []
+
+    def read_twice() -> None:
+        with other.transaction() as tx:
+            seen.append([entry.get("id", "low") for entry in tx.outbox()])
+            seen.append([entry.get("id", "low") for entry in tx.outbox()])
+
+    with store.transaction() as tx:
+        assert [entry["id"] for entry in tx.outbox()] == ["high"]
+        slow.commit()
+        reader = threading.Thread(target=read_twice)
+        reader.start()
+        reader.join(0.5)
+        assert reader.is_alive()  # waiting for this transaction
+        assert [entry.get("id", "low") for entry in tx.outbox()] == ["low", "high"]
+    reader.join(10)
+    assert not reader.is_alive() and seen == [["low", "high"]] * 2
+    slow.close()
+    other.close()
+
+
 def test_fields_no_text_column_can_hold_stay_whole_in_the_document(store: PgStore) -> None:
     case = make_case(1, owner="da\x00na", level="L\udc801")
     with store.transaction() as tx:
