@@ -36,6 +36,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "json_store: about the JSON store's files themselves; runs on that store only"
     )
+    config.addinivalue_line(
+        "markers", "slow: takes minutes; the full suite (.ci/run) runs it, -m 'not slow' does not"
+    )
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -45,12 +45,9 @@ def metrics(
             raise UsageError(f"--since: {error}") from None
     state = settings(ctx)
     now = state.now
-    from escalate_cli.core.teams import belongs
-
     team = None if all_matrices else state.team_if_any()  # no usable matrix: every team's
     try:
-        cases = state.store.cases(archived=True, history=False)
-        result = core.compute([c for c in cases if belongs(c, team)], now, window)
+        result = core.for_store(state.store, now, window, team)  # in SQL on PostgreSQL
     except ValueError as error:
         raise StoreError(f"{state.store.location}: {error}") from None
     if state.json:

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from escalate_cli.core import timing
 
@@ -191,3 +191,87 @@ def compute(
         if low <= created <= high:
             tally.add(case)
     return tally.result(start, end)
+
+
+# --- stores that sum the figures themselves (PostgreSQL) ----------------------------------------
+
+
+@dataclass(frozen=True)
+class Figures:
+    """What one case adds to the metrics, worked out once as the case is written, so that a
+    store can sum many cases without reading them (see `for_store`).
+
+    `breached`, `levels` and `paths` hold one item per count (a level reached twice is there
+    twice); `created` is the canonical created_at the window compares, None when unusable."""
+
+    created: str | None
+    active: bool
+    reopened: bool
+    ack_s: float | None
+    resolve_s: float | None
+    breached: tuple[str, ...]
+    levels: tuple[str, ...]
+    paths: tuple[str, ...]
+
+
+def figures(case: Mapping[str, Any]) -> Figures | None:
+    """The case's figures, exactly as `compute` would add them; None when the case holds
+    something only `compute` can report (a bad timestamp, a level that is not text)."""
+    tally = _Tally()
+    try:
+        tally.add(case)
+        created = _canonical(case.get("created_at"))
+    except Exception:  # compute reads the case again and says what is wrong with it
+        return None
+    keys = [*tally.by_level, *tally.by_path]
+    if not all(isinstance(key, str) for key in keys):
+        return None
+
+    def spread(counts: dict[str, int]) -> tuple[str, ...]:
+        return tuple(key for key, count in counts.items() for _ in range(count))
+
+    return Figures(
+        created=created,
+        active=tally.open == 1,
+        reopened=tally.reopened == 1,
+        ack_s=tally.ack_sum if tally.ack_count else None,
+        resolve_s=tally.resolve_sum if tally.resolve_count else None,
+        breached=spread(tally.breaches),
+        levels=spread(tally.by_level),
+        paths=spread(tally.by_path),
+    )
+
+
+class Summing(Protocol):
+    def metrics_sums(
+        self, window: tuple[str, str] | None, team: str | None
+    ) -> dict[str, Any] | None:
+        """The sums of the `Figures` of the cases in scope: `cases`, `open`, `reopened`,
+        `ack_sum`, `ack_count`, `resolve_sum`, `resolve_count`, and `breaches`, `by_level`,
+        `by_path` as counts (keys first seen first, by case number). `window` is (low, high),
+        canonical instants, both ends in; `team` as in teams.belongs. None when some case in
+        scope has no exact figures: then the caller reads the cases."""
+        ...
+
+
+def for_store(
+    store: Any, now: datetime, since: timedelta | None = None, team: str | None = None
+) -> Metrics:
+    """`compute` over a store's cases (open and archived) of `team` (None: every team's):
+    summed by the store itself when it can (PostgreSQL, in SQL), else read and summed here.
+    Both give the same numbers (tests/core/test_store_pg_metrics.py)."""
+    from escalate_cli.core.teams import belongs
+
+    start, end = (now - since, now) if since is not None else (None, None)
+    summing = getattr(store, "metrics_sums", None)
+    if summing is not None:
+        window = (timing.to_iso(now - since), timing.to_iso(now)) if since is not None else None
+        sums = summing(window, team)
+        if sums is not None:
+            tally = _Tally(**sums)
+            tally.breaches = dict.fromkeys(SLAS, 0) | {
+                sla: count for sla, count in sums["breaches"].items() if sla in SLAS
+            }
+            return tally.result(start, end)
+    cases = store.cases(archived=True, history=False)
+    return compute([case for case in cases if belongs(case, team)], now, since)

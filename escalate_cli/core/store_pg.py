@@ -23,23 +23,34 @@ from typing import Any
 
 from escalate_cli.core.errors import StoreError, UsageError
 from escalate_cli.core.store_base import INSTALL, redact
-from escalate_cli.core.store_file import dumps, loads, summary
+from escalate_cli.core.store_file import _collector_paused, dumps, loads, summary
 from escalate_cli.core.store_pg_listen import CHANNEL, PgChanges
 from escalate_cli.core.store_pg_schema import MIGRATIONS, SCHEMA_VERSION
 
 LOCK_TIMEOUT_ENV = "ESCALATE_LOCK_TIMEOUT"
 DEFAULT_LOCK_TIMEOUT = 30.0
 _MIGRATION_LOCK = 0x65736361  # pg_advisory_xact_lock key: "esca"
+_OUTBOX_LOCK = 0x6F757462  # with the schema's hash, the two-key pg_advisory_xact_lock: "outb"
 
 
 _CASE_COLUMNS = "number, id, status, level, owner, matrix, severity, type, due_at, created_at,"
 _CASE_COLUMNS += " closed_at, archived, doc, brief"
-_UPSERT = (
-    f"INSERT INTO cases ({_CASE_COLUMNS}) VALUES ({', '.join(['%s'] * 14)})"
-    " ON CONFLICT (number) DO UPDATE SET "
-    + ", ".join(f"{c} = EXCLUDED.{c}" for c in _CASE_COLUMNS.replace(" ", "").split(",")[1:])
-    + "; UPDATE store_meta SET last_number = %s WHERE id = 1 AND last_number < %s"
-)
+_METRICS_COLUMNS = "number, matrix, created_at, active, reopened, ack_s, resolve_s, breached,"
+_METRICS_COLUMNS += " escalated_to, escalated_path, exact"
+
+
+def _upsert(table: str, columns: str) -> str:
+    """An INSERT of many rows at once (`VALUES %s`, for execute_values) that replaces a row of
+    the same number."""
+    names = columns.replace(" ", "").split(",")
+    return (
+        f"INSERT INTO {table} ({columns}) VALUES %s ON CONFLICT (number) DO UPDATE SET "
+        + ", ".join(f"{c} = EXCLUDED.{c}" for c in names[1:])
+    )
+
+
+_UPSERT_CASES = _upsert("cases", _CASE_COLUMNS)
+_UPSERT_METRICS = _upsert("case_metrics", _METRICS_COLUMNS)
 
 
 def _driver() -> Any:
@@ -86,8 +97,43 @@ def _row(case: dict[str, Any], text: str) -> tuple[Any, ...]:
     )
 
 
+def _metrics_row(case: dict[str, Any]) -> tuple[Any, ...]:
+    """The case's `case_metrics` row: what it adds to `escalate metrics` (see metrics.figures);
+    not `exact` when the columns cannot hold that exactly (metrics then reads the cases)."""
+    from escalate_cli.core.metrics import figures
+
+    found = figures(case)
+    recorded = case.get("matrix")
+    if found is not None and (recorded is None or isinstance(recorded, str)):
+        texts = [*found.breached, *found.levels, *found.paths]
+        texts += [recorded] if recorded is not None else []
+        if all(_text(text) == text for text in texts):  # no NUL, no lone surrogate
+            return (
+                case["number"],
+                recorded,
+                _time(found.created),
+                found.active,
+                found.reopened,
+                found.ack_s,
+                found.resolve_s,
+                list(found.breached) or None,
+                list(found.levels) or None,
+                list(found.paths) or None,
+                True,
+            )
+    return (case["number"], None, None, False, False, None, None, None, None, None, False)
+
+
 def _decode(raw: Any) -> Any:
     return loads(raw.encode() if isinstance(raw, str) else raw)
+
+
+def _cases(where: str, rows: list[tuple[int, str]]) -> list[dict[str, Any]]:
+    """Many case rows' documents, parsed with the collector paused (as the JSON store parses
+    its file): collecting between rows would walk every case parsed so far, again and again
+    (10,000 open cases: about 100 ms of a sweep)."""
+    with _collector_paused(sum(len(raw) for _, raw in rows)):
+        return [_case(where, number, raw) for number, raw in rows]
 
 
 def _case(where: str, number: int, raw: str) -> dict[str, Any]:
@@ -101,6 +147,28 @@ def _case(where: str, number: int, raw: str) -> dict[str, Any]:
     return doc
 
 
+def _fill_case_metrics(cur: Any, batch: int = 5_000) -> None:
+    """Migration 2's rows for the cases written before it, from their summaries."""
+    last = 0
+    from psycopg2.extras import execute_values
+
+    while True:
+        cur.execute(
+            "SELECT number, brief::text FROM cases WHERE number > %s ORDER BY number LIMIT %s",
+            (last, batch),
+        )
+        found = cur.fetchall()
+        if not found:
+            return
+        rows = []
+        for number, raw in found:
+            brief = _decode(raw)
+            whole = isinstance(brief, dict) and brief.get("number") == number
+            rows.append(_metrics_row(brief if whole else {"number": number, "matrix": 0}))
+        execute_values(cur, _UPSERT_METRICS, rows, page_size=batch)
+        last = found[-1][0]
+
+
 class PgTransaction:
     """Reads and writes of one command inside one PostgreSQL transaction."""
 
@@ -109,15 +177,36 @@ class PgTransaction:
         self._meta_before = dict(meta)
         self._last = last_number
         self._active = True
+        # Cases put and not yet written: written together before anything could read them
+        # (a sweep puts 500 cases in one statement each for cases and case_metrics, not 500).
+        self._pending: dict[int, tuple[tuple[Any, ...], tuple[Any, ...]]] = {}
+        self._outbox_locked = False
         self.wrote = False  # whether watchers are to hear of this transaction
 
     def _check_active(self) -> None:
         if not self._active:
             raise RuntimeError("the transaction is over; open a new one")
 
+    def _flush(self) -> None:
+        """Write the cases put so far: two statements, whatever their number."""
+        if not self._pending:
+            return
+        from psycopg2.extras import execute_values
+
+        rows = list(self._pending.values())
+        self._pending = {}
+        execute_values(self._cur, _UPSERT_CASES, [row for row, _ in rows], page_size=1000)
+        execute_values(self._cur, _UPSERT_METRICS, [row for _, row in rows], page_size=1000)
+        highest = max(row[0] for row, _ in rows)
+        self._cur.execute(
+            "UPDATE store_meta SET last_number = %s WHERE id = 1 AND last_number < %s",
+            (highest, highest),
+        )
+
     def next_number(self) -> int:
         """The next case number; the meta row stays locked until commit, so never given twice."""
         self._check_active()
+        self._flush()  # a number put by hand is never given again
         self.wrote = True
         self._cur.execute(
             "UPDATE store_meta SET last_number = last_number + 1 WHERE id = 1 RETURNING last_number"
@@ -128,6 +217,8 @@ class PgTransaction:
     def _one(self, number: int, lock: str) -> dict[str, Any] | None:
         if type(number) is not int or not 0 < number < 2**63:
             return None
+        if number in self._pending:
+            self._flush()
         self._cur.execute(f"SELECT doc::text FROM cases WHERE number = %s {lock}", (number,))
         row = self._cur.fetchone()
         return _case(self._where, number, row[0]) if row is not None else None
@@ -145,23 +236,40 @@ class PgTransaction:
         number = case.get("number")
         if type(number) is not int or number < 1:
             raise ValueError(f"a case needs an integer 'number' >= 1, got {number!r}")
-        self._cur.execute(_UPSERT, (*_row(case, dumps(case).decode()), number, number))
+        self._pending[number] = (_row(case, dumps(case).decode()), _metrics_row(case))
         self.wrote = True
         self._last = max(self._last, number)
 
     def cases(self, *, archived: bool = False) -> list[dict[str, Any]]:
+        self._flush()
         where = "" if archived else " WHERE NOT archived"
         self._cur.execute(f"SELECT number, doc::text FROM cases{where} ORDER BY number")
-        return [_case(self._where, n, raw) for n, raw in self._cur.fetchall()]
+        return _cases(self._where, self._cur.fetchall())
+
+    def _lock_outbox(self) -> None:
+        """The store's outbox lock, held until the transaction ends, taken before any outbox row.
+
+        Locking the rows in `seq` order is not enough: numbers are drawn before commit, so a row
+        of a lower `seq` can appear between two reads of one transaction (settling an entry reads
+        twice: `prune`, then `settle`), which then locks it after rows of higher `seq`, and two
+        settling sweeps deadlocked (the entry sent but its outcome lost, so sent again later).
+        Every outbox read locks every row anyway, so this lock costs no concurrency."""
+        if not self._outbox_locked:
+            self._cur.execute(
+                "SELECT pg_advisory_xact_lock(%s, hashtext(current_schema()))", (_OUTBOX_LOCK,)
+            )
+            self._outbox_locked = True
 
     def outbox(self) -> list[dict[str, Any]]:
-        """The entries, oldest first, locked until commit (in `seq` order, so two readers never
-        deadlock): a racing claimer waits, then sees them claimed."""
+        """The entries, oldest first, locked until commit: a racing claimer waits, then sees
+        them claimed."""
+        self._lock_outbox()
         self._cur.execute("SELECT doc::text FROM outbox ORDER BY seq FOR UPDATE")
         return [_decode(row[0]) for row in self._cur.fetchall()]
 
     def put_outbox(self, entry: dict[str, Any]) -> None:
         self._check_active()
+        self._lock_outbox()
         if not isinstance(entry.get("id"), str):
             raise ValueError(f"an outbox entry needs a string 'id', got {entry.get('id')!r}")
         self._cur.execute(
@@ -175,11 +283,14 @@ class PgTransaction:
         self._check_active()
         wanted = list(ids)
         if wanted:
+            self._lock_outbox()
             self._cur.execute("DELETE FROM outbox WHERE id = ANY(%s)", (wanted,))
             self.wrote = True
 
     def _finish(self) -> None:
-        """Save the metadata if it changed (the numbers are saved as they are given)."""
+        """Write the cases put, and the metadata if it changed (the numbers are saved as they
+        are given)."""
+        self._flush()
         self._active = False
         meta = {k: v for k, v in self.meta.items() if k not in ("last_number", "schema_version")}
         before = {
@@ -287,6 +398,8 @@ class PgStore:
                 for step in range(version, SCHEMA_VERSION):
                     cur.execute(MIGRATIONS[step])
                     cur.execute("INSERT INTO schema_version (version) VALUES (%s)", (step + 1,))
+                if 1 <= version < 2 <= SCHEMA_VERSION:
+                    _fill_case_metrics(cur)
                 cur.execute("COMMIT")
             except BaseException:
                 cur.execute("ROLLBACK")
@@ -322,7 +435,69 @@ class PgStore:
                 return []
             cur.execute(f"SELECT number, {column}::text FROM cases{where} ORDER BY number")
             rows = cur.fetchall()
-        return [_case(self.location, number, raw) for number, raw in rows]
+        return _cases(self.location, rows)
+
+    def metrics_sums(
+        self, window: tuple[str, str] | None, team: str | None
+    ) -> dict[str, Any] | None:
+        """`escalate metrics` summed in SQL over `case_metrics` (see metrics.Summing): two scans
+        of a narrow table instead of reading every case. None when a case in scope has no exact
+        figures, or no usable created_at for a window: metrics then reads the cases."""
+        scope, params = ["TRUE"], []
+        if team is not None:
+            scope.append("(matrix IS NULL OR matrix = %s)")
+            params.append(team)
+        dated = list(scope)
+        if window is not None:
+            scope.append("created_at BETWEEN %s::timestamptz AND %s::timestamptz")
+            params += list(window)
+        where = " AND ".join(scope)
+        with self._cursor() as cur:
+            if not self._ready(cur):
+                return None
+            cur.execute("SELECT EXISTS (SELECT 1 FROM case_metrics WHERE NOT exact)")
+            if cur.fetchone()[0]:
+                return None
+            if window is not None:
+                undated = " AND ".join([*dated, "created_at IS NULL"])
+                cur.execute(
+                    f"SELECT EXISTS (SELECT 1 FROM case_metrics WHERE {undated})",
+                    params[: len(dated) - 1],
+                )
+                if cur.fetchone()[0]:
+                    return None
+            cur.execute(
+                "SELECT count(*), count(*) FILTER (WHERE active), count(*) FILTER (WHERE reopened),"
+                " coalesce(sum(ack_s), 0), count(ack_s), coalesce(sum(resolve_s), 0),"
+                f" count(resolve_s) FROM case_metrics WHERE {where}",
+                params,
+            )
+            cases, active, reopened, ack_sum, ack_count, resolve_sum, resolve_count = cur.fetchone()
+            # One row per key of each count, first seen first (by case, then within the case).
+            cur.execute(
+                "SELECT kind, key, count(*) FROM case_metrics m, LATERAL ("
+                " SELECT 'breaches', k, o FROM unnest(m.breached) WITH ORDINALITY AS b(k, o)"
+                " UNION ALL SELECT 'by_level', k, o"
+                " FROM unnest(m.escalated_to) WITH ORDINALITY AS l(k, o)"
+                " UNION ALL SELECT 'by_path', k, o"
+                " FROM unnest(m.escalated_path) WITH ORDINALITY AS p(k, o)"
+                f") AS u(kind, key, o) WHERE {where}"
+                " GROUP BY kind, key ORDER BY min(ARRAY[m.number, u.o])",
+                params,
+            )
+            counted: dict[str, dict[str, int]] = {"breaches": {}, "by_level": {}, "by_path": {}}
+            for kind, key, count in cur.fetchall():
+                counted[kind][key] = int(count)
+        return {
+            "cases": int(cases),
+            "open": int(active),
+            "reopened": int(reopened),
+            "ack_sum": float(ack_sum),
+            "ack_count": int(ack_count),
+            "resolve_sum": float(resolve_sum),
+            "resolve_count": int(resolve_count),
+            **counted,
+        }
 
     def outbox(self) -> list[dict[str, Any]]:
         with self._cursor() as cur:

@@ -117,6 +117,25 @@ def test_numbers_are_sequential_and_never_reused(store: PgStore) -> None:
         assert tx.next_number() == 11
 
 
+def test_a_transaction_reads_the_cases_it_put_before_they_are_written(store: PgStore) -> None:
+    """Puts are written together, before anything in the transaction could read them."""
+    with store.transaction() as tx:
+        tx.put(make_case(5, title="a"))
+        assert tx.get(5) == make_case(5, title="a")
+        tx.put(make_case(5, title="b"))
+        tx.put(make_case(6))
+        assert [case.get("title") for case in tx.cases()] == ["b", None]
+        tx.put(make_case(9))
+        assert tx.next_number() == 10  # never a number put by hand
+        tx.put(make_case(10))
+    assert [case["number"] for case in store.cases()] == [5, 6, 9, 10]
+    assert store.get(5) == make_case(5, title="b")
+    assert store.read_meta()["last_number"] == 10
+    with store._cursor() as cur:
+        cur.execute("SELECT count(*) FROM case_metrics")
+        assert cur.fetchone() == (4,)
+
+
 def test_an_exception_rolls_everything_back(store: PgStore) -> None:
     with store.transaction() as tx:
         tx.put(make_case(tx.next_number()))
@@ -376,6 +395,44 @@ def test_recording_a_sent_entry_waits_for_a_racing_claimer(store: PgStore, pg_ur
     settler.join(10)
     other.close()
     assert [e["status"] for e in store.outbox()] == ["sent"]
+
+
+def test_two_transactions_reading_the_outbox_twice_never_deadlock(
+    store: PgStore, pg_url: str
+) -> None:
+    """An entry whose `seq` was drawn first but committed last appears between a transaction's
+    two reads (as `prune`, then `settle`): locking rows in `seq` order alone then deadlocked
+    two settling sweeps. The outbox lock makes the second reader wait before it locks any row."""
+    import threading
+
+    import psycopg2
+
+    store.prepare()
+    slow = psycopg2.connect(pg_url)  # draws seq 1 now, commits last
+    with slow.cursor() as cur:
+        cur.execute("INSERT INTO outbox (id, status, doc) VALUES ('low', 'pending', '{}')")
+    with store.transaction() as tx:
+        tx.put_outbox({"id": "high", "status": "pending"})
+    other = PgStore(pg_url, lock_timeout=10)
+    seen: list[list[str]] = []
+
+    def read_twice() -> None:
+        with other.transaction() as tx:
+            seen.append([entry.get("id", "low") for entry in tx.outbox()])
+            seen.append([entry.get("id", "low") for entry in tx.outbox()])
+
+    with store.transaction() as tx:
+        assert [entry["id"] for entry in tx.outbox()] == ["high"]
+        slow.commit()
+        reader = threading.Thread(target=read_twice)
+        reader.start()
+        reader.join(0.5)
+        assert reader.is_alive()  # waiting for this transaction
+        assert [entry.get("id", "low") for entry in tx.outbox()] == ["low", "high"]
+    reader.join(10)
+    assert not reader.is_alive() and seen == [["low", "high"]] * 2
+    slow.close()
+    other.close()
 
 
 def test_fields_no_text_column_can_hold_stay_whole_in_the_document(store: PgStore) -> None:
