@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import os
-import re
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
@@ -12,12 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from escalate_cli.core import store_file
-from escalate_cli.core.errors import StoreError, UsageError
+from escalate_cli.core.errors import StoreError
+from escalate_cli.core.store_base import lock_timeout
 from escalate_cli.core.store_file import StoreFile, clone, dumps, loads
 from escalate_cli.core.store_lock import exclusive
-
-DEFAULT_LOCK_TIMEOUT = 30.0
-LOCK_TIMEOUT_ENV = "ESCALATE_LOCK_TIMEOUT"
 
 _held = threading.local()  # stores this thread has locked: a nested transaction would deadlock
 
@@ -285,18 +282,10 @@ class CaseStore:
         snapshot = self._snapshot(self.path)
         return snapshot.outbox() if snapshot is not None else []
 
-    def _timeout(self) -> float:
-        if self._lock_timeout is not None:
-            return self._lock_timeout
-        raw = os.environ.get(LOCK_TIMEOUT_ENV, "").strip()
-        if not re.fullmatch(r"(\d+(\.\d*)?|\.\d+)?", raw):
-            raise UsageError(f"{LOCK_TIMEOUT_ENV}={raw!r}: expected a number of seconds, like 30")
-        return float(raw) if raw else DEFAULT_LOCK_TIMEOUT
-
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
         """Lock the store, read it, yield; on a clean exit write what changed, then unlock."""
-        timeout, key = self._timeout(), str(self.lock_path.absolute())
+        timeout, key = lock_timeout(self._lock_timeout), str(self.lock_path.absolute())
         held: set[str] = _held.__dict__.setdefault("paths", set())
         if key in held:
             raise RuntimeError(f"{self.path}: a transaction is already open in this thread")

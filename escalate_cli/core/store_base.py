@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -11,6 +12,21 @@ from urllib.parse import urlsplit
 
 URL_SCHEMES = ("postgresql://", "postgres://")
 INSTALL = "pip install 'escalate-cli[postgres]'"
+DEFAULT_LOCK_TIMEOUT = 30.0
+LOCK_TIMEOUT_ENV = "ESCALATE_LOCK_TIMEOUT"
+
+
+def lock_timeout(configured: float | None) -> float:
+    """How long a command waits for a lock (a file lock, or a row): as configured, else
+    `$ESCALATE_LOCK_TIMEOUT` seconds, else 30."""
+    if configured is not None:
+        return configured
+    raw = os.environ.get(LOCK_TIMEOUT_ENV, "").strip()
+    if not re.fullmatch(r"(\d+(\.\d*)?|\.\d+)?", raw):
+        from escalate_cli.core.errors import UsageError
+
+        raise UsageError(f"{LOCK_TIMEOUT_ENV}={raw!r}: expected a number of seconds, like 30")
+    return float(raw) if raw else DEFAULT_LOCK_TIMEOUT
 
 
 def is_url(location: str | os.PathLike[str]) -> bool:

@@ -14,21 +14,18 @@ would reorder the keys and refuses `\\u0000`, which case text may hold.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from escalate_cli.core.errors import StoreError, UsageError
-from escalate_cli.core.store_base import INSTALL, redact
+from escalate_cli.core.errors import StoreError
+from escalate_cli.core.store_base import INSTALL, lock_timeout, redact
 from escalate_cli.core.store_file import _collector_paused, dumps, loads, summary
 from escalate_cli.core.store_pg_listen import CHANNEL, PgChanges
 from escalate_cli.core.store_pg_schema import MIGRATIONS, SCHEMA_VERSION
 
-LOCK_TIMEOUT_ENV = "ESCALATE_LOCK_TIMEOUT"
-DEFAULT_LOCK_TIMEOUT = 30.0
 _MIGRATION_LOCK = 0x65736361  # pg_advisory_xact_lock key: "esca"
 _OUTBOX_LOCK = 0x6F757462  # with the schema's hash, the two-key pg_advisory_xact_lock: "outb"
 
@@ -507,21 +504,13 @@ class PgStore:
             rows = cur.fetchall()
         return [_decode(row[0]) for row in rows]
 
-    def _timeout(self) -> float:
-        if self._lock_timeout is not None:
-            return self._lock_timeout
-        raw = os.environ.get(LOCK_TIMEOUT_ENV, "").strip()
-        if not re.fullmatch(r"(\d+(\.\d*)?|\.\d+)?", raw):
-            raise UsageError(f"{LOCK_TIMEOUT_ENV}={raw!r}: expected a number of seconds, like 30")
-        return float(raw) if raw else DEFAULT_LOCK_TIMEOUT
-
     @contextmanager
     def transaction(self) -> Iterator[PgTransaction]:
         """One database transaction: committed on a clean exit, rolled back on an exception.
         The schema is created on first use, as the JSON store creates its file."""
         if self._in_transaction:
             raise RuntimeError(f"{self.location}: a transaction is already open in this thread")
-        timeout = self._timeout()
+        timeout = lock_timeout(self._lock_timeout)
         self.prepare()
         driver = _driver()
         self._in_transaction = True

@@ -25,6 +25,7 @@ from tinydb import TinyDB
 from escalate_cli.core import store_file
 from escalate_cli.core.errors import ExitCode, StoreError, UsageError
 from escalate_cli.core.store import CaseStore
+from escalate_cli.core.store_base import lock_timeout
 from escalate_cli.core.store_file import SCHEMA_VERSION
 
 REPO = Path(__file__).resolve().parents[2]
@@ -792,7 +793,7 @@ def test_lock_timeout_in_the_main_thread(store: CaseStore, held_lock: None) -> N
 def test_lock_timeout_comes_from_the_environment(
     store: CaseStore, held_lock: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert CaseStore(store.path)._timeout() == 30
+    assert lock_timeout(None) == 30
     monkeypatch.setenv("ESCALATE_LOCK_TIMEOUT", "0.2")
     with pytest.raises(StoreError, match=r"waited 0\.2 s"):
         transact(CaseStore(store.path))
