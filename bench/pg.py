@@ -30,7 +30,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -38,6 +37,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import pg_startup, stores
+from bench.run import open_race
 from escalate_cli.core.matrix import load_matrix
 from escalate_cli.core.store_file import dumps
 from escalate_cli.core.store_pg import _CASE_COLUMNS, _METRICS_COLUMNS, PgStore, _metrics_row, _row
@@ -287,26 +287,7 @@ class Bench:
         load(url, layout(self.docs, closed=0, open_cases=1_000, due=0))
         env = env_for(url)
         run([ESCALATE, "open", "warm-up", "-q"], env)
-        waits: list[float] = []
-
-        def worker(index: int) -> list[str]:
-            made = []
-            for n in range(50):
-                start = time.perf_counter()
-                done = subprocess.run(
-                    [ESCALATE, "open", f"race {index}-{n}", "-q"],
-                    env=env,
-                    capture_output=True,
-                    text=True,
-                )
-                waits.append(time.perf_counter() - start)
-                made.append(done.stdout.strip())
-            return made
-
-        start = time.perf_counter()
-        with ThreadPoolExecutor(max_workers=20) as pool:
-            ids = [case_id for made in pool.map(worker, range(20)) for case_id in made]
-        wall = (time.perf_counter() - start) * 1000
+        ids, waits, wall = open_race(ESCALATE, env)
         store = PgStore(url)
         titles = [case["title"] for case in store.cases(history=False)]
         lost = 1_000 - sum(1 for title in titles if title.startswith("race "))

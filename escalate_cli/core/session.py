@@ -484,8 +484,7 @@ class Session:
 
         now = self._last_now if self._last_now is not None else self.now
         try:
-            path = self.matrix_path()
-            source = path.absolute() if path else None
+            source = self._matrix_source()
             _, lines = finish(self.store, self.matrix(), dispatch, now, self.environ, source)
         except Exception as error:  # the case change is saved: say what failed, never undo it
             lines = [f"delivery stopped: {type(error).__name__}: {error}"]
@@ -501,9 +500,13 @@ class Session:
         now = self.now
         dispatch = Dispatch(send=True)
         claim(self.store, now, dispatch, due_only=False, ids=ids)
+        return finish(self.store, matrix, dispatch, now, self.environ, self._matrix_source())
+
+    def _matrix_source(self) -> Path | None:
+        """The matrix file, absolute: hooks and command channels run relative to its folder,
+        and only from a file nobody else can write."""
         path = self.matrix_path()
-        source = path.absolute() if path else None
-        return finish(self.store, matrix, dispatch, now, self.environ, source)
+        return path.absolute() if path else None
 
     def _pending(self) -> Dispatch:
         if self._dispatch is None:
