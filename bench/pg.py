@@ -42,6 +42,7 @@ from escalate_cli.core.matrix import load_matrix
 from escalate_cli.core.store_file import dumps
 from escalate_cli.core.store_pg import _CASE_COLUMNS, _METRICS_COLUMNS, PgStore, _metrics_row, _row
 from escalate_cli.core.timing import to_iso
+from escalate_cli.core.wake import matrix_key, wake
 
 ESCALATE = str(Path(sys.executable).with_name("escalate"))
 # (command, store, median ms, measured ratio or figure, budget, passed)
@@ -95,6 +96,7 @@ class Documents:
     def __init__(self) -> None:
         matrix = load_matrix(stores.MATRIX)
         rng = stores.random.Random(7)
+        self.matrix, self.key = matrix, matrix_key(matrix)
         self.prefix = matrix.case_prefix
         self.kinds: dict[str, list[stores._Templates]] = {
             "due": [stores._Templates(matrix, stores.NOW - timedelta(hours=3), "open", rng)],
@@ -114,9 +116,10 @@ class Documents:
         return templates[number % len(templates)].make(number, self.prefix)
 
 
-def load(url: str, rows: Iterable[dict[str, Any]], chunk: int = 20_000) -> int:
-    """COPY the cases into the store at url, in chunks; set its last number; vacuum and
-    analyze, as autovacuum would soon after a bulk load."""
+def load(url: str, docs: Documents, rows: Iterable[dict[str, Any]], chunk: int = 20_000) -> int:
+    """COPY the cases into the store at url, in chunks, each with its wake as a write under
+    the documents' matrix keeps it; set its last number; vacuum and analyze, as autovacuum
+    would soon after a bulk load."""
     import psycopg2
 
     conn = psycopg2.connect(url)
@@ -133,7 +136,7 @@ def load(url: str, rows: Iterable[dict[str, Any]], chunk: int = 20_000) -> int:
             buffers = {table: io.StringIO() for table in tables}
             size = 0
             for case in rows:
-                values = _row(case, dumps(case).decode())
+                values = _row(case, dumps(case).decode(), wake(docs.matrix, case, docs.key))
                 buffers["cases"].write("\t".join(_field(v) for v in values) + "\n")
                 figures = _metrics_row(case)
                 buffers["case_metrics"].write("\t".join(_field(v) for v in figures) + "\n")
@@ -232,6 +235,7 @@ class Bench:
             started = time.perf_counter()
             last = load(
                 url,
+                self.docs,
                 newest_due(self.docs, closed=opts.closed, open_cases=opts.open, due=opts.runs + 1),
             )
             took = time.perf_counter() - started
@@ -250,7 +254,7 @@ class Bench:
     def size(self) -> Iterator[Row]:
         runs = self.options.runs
         small = self.cluster.store()
-        load(small, newest_due(self.docs, closed=0, open_cases=10, due=10))
+        load(small, self.docs, newest_due(self.docs, closed=0, open_cases=10, due=10))
         url, last = self.big()
         for name, (base, ms) in side_by_side([(small, 10), (url, last)], runs):
             ratio = ms / base
@@ -270,7 +274,7 @@ class Bench:
             samples = []
             for _ in range(self.options.runs):
                 url = self.cluster.store()
-                load(url, layout(self.docs, closed=0, open_cases=10_000, due=500))
+                load(url, self.docs, layout(self.docs, closed=0, open_cases=10_000, due=500))
                 argv = [ESCALATE, "sweep", "--json"] + (["--dry-run"] if dry else [])
                 samples.append(run(argv, env_for(url)))  # changes its store: never warmed
             name = "sweep --dry-run" if dry else "sweep"
@@ -284,7 +288,7 @@ class Bench:
 
     def race(self) -> Iterator[Row]:
         url = self.cluster.store()
-        load(url, layout(self.docs, closed=0, open_cases=1_000, due=0))
+        load(url, self.docs, layout(self.docs, closed=0, open_cases=1_000, due=0))
         env = env_for(url)
         run([ESCALATE, "open", "warm-up", "-q"], env)
         ids, waits, wall = open_race(ESCALATE, env)

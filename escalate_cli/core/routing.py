@@ -7,7 +7,7 @@ disagree: `next` reports the move that `sweep` will make when its time comes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from escalate_cli.core import availability, timers, timing
@@ -365,6 +365,23 @@ def outlook(matrix: Matrix, case: Case, now: datetime) -> Outlook:
     return Outlook(_upcoming(matrix, case, plan, now), notices, deadlines)
 
 
+def _notice_times(plan: Schedule) -> list[datetime]:
+    """When each notify-only trigger fires and each SLA breach is due to be recorded."""
+    times = [due_at for trigger, due_at in plan.triggers if trigger.then.kind == "notify"]
+    times.extend(t.due_at for t in plan.timers if t.is_sla and t.due_at is not None)
+    return times
+
+
+def soonest_due(matrix: Matrix, case: Case) -> datetime | None:
+    """The soonest due time among everything that will act on an active case by itself (a
+    move, a notify-only trigger, an SLA breach), whatever the clock says: a sweep never acts
+    on the case before it. None when nothing will."""
+    plan = schedule(matrix, case, datetime.min.replace(tzinfo=UTC))
+    if plan is None:
+        return None
+    return min(_move_times(matrix, case, plan) + _notice_times(plan), default=None)
+
+
 @dataclass(frozen=True, eq=False)  # never compared: __eq__ and __hash__ cost import time
 class NextDue:
     """The next thing a sweep will do to a case (a move, a notify-only trigger, a breach)."""
@@ -383,8 +400,7 @@ def next_due(matrix: Matrix, case: Case, now: datetime) -> NextDue | None:
     if plan is None:
         return None
     moves = _move_times(matrix, case, plan)
-    others = [due_at for trigger, due_at in plan.triggers if trigger.then.kind == "notify"]
-    others.extend(t.due_at for t in plan.timers if t.is_sla and t.due_at is not None)
+    others = _notice_times(plan)
     if not moves and not others:
         return None
     soonest = min(moves + others)

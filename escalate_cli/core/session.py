@@ -251,6 +251,7 @@ class Session:
     ) -> Changed:
         """Open a case at its start level and notify that level."""
         from escalate_cli.core.cases import OpenRequest, new_case
+        from escalate_cli.core.wake import wake
 
         matrix = self.matrix()
         now = self.now
@@ -260,7 +261,7 @@ class Session:
         )
         with self.store.transaction() as tx:
             case = new_case(matrix, tx.next_number(), request, now)
-            tx.put(case)
+            tx.put(case, wake(matrix, case))
             written = self._record(tx, matrix, case, list(range(len(case["timeline"]))), now)
         return self._saved(Changed(case, matrix, now), written)
 
@@ -270,6 +271,7 @@ class Session:
         returns is the result's `result`. The matrix and the clock are read before the lock."""
         from escalate_cli.core.cases import matches_ref, new_events, parse_case_ref, timeline_mark
         from escalate_cli.core.teams import adopt, require_team
+        from escalate_cli.core.wake import wake
 
         matrix = self.matrix()
         if now is None:
@@ -285,7 +287,7 @@ class Session:
             adopt(case, team)  # one from before cases recorded their matrix becomes ours
             mark = timeline_mark(case)
             result = change(matrix, case, now)
-            tx.put(case)
+            tx.put(case, wake(matrix, case))
             written = self._record(tx, matrix, case, new_events(case, mark), now)
         return self._saved(Changed(case, matrix, now, result), written)
 

@@ -7,12 +7,13 @@ import os
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from escalate_cli.core import store_file
 from escalate_cli.core.errors import StoreError
-from escalate_cli.core.store_base import lock_timeout
+from escalate_cli.core.store_base import SweepCases, Wake, lock_timeout
 from escalate_cli.core.store_file import StoreFile, clone, dumps, loads
 from escalate_cli.core.store_lock import exclusive
 
@@ -93,8 +94,9 @@ class Transaction:
         case = self._hot.case(number)
         return case if case is not None else self._archive_file().case(number)
 
-    def put(self, case: dict[str, Any]) -> None:
-        """Insert or replace the case by its number; a closed case goes to the archive."""
+    def put(self, case: dict[str, Any], wake: Wake | None = None) -> None:
+        """Insert or replace the case by its number; a closed case goes to the archive. The
+        wake is not kept: a sweep reads the whole file anyway."""
         self._check_active()
         number = case.get("number")
         if type(number) is not int or number < 1:
@@ -116,6 +118,9 @@ class Transaction:
         # Kept as text: later changes to the caller's dict stay out, and the write needs no more.
         self._pending[number] = (dumps(case), closed)
         self._last = max(self._last, number)
+
+    def keep_wakes(self, wakes: dict[int, tuple[str, Wake]]) -> None:
+        """Nothing to keep: see put."""
 
     def cases(self, *, archived: bool = False) -> list[dict[str, Any]]:
         """Cases not closed by number (copies); with archived=True the closed ones too."""
@@ -276,6 +281,17 @@ class CaseStore:
             for number, case in cases.items():
                 merged.setdefault(number, case)  # the hot file comes first and wins
         return [merged[n] for n in sorted(merged)]
+
+    def sweep_cases(self, now: datetime, key: str, team: str | None) -> SweepCases:
+        """Every active case of the team, read without the lock: the file is read whole anyway,
+        and checking a case costs less than keeping its wake would."""
+        from escalate_cli.core.teams import belongs
+        from escalate_cli.core.timers import ACTIVE
+
+        active = [
+            case for case in self.cases() if case.get("status") in ACTIVE and belongs(case, team)
+        ]
+        return SweepCases(len(active), active, {})
 
     def outbox(self) -> list[dict[str, Any]]:
         """The outbox entries, oldest first, read without the lock."""

@@ -6,6 +6,8 @@ import os
 import re
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -55,6 +57,27 @@ def redact(url: str) -> str:
     return shown + (f"#{parts.fragment}" if parts.fragment else "")
 
 
+@dataclass(frozen=True, eq=False)  # never compared: __eq__ and __hash__ cost import time
+class Wake:
+    """When a sweep may first act on a case, worked out as it is written under the matrix that
+    `key` names (see core/wake.py); `at` None: only a write can make it due. The PostgreSQL
+    store keeps it beside the case, so that a sweep reads only the cases due by then."""
+
+    at: datetime | None
+    key: str
+
+
+@dataclass(eq=False)
+class SweepCases:
+    """What a sweep reads: how many active cases are in its scope, those of them that may be
+    due by its `now`, and those whose wake was not worked out under its matrix (with the
+    version of the row read, so that keeping their wake never overwrites a newer write)."""
+
+    checked: int
+    cases: list[dict[str, Any]]
+    stale: dict[int, str]
+
+
 class StoreTransaction(Protocol):
     """Reads and writes of one command: all of them are saved, or none."""
 
@@ -68,7 +91,14 @@ class StoreTransaction(Protocol):
         """Like get, but None when another transaction holds the case (a racing sweep)."""
         ...
 
-    def put(self, case: dict[str, Any]) -> None: ...
+    def put(self, case: dict[str, Any], wake: Wake | None = None) -> None:
+        """Insert or replace the case; `wake` is kept where the store can use it."""
+        ...
+
+    def keep_wakes(self, wakes: dict[int, tuple[str, Wake]]) -> None:
+        """Keep a sweep's wakes of cases it read (number -> (version read, wake)), each only
+        if the case is unchanged since and free; a store that does not use them ignores this."""
+        ...
 
     def cases(self, *, archived: bool = False) -> list[dict[str, Any]]: ...
 
@@ -100,6 +130,11 @@ class Store(Protocol):
     def cases(self, *, archived: bool = False, history: bool = True) -> list[dict[str, Any]]: ...
 
     def outbox(self) -> list[dict[str, Any]]: ...
+
+    def sweep_cases(self, now: datetime, key: str, team: str | None) -> SweepCases:
+        """The active cases of `team` (None: all) a sweep at `now` under the matrix `key` must
+        read: on PostgreSQL only those due by then or not worked out under that matrix."""
+        ...
 
     def transaction(self) -> AbstractContextManager[StoreTransaction]: ...
 

@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from escalate_cli.core.errors import StoreError
-from escalate_cli.core.store_base import INSTALL, lock_timeout, redact
+from escalate_cli.core.store_base import INSTALL, SweepCases, Wake, lock_timeout, redact
 from escalate_cli.core.store_file import _collector_paused, dumps, loads, summary
 from escalate_cli.core.store_pg_listen import CHANNEL, PgChanges
 from escalate_cli.core.store_pg_schema import MIGRATIONS, SCHEMA_VERSION
@@ -30,8 +30,8 @@ _MIGRATION_LOCK = 0x65736361  # pg_advisory_xact_lock key: "esca"
 _OUTBOX_LOCK = 0x6F757462  # with the schema's hash, the two-key pg_advisory_xact_lock: "outb"
 
 
-_CASE_COLUMNS = "number, id, status, level, owner, matrix, severity, type, due_at, created_at,"
-_CASE_COLUMNS += " closed_at, archived, doc, brief"
+_CASE_COLUMNS = "number, id, status, level, owner, matrix, severity, type, due_at, due_key,"
+_CASE_COLUMNS += " created_at, closed_at, archived, doc, brief"
 _METRICS_COLUMNS = "number, matrix, created_at, active, reopened, ack_s, resolve_s, breached,"
 _METRICS_COLUMNS += " escalated_to, escalated_path, exact"
 
@@ -78,14 +78,15 @@ def _time(value: Any) -> datetime | None:
     return stamp if stamp.tzinfo is not None else None
 
 
-def _row(case: dict[str, Any], text: str) -> tuple[Any, ...]:
+def _row(case: dict[str, Any], text: str, wake: Wake | None) -> tuple[Any, ...]:
     """The column values of one case, and its document."""
     return (
         case["number"],
         _text(case.get("id")) or "",
         *(_text(case.get(key)) for key in ("status", "level", "owner", "matrix", "severity")),
         _text(case.get("type")),
-        None,  # due_at: filled once the next due time is kept on the case
+        wake.at if wake is not None else None,
+        wake.key if wake is not None else None,
         _time(case.get("created_at")),
         _time(case.get("closed_at")),
         case.get("status") == "closed",
@@ -228,14 +229,38 @@ class PgTransaction:
         """The case, locked; None when another transaction holds it (it is being moved there)."""
         return self._one(number, "FOR UPDATE SKIP LOCKED")
 
-    def put(self, case: dict[str, Any]) -> None:
+    def put(self, case: dict[str, Any], wake: Wake | None = None) -> None:
+        """Insert or replace the case; without a wake, every sweep reads it until one keeps
+        its wake (see keep_wakes)."""
         self._check_active()
         number = case.get("number")
         if type(number) is not int or number < 1:
             raise ValueError(f"a case needs an integer 'number' >= 1, got {number!r}")
-        self._pending[number] = (_row(case, dumps(case).decode()), _metrics_row(case))
+        self._pending[number] = (_row(case, dumps(case).decode(), wake), _metrics_row(case))
         self.wrote = True
         self._last = max(self._last, number)
+
+    def keep_wakes(self, wakes: dict[int, tuple[str, Wake]]) -> None:
+        """One statement: each row still at the version the sweep read (`xmin`), and not held
+        by another transaction (a writer about to save its own wake), gets its wake."""
+        if not wakes:
+            return
+        from psycopg2.extras import execute_values
+
+        self._flush()
+        rows = [(number, version, w.at, w.key) for number, (version, w) in wakes.items()]
+        execute_values(
+            self._cur,
+            "WITH v (number, version, due_at, due_key) AS (VALUES %s),"
+            " free AS (SELECT c.number FROM cases c JOIN v ON c.number = v.number"
+            " WHERE c.xmin::text = v.version FOR UPDATE OF c SKIP LOCKED)"
+            " UPDATE cases SET due_at = v.due_at, due_key = v.due_key FROM v"
+            " WHERE cases.number = v.number AND cases.number IN (SELECT number FROM free)",
+            rows,
+            template="(%s::bigint, %s, %s::timestamptz, %s)",
+            page_size=1000,
+        )
+        self.wrote = True
 
     def cases(self, *, archived: bool = False) -> list[dict[str, Any]]:
         self._flush()
@@ -495,6 +520,33 @@ class PgStore:
             "resolve_count": int(resolve_count),
             **counted,
         }
+
+    def sweep_cases(self, now: datetime, key: str, team: str | None) -> SweepCases:
+        """The active cases of the team due by `now` under `key`, and those not worked out
+        under it (`stale`, with their row versions); `checked` counts every active one."""
+        from escalate_cli.core.timers import ACTIVE
+
+        scope = "NOT archived AND status = ANY(%(active)s)"
+        if team is not None:
+            scope += " AND (matrix IS NULL OR matrix = %(team)s)"
+        params = {"active": list(ACTIVE), "team": team, "key": key, "now": now}
+        with self._cursor() as cur:
+            if not self._ready(cur):
+                return SweepCases(0, [], {})
+            cur.execute(f"SELECT count(*) FROM cases WHERE {scope}", params)
+            checked = int(cur.fetchone()[0])
+            # `<` or `>` rather than `<>`: each is a range of the (due_key, due_at) index.
+            cur.execute(
+                f"SELECT number, doc::text, xmin::text, due_key IS DISTINCT FROM %(key)s"
+                f" FROM cases WHERE {scope} AND (due_key = %(key)s AND due_at <= %(now)s"
+                " OR due_key IS NULL OR due_key < %(key)s OR due_key > %(key)s)"
+                " ORDER BY number",
+                params,
+            )
+            rows = cur.fetchall()
+        cases = _cases(self.location, [(number, raw) for number, raw, _, _ in rows])
+        stale = {number: version for number, _, version, other in rows if other}
+        return SweepCases(checked, cases, stale)
 
     def outbox(self) -> list[dict[str, Any]]:
         with self._cursor() as cur:

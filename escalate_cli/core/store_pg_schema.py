@@ -68,5 +68,13 @@ MIGRATIONS: list[str] = [
     CREATE INDEX case_metrics_inexact ON case_metrics (number) WHERE NOT exact;
     CREATE INDEX case_metrics_undated ON case_metrics (number) WHERE created_at IS NULL;
     """,
+    # When a sweep may first act on each case (core/wake.py), and the key of the matrix that
+    # was worked out under: a sweep reads the cases due by its `now` under its own key, and
+    # every case whose wake was worked out under another key, or never (`due_key` NULL).
+    """
+    ALTER TABLE cases ADD COLUMN due_key text;
+    DROP INDEX cases_open_due;
+    CREATE INDEX cases_open_wake ON cases (due_key, due_at) WHERE NOT archived;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

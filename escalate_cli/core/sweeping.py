@@ -1,5 +1,6 @@
 """`escalate sweep`: every open case checked against its timers and triggers, at most one move
-each. Cases are checked without the lock; only those with something due are locked and moved."""
+each. Cases are checked without the lock; only those with something due are locked and moved.
+On PostgreSQL the store hands over only the cases that may be due (see core/wake.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from escalate_cli.core.cases import Case, new_events, timeline_mark
 from escalate_cli.core.escalation import SweepResult, sweep_case
 from escalate_cli.core.model import Matrix
 from escalate_cli.core.store_base import Store
+from escalate_cli.core.wake import matrix_key, wake
 
 
 def needs_sweep(matrix: Matrix, case: Case, now: datetime) -> bool:
@@ -72,11 +74,13 @@ def sweep_store(
         "reminded": [],  # section 9's notifications: for now, a severity raised in place
         "problems": [],
     }
+    key = matrix_key(matrix)
+    found = store.sweep_cases(now, key, team)
+    report["checked"] = found.checked
     due: list[Case] = []
-    for case in store.cases():
+    for case in found.cases:
         if case["status"] not in timers.ACTIVE or not teams.belongs(case, team):
             continue
-        report["checked"] += 1
         problem = routing.problem(matrix, case)
         if problem is not None:
             report["problems"].append({"case": case["id"], "problem": problem})
@@ -86,8 +90,16 @@ def sweep_store(
         for case in due:
             _report(report, sweep_case(matrix, copy.deepcopy(case), now))
         return report
-    if due:
-        fork = dispatch.fork() if dispatch is not None else None
+    moving = {case["number"] for case in due}
+    # Cases read only because their wake was worked out under another matrix (or never): kept
+    # now, so that the next sweep reads them only when they fall due.
+    woken = {
+        case["number"]: (found.stale[case["number"]], wake(matrix, case, key))
+        for case in found.cases
+        if case["number"] in found.stale and case["number"] not in moving
+    }
+    if due or woken:
+        fork = dispatch.fork() if dispatch is not None and due else None
         with store.transaction() as tx:
             changed: list[tuple[Case, list[int]]] = []
             for seen in due:
@@ -101,10 +113,12 @@ def sweep_store(
                 if result.changed:
                     if team is not None:
                         teams.adopt(stored, team)
-                    tx.put(stored)
+                    tx.put(stored, wake(matrix, stored, key))
                     changed.append((stored, new_events(stored, mark)))
                 _report(report, result)
-            outbox.record(tx, matrix, changed, now, fork)
+            tx.keep_wakes(woken)
+            if due:
+                outbox.record(tx, matrix, changed, now, fork)
         if dispatch is not None and fork is not None:
             dispatch.absorb(fork)
     return report

@@ -63,7 +63,7 @@ def test_prepare_creates_the_schema_once_and_records_each_migration(store: PgSto
     ]
     assert store.read_meta() == {"last_number": 0, "schema_version": SCHEMA_VERSION}
     indexes = {name for (name,) in rows(store, "SELECT indexname FROM pg_indexes")}
-    assert {"cases_open", "cases_open_status", "cases_open_due", "cases_closed"} <= indexes
+    assert {"cases_open", "cases_open_status", "cases_open_wake", "cases_closed"} <= indexes
 
 
 def test_a_schema_newer_than_this_escalate_is_exit_6(store: PgStore, pg_url: str) -> None:

@@ -1,0 +1,139 @@
+"""A sweep on PostgreSQL reads only the cases due by its `now` (core/wake.py): each write keeps
+the case's wake and the key of the matrix it was worked out under, and a case worked out under
+another matrix, or never (copied in, migrated), is read until a sweep keeps its wake.
+
+The clock is Monday 2026-11-23; tests/data/basic.yaml's L1 ack is 15m.
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from escalate_cli import Session
+from escalate_cli.core.matrix import load_matrix
+from escalate_cli.core.store import CaseStore
+from escalate_cli.core.store_base import Wake
+from escalate_cli.core.store_copy import copy_store
+from escalate_cli.core.store_pg import PgStore
+from escalate_cli.core.wake import ALWAYS, matrix_key
+
+BASIC = Path(__file__).resolve().parents[1] / "data" / "basic.yaml"
+T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+
+
+def at(minutes: float) -> datetime:
+    return T0 + timedelta(minutes=minutes)
+
+
+@pytest.fixture
+def matrix_file(tmp_path: Path) -> Path:
+    path = tmp_path / "team" / "escalation.yaml"
+    path.parent.mkdir()
+    shutil.copy(BASIC, path)
+    return path
+
+
+def session(url: str, matrix: Path, minutes: float) -> Session:
+    return Session(url, matrix, now=at(minutes), user="frontline")
+
+
+def opened(url: str, matrix: Path, minutes: float, title: str) -> int:
+    with session(url, matrix, minutes) as work:
+        return int(work.open(title, severity="sev3").case["number"])
+
+
+def read_by_sweep(url: str, matrix: Path, minutes: float) -> tuple[int, list[int]]:
+    store = PgStore(url)
+    try:
+        found = store.sweep_cases(at(minutes), matrix_key(load_matrix(matrix)), "Test support")
+    finally:
+        store.close()
+    return found.checked, [case["number"] for case in found.cases]
+
+
+def columns(url: str, number: int) -> tuple[Any, ...]:
+    store = PgStore(url)
+    try:
+        with store._cursor() as cur:
+            cur.execute("SELECT due_at, due_key FROM cases WHERE number = %s", (number,))
+            return tuple(cur.fetchone())
+    finally:
+        store.close()
+
+
+def test_a_sweep_reads_only_the_cases_due_by_its_now(pg_url: str, matrix_file: Path) -> None:
+    early = [opened(pg_url, matrix_file, 0, f"early {n}") for n in range(3)]
+    for n in range(4):
+        opened(pg_url, matrix_file, 60, f"late {n}")
+    assert columns(pg_url, early[0]) == (at(15), matrix_key(load_matrix(matrix_file)))
+    assert read_by_sweep(pg_url, matrix_file, 20) == (7, early)
+    with session(pg_url, matrix_file, 20) as work:
+        report = work.sweep().json()
+    assert report["checked"] == 7
+    assert sorted(move["case"] for move in report["escalated"]) == [f"ESC-{n}" for n in early]
+    assert read_by_sweep(pg_url, matrix_file, 20) == (7, [])  # moved, with their next wake
+
+
+def test_a_changed_matrix_is_read_again_until_a_sweep_keeps_the_new_wakes(
+    pg_url: str, matrix_file: Path
+) -> None:
+    first = opened(pg_url, matrix_file, 0, "printer on fire")
+    second = opened(pg_url, matrix_file, 3, "printer smoking")
+    matrix_file.write_text(matrix_file.read_text().replace("ack: 15m", "ack: 5m", 1))
+    assert read_by_sweep(pg_url, matrix_file, 7) == (2, [first, second])
+    with session(pg_url, matrix_file, 7) as work:
+        report = work.sweep().json()
+    # Under the old matrix neither was due before 10:15; under the new one the first is.
+    assert [move["case"] for move in report["escalated"]] == [f"ESC-{first}"]
+    assert columns(pg_url, second) == (at(8), matrix_key(load_matrix(matrix_file)))
+    assert read_by_sweep(pg_url, matrix_file, 7) == (2, [])
+    assert read_by_sweep(pg_url, matrix_file, 8) == (2, [second])
+
+
+def test_a_dry_run_keeps_nothing(pg_url: str, matrix_file: Path) -> None:
+    number = opened(pg_url, matrix_file, 0, "printer on fire")
+    matrix_file.write_text(matrix_file.read_text().replace("ack: 15m", "ack: 5m", 1))
+    with session(pg_url, matrix_file, 1) as work:
+        work.sweep(dry_run=True)
+    assert columns(pg_url, number)[1] != matrix_key(load_matrix(matrix_file))
+
+
+def test_keeping_a_wake_never_overwrites_a_newer_write(pg_url: str, matrix_file: Path) -> None:
+    number = opened(pg_url, matrix_file, 0, "printer on fire")
+    store = PgStore(pg_url)
+    try:
+        found = store.sweep_cases(at(1), "another matrix", None)
+        assert list(found.stale) == [number]
+        with session(pg_url, matrix_file, 2) as work:
+            work.acknowledge(number)  # written after the sweep read it
+        written = columns(pg_url, number)
+        with store.transaction() as tx:
+            tx.keep_wakes({number: (found.stale[number], Wake(ALWAYS, "another matrix"))})
+        assert columns(pg_url, number) == written
+        with store.transaction() as tx:  # the row as it is now takes a kept wake
+            fresh = store.sweep_cases(at(1), "another matrix", None).stale[number]
+            tx.keep_wakes({number: (fresh, Wake(ALWAYS, "another matrix"))})
+        assert columns(pg_url, number) == (ALWAYS, "another matrix")
+    finally:
+        store.close()
+
+
+def test_cases_copied_in_are_swept_though_no_write_worked_out_their_wake(
+    tmp_path: Path, pg_url: str, matrix_file: Path
+) -> None:
+    source = tmp_path / "json" / "cases.json"
+    with Session(source, matrix_file, now=at(0), user="frontline") as work:
+        work.open("printer on fire", severity="sev3")
+    target = PgStore(pg_url)
+    try:
+        copy_store(CaseStore(source), target)
+    finally:
+        target.close()
+    assert columns(pg_url, 1) == (None, None)
+    with session(pg_url, matrix_file, 16) as work:
+        assert [move["case"] for move in work.sweep().json()["escalated"]] == ["ESC-1"]
