@@ -208,7 +208,7 @@ def _print_matrix(matrix: "Matrix") -> None:
     if matrix.triggers:
         output.table(
             ["trigger", "when", "then"],
-            [(t.id, _conditions(t.when), _action(t.then)) for t in matrix.triggers],
+            [(t.id, _conditions(t.when), _action(t)) for t in matrix.triggers],
             title="Triggers",
         )
     _print_delivery(matrix)
@@ -270,15 +270,12 @@ def _conditions(when: object) -> str:
     )
 
 
-def _action(then: object) -> str:
-    from escalate_cli.core.model import Action
+def _action(trigger: object) -> str:
+    from escalate_cli.core.escalation import describe
+    from escalate_cli.core.model import Trigger
 
-    assert isinstance(then, Action)
-    if then.kind == "escalate":
-        return "escalate one level"
-    if then.kind == "notify":
-        return "notify " + ", ".join(then.contacts)
-    return f"{then.kind} {then.target}"
+    assert isinstance(trigger, Trigger)
+    return describe(trigger.then) + (", again each time" if trigger.repeat else "")
 
 
 def register(root: typer.Typer) -> None:

@@ -90,13 +90,15 @@ def _due(due_at: str, now: "datetime") -> str:
 
 
 def _print_triggers(view: "NextView", now: "datetime") -> None:
-    """The notify-only triggers still to fire: they tell people without moving the case."""
+    """The notify-only and reminder triggers still to fire: they tell people without moving
+    the case."""
     from escalate_cli import output
 
     for notice in view.data["triggers"]:
         told = output.esc(", ".join(notice["contacts"]))
         at = _due(notice["due_at"], now)
-        output.text(f"  trigger {output.esc(notice['trigger'])} at {at}: notifies {told}")
+        verb = "reminds" if notice["action"] == "remind" else "notifies"
+        output.text(f"  trigger {output.esc(notice['trigger'])} at {at}: {verb} {told}")
 
 
 def after_change(state: Settings, done: "Changed", said: str) -> None:
@@ -189,6 +191,9 @@ def sweep(
         output.err(f"nothing due {checked}")
         return
     counts = ", ".join(f"{len(report[key])} {key}" for key in SWEEP_KINDS)
+    reminders = _reminders(report)
+    if reminders:
+        counts += f", {len(reminders)} reminded"
     if dry_run:
         output.text(f"dry run, nothing changed: would be {counts} {checked}")
     else:
@@ -233,9 +238,20 @@ def sweep_lines(matrix: "Matrix", report: dict[str, Any]) -> list[str]:
     for notice in report["notified"]:
         who = ", ".join(notice["contacts"]) or "nobody"
         add(notice["case"], f"trigger {notice['trigger']} notified {who}")
+    for reminder in _reminders(report):
+        who = ", ".join(reminder["contacts"]) or "nobody"
+        cause = f"trigger {reminder['trigger']}" if reminder.get("trigger") else reminder["what"]
+        add(reminder["case"], f"{cause} reminded {who}")
     for breach in report["breached"]:
         add(breach["case"], f"{breach['sla']} SLA breached at {output.when(breach['at'])}")
     return [line for case_id in sorted(lines, key=_by_number) for line in lines[case_id]]
+
+
+def _reminders(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """The sweep's reminders but those a `changed` line already names (a severity raised in
+    place tells its `notify`)."""
+    said = {(change["case"], f"{change['field']}_changed") for change in report["changed"]}
+    return [r for r in report["reminded"] if (r["case"], r["what"]) not in said]
 
 
 def _by_number(case_id: str) -> tuple[str, int]:

@@ -26,10 +26,11 @@ from escalate_cli.core.routing import Move
 
 
 def describe(action: Action) -> str:
+    """A trigger's action as `matrix show` and the timeline say it."""
     if action.kind == "escalate":
         return "escalate one level"
-    if action.kind == "notify":
-        return "notify " + ", ".join(action.contacts)
+    if action.kind in ("notify", "remind"):
+        return f"{action.kind} " + ", ".join(action.contacts or (action.target or "",))
     return f"{action.kind} {action.target}"
 
 
@@ -48,7 +49,8 @@ def apply_move(
     """Carry out a move; return what it did as `{"escalation", "contacts"}`. `guardrails`
     (`agreed_by`, `forced`) go on the escalation record and its event, as a trace."""
     if move.trigger and move.action:
-        case["fired_triggers"].append(move.trigger)
+        if move.trigger not in case["fired_triggers"]:  # a repeating trigger is listed once
+            case["fired_triggers"].append(move.trigger)
         add_event(
             case,
             event(
@@ -205,9 +207,13 @@ def sweep_case(matrix: Matrix, case: Case, now: datetime) -> SweepResult:
         _sweep_move(matrix, case, due.move, now, result)
     for move in due.notify:
         done = apply_move(matrix, case, move, now)
-        result.notified.append(
-            {"case": case["id"], "contacts": done["contacts"], "trigger": move.trigger}
-        )
+        if move.action is not None and move.action.kind == "remind":
+            reminder = {"case": case["id"], "contacts": done["contacts"], "what": "reminder"}
+            result.reminded.append(reminder | {"trigger": move.trigger})
+        else:
+            result.notified.append(
+                {"case": case["id"], "contacts": done["contacts"], "trigger": move.trigger}
+            )
         result.changed = True
     return result
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from escalate_cli.core.model import DEFAULT_PATH, ROTATION_PREFIX
+from escalate_cli.core.model import DEFAULT_PATH, OWNER, ROTATION_PREFIX
 
 KeyPath = tuple[str | int, ...]
 Issue = tuple[KeyPath, str]
@@ -311,6 +311,10 @@ def _check_severities(data: dict[str, Any], known: _Known) -> list[Issue]:
     return issues
 
 
+# The conditions a repeating trigger counts again from its last firing.
+REPEATS_ON = ("silent_for", "unacknowledged_for", "unresolved_for", "at_level_for")
+
+
 def _check_triggers(data: dict[str, Any], known: _Known) -> list[Issue]:
     issues: list[Issue] = []
     for index, trigger in entries(data, "triggers"):
@@ -319,6 +323,15 @@ def _check_triggers(data: dict[str, Any], known: _Known) -> list[Issue]:
             issues += _check_when(when, ("triggers", index, "when"), known)
         if isinstance(then, dict) and len(then) == 1:
             issues += _check_then(then, ("triggers", index, "then"), known)
+        if trigger.get("repeat") is True and not (
+            isinstance(when, dict) and any(when.get(key) for key in REPEATS_ON)
+        ):
+            issues.append(
+                (
+                    ("triggers", index, "repeat"),
+                    "a repeating trigger needs a duration to repeat on: " + ", ".join(REPEATS_ON),
+                )
+            )
     return issues
 
 
@@ -364,7 +377,7 @@ def _as_count(value: Any) -> int | None:
 def _check_then(then: dict[str, Any], path: KeyPath, known: _Known) -> list[Issue]:
     ((kind, target),) = then.items()
     where: KeyPath = (*path, kind)
-    if kind == "notify":
+    if kind == "notify" or (kind == "remind" and target != OWNER):
         return list(_contact_refs(target, where, known, single=True))
     targets = {"jump": ("level", known.levels), "path": ("path", known.paths)}
     targets["severity"] = ("severity", known.severities)

@@ -245,34 +245,49 @@ class Conditions:
     breached: tuple[Literal["ack", "resolve"], ...] = ()
 
 
-ActionKind = Literal["escalate", "jump", "path", "notify", "severity"]
+ActionKind = Literal["escalate", "jump", "path", "notify", "severity", "remind"]
+OWNER = "owner"  # `{remind: owner}`: whoever owns the case when the reminder fires
 
 
 @dataclass(frozen=True)
 class Action:
-    """A trigger's `then`: one move or one notification."""
+    """A trigger's `then`: one move or one notification (`notify`, or `remind` the owner or
+    some contacts)."""
 
     kind: ActionKind
     target: str | None = None
     contacts: tuple[str, ...] = ()
 
+    @property
+    def only_tells(self) -> bool:
+        """Whether the action tells people and moves nothing."""
+        return self.kind in ("notify", "remind")
+
 
 def parse_action(value: Any) -> Action:
-    """Read `escalate`, `{jump: L3}`, `{path: legal}`, `{notify: [a, b]}` or `{severity: sev1}`."""
+    """Read `escalate`, `{jump: L3}`, `{path: legal}`, `{notify: [a, b]}`, `{severity: sev1}`,
+    `{remind: owner}` or `{remind: [a, b]}`."""
     if value == "escalate":
         return Action("escalate")
     if not isinstance(value, dict) or len(value) != 1:
         raise ValueError(
-            "expected escalate, {jump: LEVEL}, {path: NAME}, {notify: [CONTACTS]} or {severity: ID}"
+            "expected escalate, {jump: LEVEL}, {path: NAME}, {notify: [CONTACTS]},"
+            " {severity: ID} or {remind: owner}"
         )
     ((kind, target),) = value.items()
     if kind == "notify":
         return Action("notify", contacts=_one_or_many(target))
+    if kind == "remind":
+        if target == OWNER:
+            return Action("remind", target=OWNER)
+        return Action("remind", contacts=_one_or_many(target))
     if kind in ("jump", "path", "severity"):
         if not isinstance(target, str) or not target:
             raise ValueError(f"{kind}: expected a name")
         return Action(kind, target=target)
-    raise ValueError(f'unknown action "{kind}" (use escalate, jump, path, notify or severity)')
+    raise ValueError(
+        f'unknown action "{kind}" (use escalate, jump, path, notify, severity or remind)'
+    )
 
 
 class _ActionSpec(_ParsedBy):
@@ -287,6 +302,9 @@ class Trigger:
     id: str
     when: Conditions
     then: Annotated[Action, _ActionSpec]
+    # Fire again each time the conditions newly hold: every `silent_for` without an update,
+    # every `at_level_for` at the level, ... (timing rule 10 keeps the others to one firing).
+    repeat: bool = False
 
 
 ChannelKind = Literal["email", "webhook", "command"]

@@ -14,6 +14,7 @@ from escalate_cli.core.model import Matrix
 from escalate_cli.core.routing import Move
 
 SIMULATION_MOVES = 50
+REPEATS_SHOWN = 3  # of each repeating reminder in `simulate`
 
 
 def contact_json(matrix: Matrix, contact_id: str, at: datetime) -> dict[str, Any]:
@@ -82,7 +83,12 @@ def next_view(matrix: Matrix, case: Case, now: datetime) -> NextView:
         return NextView(data, problem, problem=True)
     ahead = routing.outlook(matrix, case, now)
     data["triggers"] = [
-        {"trigger": notice.trigger, "contacts": list(notice.notify), "due_at": _iso(notice.due_at)}
+        {
+            "trigger": notice.trigger,
+            "contacts": list(notice.notify),
+            "due_at": _iso(notice.due_at),
+            "action": notice.action.kind if notice.action else "notify",
+        }
         for notice in sorted(ahead.notices, key=lambda n: n.due_at or now)
     ]
     data["deadlines"] = [
@@ -138,7 +144,17 @@ def simulate(matrix: Matrix, request: OpenRequest, now: datetime) -> list[dict[s
         result = sweep_case(matrix, case, at)
         if not result.changed:
             break
-        timeline.extend(_simulated(matrix, case, result, at))
+        entries = _simulated(matrix, case, result, at)
+        # A repeating reminder would fill the page: its first few show the cadence.
+        shown = [entry["reason"] for entry in timeline]
+        entries = [
+            e
+            for e in entries
+            if not e["reason"].startswith("reminder: ") or shown.count(e["reason"]) < REPEATS_SHOWN
+        ]
+        if not entries and not result.escalated and not result.breaches:
+            break
+        timeline.extend(entries)
     return timeline
 
 
@@ -164,4 +180,14 @@ def _simulated(matrix: Matrix, case: Case, result: Any, at: datetime) -> list[di
                 "reason": f"trigger {notice['trigger']}",
             }
         )
+    for reminder in result.reminded:
+        if reminder.get("trigger"):  # a severity raised in place is no entry of its own
+            entries.append(
+                {
+                    "at": stamp,
+                    "level": case["level"],
+                    "contacts": [contact_json(matrix, c, at) for c in reminder["contacts"]],
+                    "reason": f"reminder: {reminder['trigger']}",
+                }
+            )
     return entries

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from escalate_cli.core import availability, timers, timing
-from escalate_cli.core.model import Action, Matrix, Path, Trigger
+from escalate_cli.core.model import OWNER, Action, Matrix, Path, Trigger
 
 Case = dict[str, Any]
 Source = Literal["timer", "trigger", "manual"]
@@ -36,7 +36,7 @@ class Move:
 
     @property
     def is_notify_only(self) -> bool:
-        return self.action is not None and self.action.kind == "notify"
+        return self.action is not None and self.action.only_tells
 
 
 class RoutingProblem(Exception):
@@ -160,7 +160,21 @@ def trigger_move(matrix: Matrix, case: Case, trigger_id: str, due_at: datetime) 
         return replace(base, to_level=onto_path(matrix, new_path, current), new_path=action.target)
     if action.kind == "severity" and action.target:
         return severity_move(matrix, case, base, action.target)
+    if action.kind == "remind":
+        told = reminded(matrix, case, action)
+        return replace(base, reason=f"reminder: {trigger.id}", notify=told)
     return replace(base, notify=action.contacts)
+
+
+def reminded(matrix: Matrix, case: Case, action: Action) -> tuple[str, ...]:
+    """Who a `remind` action tells: its contacts, or the owner (the level's contacts when the
+    case has no owner, so that somebody hears)."""
+    if action.target != OWNER:
+        return action.contacts
+    owner = case.get("owner")
+    if isinstance(owner, str) and owner:
+        return (owner,)
+    return tuple(matrix.levels_by_id[case["level"]].contacts)
 
 
 def severity_move(matrix: Matrix, case: Case, base: Move, severity_id: str) -> Move:
@@ -285,7 +299,7 @@ def _upcoming(matrix: Matrix, case: Case, plan: Schedule, now: datetime) -> Move
         if timed is not None and moves_case(matrix, case, timed):
             pending.append(timed)
     for trigger, due_at in plan.triggers:
-        if trigger.then.kind == "notify":
+        if trigger.then.only_tells:
             continue
         move = trigger_move(matrix, case, trigger.id, max(due_at, start))
         if moves_case(matrix, case, move):
@@ -322,7 +336,7 @@ def _move_times(matrix: Matrix, case: Case, plan: Schedule) -> list[datetime]:
         times.append(min(t.due_at for t in plan.timers if t.due_at is not None))
     for trigger, due_at in plan.triggers:
         kind = trigger.then.kind
-        if kind == "notify":
+        if trigger.then.only_tells:
             continue
         if kind == "escalate":
             moves = climbs
@@ -355,7 +369,7 @@ def outlook(matrix: Matrix, case: Case, now: datetime) -> Outlook:
     notices = [
         replace(trigger_move(matrix, case, rule.id, due_at), due_at=_held_back(plan, now, due_at))
         for rule, due_at in plan.triggers
-        if rule.then.kind == "notify"
+        if rule.then.only_tells
     ]
     deadlines = [
         replace(t, due_at=_held_back(plan, now, t.due_at))
@@ -367,7 +381,7 @@ def outlook(matrix: Matrix, case: Case, now: datetime) -> Outlook:
 
 def _notice_times(plan: Schedule) -> list[datetime]:
     """When each notify-only trigger fires and each SLA breach is due to be recorded."""
-    times = [due_at for trigger, due_at in plan.triggers if trigger.then.kind == "notify"]
+    times = [due_at for trigger, due_at in plan.triggers if trigger.then.only_tells]
     times.extend(t.due_at for t in plan.timers if t.is_sla and t.due_at is not None)
     return times
 

@@ -224,8 +224,12 @@ def _silent_since(case: Case) -> datetime:
     return timing.from_iso(case.get("last_update_at") or case["created_at"])
 
 
-def condition_due_times(matrix: Matrix, case: Case, when: Conditions) -> list[datetime] | None:
-    """The due time of each duration condition and breach; None when one can never hold."""
+def condition_due_times(
+    matrix: Matrix, case: Case, when: Conditions, since: datetime | None = None
+) -> list[datetime] | None:
+    """The due time of each duration condition and breach; None when one can never hold.
+    With `since` (a repeating trigger's last firing), each duration counts from then at the
+    earliest."""
     entered = timing.from_iso(case["level_entered_at"])
     spans: list[tuple[timedelta | None, datetime | None]] = [
         (when.unresolved_for, _unresolved_since(case)),
@@ -241,6 +245,8 @@ def condition_due_times(matrix: Matrix, case: Case, when: Conditions) -> list[da
     for duration, anchor in spans:
         if duration is None:
             continue
+        if anchor is not None and since is not None:
+            anchor = max(anchor, since)
         due = due_after(case, anchor, duration) if anchor else None
         if due is None:
             return None
@@ -261,16 +267,30 @@ def trigger_due_at(
 ) -> datetime | None:
     """When a trigger's conditions will all hold (maybe already), or None if they cannot now.
 
-    A trigger that already fired on this case never fires again (timing rule 10).
+    A trigger that already fired on this case never fires again (timing rule 10), unless it
+    says `repeat`: then its durations count again from its last firing.
     """
-    if case["status"] not in ACTIVE or trigger.id in case.get("fired_triggers", []):
+    if case["status"] not in ACTIVE:
+        return None
+    fired = trigger.id in case.get("fired_triggers", [])
+    if fired and not trigger.repeat:
         return None
     if not _static_conditions_hold(case, trigger.when, text):
         return None
-    due_times = condition_due_times(matrix, case, trigger.when)
+    since = last_fired(case, trigger.id) if fired else None
+    due_times = condition_due_times(matrix, case, trigger.when, since)
     if due_times is None:
         return None
     return max(due_times, default=_static_since(case))
+
+
+def last_fired(case: Case, trigger_id: str) -> datetime | None:
+    """When the trigger last fired on the case (its latest `triggered` event)."""
+    for entry in reversed(case.get("timeline", [])):
+        data = entry.get("data") or {}
+        if entry.get("kind") == "triggered" and data.get("trigger") == trigger_id:
+            return timing.from_iso(entry["at"])
+    return None
 
 
 def _static_since(case: Case) -> datetime:

@@ -207,3 +207,15 @@ def test_due_now_at_the_top_of_a_path_with_externals_calls_them_once() -> None:
     sweep_case(matrix, case, mins(5))
     assert case["escalations"][-1]["external"] == ["regulator"]
     assert routing.due_now(matrix, case, mins(60)).move is None
+
+
+def test_a_reminder_for_the_owner_of_a_case_with_none_tells_its_level() -> None:
+    from escalate_cli.core.model import OWNER, Action
+
+    matrix = routing_matrix()
+    case = open_at(matrix, severity="sev4")
+    remind = Action("remind", target=OWNER)
+    case["owner"] = "vp"
+    assert routing.reminded(matrix, case, remind) == ("vp",)
+    case["owner"] = None
+    assert routing.reminded(matrix, case, remind) == matrix.levels_by_id[case["level"]].contacts
