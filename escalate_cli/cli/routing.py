@@ -90,8 +90,8 @@ def _due(due_at: str, now: "datetime") -> str:
 
 
 def _print_triggers(view: "NextView", now: "datetime") -> None:
-    """The notify-only and reminder triggers still to fire: they tell people without moving
-    the case."""
+    """The notify-only and reminder triggers still to fire, and the next repeat at the top of
+    the path: they tell people without moving the case."""
     from escalate_cli import output
 
     for notice in view.data["triggers"]:
@@ -99,6 +99,12 @@ def _print_triggers(view: "NextView", now: "datetime") -> None:
         at = _due(notice["due_at"], now)
         verb = "reminds" if notice["action"] == "remind" else "notifies"
         output.text(f"  trigger {output.esc(notice['trigger'])} at {at}: {verb} {told}")
+    repeat = view.data["repeat"]
+    if repeat is not None:
+        told = output.esc(", ".join(repeat["contacts"]))
+        at = _due(repeat["due_at"], now)
+        count = f"{repeat['number']} of {repeat['times']}"
+        output.text(f"  unacknowledged: repeat {count} at {at}: notifies {told}")
 
 
 def after_change(state: Settings, done: "Changed", said: str) -> None:
@@ -238,12 +244,23 @@ def sweep_lines(matrix: "Matrix", report: dict[str, Any]) -> list[str]:
     for notice in report["notified"]:
         who = ", ".join(notice["contacts"]) or "nobody"
         add(notice["case"], f"trigger {notice['trigger']} notified {who}")
+    breach_told = {
+        (r["case"], r["text"]): r["contacts"] for r in report["reminded"] if r["what"] == "breach"
+    }
     for reminder in _reminders(report):
-        who = ", ".join(reminder["contacts"]) or "nobody"
-        cause = f"trigger {reminder['trigger']}" if reminder.get("trigger") else reminder["what"]
-        add(reminder["case"], f"{cause} reminded {who}")
+        if reminder["what"] == "breach":
+            continue  # on the breach's own line below
+        if reminder.get("trigger"):
+            who = ", ".join(reminder["contacts"]) or "nobody"
+            add(reminder["case"], f"trigger {reminder['trigger']} reminded {who}")
+        else:
+            why = reminder.get("text") or reminder["what"]
+            add(reminder["case"], why + told(reminder["contacts"]))
     for breach in report["breached"]:
-        add(breach["case"], f"{breach['sla']} SLA breached at {output.when(breach['at'])}")
+        text = f"{breach['sla']} SLA breached"
+        told_of = breach_told.get((breach["case"], text))
+        said = told(told_of) if told_of is not None else ""
+        add(breach["case"], f"{text} at {output.when(breach['at'])}{said}")
     return [line for case_id in sorted(lines, key=_by_number) for line in lines[case_id]]
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from math import ceil
 from typing import Any
 
-from escalate_cli.core import availability, routing, timers, timing
+from escalate_cli.core import availability, repeats, routing, timers, timing
 from escalate_cli.core.cases import (
     Case,
     add_event,
@@ -197,12 +198,17 @@ def sweep_case(matrix: Matrix, case: Case, now: datetime) -> SweepResult:
             result.problem = problem
         return result
     due = routing.due_now(matrix, case, now)
+    at_top = not routing.levels_above(matrix, case)
     for timer in due.breaches:
         sla = timer.kind.removeprefix("sla_")
         if timer.due_at is not None and record_breach(case, sla, timer.due_at):
             at = timing.to_iso(timer.due_at)
             result.breaches.append({"case": case["id"], "sla": sla, "at": at})
             result.changed = True
+            if at_top:  # no level above to take it: the top and the severity's people hear
+                _tell(matrix, case, now, result, "breach", f"{sla} SLA breached", severity=True)
+    if due.repeat is not None:
+        _tell(matrix, case, now, result, "repeat", repeats.reason(case, due.repeat), due.repeat)
     if due.move is not None:
         _sweep_move(matrix, case, due.move, now, result)
     for move in due.notify:
@@ -216,6 +222,35 @@ def sweep_case(matrix: Matrix, case: Case, now: datetime) -> SweepResult:
             )
         result.changed = True
     return result
+
+
+def _tell(
+    matrix: Matrix,
+    case: Case,
+    now: datetime,
+    result: SweepResult,
+    what: str,
+    reason: str,
+    repeat: repeats.NextRepeat | None = None,
+    *,
+    severity: bool = False,
+) -> None:
+    """Tell the case's level (and with `severity`, the severity's `notify`) why, as a
+    `notified` event (a repeat's carries its number), reported under `reminded`."""
+    named: list[tuple[str, Iterable[str]]] = [(reason, level_audience(matrix, case["level"], now))]
+    found = matrix.severities_by_id.get(case.get("severity") or "")
+    if severity and found is not None:
+        named.append((reason, found.notify))
+    notice = build_notice(named, caused_by=None)
+    entry = notified_event(now, None, notice)
+    if repeat is not None:
+        entry["data"]["repeat"] = repeat.number
+    add_event(case, entry)
+    _add_participants(case, notice.contacts, now)
+    result.reminded.append(
+        {"case": case["id"], "contacts": notice.contacts, "what": what, "text": reason}
+    )
+    result.changed = True
 
 
 def _sweep_move(matrix: Matrix, case: Case, move: Move, now: datetime, result: SweepResult) -> None:

@@ -246,7 +246,21 @@ def _check_levels(data: dict[str, Any], known: _Known) -> list[Issue]:
                     issues.append((where, problem))
         for timer in ("ack", "after"):
             issues += _by_severity(level.get(timer), ("levels", index, timer), known)
+        issues += _check_repeat(level.get("repeat"), ("levels", index, "repeat"))
     return issues
+
+
+MOST_REPEATS = 100  # beyond this a repeat is a pager storm, not a reminder
+
+
+def _check_repeat(repeat: Any, path: KeyPath) -> list[Issue]:
+    if not isinstance(repeat, dict) or "times" not in repeat:
+        return []
+    times = repeat["times"]
+    count = _as_count(times)
+    if isinstance(times, bool) or count is None or not 1 <= count <= MOST_REPEATS:
+        return [((*path, "times"), f"expected a whole number of repeats from 1 to {MOST_REPEATS}")]
+    return []
 
 
 def _by_severity(value: Any, path: KeyPath, known: _Known) -> list[Issue]:
@@ -275,6 +289,7 @@ def _check_paths(data: dict[str, Any], known: _Known) -> list[Issue]:
             issues += _path_order(levels, ("paths", name, "levels"), known)
         for key in ("also_notify", "external"):
             issues += _contact_refs(path.get(key), ("paths", name, key), known)
+        issues += _check_repeat(path.get("repeat"), ("paths", name, "repeat"))
     return issues
 
 

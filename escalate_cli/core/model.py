@@ -168,6 +168,17 @@ class Rotation:
 
 
 @dataclass(frozen=True)
+class Repeat:
+    """`repeat: {every: 15m, times: 3}`: while a case sits unacknowledged at the top of its
+    path, its level's contacts are told again every `every`, at most `times` times (as
+    PagerDuty's `num_loops`)."""
+
+    __pydantic_config__ = FORBID_EXTRA
+    every: Duration
+    times: int
+
+
+@dataclass(frozen=True)
 class Level:
     """One rung of the escalation ladder."""
 
@@ -179,6 +190,7 @@ class Level:
     after: LevelTimer | None = None
     ack: LevelTimer | None = None
     min_time: Duration | None = None
+    repeat: Repeat | None = None  # when this level is the top of the case's path
 
     @property
     def label(self) -> str:
@@ -208,6 +220,7 @@ class Path:
     also_notify: tuple[str, ...] = ()
     agreement: Literal["required", "none"] = "none"
     external: tuple[str, ...] = ()
+    repeat: Repeat | None = None  # at its top level; wins over that level's own
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from escalate_cli.core import availability, routing, timers, timing
-from escalate_cli.core.cases import Case, OpenRequest, new_case
+from escalate_cli.core.cases import Case, OpenRequest, level_audience, new_case
 from escalate_cli.core.escalation import sweep_case
 from escalate_cli.core.lifecycle import as_of
 from escalate_cli.core.model import Matrix
@@ -75,6 +75,7 @@ def next_view(matrix: Matrix, case: Case, now: datetime) -> NextView:
         "notify": [],
         "triggers": [],
         "deadlines": [],
+        "repeat": None,
     }
     if case["status"] not in timers.ACTIVE:
         return NextView(data, f"{case['status']}: nothing runs")
@@ -95,6 +96,13 @@ def next_view(matrix: Matrix, case: Case, now: datetime) -> NextView:
         {"sla": timer.kind.removeprefix("sla_"), "due_at": _iso(timer.due_at)}
         for timer in ahead.deadlines
     ]
+    if ahead.repeat is not None:
+        data["repeat"] = {
+            "number": ahead.repeat.number,
+            "times": ahead.repeat.times,
+            "due_at": _iso(ahead.repeat.due_at),
+            "contacts": level_audience(matrix, case["level"], max(ahead.repeat.due_at, now)),
+        }
     move = ahead.move
     if move is None:
         move = routing.manual_target(matrix, case, now)
@@ -181,13 +189,18 @@ def _simulated(matrix: Matrix, case: Case, result: Any, at: datetime) -> list[di
             }
         )
     for reminder in result.reminded:
-        if reminder.get("trigger"):  # a severity raised in place is no entry of its own
-            entries.append(
-                {
-                    "at": stamp,
-                    "level": case["level"],
-                    "contacts": [contact_json(matrix, c, at) for c in reminder["contacts"]],
-                    "reason": f"reminder: {reminder['trigger']}",
-                }
-            )
+        if reminder.get("trigger"):
+            why = f"reminder: {reminder['trigger']}"
+        elif reminder.get("text"):  # a repeat, a breach at the top
+            why = reminder["text"]
+        else:
+            continue  # a severity raised in place is no entry of its own
+        entries.append(
+            {
+                "at": stamp,
+                "level": case["level"],
+                "contacts": [contact_json(matrix, c, at) for c in reminder["contacts"]],
+                "reason": why,
+            }
+        )
     return entries

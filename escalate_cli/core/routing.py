@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from escalate_cli.core import availability, timers, timing
+from escalate_cli.core import availability, repeats, timers, timing
 from escalate_cli.core.model import OWNER, Action, Matrix, Path, Trigger
 
 Case = dict[str, Any]
@@ -223,6 +223,7 @@ class Due:
     move: Move | None = None
     notify: list[Move] = field(default_factory=list)
     breaches: list[timers.Timer] = field(default_factory=list)
+    repeat: repeats.NextRepeat | None = None  # the top of the path is told again
 
 
 @dataclass(frozen=True, eq=False)  # never compared: __eq__ and __hash__ cost import time
@@ -235,6 +236,7 @@ class Schedule:
     start: datetime
     timers: list[timers.Timer]  # running, each with a due time
     triggers: list[tuple[Trigger, datetime]]  # not fired, able to hold, with their due time
+    repeat: repeats.NextRepeat | None = None  # the next time the top of the path is told again
 
 
 def _start(case: Case, now: datetime) -> datetime | None:
@@ -261,7 +263,9 @@ def schedule(matrix: Matrix, case: Case, now: datetime) -> Schedule | None:
         due_at = timers.trigger_due_at(matrix, case, trigger, text=text)
         if due_at is not None:
             found.append((trigger, due_at))
-    return Schedule(start, running, found)
+    path = matrix.all_paths.get(case["type"])
+    repeat = repeats.next_repeat(matrix, case, path) if path is not None else None
+    return Schedule(start, running, found, repeat)
 
 
 def due_now(matrix: Matrix, case: Case, now: datetime) -> Due:
@@ -285,6 +289,8 @@ def due_now(matrix: Matrix, case: Case, now: datetime) -> Due:
         elif moves_case(matrix, case, move):
             candidates.append(move)
     due.move = choose(matrix, candidates)
+    if plan.repeat is not None and now >= plan.repeat.due_at:
+        due.repeat = plan.repeat
     return due
 
 
@@ -354,6 +360,7 @@ class Outlook:
     move: Move | None  # the next move; None when no move is timed
     notices: list[Move]  # notify-only triggers still to fire, each with its due time
     deadlines: list[timers.Timer]  # SLA deadlines whose breach is still to be recorded
+    repeat: repeats.NextRepeat | None = None  # the top of the path told again, if it will be
 
 
 def _held_back(plan: Schedule, now: datetime, at: datetime) -> datetime:
@@ -376,13 +383,19 @@ def outlook(matrix: Matrix, case: Case, now: datetime) -> Outlook:
         for t in plan.timers
         if t.is_sla and t.due_at is not None
     ]
-    return Outlook(_upcoming(matrix, case, plan, now), notices, deadlines)
+    repeat = plan.repeat
+    if repeat is not None:
+        repeat = replace(repeat, due_at=_held_back(plan, now, repeat.due_at))
+    return Outlook(_upcoming(matrix, case, plan, now), notices, deadlines, repeat)
 
 
 def _notice_times(plan: Schedule) -> list[datetime]:
-    """When each notify-only trigger fires and each SLA breach is due to be recorded."""
+    """When each notify-only trigger fires, each SLA breach is due to be recorded, and the top
+    of the path is told again."""
     times = [due_at for trigger, due_at in plan.triggers if trigger.then.only_tells]
     times.extend(t.due_at for t in plan.timers if t.is_sla and t.due_at is not None)
+    if plan.repeat is not None:
+        times.append(plan.repeat.due_at)
     return times
 
 

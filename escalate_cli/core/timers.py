@@ -216,6 +216,13 @@ def _static_conditions_hold(case: Case, when: Conditions, text: str | None) -> b
     return True
 
 
+def unacknowledged(case: Case) -> bool:
+    """Nobody has acknowledged the case at its level (on hold too, if nobody had)."""
+    return case["status"] == "open" or (
+        case["status"] == "on_hold" and not case.get("level_acknowledged_at")
+    )
+
+
 def _unresolved_since(case: Case) -> datetime:
     return timing.from_iso(case.get("reopened_at") or case["created_at"])
 
@@ -237,10 +244,7 @@ def condition_due_times(
         (when.silent_for, _silent_since(case)),
     ]
     if when.unacknowledged_for is not None:
-        unacknowledged = case["status"] == "open" or (
-            case["status"] == "on_hold" and not case.get("level_acknowledged_at")
-        )
-        spans.append((when.unacknowledged_for, entered if unacknowledged else None))
+        spans.append((when.unacknowledged_for, entered if unacknowledged(case) else None))
     due_times: list[datetime] = []
     for duration, anchor in spans:
         if duration is None:
