@@ -134,6 +134,18 @@ def learn(
         str | None, when_option("Check back then (ISO time or a duration such as 1w).")
     ] = None,
     with_: Annotated[str | None, typer.Option("--with", help="Contact to check back with.")] = None,
+    assignee: Annotated[
+        str | None, typer.Option(help="Contact who does the --prevent items given with it.")
+    ] = None,
+    due: Annotated[
+        str | None, when_option("When those --prevent items are due (reminded then).")
+    ] = None,
+    follow_up_done: Annotated[
+        int | None, typer.Option(help="Mark follow-up N done.", metavar="N")
+    ] = None,
+    prevent_done: Annotated[
+        int | None, typer.Option(help="Mark prevention item N done.", metavar="N")
+    ] = None,
     by: By = None,
 ) -> None:
     """Step 7, after resolve: lessons, prevention, and a follow-up check-in.
@@ -149,6 +161,10 @@ def learn(
         prevent=prevent or [],
         follow_up=parse_when_option(follow_up, state, "--follow-up"),
         follow_up_with=with_,
+        assignee=assignee,
+        due=parse_when_option(due, state, "--due"),
+        follow_up_done=follow_up_done,
+        prevent_done=prevent_done,
     )
     after_change(state, done, _last_step(done.case))
 

@@ -202,6 +202,16 @@ def guardrail_trace(entry: Mapping[str, Any]) -> str:
     return "; ".join(trace)
 
 
+def add_participants(case: Case, contacts: list[str], at: datetime) -> None:
+    """Whoever is told of a case takes part in it from then on."""
+    present = {p["contact"] for p in case["participants"]}
+    for contact in contacts:
+        if contact not in present:
+            case["participants"].append(
+                {"contact": contact, "role": "notified", "since": timing.to_iso(at)}
+            )
+
+
 def notified_event(at: datetime, by: str | None, notice: Notice) -> dict[str, Any]:
     names = ", ".join(notice.contacts)
     return event(

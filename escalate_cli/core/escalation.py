@@ -12,6 +12,7 @@ from escalate_cli.core import availability, repeats, routing, timers, timing
 from escalate_cli.core.cases import (
     Case,
     add_event,
+    add_participants,
     build_notice,
     escalation_text,
     event,
@@ -89,7 +90,7 @@ def apply_move(
     notice = build_notice(named, caused_by=by)
     if notice.contacts:
         add_event(case, notified_event(at, by, notice))
-        _add_participants(case, notice.contacts, at)
+        add_participants(case, notice.contacts, at)
     return {"escalation": escalation, "contacts": notice.contacts}
 
 
@@ -165,15 +166,6 @@ def _escalate(
     return entry
 
 
-def _add_participants(case: Case, contacts: list[str], at: datetime) -> None:
-    present = {p["contact"] for p in case["participants"]}
-    for contact in contacts:
-        if contact not in present:
-            case["participants"].append(
-                {"contact": contact, "role": "notified", "since": timing.to_iso(at)}
-            )
-
-
 @dataclass(eq=False)  # never compared: __eq__ costs import time
 class SweepResult:
     """What one sweep did to one case, as the entries of `sweep --json` (SPEC section 6)."""
@@ -246,7 +238,7 @@ def _tell(
     if repeat is not None:
         entry["data"]["repeat"] = repeat.number
     add_event(case, entry)
-    _add_participants(case, notice.contacts, now)
+    add_participants(case, notice.contacts, now)
     result.reminded.append(
         {"case": case["id"], "contacts": notice.contacts, "what": what, "text": reason}
     )

@@ -270,6 +270,7 @@ class Session:
         to its timeline; `change(matrix, case, now)` edits the case in place, and what it
         returns is the result's `result`. The matrix and the clock are read before the lock."""
         from escalate_cli.core.cases import matches_ref, new_events, parse_case_ref, timeline_mark
+        from escalate_cli.core.reminders import keep as keep_tracked
         from escalate_cli.core.teams import adopt, require_team
         from escalate_cli.core.wake import wake
 
@@ -288,6 +289,7 @@ class Session:
             mark = timeline_mark(case)
             result = change(matrix, case, now)
             tx.put(case, wake(matrix, case))
+            keep_tracked(tx, case)  # a dated item added, done, or none left
             written = self._record(tx, matrix, case, new_events(case, mark), now)
         return self._saved(Changed(case, matrix, now, result), written)
 
@@ -427,12 +429,27 @@ class Session:
         prevent: Iterable[str] = (),
         follow_up: datetime | None = None,
         follow_up_with: str | None = None,
+        assignee: str | None = None,
+        due: datetime | None = None,
+        follow_up_done: int | None = None,
+        prevent_done: int | None = None,
     ) -> Changed:
-        """Step 7, after resolve: lessons, prevention, and a follow-up check-in."""
+        """Step 7, after resolve: lessons, prevention (with an `assignee` and a `due` time,
+        reminded when it falls due), and a follow-up check-in; or follow-up or prevention
+        item N marked done."""
         from escalate_cli.core.steps import Learning, learn
 
         by = self.user
-        found = Learning(list(lessons), list(prevent), follow_up, follow_up_with)
+        found = Learning(
+            list(lessons),
+            list(prevent),
+            follow_up,
+            follow_up_with,
+            assignee,
+            due,
+            follow_up_done,
+            prevent_done,
+        )
         return self.change(case, lambda m, c, now: learn(m, c, now, found, by))
 
     def up(

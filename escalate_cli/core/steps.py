@@ -323,16 +323,28 @@ class Learning:
     prevent: list[str] = field(default_factory=list)
     follow_up: datetime | None = None
     follow_up_with: str | None = None
+    assignee: str | None = None  # of the prevention items given with it
+    due: datetime | None = None  # of the prevention items given with it
+    follow_up_done: int | None = None
+    prevent_done: int | None = None
 
 
 def learn(matrix: Matrix, case: Case, now: datetime, found: Learning, by: str | None) -> None:
-    """Step 7, after resolve: lessons, prevention, and a check-in with whoever raised it."""
+    """Step 7, after resolve: lessons, prevention, and a check-in with whoever raised it; or
+    a follow-up or prevention item marked done."""
     if (found.follow_up is None) != (found.follow_up_with is None):
         raise UsageError("--follow-up WHEN and --with CONTACT go together")
-    if not (found.lessons or found.prevent or found.follow_up):
-        raise UsageError("learn needs --lesson, --prevent or --follow-up WHEN --with CONTACT")
-    if found.follow_up_with is not None:
-        require_contact(matrix, found.follow_up_with)
+    done = found.follow_up_done is not None or found.prevent_done is not None
+    if not (found.lessons or found.prevent or found.follow_up or done):
+        raise UsageError(
+            "learn needs --lesson, --prevent, --follow-up WHEN --with CONTACT,"
+            " --follow-up-done N or --prevent-done N"
+        )
+    if (found.assignee is not None or found.due is not None) and not found.prevent:
+        raise UsageError("--assignee and --due go with --prevent TEXT")
+    for contact in (found.follow_up_with, found.assignee):
+        if contact is not None:
+            require_contact(matrix, contact)
     settle(matrix, case, now)
     if case["status"] not in ("resolved", "closed"):
         raise RefusedError(
@@ -342,16 +354,41 @@ def learn(matrix: Matrix, case: Case, now: datetime, found: Learning, by: str | 
     prevent = _texts(found.prevent, "--prevent")
     data = case["steps"]["learn"]
     data["lessons"].extend(_entry(text, now, by) for text in lessons)
-    data["prevent"].extend(_entry(text, now, by) for text in prevent)
+    dated = {"assignee": found.assignee, "due": _iso_or_none(found.due), "done": False}
+    data["prevent"].extend(_entry(text, now, by) | dated for text in prevent)
     said = [f"lesson: {t}" for t in lessons] + [f"prevent: {t}" for t in prevent]
     if found.follow_up is not None:
         data["follow_ups"].append(
             {
+                "n": len(data["follow_ups"]) + 1,
                 "at": timing.to_iso(found.follow_up),
                 "with": found.follow_up_with,
                 "recorded_at": timing.to_iso(now),
                 "by": by,
+                "done": False,
             }
         )
         said.append(f"follow up with {found.follow_up_with} {timing.to_iso(found.follow_up)}")
+    for items, number, noun in (
+        (data["follow_ups"], found.follow_up_done, "follow-up"),
+        (data["prevent"], found.prevent_done, "prevention item"),
+    ):
+        if number is not None:
+            _mark_done(case, items, number, noun, now)
+            said.append(f"{noun} {number} done")
     _step_event(case, now, by, "learn", "; ".join(said))
+
+
+def _iso_or_none(at: datetime | None) -> str | None:
+    return timing.to_iso(at) if at is not None else None
+
+
+def _mark_done(
+    case: Case, items: list[dict[str, Any]], number: int, noun: str, now: datetime
+) -> None:
+    """Item `number` (counting from 1) done; exit 3 when there is none."""
+    if not 1 <= number <= len(items):
+        raise NotFoundError(f"no {noun} {number} on {case['id']}")
+    item = items[number - 1]
+    if not item.get("done"):
+        item["done"], item["done_at"] = True, timing.to_iso(now)

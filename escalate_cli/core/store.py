@@ -16,8 +16,32 @@ from escalate_cli.core.errors import StoreError
 from escalate_cli.core.store_base import SweepCases, Wake, lock_timeout
 from escalate_cli.core.store_file import StoreFile, clone, dumps, loads
 from escalate_cli.core.store_lock import exclusive
+from escalate_cli.core.timing import from_iso, to_iso
 
 _held = threading.local()  # stores this thread has locked: a nested transaction would deadlock
+
+
+TRACKED = "tracked"  # the metadata key of `track`: {"7": "2026-11-30T09:00:00Z", "9": null}
+
+
+def _tracked_in(value: Any) -> dict[str, Any]:
+    """The tracked cases as stored; anything but a mapping of numbers to times (edited by hand)
+    counts as none: a sweep and `agenda` then miss reminders until the next write, never more."""
+    if not isinstance(value, dict):
+        return {}
+    return {
+        n: at
+        for n, at in value.items()
+        if isinstance(n, str) and n.isdigit() and (at is None or _is_time(at))
+    }
+
+
+def _is_time(value: Any) -> bool:
+    try:
+        from_iso(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _closed(case: dict[str, Any]) -> bool:
@@ -45,6 +69,9 @@ class Transaction:
         self._marked = archive is not None  # whether _allocated counts the archive's numbers
         self._active = True
         self.meta: dict[str, Any] = hot.meta()
+        # Kept in the metadata document under TRACKED, but no business of the callers'.
+        self._tracked: dict[str, Any] = _tracked_in(self.meta.pop(TRACKED, None))
+        self._tracked_before = dict(self._tracked)
         self._meta_before = clone(self.meta)
         self._outbox: dict[str, dict[str, Any]] | None = None  # by entry id, read on first use
         self._outbox_before: dict[str, dict[str, Any]] | None = None
@@ -122,6 +149,14 @@ class Transaction:
     def keep_wakes(self, wakes: dict[int, tuple[str, Wake]]) -> None:
         """Nothing to keep: see put."""
 
+    def track(self, number: int, due_at: datetime | None) -> None:
+        self._check_active()
+        self._tracked[str(number)] = to_iso(due_at) if due_at is not None else None
+
+    def untrack(self, number: int) -> None:
+        self._check_active()
+        self._tracked.pop(str(number), None)
+
     def cases(self, *, archived: bool = False) -> list[dict[str, Any]]:
         """Cases not closed by number (copies); with archived=True the closed ones too."""
         merged: dict[int, dict[str, Any]] = {}
@@ -189,10 +224,13 @@ class Transaction:
                 writes.append((archive.path, archive.dump()))
         meta = {**self.meta, "schema_version": version}
         meta["last_number"] = max(self._last, meta.get("last_number", 0))
+        if self._tracked:
+            meta[TRACKED] = dict(sorted(self._tracked.items(), key=lambda pair: int(pair[0])))
         outbox_changed = self._outbox is not None and self._outbox != self._outbox_before
         if outbox_changed and self._outbox is not None:
             hot.set_outbox(self._outbox.values())
-        if to_hot or closing or not hot.existed or meta != self._meta_before or outbox_changed:
+        meta_changed = meta != self._meta_before or self._tracked != self._tracked_before
+        if to_hot or closing or not hot.existed or meta_changed or outbox_changed:
             hot.replace(closing, to_hot)
             hot.set_meta(meta)
             writes.append((hot.path, hot.dump()))
@@ -257,7 +295,15 @@ class CaseStore:
     def read_meta(self) -> dict[str, Any]:
         """The store's metadata, read without the lock; {} when the store does not exist yet."""
         hot = self._snapshot(self.path)
-        return hot.meta() if hot is not None else {}
+        meta = hot.meta() if hot is not None else {}
+        meta.pop(TRACKED, None)
+        return meta
+
+    def tracked(self) -> dict[int, datetime | None]:
+        """The cases with open dated items, read without the lock."""
+        hot = self._snapshot(self.path)
+        found = _tracked_in(hot.meta().get(TRACKED) if hot is not None else None)
+        return {int(n): from_iso(at) if at else None for n, at in found.items()}
 
     def get(self, number: int) -> dict[str, Any] | None:
         """The case, read without the lock: the hot file first, then the archive."""

@@ -102,6 +102,15 @@ class StoreTransaction(Protocol):
 
     def cases(self, *, archived: bool = False) -> list[dict[str, Any]]: ...
 
+    def track(self, number: int, due_at: datetime | None) -> None:
+        """The case has open dated items (actions, follow-ups); its next reminder is due at
+        `due_at` (None: every open item was reminded). See core/reminders.py."""
+        ...
+
+    def untrack(self, number: int) -> None:
+        """The case has no open dated item left."""
+        ...
+
     def outbox(self) -> list[dict[str, Any]]: ...
 
     def put_outbox(self, entry: dict[str, Any]) -> None: ...
@@ -130,6 +139,10 @@ class Store(Protocol):
     def cases(self, *, archived: bool = False, history: bool = True) -> list[dict[str, Any]]: ...
 
     def outbox(self) -> list[dict[str, Any]]: ...
+
+    def tracked(self) -> dict[int, datetime | None]:
+        """The cases with open dated items, each with when its next reminder is due."""
+        ...
 
     def sweep_cases(self, now: datetime, key: str, team: str | None) -> SweepCases:
         """The active cases of `team` (None: all) a sweep at `now` under the matrix `key` must

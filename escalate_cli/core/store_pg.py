@@ -262,6 +262,20 @@ class PgTransaction:
         )
         self.wrote = True
 
+    def track(self, number: int, due_at: datetime | None) -> None:
+        self._check_active()
+        self._cur.execute(
+            "INSERT INTO tracked (number, due_at) VALUES (%s, %s)"
+            " ON CONFLICT (number) DO UPDATE SET due_at = EXCLUDED.due_at",
+            (number, due_at),
+        )
+        self.wrote = True
+
+    def untrack(self, number: int) -> None:
+        self._check_active()
+        self._cur.execute("DELETE FROM tracked WHERE number = %s", (number,))
+        self.wrote = True
+
     def cases(self, *, archived: bool = False) -> list[dict[str, Any]]:
         self._flush()
         where = "" if archived else " WHERE NOT archived"
@@ -520,6 +534,13 @@ class PgStore:
             "resolve_count": int(resolve_count),
             **counted,
         }
+
+    def tracked(self) -> dict[int, datetime | None]:
+        with self._cursor() as cur:
+            if not self._ready(cur):
+                return {}
+            cur.execute("SELECT number, due_at FROM tracked ORDER BY number")
+            return {int(number): due_at for number, due_at in cur.fetchall()}
 
     def sweep_cases(self, now: datetime, key: str, team: str | None) -> SweepCases:
         """The active cases of the team due by `now` under `key`, and those not worked out

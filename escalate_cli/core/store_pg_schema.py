@@ -71,10 +71,13 @@ MIGRATIONS: list[str] = [
     # When a sweep may first act on each case (core/wake.py), and the key of the matrix that
     # was worked out under: a sweep reads the cases due by its `now` under its own key, and
     # every case whose wake was worked out under another key, or never (`due_key` NULL).
+    # And the cases with open dated items, closed ones too, with when the next reminder is
+    # due (core/reminders.py), for `sweep` and `agenda`.
     """
     ALTER TABLE cases ADD COLUMN due_key text;
     DROP INDEX cases_open_due;
     CREATE INDEX cases_open_wake ON cases (due_key, due_at) WHERE NOT archived;
+    CREATE TABLE tracked (number bigint PRIMARY KEY, due_at timestamptz);
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

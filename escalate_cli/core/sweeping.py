@@ -8,7 +8,7 @@ import copy
 from datetime import datetime
 from typing import Any
 
-from escalate_cli.core import outbox, routing, teams, timers
+from escalate_cli.core import outbox, reminders, routing, teams, timers
 from escalate_cli.core.cases import Case, new_events, timeline_mark
 from escalate_cli.core.escalation import SweepResult, sweep_case
 from escalate_cli.core.model import Matrix
@@ -71,7 +71,7 @@ def sweep_store(
         "notified": [],
         "breached": [],
         "changed": [],
-        "reminded": [],  # section 9's notifications: for now, a severity raised in place
+        "reminded": [],  # section 9's notifications: repeats, reminders, a severity raised
         "problems": [],
     }
     key = matrix_key(matrix)
@@ -86,9 +86,15 @@ def sweep_store(
             report["problems"].append({"case": case["id"], "problem": problem})
         elif needs_sweep(matrix, case, now):
             due.append(case)
+    # Dated items due (core/reminders.py), of cases in any state: closed ones included.
+    reminding = [n for n, at in store.tracked().items() if at is not None and at <= now]
     if dry_run:
         for case in due:
             _report(report, sweep_case(matrix, copy.deepcopy(case), now))
+        for number in reminding:
+            held = store.get(number)  # a fresh copy: changing it writes nothing
+            if held is not None and teams.belongs(held, team):
+                report["reminded"].extend(reminders.send(held, now))
         return report
     moving = {case["number"] for case in due}
     # Cases read only because their wake was worked out under another matrix (or never): kept
@@ -98,26 +104,34 @@ def sweep_store(
         for case in found.cases
         if case["number"] in found.stale and case["number"] not in moving
     }
-    if due or woken:
-        fork = dispatch.fork() if dispatch is not None and due else None
+    if due or woken or reminding:
+        fork = dispatch.fork() if dispatch is not None and (due or reminding) else None
         with store.transaction() as tx:
             changed: list[tuple[Case, list[int]]] = []
-            for seen in due:
+            for number in sorted(moving | set(reminding)):
                 # Re-read under the lock: another process may have moved it since. A case
                 # another sweep holds right now is its to move (SKIP LOCKED on PostgreSQL).
-                stored = tx.claim(seen["number"])
+                stored = tx.claim(number)
                 if stored is None or not teams.belongs(stored, team):
                     continue
                 mark = timeline_mark(stored)
-                result = sweep_case(matrix, stored, now)
-                if result.changed:
+                wrote = False
+                if number in moving:
+                    result = sweep_case(matrix, stored, now)
+                    wrote = result.changed
+                    _report(report, result)
+                if number in reminding:
+                    sent = reminders.send(stored, now)
+                    report["reminded"].extend(sent)
+                    wrote = wrote or bool(sent)
+                    reminders.keep(tx, stored)
+                if wrote:
                     if team is not None:
                         teams.adopt(stored, team)
                     tx.put(stored, wake(matrix, stored, key))
                     changed.append((stored, new_events(stored, mark)))
-                _report(report, result)
             tx.keep_wakes(woken)
-            if due:
+            if due or reminding:
                 outbox.record(tx, matrix, changed, now, fork)
         if dispatch is not None and fork is not None:
             dispatch.absorb(fork)
