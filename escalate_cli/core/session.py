@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from escalate_cli.core.model import Matrix
     from escalate_cli.core.outbox import Delivered, Dispatch
     from escalate_cli.core.planning import NextView
+    from escalate_cli.core.routing import NextDue
     from escalate_cli.core.store_base import Store, StoreTransaction
 
 Location = str | os.PathLike[str]
@@ -73,6 +74,19 @@ class NextOf:
     matrix: Matrix
     now: datetime
     view: NextView
+
+
+@dataclass(eq=False)
+class Listed:
+    """The cases `escalate list` shows, as they stand now: `due` is when each is next due, by
+    case number (left out when nothing is due, or when it was not asked for); `skipped` each
+    stored case left out with the unusable time in it; `team` the matrix the cases were picked
+    for (None: every team's)."""
+
+    cases: list[Case]
+    due: dict[int, NextDue]
+    skipped: list[tuple[Case, str]]
+    team: str | None
 
 
 class Session:
@@ -235,6 +249,63 @@ class Session:
         from escalate_cli.core.lifecycle import as_of
 
         return as_of(case, self.now if now is None else now)
+
+    def cases(
+        self,
+        *,
+        status: str = "active",
+        owner: str | None = None,
+        level: str | None = None,
+        type: str | None = None,
+        severity: str | None = None,
+        overdue: bool = False,
+        all_matrices: bool = False,
+        due: bool = True,
+    ) -> Listed:
+        """`escalate list`: the cases of this team (of every team with `all_matrices`, or when
+        there is no usable matrix) that match; `status` is `active` (open, acknowledged,
+        on_hold), one status, or `all`. `due` works out when each is next due; `overdue` keeps
+        only those a sweep would act on now, and needs the matrix."""
+        from escalate_cli.core import listing
+        from escalate_cli.core.cases import CaseFilter
+
+        wanted = CaseFilter(status, owner, level, type, severity)
+        kept, skipped = listing.usable(self.store.cases(archived=wanted.needs_archive))
+        team = None if all_matrices else self.team_if_any()
+        now = self._clock_once()
+        found = listing.picked(kept, wanted, team, now)
+        next_due = self._next_due(found, now, required=overdue) if overdue or due else {}
+        if overdue:
+            found = listing.overdue(found, next_due)
+        return Listed(found, next_due, skipped, team)
+
+    def _next_due(
+        self, found: list[Case], now: Callable[[], datetime], *, required: bool
+    ) -> dict[int, NextDue]:
+        """Without a usable matrix a list still shows, with no due times, unless the due times
+        are `required`."""
+        from escalate_cli.core import listing
+        from escalate_cli.core.errors import MatrixError
+
+        try:
+            matrix = self.matrix()
+        except MatrixError:
+            if required:
+                raise
+            return {}
+        return listing.next_due(matrix, found, self.team(), now)
+
+    def _clock_once(self) -> Callable[[], datetime]:
+        """The clock for one call, read at the first need only: a call that needs no time
+        leaves a bad `--now` alone, as it always has."""
+        read: list[datetime] = []
+
+        def now() -> datetime:
+            if not read:
+                read.append(self.now)
+            return read[0]
+
+        return now
 
     # -- changes: one case, one transaction each ----------------------------------------------
 

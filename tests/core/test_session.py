@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from escalate_cli import Session
-from escalate_cli.core.errors import NotFoundError, UsageError
+from escalate_cli.core.errors import MatrixError, NotFoundError, UsageError
 from escalate_cli.core.store_base import open_store
 from tests.conftest import BASIC_MATRIX
 from tests.notify_servers import matrix_yaml, web_server
@@ -163,3 +163,70 @@ def test_importing_the_package_leaves_the_session_unloaded() -> None:
         "assert Session.__module__ == 'escalate_cli.core.session'\n"
     )
     subprocess.run([sys.executable, "-c", probe], check=True, timeout=60)
+
+
+def test_cases_are_what_list_shows_with_their_due_times(location: str) -> None:
+    with Session(location, BASIC_MATRIX, now=T0) as session:
+        session.open("Printer jams")  # L1 ack 15m: due 10:15
+        session.open("Checkout down")
+        session.resolve("ESC-2", "fixed")
+        listed = session.cases()
+        assert [c["id"] for c in listed.cases] == ["ESC-1"]
+        assert (listed.due[1].at, listed.due[1].acts) == (T0 + timedelta(minutes=15), False)
+        assert (listed.skipped, listed.team) == ([], "Test support")
+        assert [c["id"] for c in session.cases(status="all").cases] == ["ESC-1", "ESC-2"]
+        assert session.cases(due=False).due == {}
+        assert session.cases(overdue=True).cases == []
+    later = T0 + timedelta(minutes=20)
+    with Session(location, BASIC_MATRIX, now=later) as session:
+        overdue = session.cases(overdue=True, due=False)
+        assert [c["id"] for c in overdue.cases] == ["ESC-1"] and overdue.due[1].acts
+
+
+def test_cases_skip_a_case_with_an_unusable_time_and_name_it(tmp_path: Path) -> None:
+    store = tmp_path / "cases.json"
+    with Session(store, BASIC_MATRIX, now=T0) as session:
+        session.open("Printer jams")
+        session.open("Checkout down")
+        with session.store.transaction() as tx:
+            bad = tx.get(2)
+            assert bad is not None
+            bad["created_at"] = "junk"
+            tx.put(bad)
+        listed = session.cases()
+    assert [c["id"] for c in listed.cases] == ["ESC-1"]
+    ((case, problem),) = listed.skipped
+    assert case["id"] == "ESC-2" and "created_at" in problem
+
+
+def test_cases_without_a_matrix_show_every_team_and_no_due_times(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = tmp_path / "cases.json"
+    Session(store, BASIC_MATRIX, now=T0).open("Printer jams")
+    monkeypatch.delenv("ESCALATE_MATRIX")
+    monkeypatch.chdir(tmp_path)
+    session = Session(store, now=T0)
+    listed = session.cases()
+    assert ([c["id"] for c in listed.cases], listed.due, listed.team) == (["ESC-1"], {}, None)
+    with pytest.raises(MatrixError, match="no matrix found"):
+        session.cases(overdue=True)  # what is overdue is the matrix's to say
+
+
+def test_cases_read_the_clock_once_and_only_when_they_need_it(tmp_path: Path) -> None:
+    reads: list[datetime] = []
+
+    def clock() -> datetime:
+        reads.append(T0)
+        return T0
+
+    session = Session(tmp_path / "cases.json", BASIC_MATRIX, now=clock)
+    session.open("Printer jams")
+    session.open("Checkout down")
+    reads.clear()
+    session.cases(due=False)  # nothing on hold, no due times: no time needed
+    assert reads == []
+    session.hold("ESC-2", "waiting on the customer")
+    reads.clear()
+    session.cases()  # a held case and the due times: one reading for both
+    assert len(reads) == 1
