@@ -24,12 +24,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from escalate_cli.core.board import BoardRow
     from escalate_cli.core.cases import Case
     from escalate_cli.core.model import Matrix
     from escalate_cli.core.outbox import Delivered, Dispatch
     from escalate_cli.core.planning import NextView
     from escalate_cli.core.routing import NextDue
     from escalate_cli.core.store_base import Store, StoreTransaction
+    from escalate_cli.core.watching import Watched
 
 Location = str | os.PathLike[str]
 Change = Callable[["Matrix", "Case", datetime], Any]
@@ -87,6 +89,16 @@ class Listed:
     due: dict[int, NextDue]
     skipped: list[tuple[Case, str]]
     team: str | None
+
+
+@dataclass(eq=False)
+class Board:
+    """The live board at `now` (`escalate watch --once`): one row per active case, whatever
+    falls due first on top; a row's `problem` says why routing cannot run on its case."""
+
+    rows: list[BoardRow]
+    matrix: Matrix
+    now: datetime
 
 
 class Session:
@@ -306,6 +318,23 @@ class Session:
             return read[0]
 
         return now
+
+    def board(self) -> Board:
+        """`escalate watch --once`: every active case of this team, whatever falls due first
+        on top."""
+        from escalate_cli.core.board import board
+
+        matrix = self.matrix()
+        now = self.now
+        return Board(board(matrix, self.store.cases(), now, self.team()), matrix, now)
+
+    def watch(self) -> Watched:
+        """`escalate watch`: the board's cases and matrix, read again when either changes.
+        Use it in a `with` block; `poll()` says whether anything changed, `rows(now)` gives the
+        board."""
+        from escalate_cli.core.watching import Watched
+
+        return Watched(self, self.matrix())
 
     # -- changes: one case, one transaction each ----------------------------------------------
 

@@ -230,3 +230,18 @@ def test_cases_read_the_clock_once_and_only_when_they_need_it(tmp_path: Path) ->
     reads.clear()
     session.cases()  # a held case and the due times: one reading for both
     assert len(reads) == 1
+
+
+def test_the_board_and_the_live_board_through_the_session(tmp_path: Path) -> None:
+    store = tmp_path / "cases.json"
+    session = Session(store, BASIC_MATRIX, now=T0 + timedelta(minutes=20))
+    Session(store, BASIC_MATRIX, now=T0).open("Printer jams")  # overdue since 10:15
+    board = session.board()
+    assert board.now == T0 + timedelta(minutes=20)
+    assert [row.to_json()["overdue"] for row in board.rows] == [True]
+    with session.watch() as watched:
+        assert not watched.poll()
+        Session(store, BASIC_MATRIX, now=T0).open("Checkout down")
+        assert watched.poll() and watched.trouble == {}
+        rows = watched.rows(T0 + timedelta(minutes=5))
+        assert [(row.case, row.overdue) for row in rows] == [("ESC-1", False), ("ESC-2", False)]
