@@ -19,13 +19,14 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from escalate_cli.core.board import BoardRow
     from escalate_cli.core.cases import Case
+    from escalate_cli.core.metrics import Metrics
     from escalate_cli.core.model import Matrix
     from escalate_cli.core.outbox import Delivered, Dispatch
     from escalate_cli.core.planning import NextView
@@ -335,6 +336,20 @@ class Session:
         from escalate_cli.core.watching import Watched
 
         return Watched(self, self.matrix())
+
+    def metrics(self, since: timedelta | None = None, *, all_matrices: bool = False) -> Metrics:
+        """`escalate metrics`: the cases of this team (every team's with `all_matrices`, or
+        when there is no usable matrix), only those opened within `since` before now when
+        given; summed in SQL on PostgreSQL."""
+        from escalate_cli.core.errors import StoreError
+        from escalate_cli.core.metrics import for_store
+
+        now = self.now
+        team = None if all_matrices else self.team_if_any()
+        try:
+            return for_store(self.store, now, since, team)
+        except ValueError as error:
+            raise StoreError(f"{self.store.location}: {error}") from None
 
     # -- changes: one case, one transaction each ----------------------------------------------
 

@@ -245,3 +245,14 @@ def test_the_board_and_the_live_board_through_the_session(tmp_path: Path) -> Non
         assert watched.poll() and watched.trouble == {}
         rows = watched.rows(T0 + timedelta(minutes=5))
         assert [(row.case, row.overdue) for row in rows] == [("ESC-1", False), ("ESC-2", False)]
+
+
+def test_metrics_count_this_teams_cases(location: str) -> None:
+    with Session(location, BASIC_MATRIX, now=T0) as session:
+        session.open("Printer jams")
+        session.acknowledge("ESC-1")
+        result = session.metrics()
+        assert (result.cases, result.open, result.acknowledged) == (1, 1, 1)
+        assert session.metrics(timedelta(hours=1), all_matrices=True).cases == 1
+    with Session(location, BASIC_MATRIX, now=T0 + timedelta(days=2)) as session:
+        assert session.metrics(timedelta(days=1)).cases == 0
