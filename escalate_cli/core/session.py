@@ -102,6 +102,15 @@ class Board:
     now: datetime
 
 
+@dataclass(eq=False)
+class Outbox:
+    """The outbox entries of one status (`escalate outbox`); `no_channels` is True when there
+    are none because the matrix has no channels (looked at only then)."""
+
+    entries: list[dict[str, Any]]
+    no_channels: bool = False
+
+
 class Session:
     """The store and matrix a team works with, the clock, and who is acting.
 
@@ -350,6 +359,42 @@ class Session:
             return for_store(self.store, now, since, team)
         except ValueError as error:
             raise StoreError(f"{self.store.location}: {error}") from None
+
+    def outbox(self, status: str = "unsent") -> Outbox:
+        """`escalate outbox`: the entries of `status`: `unsent` (pending, failed, no_channel),
+        one status, or `all`."""
+        from escalate_cli.core.outbox import select
+
+        entries = select(self.store.outbox(), status)
+        return Outbox(entries, no_channels=not entries and self._without_channels())
+
+    def _without_channels(self) -> bool:
+        try:
+            return not self.matrix().channels
+        except Exception:  # listing the outbox needs no matrix: this only explains an empty one
+            return False
+
+    # -- the store and the outbox: one transaction each, no case changed -----------------------
+
+    def drop_outbox(self, ids: Iterable[str]) -> list[str]:
+        """`escalate outbox drop`: give up on the entries named, each of which must be in the
+        outbox: removed in one transaction, never sent. The ids dropped."""
+        dropped = list(ids)
+        self._require_outbox(dropped, refuse=())  # one being sent now: its sender finds it gone
+        with self.store.transaction() as tx:
+            tx.drop_outbox(dropped)
+        return dropped
+
+    def _require_outbox(self, ids: Iterable[str], refuse: Collection[str]) -> None:
+        """Each id names an outbox entry (exit 3) whose status is not in `refuse` (exit 5)."""
+        from escalate_cli.core.errors import NotFoundError, RefusedError
+
+        entries = {entry["id"]: entry for entry in self.store.outbox()}
+        for ident in ids:
+            if ident not in entries:
+                raise NotFoundError(f"{ident} is not in the outbox (escalate outbox --status all)")
+            if entries[ident]["status"] in refuse:
+                raise RefusedError(f"{ident} is {entries[ident]['status']}: nothing to do")
 
     # -- changes: one case, one transaction each ----------------------------------------------
 
@@ -608,9 +653,12 @@ class Session:
 
     def retry(self, ids: Collection[str] | None = None) -> tuple[Delivered, list[str]]:
         """`escalate outbox retry`: send again now what is pending or failed (or only the
-        entries named), whatever `notify` says; the outcomes, and one line for each problem."""
+        entries named, each of which must be in the outbox and not sent, suppressed or without
+        a channel), whatever `notify` says; the outcomes, and one line for each problem."""
         from escalate_cli.core.outbox import Dispatch, claim, finish
 
+        if ids:
+            self._require_outbox(ids, refuse=("sent", "suppressed", "no_channel"))
         matrix = self.matrix()
         now = self.now
         dispatch = Dispatch(send=True)

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from escalate_cli import Session
-from escalate_cli.core.errors import MatrixError, NotFoundError, UsageError
+from escalate_cli.core.errors import MatrixError, NotFoundError, RefusedError, UsageError
 from escalate_cli.core.store_base import open_store
 from tests.conftest import BASIC_MATRIX
 from tests.notify_servers import matrix_yaml, web_server
@@ -256,3 +256,25 @@ def test_metrics_count_this_teams_cases(location: str) -> None:
         assert session.metrics(timedelta(hours=1), all_matrices=True).cases == 1
     with Session(location, BASIC_MATRIX, now=T0 + timedelta(days=2)) as session:
         assert session.metrics(timedelta(days=1)).cases == 0
+
+
+def test_the_outbox_can_be_listed_and_dropped(
+    tmp_path: Path, failing_webhook: tuple[Any, Path]
+) -> None:
+    _, matrix = failing_webhook
+    session = Session(tmp_path / "cases.json", matrix, now=T0, notify=False)
+    session.open("Webhook down")
+    assert session.outbox().entries == [] and not session.outbox().no_channels
+    (entry,) = session.outbox("all").entries
+    with pytest.raises(RefusedError, match="is suppressed: nothing to do"):
+        session.retry([entry["id"]])
+    assert session.drop_outbox([entry["id"]]) == [entry["id"]]
+    assert session.outbox("all").entries == []
+    with pytest.raises(NotFoundError, match="is not in the outbox"):
+        session.drop_outbox([entry["id"]])
+
+
+def test_an_empty_outbox_says_when_the_matrix_has_no_channels(tmp_path: Path) -> None:
+    session = Session(tmp_path / "cases.json", BASIC_MATRIX, now=T0)
+    session.open("Printer jams")
+    assert session.outbox("all").entries == [] and session.outbox("all").no_channels
