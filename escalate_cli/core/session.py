@@ -111,6 +111,17 @@ class Outbox:
     no_channels: bool = False
 
 
+@dataclass(eq=False)
+class Initialized:
+    """What `escalate init` set up: the store's location, the matrix file (absolute) it now
+    follows, that matrix validated, and its name (else the name of the file as it was given)."""
+
+    store: str
+    matrix_path: Path
+    matrix: Matrix
+    name: str
+
+
 class Session:
     """The store and matrix a team works with, the clock, and who is acting.
 
@@ -375,6 +386,25 @@ class Session:
             return False
 
     # -- the store and the outbox: one transaction each, no case changed -----------------------
+
+    def init(self) -> Initialized:
+        """`escalate init`: create the store (or create or migrate its schema) and record the
+        matrix file it follows, validated first. A Matrix given as such is no file to record:
+        a UsageError, as when no matrix is found."""
+        from escalate_cli.core.matrix import load_matrix
+
+        path = self.matrix_path()
+        if path is None:
+            from escalate_cli.core.errors import UsageError
+
+            raise UsageError("init needs a matrix: escalate init --matrix PATH")
+        matrix = load_matrix(path)
+        store = self.store
+        store.prepare()
+        followed = path.resolve()
+        with store.transaction() as tx:
+            tx.meta["matrix"] = str(followed)
+        return Initialized(store.location, followed, matrix, matrix.name or path.name)
 
     def drop_outbox(self, ids: Iterable[str]) -> list[str]:
         """`escalate outbox drop`: give up on the entries named, each of which must be in the

@@ -278,3 +278,18 @@ def test_an_empty_outbox_says_when_the_matrix_has_no_channels(tmp_path: Path) ->
     session = Session(tmp_path / "cases.json", BASIC_MATRIX, now=T0)
     session.open("Printer jams")
     assert session.outbox("all").entries == [] and session.outbox("all").no_channels
+
+
+def test_init_prepares_the_store_and_records_the_matrix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = tmp_path / "new" / "cases.json"
+    done = Session(store, BASIC_MATRIX).init()
+    assert (done.store, done.matrix_path, done.name) == (str(store), BASIC_MATRIX, "Test support")
+    monkeypatch.delenv("ESCALATE_MATRIX")
+    monkeypatch.chdir(tmp_path)
+    assert Session(store).matrix_path() == BASIC_MATRIX  # what init recorded
+    from escalate_cli.core import matrix_cache
+
+    with pytest.raises(UsageError, match="init needs a matrix"):
+        Session(tmp_path / "other.json", matrix_cache.load(BASIC_MATRIX)).init()
