@@ -293,3 +293,21 @@ def test_init_prepares_the_store_and_records_the_matrix(
 
     with pytest.raises(UsageError, match="init needs a matrix"):
         Session(tmp_path / "other.json", matrix_cache.load(BASIC_MATRIX)).init()
+
+
+def test_store_copy_opens_both_stores_and_counts_both_sides(tmp_path: Path, location: str) -> None:
+    from escalate_cli.core.store_copy import copy_between
+
+    source = tmp_path / "source.json"
+    with Session(source, BASIC_MATRIX, now=T0) as session:
+        session.open("Printer jams")
+        session.open("Checkout down")
+        session.resolve("ESC-2", "fixed")
+        session.close("ESC-2")
+    copied = copy_between(str(source), location)
+    shaped = copied.as_json()
+    assert (shaped["source"]["store"], shaped["target"]["store"]) == (str(source), copied.target)
+    assert shaped["source"] | {"store": None} == shaped["target"] | {"store": None}
+    assert (shaped["target"]["open"], shaped["target"]["archived"]) == (1, 1)
+    with Session(location, BASIC_MATRIX, now=T0) as session:
+        assert [c["id"] for c in session.cases(status="all").cases] == ["ESC-1", "ESC-2"]
