@@ -126,10 +126,6 @@ class Settings:
         """The name of this invocation's matrix: what its cases record as `matrix`."""
         return self.session().team()
 
-    def team_if_any(self) -> str | None:
-        """The team, or None when there is no usable matrix (then every case is shown)."""
-        return self.session().team_if_any()
-
     def deliver(self) -> None:
         """Once the command is done: send what its writes claimed and run their hooks. Nothing
         here changes the exit code: each problem is one line on stderr."""

@@ -32,16 +32,6 @@ def load_case(state: Settings, ref: str) -> "Case":
     return state.session().case(ref)
 
 
-def as_read(state: Settings, case: "Case") -> "Case":
-    """What every read-only command shows of a stored case: a hold whose --until has passed is
-    over (timing rule 6), although only the next write records it."""
-    if case.get("status") != "on_hold":
-        return case  # spares `show` and `list` the import
-    from escalate_cli.core.lifecycle import as_of
-
-    return as_of(case, state.now)
-
-
 def open_case(
     ctx: typer.Context,
     title: Annotated[str, typer.Argument(help="What is wrong, in one line.")],
@@ -155,27 +145,31 @@ def list_cases(
     Example: escalate list --owner dana --status acknowledged
     """
     from escalate_cli import output
-    from escalate_cli.core.cases import CaseFilter, filter_cases
     from escalate_cli.core.errors import UsageError
-    from escalate_cli.core.teams import belongs
 
     if status not in STATUS_CHOICES:
         raise UsageError(f'--status "{status}": use one of {", ".join(STATUS_CHOICES)}')
     state = settings(ctx)
-    wanted = CaseFilter(status, owner, level, type_, severity)
-    stored = _skip_unusable(state.store.cases(archived=wanted.needs_archive))
-    team = None if all_matrices else state.team_if_any()  # no usable matrix: every team's
-    found = filter_cases((as_read(state, c) for c in stored if belongs(c, team)), wanted)
-    due = _next_due(state, found, required=overdue) if overdue or not state.json else {}
-    if overdue:
-        found = [case for case in found if case["number"] in due and due[case["number"]].acts]
+    listed = state.session().cases(
+        status=status,
+        owner=owner,
+        level=level,
+        type=type_,
+        severity=severity,
+        overdue=overdue,
+        all_matrices=all_matrices,
+        due=not state.json,
+    )
+    for case, problem in listed.skipped:
+        output.err(f"{case.get('id', '?')}: skipped: {problem}")
+    found, due = listed.cases, listed.due
     if state.json:
         output.emit_json([_list_row(c) for c in found])
         return
     if not found:
         output.err("no cases match")
         return
-    teams = all_matrices or team is None
+    teams = listed.team is None
     output.table(
         ["id", "status", "sev", "level", "owner", "opened", "next due", "title"]
         + (["matrix"] if teams else []),
@@ -201,47 +195,6 @@ def _list_row(case: "Case") -> dict[str, Any]:
     row = {k: v for k, v in case.items() if k != "timeline"}
     row.setdefault("matrix", None)
     return row
-
-
-def _skip_unusable(cases: list["Case"]) -> list["Case"]:
-    """Every case whose stored times are usable; each other one is named on stderr, so one bad
-    case does not stop `list` for all."""
-    from escalate_cli import output
-    from escalate_cli.core.timing import stored_time_problem
-
-    kept = []
-    for case in cases:
-        problem = stored_time_problem(case, history=False)
-        if problem is None:
-            kept.append(case)
-        else:
-            output.err(f"{case.get('id', '?')}: skipped: {problem}")
-    return kept
-
-
-def _next_due(state: Settings, found: list["Case"], *, required: bool) -> dict[int, "NextDue"]:
-    """What is next due on each case: `next`'s answer, triggers and SLA deadlines included
-    (timing rule 2). Without a usable matrix the list still shows, with no due times, unless
-    `--overdue` needs them."""
-    from escalate_cli.core.errors import MatrixError
-    from escalate_cli.core.routing import next_due
-
-    try:
-        matrix = state.matrix()
-    except MatrixError:
-        if required:
-            raise
-        return {}
-    from escalate_cli.core.teams import belongs
-
-    now, shown, team = state.now, {}, state.team()
-    for case in found:
-        if not belongs(case, team):
-            continue  # another team's rules decide when it is due
-        found_due = next_due(matrix, case, now)
-        if found_due is not None:
-            shown[case["number"]] = found_due
-    return shown
 
 
 def _due_cell(due: "NextDue | None") -> Any:

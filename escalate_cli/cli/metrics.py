@@ -33,8 +33,7 @@ def metrics(
     Example: escalate metrics --since 30d
     """
     from escalate_cli import output
-    from escalate_cli.core import metrics as core
-    from escalate_cli.core.errors import StoreError, UsageError
+    from escalate_cli.core.errors import UsageError
     from escalate_cli.core.timing import parse_duration
 
     window = None
@@ -44,12 +43,7 @@ def metrics(
         except ValueError as error:
             raise UsageError(f"--since: {error}") from None
     state = settings(ctx)
-    now = state.now
-    team = None if all_matrices else state.team_if_any()  # no usable matrix: every team's
-    try:
-        result = core.for_store(state.store, now, window, team)  # in SQL on PostgreSQL
-    except ValueError as error:
-        raise StoreError(f"{state.store.location}: {error}") from None
+    result = state.session().metrics(window, all_matrices=all_matrices)
     if state.json:
         output.emit_json(result.to_json())
     else:

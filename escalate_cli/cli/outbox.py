@@ -24,6 +24,8 @@ STATUS_CHOICES = (
     "no_channel",
     "all",
 )
+# An empty outbox under a matrix with no channels is by design: say so.
+NO_CHANNELS = " (the matrix has no channels: notifications are on the case timelines only)"
 Ids = Annotated[
     list[str] | None, typer.Argument(metavar="ID", help="Outbox entry ids (default: all due).")
 ]
@@ -45,17 +47,18 @@ def show_outbox(
         return
     from escalate_cli import output
     from escalate_cli.core.errors import UsageError
-    from escalate_cli.core.outbox import select
 
     if status not in STATUS_CHOICES:
         raise UsageError(f'--status "{status}": use one of {", ".join(STATUS_CHOICES)}')
     state = settings(ctx)
-    found = select(state.store.outbox(), status)
+    listed = state.session().outbox(status)
+    found = listed.entries
     if state.json:
         output.emit_json(found)
         return
     if not found:
-        output.err(f"no {_described(status)} in the outbox" + _no_channels_note(state))
+        note = NO_CHANNELS if listed.no_channels else ""
+        output.err(f"no {_described(status)} in the outbox{note}")
         return
     output.table(
         ["id", "status", "tries", "at", "why / error"],
@@ -80,16 +83,6 @@ def _described(status: str) -> str:
     return f"{status} notifications"
 
 
-def _no_channels_note(state: Settings) -> str:
-    """An empty outbox under a matrix with no channels is by design: say so."""
-    try:
-        if not state.matrix().channels:
-            return " (the matrix has no channels: notifications are on the case timelines only)"
-    except Exception:
-        pass  # listing the outbox needs no matrix
-    return ""
-
-
 @app.command()
 def retry(ctx: typer.Context, ids: Ids = None) -> None:
     """Send again now what is pending or failed (or only the entries named).
@@ -97,23 +90,8 @@ def retry(ctx: typer.Context, ids: Ids = None) -> None:
     Example: escalate outbox retry ESC-7:12:sam:email-main
     """
     state = settings(ctx)
-    wanted = _existing(state, ids, refuse=("sent", "suppressed", "no_channel"))
-    done, lines = state.session().retry(wanted)
+    done, lines = state.session().retry(ids or None)
     _print_delivered(state, done, lines)
-
-
-def _existing(state: Settings, ids: list[str] | None, refuse: tuple[str, ...]) -> set[str] | None:
-    from escalate_cli.core.errors import NotFoundError, RefusedError
-
-    if not ids:
-        return None
-    entries = {entry["id"]: entry for entry in state.store.outbox()}
-    for ident in ids:
-        if ident not in entries:
-            raise NotFoundError(f"{ident} is not in the outbox (escalate outbox --status all)")
-        if entries[ident]["status"] in refuse:
-            raise RefusedError(f"{ident} is {entries[ident]['status']}: nothing to do")
-    return set(ids)
 
 
 def _print_delivered(state: Settings, done: "Delivered", lines: list[str]) -> None:
@@ -154,15 +132,13 @@ def drop(ctx: typer.Context, ids: Annotated[list[str], typer.Argument(metavar="I
     from escalate_cli import output
 
     state = settings(ctx)
-    _existing(state, ids, refuse=())  # one being sent now: its sender finds it gone
-    with state.store.transaction() as tx:
-        tx.drop_outbox(ids)
+    dropped = state.session().drop_outbox(ids)
     if state.json:
-        output.emit_json({"dropped": ids})
+        output.emit_json({"dropped": dropped})
     else:
         from escalate_cli.core.words import plural
 
-        output.err(f"dropped {plural(len(ids), 'outbox entry', 'outbox entries')}")
+        output.err(f"dropped {plural(len(dropped), 'outbox entry', 'outbox entries')}")
 
 
 def register(root: typer.Typer) -> None:

@@ -24,23 +24,15 @@ def copy(
     Example: escalate store copy ~/.local/share/escalate/cases.json postgresql://db/escalate
     """
     from escalate_cli import output
-    from escalate_cli.core.locations import store_path
-    from escalate_cli.core.store_base import open_store
-    from escalate_cli.core.store_copy import as_json, copy_store, summary_line
+    from escalate_cli.core.store_copy import copy_between, summary_line
 
     state = settings(ctx)
-    src = open_store(store_path(source, {}))
-    dst = open_store(store_path(target, {}))
-    try:
-        pair = copy_store(src, dst)
-    finally:
-        src.close()
-        dst.close()
+    copied = copy_between(source, target)
     if state.json:
-        output.emit_json(as_json(src, dst, pair))
+        output.emit_json(copied.as_json())
         return
-    output.err(summary_line(f"copied from {src.location}", pair[0]))
-    output.err(summary_line(f"checked in {dst.location}", pair[1]))
+    output.err(summary_line(f"copied from {copied.source}", copied.counts[0]))
+    output.err(summary_line(f"checked in {copied.target}", copied.counts[1]))
 
 
 def register(root: typer.Typer) -> None:

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from rich.console import RenderableType
 
     from escalate_cli.core.board import BoardRow
-    from escalate_cli.core.model import Matrix
+    from escalate_cli.core.watching import Watched
 
 POLL_SECONDS = 0.25  # how often the store is looked at, and the keyboard read between
 TITLE_ROOM = 24  # with less than this left for titles, columns stand closer together
@@ -36,7 +36,6 @@ def watch(
     Example: escalate watch --once --json
     """
     from escalate_cli import output
-    from escalate_cli.core.board import board
     from escalate_cli.core.errors import UsageError
 
     state = settings(ctx)
@@ -44,20 +43,18 @@ def watch(
         raise UsageError("--json needs --once: the live board is for people")
     if not once and not sys.stdout.isatty():
         raise UsageError("the live board needs a terminal: use --once when piping")
-    matrix = state.matrix()
     if not once:
-        _live(state, matrix)
+        _live(state, state.session().watch())
         return
-    now = state.now
-    rows = board(matrix, state.store.cases(), now, state.team())
-    for row in rows:
+    found = state.session().board()
+    for row in found.rows:
         if row.problem is not None:
             output.err(f"{row.case}: {row.problem}")
     if state.json:
-        output.emit_json([row.to_json() for row in rows])
+        output.emit_json([row.to_json() for row in found.rows])
     else:
         shown = output.console()
-        output.out(frame(rows, now, width=shown.width if shown.is_terminal else None))
+        output.out(frame(found.rows, found.now, width=shown.width if shown.is_terminal else None))
 
 
 def frame(
@@ -213,63 +210,19 @@ def _keyboard() -> Iterator[_Keys]:
         termios.tcsetattr(fd, termios.TCSADRAIN, saved)
 
 
-class LiveBoard:
-    """What the live board shows, kept current: the cases and the matrix, each read again when
-    its source says it changed. When a new read fails, the last good one stays on the board
-    and a red line above it says why."""
+def live_frame(watched: "Watched", now: datetime, width: int, height: int) -> "RenderableType":
+    """The board as `watched` last read it, under a red line for each read that failed."""
+    from rich.console import Group
+    from rich.text import Text
 
-    def __init__(self, state: Settings, matrix: "Matrix") -> None:
-        from escalate_cli.core.changes import FileChanges, changes_for
+    from escalate_cli.core.visible import one_line
 
-        self.state, self.matrix = state, matrix
-        self.store_changes = changes_for(state.store)
-        self.matrix_path = state.matrix_path()
-        self.matrix_changes = FileChanges(self.matrix_path) if self.matrix_path else None
-        self.cases = state.store.cases()
-        self.team = state.team()
-        self.trouble: dict[str, str] = {}
-
-    def poll(self) -> bool:
-        """Read again whatever changed; whether anything did."""
-        from escalate_cli.core import matrix_cache
-        from escalate_cli.core.errors import EscalateError
-        from escalate_cli.core.teams import team_name
-
-        changed = False
-        if self.store_changes.changed():
-            changed = True
-            try:
-                self.cases = self.state.store.cases()
-                self.trouble.pop("store", None)
-            except EscalateError as error:
-                self.trouble["store"] = f"store unreadable, showing the last good read: {error}"
-        if self.matrix_changes is not None and self.matrix_changes.changed():
-            changed = True
-            try:
-                self.matrix = matrix_cache.load(self.matrix_changes.path)
-                self.team = team_name(self.matrix, self.matrix_changes.path)  # renamed, maybe
-                self.trouble.pop("matrix", None)
-            except EscalateError as error:
-                self.trouble["matrix"] = f"matrix not reloaded, still the last good one: {error}"
-        return changed
-
-    def frame(self, now: datetime, width: int, height: int) -> "RenderableType":
-        from rich.console import Group
-        from rich.text import Text
-
-        from escalate_cli.core.board import board
-        from escalate_cli.core.visible import one_line
-
-        notes = [
-            Text(one_line(note), style="bold red", no_wrap=True, overflow="ellipsis")
-            for note in self.trouble.values()
-        ]
-        rows = board(self.matrix, self.cases, now, self.team)
-        shown = frame(rows, now, width=width, height=height - len(notes))
-        return Group(*notes, shown) if notes else shown
-
-    def close(self) -> None:
-        self.store_changes.close()
+    notes = [
+        Text(one_line(note), style="bold red", no_wrap=True, overflow="ellipsis")
+        for note in watched.trouble.values()
+    ]
+    shown = frame(watched.rows(now), now, width=width, height=height - len(notes))
+    return Group(*notes, shown) if notes else shown
 
 
 @contextmanager
@@ -287,7 +240,7 @@ def _terminated_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _live(state: Settings, matrix: "Matrix") -> None:
+def _live(state: Settings, watched: "Watched") -> None:
     """Redraw the board on every change to the store or the matrix and every second, until q,
     Ctrl-C or SIGTERM."""
     from rich.live import Live
@@ -295,27 +248,25 @@ def _live(state: Settings, matrix: "Matrix") -> None:
     from escalate_cli import output
 
     clock, console = _clock(state), output.console()
-    watched = LiveBoard(state, matrix)
-    try:
-        with (
-            _terminated_as_interrupt(),
-            _keyboard() as keys,
-            Live(console=console, screen=True, auto_refresh=False, transient=True) as live,
-        ):
-            drawn: int | None = None
-            while True:
-                now = clock()
-                if drawn != int(now.timestamp()):
-                    live.update(watched.frame(now, *console.size), refresh=True)
-                    drawn = int(now.timestamp())
-                if "q" in keys.read(POLL_SECONDS).lower():
-                    break
-                if watched.poll():
-                    drawn = None
-    except KeyboardInterrupt:
-        pass  # Ctrl-C is the other way out: the terminal is restored, exit 0
-    finally:
-        watched.close()
+    with watched:
+        try:
+            with (
+                _terminated_as_interrupt(),
+                _keyboard() as keys,
+                Live(console=console, screen=True, auto_refresh=False, transient=True) as live,
+            ):
+                drawn: int | None = None
+                while True:
+                    now = clock()
+                    if drawn != int(now.timestamp()):
+                        live.update(live_frame(watched, now, *console.size), refresh=True)
+                        drawn = int(now.timestamp())
+                    if "q" in keys.read(POLL_SECONDS).lower():
+                        break
+                    if watched.poll():
+                        drawn = None
+        except KeyboardInterrupt:
+            pass  # Ctrl-C is the other way out: the terminal is restored, exit 0
 
 
 def register(app: typer.Typer) -> None:

@@ -19,16 +19,20 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from escalate_cli.core.board import BoardRow
     from escalate_cli.core.cases import Case
+    from escalate_cli.core.metrics import Metrics
     from escalate_cli.core.model import Matrix
     from escalate_cli.core.outbox import Delivered, Dispatch
     from escalate_cli.core.planning import NextView
+    from escalate_cli.core.routing import NextDue
     from escalate_cli.core.store_base import Store, StoreTransaction
+    from escalate_cli.core.watching import Watched
 
 Location = str | os.PathLike[str]
 Change = Callable[["Matrix", "Case", datetime], Any]
@@ -73,6 +77,49 @@ class NextOf:
     matrix: Matrix
     now: datetime
     view: NextView
+
+
+@dataclass(eq=False)
+class Listed:
+    """The cases `escalate list` shows, as they stand now: `due` is when each is next due, by
+    case number (left out when nothing is due, or when it was not asked for); `skipped` each
+    stored case left out with the unusable time in it; `team` the matrix the cases were picked
+    for (None: every team's)."""
+
+    cases: list[Case]
+    due: dict[int, NextDue]
+    skipped: list[tuple[Case, str]]
+    team: str | None
+
+
+@dataclass(eq=False)
+class Board:
+    """The live board at `now` (`escalate watch --once`): one row per active case, whatever
+    falls due first on top; a row's `problem` says why routing cannot run on its case."""
+
+    rows: list[BoardRow]
+    matrix: Matrix
+    now: datetime
+
+
+@dataclass(eq=False)
+class Outbox:
+    """The outbox entries of one status (`escalate outbox`); `no_channels` is True when there
+    are none because the matrix has no channels (looked at only then)."""
+
+    entries: list[dict[str, Any]]
+    no_channels: bool = False
+
+
+@dataclass(eq=False)
+class Initialized:
+    """What `escalate init` set up: the store's location, the matrix file (absolute) it now
+    follows, that matrix validated, and its name (else the name of the file as it was given)."""
+
+    store: str
+    matrix_path: Path
+    matrix: Matrix
+    name: str
 
 
 class Session:
@@ -235,6 +282,149 @@ class Session:
         from escalate_cli.core.lifecycle import as_of
 
         return as_of(case, self.now if now is None else now)
+
+    def cases(
+        self,
+        *,
+        status: str = "active",
+        owner: str | None = None,
+        level: str | None = None,
+        type: str | None = None,
+        severity: str | None = None,
+        overdue: bool = False,
+        all_matrices: bool = False,
+        due: bool = True,
+    ) -> Listed:
+        """`escalate list`: the cases of this team (of every team with `all_matrices`, or when
+        there is no usable matrix) that match; `status` is `active` (open, acknowledged,
+        on_hold), one status, or `all`. `due` works out when each is next due; `overdue` keeps
+        only those a sweep would act on now, and needs the matrix."""
+        from escalate_cli.core import listing
+        from escalate_cli.core.cases import CaseFilter
+
+        wanted = CaseFilter(status, owner, level, type, severity)
+        kept, skipped = listing.usable(self.store.cases(archived=wanted.needs_archive))
+        team = None if all_matrices else self.team_if_any()
+        now = self._clock_once()
+        found = listing.picked(kept, wanted, team, now)
+        next_due = self._next_due(found, now, required=overdue) if overdue or due else {}
+        if overdue:
+            found = listing.overdue(found, next_due)
+        return Listed(found, next_due, skipped, team)
+
+    def _next_due(
+        self, found: list[Case], now: Callable[[], datetime], *, required: bool
+    ) -> dict[int, NextDue]:
+        """Without a usable matrix a list still shows, with no due times, unless the due times
+        are `required`."""
+        from escalate_cli.core import listing
+        from escalate_cli.core.errors import MatrixError
+
+        try:
+            matrix = self.matrix()
+        except MatrixError:
+            if required:
+                raise
+            return {}
+        return listing.next_due(matrix, found, self.team(), now)
+
+    def _clock_once(self) -> Callable[[], datetime]:
+        """The clock for one call, read at the first need only: a call that needs no time
+        leaves a bad `--now` alone, as it always has."""
+        read: list[datetime] = []
+
+        def now() -> datetime:
+            if not read:
+                read.append(self.now)
+            return read[0]
+
+        return now
+
+    def board(self) -> Board:
+        """`escalate watch --once`: every active case of this team, whatever falls due first
+        on top."""
+        from escalate_cli.core.board import board
+
+        matrix = self.matrix()
+        now = self.now
+        return Board(board(matrix, self.store.cases(), now, self.team()), matrix, now)
+
+    def watch(self) -> Watched:
+        """`escalate watch`: the board's cases and matrix, read again when either changes.
+        Use it in a `with` block; `poll()` says whether anything changed, `rows(now)` gives the
+        board."""
+        from escalate_cli.core.watching import Watched
+
+        return Watched(self, self.matrix())
+
+    def metrics(self, since: timedelta | None = None, *, all_matrices: bool = False) -> Metrics:
+        """`escalate metrics`: the cases of this team (every team's with `all_matrices`, or
+        when there is no usable matrix), only those opened within `since` before now when
+        given; summed in SQL on PostgreSQL."""
+        from escalate_cli.core.errors import StoreError
+        from escalate_cli.core.metrics import for_store
+
+        now = self.now
+        team = None if all_matrices else self.team_if_any()
+        try:
+            return for_store(self.store, now, since, team)
+        except ValueError as error:
+            raise StoreError(f"{self.store.location}: {error}") from None
+
+    def outbox(self, status: str = "unsent") -> Outbox:
+        """`escalate outbox`: the entries of `status`: `unsent` (pending, failed, no_channel),
+        one status, or `all`."""
+        from escalate_cli.core.outbox import select
+
+        entries = select(self.store.outbox(), status)
+        return Outbox(entries, no_channels=not entries and self._without_channels())
+
+    def _without_channels(self) -> bool:
+        try:
+            return not self.matrix().channels
+        except Exception:  # listing the outbox needs no matrix: this only explains an empty one
+            return False
+
+    # -- the store and the outbox: one transaction each, no case changed -----------------------
+
+    def init(self) -> Initialized:
+        """`escalate init`: create the store (or create or migrate its schema) and record the
+        matrix file it follows, validated first. A Matrix given as such is no file to record:
+        a UsageError, as when no matrix is found."""
+        from escalate_cli.core.matrix import load_matrix
+
+        path = self.matrix_path()
+        if path is None:
+            from escalate_cli.core.errors import UsageError
+
+            raise UsageError("init needs a matrix: escalate init --matrix PATH")
+        matrix = load_matrix(path)
+        store = self.store
+        store.prepare()
+        followed = path.resolve()
+        with store.transaction() as tx:
+            tx.meta["matrix"] = str(followed)
+        return Initialized(store.location, followed, matrix, matrix.name or path.name)
+
+    def drop_outbox(self, ids: Iterable[str]) -> list[str]:
+        """`escalate outbox drop`: give up on the entries named, each of which must be in the
+        outbox: removed in one transaction, never sent. The ids dropped."""
+        dropped = list(ids)
+        self._require_outbox(dropped, refuse=())  # one being sent now: its sender finds it gone
+        with self.store.transaction() as tx:
+            tx.drop_outbox(dropped)
+        return dropped
+
+    def _require_outbox(self, ids: Iterable[str], refuse: Collection[str]) -> None:
+        """Each id names an outbox entry (exit 3) whose status is not in `refuse` (exit 5)."""
+        from escalate_cli.core.errors import NotFoundError, RefusedError
+
+        entries = {entry["id"]: entry for entry in self.store.outbox()}
+        for ident in ids:
+            if ident not in entries:
+                raise NotFoundError(f"{ident} is not in the outbox (escalate outbox --status all)")
+            if entries[ident]["status"] in refuse:
+                raise RefusedError(f"{ident} is {entries[ident]['status']}: nothing to do")
 
     # -- changes: one case, one transaction each ----------------------------------------------
 
@@ -512,9 +702,12 @@ class Session:
 
     def retry(self, ids: Collection[str] | None = None) -> tuple[Delivered, list[str]]:
         """`escalate outbox retry`: send again now what is pending or failed (or only the
-        entries named), whatever `notify` says; the outcomes, and one line for each problem."""
+        entries named, each of which must be in the outbox and not sent, suppressed or without
+        a channel), whatever `notify` says; the outcomes, and one line for each problem."""
         from escalate_cli.core.outbox import Dispatch, claim, finish
 
+        if ids:
+            self._require_outbox(ids, refuse=("sent", "suppressed", "no_channel"))
         matrix = self.matrix()
         now = self.now
         dispatch = Dispatch(send=True)

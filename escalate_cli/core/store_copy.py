@@ -79,8 +79,32 @@ def summary_line(name: str, counts: Counts) -> str:
     return f"{name}: {_said(counts)}; last case number {counts.last_number}"
 
 
-def as_json(source: Store, target: Store, pair: tuple[Counts, Counts]) -> dict[str, Any]:
-    return {
-        "source": {"store": source.location, **pair[0].as_json()},
-        "target": {"store": target.location, **pair[1].as_json()},
-    }
+@dataclass(frozen=True)
+class Copied:
+    """What `escalate store copy` did: where from, where to, and what each store held after."""
+
+    source: str
+    target: str
+    counts: tuple[Counts, Counts]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "source": {"store": self.source, **self.counts[0].as_json()},
+            "target": {"store": self.target, **self.counts[1].as_json()},
+        }
+
+
+def copy_between(source: str, target: str) -> Copied:
+    """`copy_store` between two stores named as `--store` names one (a path or a URL), each
+    opened for the copy alone. A session works with one store, so this stands apart from it."""
+    from escalate_cli.core.locations import store_path
+    from escalate_cli.core.store_base import open_store
+
+    src = open_store(store_path(source, {}))
+    dst = open_store(store_path(target, {}))
+    try:
+        pair = copy_store(src, dst)
+    finally:
+        src.close()
+        dst.close()
+    return Copied(src.location, dst.location, pair)

@@ -240,39 +240,38 @@ def test_the_live_board_rereads_the_store_when_its_source_says_so_and_keeps_the_
     cli: Cli,
 ) -> None:
     from escalate_cli.cli._app import Settings
-    from escalate_cli.cli.watch import LiveBoard
+    from escalate_cli.cli.watch import live_frame
     from escalate_cli.core.timing import from_iso
 
     cli("open", "Printer jams")
     state = Settings()
     flaky = FlakyStore(state.store)
     state.session()._store = flaky  # type: ignore[assignment]
-    watched = LiveBoard(state, state.matrix())
-    now = from_iso(AT)
-    assert not watched.poll()
-    cli("open", "Checkout down")
-    assert not watched.poll()  # the source has not said so yet
-    flaky.source.pending = True
-    assert watched.poll()
-    assert "ESC-2" in shown(watched.frame(now, 100, 24))
-    flaky.broken, flaky.source.pending = True, True
-    assert watched.poll()
-    text = shown(watched.frame(now, 100, 24))
-    assert text.splitlines()[0] == (
-        "store unreadable, showing the last good read: store.db: connection lost"
-    )
-    assert "ESC-1" in text and "ESC-2" in text
-    flaky.broken, flaky.source.pending = False, True
-    assert watched.poll()
-    assert "unreadable" not in shown(watched.frame(now, 100, 24))
-    watched.close()
+    with state.session().watch() as watched:
+        now = from_iso(AT)
+        assert not watched.poll()
+        cli("open", "Checkout down")
+        assert not watched.poll()  # the source has not said so yet
+        flaky.source.pending = True
+        assert watched.poll()
+        assert "ESC-2" in shown(live_frame(watched, now, 100, 24))
+        flaky.broken, flaky.source.pending = True, True
+        assert watched.poll()
+        text = shown(live_frame(watched, now, 100, 24))
+        assert text.splitlines()[0] == (
+            "store unreadable, showing the last good read: store.db: connection lost"
+        )
+        assert "ESC-1" in text and "ESC-2" in text
+        flaky.broken, flaky.source.pending = False, True
+        assert watched.poll()
+        assert "unreadable" not in shown(live_frame(watched, now, 100, 24))
 
 
 def test_the_live_board_follows_the_matrix_file_and_keeps_the_last_good_one(
     cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from escalate_cli.cli._app import Settings
-    from escalate_cli.cli.watch import LiveBoard
+    from escalate_cli.cli.watch import live_frame
     from escalate_cli.core.timing import from_iso
 
     matrix = tmp_path / "matrix.yaml"
@@ -280,21 +279,20 @@ def test_the_live_board_follows_the_matrix_file_and_keeps_the_last_good_one(
     monkeypatch.setenv("ESCALATE_MATRIX", str(matrix))
     cli("open", "Printer jams")  # L1 ack 15m: due 10:15
     state = Settings()
-    watched = LiveBoard(state, state.matrix())
-    now = from_iso("2026-11-23T10:10:00Z")
-    assert "in 5m" in shown(watched.frame(now, 100, 24))
-    matrix.write_text("levels: [")
-    assert watched.poll()
-    text = shown(watched.frame(now, 100, 24))
-    assert text.splitlines()[0].startswith("matrix not reloaded, still the last good one: ")
-    assert "in 5m" in text
-    matrix.write_text(
-        BASIC_MATRIX.read_text().replace("ack: 15m\n    min_time", "ack: 5m\n    min_time")
-    )
-    assert watched.poll()
-    text = shown(watched.frame(now, 100, 24))
-    assert "overdue 5m" in text and "not reloaded" not in text
-    watched.close()
+    with state.session().watch() as watched:
+        now = from_iso("2026-11-23T10:10:00Z")
+        assert "in 5m" in shown(live_frame(watched, now, 100, 24))
+        matrix.write_text("levels: [")
+        assert watched.poll()
+        text = shown(live_frame(watched, now, 100, 24))
+        assert text.splitlines()[0].startswith("matrix not reloaded, still the last good one: ")
+        assert "in 5m" in text
+        matrix.write_text(
+            BASIC_MATRIX.read_text().replace("ack: 15m\n    min_time", "ack: 5m\n    min_time")
+        )
+        assert watched.poll()
+        text = shown(live_frame(watched, now, 100, 24))
+        assert "overdue 5m" in text and "not reloaded" not in text
 
 
 def test_the_board_keeps_to_its_matrix_as_list_does(cli: Cli) -> None:

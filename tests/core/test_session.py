@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from escalate_cli import Session
-from escalate_cli.core.errors import NotFoundError, UsageError
+from escalate_cli.core.errors import MatrixError, NotFoundError, RefusedError, UsageError
 from escalate_cli.core.store_base import open_store
 from tests.conftest import BASIC_MATRIX
 from tests.notify_servers import matrix_yaml, web_server
@@ -163,3 +163,151 @@ def test_importing_the_package_leaves_the_session_unloaded() -> None:
         "assert Session.__module__ == 'escalate_cli.core.session'\n"
     )
     subprocess.run([sys.executable, "-c", probe], check=True, timeout=60)
+
+
+def test_cases_are_what_list_shows_with_their_due_times(location: str) -> None:
+    with Session(location, BASIC_MATRIX, now=T0) as session:
+        session.open("Printer jams")  # L1 ack 15m: due 10:15
+        session.open("Checkout down")
+        session.resolve("ESC-2", "fixed")
+        listed = session.cases()
+        assert [c["id"] for c in listed.cases] == ["ESC-1"]
+        assert (listed.due[1].at, listed.due[1].acts) == (T0 + timedelta(minutes=15), False)
+        assert (listed.skipped, listed.team) == ([], "Test support")
+        assert [c["id"] for c in session.cases(status="all").cases] == ["ESC-1", "ESC-2"]
+        assert session.cases(due=False).due == {}
+        assert session.cases(overdue=True).cases == []
+    later = T0 + timedelta(minutes=20)
+    with Session(location, BASIC_MATRIX, now=later) as session:
+        overdue = session.cases(overdue=True, due=False)
+        assert [c["id"] for c in overdue.cases] == ["ESC-1"] and overdue.due[1].acts
+
+
+def test_cases_skip_a_case_with_an_unusable_time_and_name_it(tmp_path: Path) -> None:
+    store = tmp_path / "cases.json"
+    with Session(store, BASIC_MATRIX, now=T0) as session:
+        session.open("Printer jams")
+        session.open("Checkout down")
+        with session.store.transaction() as tx:
+            bad = tx.get(2)
+            assert bad is not None
+            bad["created_at"] = "junk"
+            tx.put(bad)
+        listed = session.cases()
+    assert [c["id"] for c in listed.cases] == ["ESC-1"]
+    ((case, problem),) = listed.skipped
+    assert case["id"] == "ESC-2" and "created_at" in problem
+
+
+def test_cases_without_a_matrix_show_every_team_and_no_due_times(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = tmp_path / "cases.json"
+    Session(store, BASIC_MATRIX, now=T0).open("Printer jams")
+    monkeypatch.delenv("ESCALATE_MATRIX")
+    monkeypatch.chdir(tmp_path)
+    session = Session(store, now=T0)
+    listed = session.cases()
+    assert ([c["id"] for c in listed.cases], listed.due, listed.team) == (["ESC-1"], {}, None)
+    with pytest.raises(MatrixError, match="no matrix found"):
+        session.cases(overdue=True)  # what is overdue is the matrix's to say
+
+
+def test_cases_read_the_clock_once_and_only_when_they_need_it(tmp_path: Path) -> None:
+    reads: list[datetime] = []
+
+    def clock() -> datetime:
+        reads.append(T0)
+        return T0
+
+    session = Session(tmp_path / "cases.json", BASIC_MATRIX, now=clock)
+    session.open("Printer jams")
+    session.open("Checkout down")
+    reads.clear()
+    session.cases(due=False)  # nothing on hold, no due times: no time needed
+    assert reads == []
+    session.hold("ESC-2", "waiting on the customer")
+    reads.clear()
+    session.cases()  # a held case and the due times: one reading for both
+    assert len(reads) == 1
+
+
+def test_the_board_and_the_live_board_through_the_session(tmp_path: Path) -> None:
+    store = tmp_path / "cases.json"
+    session = Session(store, BASIC_MATRIX, now=T0 + timedelta(minutes=20))
+    Session(store, BASIC_MATRIX, now=T0).open("Printer jams")  # overdue since 10:15
+    board = session.board()
+    assert board.now == T0 + timedelta(minutes=20)
+    assert [row.to_json()["overdue"] for row in board.rows] == [True]
+    with session.watch() as watched:
+        assert not watched.poll()
+        Session(store, BASIC_MATRIX, now=T0).open("Checkout down")
+        assert watched.poll() and watched.trouble == {}
+        rows = watched.rows(T0 + timedelta(minutes=5))
+        assert [(row.case, row.overdue) for row in rows] == [("ESC-1", False), ("ESC-2", False)]
+
+
+def test_metrics_count_this_teams_cases(location: str) -> None:
+    with Session(location, BASIC_MATRIX, now=T0) as session:
+        session.open("Printer jams")
+        session.acknowledge("ESC-1")
+        result = session.metrics()
+        assert (result.cases, result.open, result.acknowledged) == (1, 1, 1)
+        assert session.metrics(timedelta(hours=1), all_matrices=True).cases == 1
+    with Session(location, BASIC_MATRIX, now=T0 + timedelta(days=2)) as session:
+        assert session.metrics(timedelta(days=1)).cases == 0
+
+
+def test_the_outbox_can_be_listed_and_dropped(
+    tmp_path: Path, failing_webhook: tuple[Any, Path]
+) -> None:
+    _, matrix = failing_webhook
+    session = Session(tmp_path / "cases.json", matrix, now=T0, notify=False)
+    session.open("Webhook down")
+    assert session.outbox().entries == [] and not session.outbox().no_channels
+    (entry,) = session.outbox("all").entries
+    with pytest.raises(RefusedError, match="is suppressed: nothing to do"):
+        session.retry([entry["id"]])
+    assert session.drop_outbox([entry["id"]]) == [entry["id"]]
+    assert session.outbox("all").entries == []
+    with pytest.raises(NotFoundError, match="is not in the outbox"):
+        session.drop_outbox([entry["id"]])
+
+
+def test_an_empty_outbox_says_when_the_matrix_has_no_channels(tmp_path: Path) -> None:
+    session = Session(tmp_path / "cases.json", BASIC_MATRIX, now=T0)
+    session.open("Printer jams")
+    assert session.outbox("all").entries == [] and session.outbox("all").no_channels
+
+
+def test_init_prepares_the_store_and_records_the_matrix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = tmp_path / "new" / "cases.json"
+    done = Session(store, BASIC_MATRIX).init()
+    assert (done.store, done.matrix_path, done.name) == (str(store), BASIC_MATRIX, "Test support")
+    monkeypatch.delenv("ESCALATE_MATRIX")
+    monkeypatch.chdir(tmp_path)
+    assert Session(store).matrix_path() == BASIC_MATRIX  # what init recorded
+    from escalate_cli.core import matrix_cache
+
+    with pytest.raises(UsageError, match="init needs a matrix"):
+        Session(tmp_path / "other.json", matrix_cache.load(BASIC_MATRIX)).init()
+
+
+def test_store_copy_opens_both_stores_and_counts_both_sides(tmp_path: Path, location: str) -> None:
+    from escalate_cli.core.store_copy import copy_between
+
+    source = tmp_path / "source.json"
+    with Session(source, BASIC_MATRIX, now=T0) as session:
+        session.open("Printer jams")
+        session.open("Checkout down")
+        session.resolve("ESC-2", "fixed")
+        session.close("ESC-2")
+    copied = copy_between(str(source), location)
+    shaped = copied.as_json()
+    assert (shaped["source"]["store"], shaped["target"]["store"]) == (str(source), copied.target)
+    assert shaped["source"] | {"store": None} == shaped["target"] | {"store": None}
+    assert (shaped["target"]["open"], shaped["target"]["archived"]) == (1, 1)
+    with Session(location, BASIC_MATRIX, now=T0) as session:
+        assert [c["id"] for c in session.cases(status="all").cases] == ["ESC-1", "ESC-2"]

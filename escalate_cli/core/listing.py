@@ -1,0 +1,73 @@
+"""`escalate list`: the cases a filter picks, as they stand now, and when each is next due.
+
+Functions of the stored cases, a matrix and the time; `Session.cases` reads the store. The time
+comes as a clock read on first need, so that a listing that needs no time never reads it (a
+`--now` is then never parsed, as before the listing moved here).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from escalate_cli.core.cases import Case, CaseFilter, filter_cases
+from escalate_cli.core.teams import belongs
+
+if TYPE_CHECKING:
+    from escalate_cli.core.model import Matrix
+    from escalate_cli.core.routing import NextDue
+
+Clock = Callable[[], datetime]
+
+
+def usable(cases: Iterable[Case]) -> tuple[list[Case], list[tuple[Case, str]]]:
+    """The cases whose stored times are usable, and each other one with what is wrong in it:
+    one bad case must not stop `list` for all."""
+    from escalate_cli.core.timing import stored_time_problem
+
+    kept: list[Case] = []
+    skipped: list[tuple[Case, str]] = []
+    for case in cases:
+        problem = stored_time_problem(case, history=False)
+        if problem is None:
+            kept.append(case)
+        else:
+            skipped.append((case, problem))
+    return kept, skipped
+
+
+def picked(cases: Iterable[Case], wanted: CaseFilter, team: str | None, now: Clock) -> list[Case]:
+    """The cases of `team` (every team's when None) that `wanted` matches, each as read-only
+    commands show it: a hold whose `--until` has passed is over (timing rule 6)."""
+    return filter_cases((_as_read(case, now) for case in cases if belongs(case, team)), wanted)
+
+
+def _as_read(case: Case, now: Clock) -> Case:
+    if case.get("status") != "on_hold":
+        return case  # spares the import, and the clock
+    from escalate_cli.core.lifecycle import as_of
+
+    return as_of(case, now())
+
+
+def next_due(matrix: Matrix, cases: Iterable[Case], team: str, now: Clock) -> dict[int, NextDue]:
+    """What is next due on each case of `team`, by case number: `next`'s answer, triggers and
+    SLA deadlines included (timing rule 2). Another team's case is left out: its own rules
+    decide when it is due."""
+    from escalate_cli.core import routing
+
+    at = now()
+    shown = {}
+    for case in cases:
+        if not belongs(case, team):
+            continue
+        found = routing.next_due(matrix, case, at)
+        if found is not None:
+            shown[case["number"]] = found
+    return shown
+
+
+def overdue(cases: Iterable[Case], due: dict[int, NextDue]) -> list[Case]:
+    """The cases a sweep would act on now (`list --overdue`)."""
+    return [case for case in cases if case["number"] in due and due[case["number"]].acts]
