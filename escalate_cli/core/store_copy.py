@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from escalate_cli.core.errors import RefusedError, StoreError
+from escalate_cli.core.reminders import keep as keep_tracked
 from escalate_cli.core.store_base import Store
 
 
@@ -60,6 +61,7 @@ def copy_store(source: Store, target: Store) -> tuple[Counts, Counts]:
                 tx.meta[key] = value
         for case in cases:
             tx.put(case)
+            keep_tracked(tx, case)  # each store tracks dated items its own way
         for entry in entries:
             tx.put_outbox(entry)
     before, after = counts(source), counts(target)
