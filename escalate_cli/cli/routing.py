@@ -97,7 +97,7 @@ def _print_triggers(view: "NextView", now: "datetime") -> None:
     for notice in view.data["triggers"]:
         told = output.esc(", ".join(notice["contacts"]))
         at = _due(notice["due_at"], now)
-        verb = "reminds" if notice["action"] == "remind" else "notifies"
+        verb = "reminds" if notice["trigger"] in view.reminding else "notifies"
         output.text(f"  trigger {output.esc(notice['trigger'])} at {at}: {verb} {told}")
     repeat = view.data["repeat"]
     if repeat is not None:

@@ -62,6 +62,7 @@ class NextView:
     data: dict[str, Any]
     note: str | None = None
     problem: bool = False
+    reminding: frozenset[str] = frozenset()  # the triggers in `data` that remind, not notify
 
 
 def next_view(matrix: Matrix, case: Case, now: datetime) -> NextView:
@@ -84,14 +85,12 @@ def next_view(matrix: Matrix, case: Case, now: datetime) -> NextView:
         return NextView(data, problem, problem=True)
     ahead = routing.outlook(matrix, case, now)
     data["triggers"] = [
-        {
-            "trigger": notice.trigger,
-            "contacts": list(notice.notify),
-            "due_at": _iso(notice.due_at),
-            "action": notice.action.kind if notice.action else "notify",
-        }
+        {"trigger": notice.trigger, "contacts": list(notice.notify), "due_at": _iso(notice.due_at)}
         for notice in sorted(ahead.notices, key=lambda n: n.due_at or now)
     ]
+    reminding = frozenset(
+        n.trigger for n in ahead.notices if n.trigger and n.action and n.action.kind == "remind"
+    )
     data["deadlines"] = [
         {"sla": timer.kind.removeprefix("sla_"), "due_at": _iso(timer.due_at)}
         for timer in ahead.deadlines
@@ -109,10 +108,10 @@ def next_view(matrix: Matrix, case: Case, now: datetime) -> NextView:
         if move is not None:
             move = _manual_reason(case, move, now)
     if move is None:
-        return NextView(data, f"at the top of path {case['type']}")
+        return NextView(data, f"at the top of path {case['type']}", reminding=reminding)
     data["next"] = _next_entry(matrix, case, move, now)
     data["notify"] = list(matrix.all_paths[move.new_path or case["type"]].also_notify)
-    return NextView(data)
+    return NextView(data, reminding=reminding)
 
 
 def _iso(at: datetime | None) -> str | None:

@@ -170,7 +170,7 @@ def test_a_bad_duration_carries_the_parsers_message() -> None:
         (
             "triggers:\n  - id: t\n    when: {tier: vip}\n    then: {page: L2}\n",
             'm.yaml:15: triggers[0].then: unknown action "page" '
-            "(use escalate, jump, path, notify or severity)",
+            "(use escalate, jump, path, notify, severity or remind)",
         ),
         (
             "triggers:\n  - id: t\n    when: {tier: {a: b}}\n    then: escalate\n",
