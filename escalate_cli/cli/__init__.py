@@ -22,6 +22,7 @@ COMMAND_MODULES = {
     "metrics": ("metrics",),
     "steps": ("gather", "assess", "convene", "brainstorm", "implement", "learn"),
     "documents": ("brief", "report"),
+    "agenda": ("agenda",),
     "watch": ("watch",),
     "demo": ("demo",),
     "matrix": ("matrix",),

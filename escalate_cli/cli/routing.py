@@ -41,7 +41,7 @@ def print_next(matrix: "Matrix", view: "NextView", case: "Case", now: "datetime"
     if upcoming is None:
         output.text(f"Next: nobody ({esc(view.note or 'nothing due')})")
         for deadline in view.data["deadlines"]:  # at the top: a breach is all that is left
-            output.text(f"  {deadline['sla']} SLA due {_due(deadline['due_at'], now)}")
+            output.text(f"  {deadline['sla']} SLA due {due_text(deadline['due_at'], now)}")
         _print_triggers(view, now)
         return
     if upcoming["external"]:
@@ -52,7 +52,7 @@ def print_next(matrix: "Matrix", view: "NextView", case: "Case", now: "datetime"
     held = is_on_hold(case, now)
     until = case["holds"][-1].get("until") if held else None
     if upcoming["due_at"]:
-        when = f"at {_due(upcoming['due_at'], now)}"
+        when = f"at {due_text(upcoming['due_at'], now)}"
     elif held and not until:
         when = "when the hold ends"
     else:
@@ -73,7 +73,7 @@ def print_next(matrix: "Matrix", view: "NextView", case: "Case", now: "datetime"
     _print_triggers(view, now)
 
 
-def _due(due_at: str, now: "datetime") -> str:
+def due_text(due_at: str, now: "datetime") -> str:
     """A due time for people, saying how long ago it passed."""
     from datetime import timedelta
 
@@ -96,13 +96,13 @@ def _print_triggers(view: "NextView", now: "datetime") -> None:
 
     for notice in view.data["triggers"]:
         told = output.esc(", ".join(notice["contacts"]))
-        at = _due(notice["due_at"], now)
+        at = due_text(notice["due_at"], now)
         verb = "reminds" if notice["trigger"] in view.reminding else "notifies"
         output.text(f"  trigger {output.esc(notice['trigger'])} at {at}: {verb} {told}")
     repeat = view.data["repeat"]
     if repeat is not None:
         told = output.esc(", ".join(repeat["contacts"]))
-        at = _due(repeat["due_at"], now)
+        at = due_text(repeat["due_at"], now)
         count = f"{repeat['number']} of {repeat['times']}"
         output.text(f"  unacknowledged: repeat {count} at {at}: notifies {told}")
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from escalate_cli.core.agenda import Agenda
     from escalate_cli.core.board import BoardRow
     from escalate_cli.core.cases import Case
     from escalate_cli.core.metrics import Metrics
@@ -339,6 +340,36 @@ class Session:
             return read[0]
 
         return now
+
+    def agenda(self, *, mine: bool = False, at: datetime | None = None) -> Agenda:
+        """`escalate agenda`: open actions, due follow-ups, cases waiting for an
+        acknowledgement and updates due by cadence, as of `at` (default now); with `mine`,
+        only the session user's."""
+        from escalate_cli.core.agenda import agenda
+        from escalate_cli.core.listing import usable
+        from escalate_cli.core.teams import belongs
+
+        matrix = self.matrix()
+        if mine and self.user is None:
+            from escalate_cli.core.errors import UsageError
+
+            raise UsageError(
+                "agenda --mine needs a user: --by, $ESCALATE_USER or escalate config set user ID"
+            )
+        self._require_user(matrix)
+        when = self.now if at is None else at
+        team = self.team()
+        cases = self.store.cases()
+        held = {case["number"] for case in cases}
+        # Closed cases count only for their open dated items, which the store tracks.
+        cases += [
+            closed
+            for number in self.store.tracked()
+            if number not in held and (closed := self.store.get(number)) is not None
+        ]
+        kept, _ = usable(case for case in cases if belongs(case, team))
+        mine_only = self.user if mine else None
+        return agenda(matrix, [self._as_of(case, when) for case in kept], when, mine_only)
 
     def board(self) -> Board:
         """`escalate watch --once`: every active case of this team, whatever falls due first
