@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from tests.cli.sweeps import at
 from tests.cli.test_notify import write_matrix
 from tests.conftest import Cli
 from tests.notify_servers import matrix_yaml
@@ -21,10 +22,6 @@ triggers:
     then: {remind: owner}
     repeat: true
 """
-
-
-def at(clock: str, day: int = 23) -> str:
-    return f"2026-11-{day}T{clock}:00Z"
 
 
 @pytest.fixture

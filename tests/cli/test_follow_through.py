@@ -7,17 +7,13 @@ SMTP server; every test runs on both stores.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from tests.cli.sweeps import at, reminded
 from tests.cli.test_notify import channels, write_matrix
 from tests.conftest import Cli
 from tests.notify_servers import SmtpServer, WebServer, matrix_yaml
-
-
-def at(clock: str, day: int = 23) -> str:
-    return f"2026-11-{day}T{clock}:00Z"
 
 
 @pytest.fixture
@@ -31,10 +27,6 @@ def mailing(
     ).replace("  - id: vp\n    name: VP Support\n", vp_mail)
     write_matrix(tmp_path, monkeypatch, text)
     return smtp
-
-
-def reminded(cli: Cli, clock: str, day: int = 23, *more: str) -> list[dict[str, Any]]:
-    return list(cli.json("sweep", "--now", at(clock, day), *more)["reminded"])
 
 
 def opened(cli: Cli) -> None:

@@ -12,13 +12,10 @@ from typing import Any
 
 import pytest
 
+from tests.cli.sweeps import at, reminded
 from tests.cli.test_notify import channels, write_matrix
 from tests.conftest import Cli
 from tests.notify_servers import SmtpServer, WebServer, matrix_yaml
-
-
-def at(clock: str) -> str:
-    return f"2026-11-23T{clock}:00Z"
 
 
 def nudging(*, repeat: bool = True, remind: str = "owner") -> str:
@@ -43,10 +40,6 @@ def reminding(
     write_matrix(tmp_path, monkeypatch, text + nudging())
     monkeypatch.setenv("CHAT_SECRET", "k3y")
     return {"smtp": smtp, "web": web}
-
-
-def reminded(cli: Cli, clock: str) -> list[dict[str, Any]]:
-    return list(cli.json("sweep", "--now", at(clock))["reminded"])
 
 
 def test_the_owner_is_reminded_every_hour_without_an_update_by_mail_and_webhook(

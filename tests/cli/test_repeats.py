@@ -11,15 +11,12 @@ from typing import Any
 
 import pytest
 
+from tests.cli.sweeps import at, reminded
 from tests.cli.test_notify import channels, write_matrix
 from tests.conftest import Cli
 from tests.notify_servers import SmtpServer, WebServer, matrix_yaml, read_lines
 
 REPEATING = "paths:\n  default: {levels: [L1, L2], repeat: {every: 10m, times: 2}}\n"
-
-
-def at(clock: str) -> str:
-    return f"2026-11-23T{clock}:00Z"
 
 
 @pytest.fixture
@@ -33,10 +30,6 @@ def paging(
     write_matrix(tmp_path, monkeypatch, text + REPEATING)
     monkeypatch.setenv("CHAT_SECRET", "k3y")
     return {"smtp": smtp, "web": web, "pager": pager}
-
-
-def reminded(cli: Cli, clock: str) -> list[dict[str, Any]]:
-    return list(cli.json("sweep", "--now", at(clock))["reminded"])
 
 
 def test_the_top_is_told_again_until_someone_answers_then_of_the_breach(
