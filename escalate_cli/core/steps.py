@@ -302,7 +302,8 @@ def implement(
             **{key: value for key, value in _entry(text, now, by).items() if key != "text"},
         }
         actions.append(action)
-        said.append(f"action {action['n']} ({request.kind}): {text}")
+        due = f", due {action['due']}" if action["due"] else ""  # what `--due fri 5pm` meant
+        said.append(f"action {action['n']} ({request.kind}): {text}{due}")
     if request.done is not None:
         found = next((a for a in actions if a["n"] == request.done), None)
         if found is None:
@@ -356,7 +357,8 @@ def learn(matrix: Matrix, case: Case, now: datetime, found: Learning, by: str | 
     data["lessons"].extend(_entry(text, now, by) for text in lessons)
     dated = {"assignee": found.assignee, "due": _iso_or_none(found.due), "done": False}
     data["prevent"].extend(_entry(text, now, by) | dated for text in prevent)
-    said = [f"lesson: {t}" for t in lessons] + [f"prevent: {t}" for t in prevent]
+    due = f", due {dated['due']}" if dated["due"] else ""
+    said = [f"lesson: {t}" for t in lessons] + [f"prevent: {t}{due}" for t in prevent]
     if found.follow_up is not None:
         data["follow_ups"].append(
             {

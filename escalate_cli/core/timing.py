@@ -293,10 +293,11 @@ def _checked(at: datetime, text: object) -> datetime:
     return at
 
 
-def parse_instant(text: str) -> datetime:
+def parse_instant(text: str, help_text: str = _INSTANT_HELP) -> datetime:
     """Read ISO-8601 as an aware UTC instant; without an offset it is the reader's local time.
-    Only instants from 1970 up to (not including) 9999-01-01 are accepted."""
-    bad = f"bad time {show_value(text)} ({_INSTANT_HELP})"
+    Only instants from 1970 up to (not including) 9999-01-01 are accepted. A text that is no
+    ISO-8601 at all is a ValueError that says `help_text`."""
+    bad = f"bad time {show_value(text)} ({help_text})"
     if not isinstance(text, str) or not text.strip():
         raise ValueError(bad)
     try:
@@ -311,7 +312,8 @@ def parse_instant(text: str) -> datetime:
 
 
 def parse_when(text: str, now: datetime) -> datetime:
-    """Read an instant as `parse_instant` does, or a duration from now such as `4h` or `+2d`."""
+    """Read an instant as `parse_instant` does, a duration from now such as `4h` or `+2d`, or
+    a time as people say it (`tomorrow 9:00`, `mon 14:00`, `eod`: core/natural_time.py)."""
     candidate = text.strip() if isinstance(text, str) else ""
     offset = candidate.removeprefix("+")
     if offset != candidate or (offset and re.fullmatch(_DURATION, offset)):
@@ -322,7 +324,15 @@ def parse_when(text: str, now: datetime) -> datetime:
                 f"bad time {show_value(text)} (use a duration such as 4h or 2d)"
             ) from error
         return _checked(at, text)
-    return parse_instant(text)
+    from escalate_cli.core.natural_time import HELP, parse_natural
+
+    try:
+        spoken = parse_natural(candidate, _as_utc(now))
+    except (ValueError, OverflowError) as error:
+        raise ValueError(f"bad time {show_value(text)}: {error}") from None
+    if spoken is not None:
+        return _checked(spoken, text)
+    return parse_instant(text, f"use {HELP}")
 
 
 def to_iso(dt: datetime) -> str:
@@ -450,17 +460,13 @@ def _usable_stamp(value: object) -> bool:
 
 def resolve_now(flag: str | None, environ: Mapping[str, str]) -> datetime:
     """The current instant: `--now`, then `$ESCALATE_NOW`, then the system clock."""
-    if flag is not None:
-        try:
-            return parse_instant(flag)
-        except ValueError as error:
-            raise ValueError(f"--now: {error}") from error
     from_env = environ.get("ESCALATE_NOW", "").strip()
-    if from_env:
-        try:
-            return parse_instant(from_env)
-        except ValueError as error:
-            raise ValueError(f"ESCALATE_NOW: {error}") from error
+    for name, given in (("--now", flag), ("ESCALATE_NOW", from_env or None)):
+        if given is not None:
+            try:
+                return parse_when(given, system_now())  # `tomorrow 9:00` from the real clock
+            except ValueError as error:
+                raise ValueError(f"{name}: {error}") from error
     return system_now()
 
 

@@ -354,7 +354,7 @@ def test_parse_when_reads_instants_and_durations_from_now() -> None:
     assert parse_when("+4h", now) == utc(2026, 11, 23, 14)
     assert parse_when(" 2d ", now) == utc(2026, 11, 25, 10)
     assert parse_when("2026-12-01T09:00:00Z", now) == utc(2026, 12, 1, 9)
-    for junk in ["+", "+x", "-4h", "tomorrow", "", "+0s", "+99999w"]:
+    for junk in ["+", "+x", "-4h", "tomorrow at", "", "+0s", "+99999w"]:
         with pytest.raises(ValueError, match=r"^bad time"):
             parse_when(junk, now)
     with pytest.raises(ValueError, match=r'^bad time "\+x" \(use a duration'):
