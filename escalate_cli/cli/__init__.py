@@ -191,7 +191,9 @@ def root(
     now: Annotated[
         str | None,
         typer.Option(
-            "--now", metavar="TIME", help="Act as if it were this ISO-8601 time [env ESCALATE_NOW]."
+            "--now",
+            metavar="TIME",
+            help="Act as if it were this time: ISO-8601, or tomorrow 9:00, +2h... [env ESCALATE_NOW].",
         ),
     ] = None,
     store: Annotated[
