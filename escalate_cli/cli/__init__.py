@@ -193,7 +193,7 @@ def root(
         typer.Option(
             "--now",
             metavar="TIME",
-            help="Act as if it were this time: ISO-8601, or tomorrow 9:00, +2h... [env ESCALATE_NOW].",
+            help="Act as if it were this time: ISO-8601, tomorrow 9:00, +2h [env ESCALATE_NOW].",
         ),
     ] = None,
     store: Annotated[
