@@ -19,6 +19,7 @@ COMMAND_MODULES = {
     "cases": ("open", "list", "show", "who"),
     "routing": ("next", "up", "sweep", "simulate", "hold", "resume"),
     "lifecycle": ("acknowledge", "update", "resolve", "close", "reopen"),
+    "corrections": ("edit", "route", "down", "assign", "take", "note"),
     "metrics": ("metrics",),
     "steps": ("gather", "assess", "convene", "brainstorm", "implement", "learn"),
     "documents": ("brief", "report"),

@@ -242,6 +242,8 @@ def _print_case(case: "Case") -> None:
         ("customer", who_for),
         ("opened", output.when(case["created_at"])),
     ]
+    if case.get("tags"):
+        facts.append(("tags", ", ".join(case["tags"])))
     for label, key in (
         ("acknowledged", "acknowledged_at"),
         ("resolved", "resolved_at"),

@@ -690,6 +690,65 @@ class Session:
         request = UpRequest(reason, to, agreed_by, transfer, force, self.user)
         return self.change(case, lambda m, c, now: escalate_up(m, c, request, now))
 
+    # -- corrections (SPEC section 10) ---------------------------------------------------------
+
+    def edit(
+        self,
+        case: str | int,
+        *,
+        title: str | None = None,
+        description: str | None = None,
+        customer: str | None = None,
+        tier: str | None = None,
+        tag: Iterable[str] = (),
+        untag: Iterable[str] = (),
+    ) -> Changed:
+        """Correct the title, description, customer, tier or tags. `result`: what changed, one
+        line each (empty when nothing did)."""
+        from escalate_cli.core.corrections import Edit, edit
+
+        by = self.user
+        change = Edit(title, description, customer, tier, list(tag), list(untag))
+        return self.change(case, lambda m, c, now: edit(m, c, now, change, by))
+
+    def route(self, case: str | int, path: str, reason: str) -> Changed:
+        """Move the case to another path by hand (timing rule 9). `result`: the escalation."""
+        from escalate_cli.core.corrections import route
+
+        by = self.user
+        return self.change(case, lambda m, c, now: route(m, c, now, path, reason, by))
+
+    def down(self, case: str | int, reason: str, *, to: str | None = None) -> Changed:
+        """Hand the case down its path (one level, or `to` a lower one). `result`: the level."""
+        from escalate_cli.core.corrections import down
+
+        by = self.user
+        return self.change(case, lambda m, c, now: down(m, c, now, to, reason, by))
+
+    def assign(self, case: str | int, contact: str) -> Changed:
+        """Make `contact` the owner."""
+        from escalate_cli.core.corrections import assign
+
+        by = self.user
+        return self.change(case, lambda m, c, now: assign(m, c, now, contact, by))
+
+    def take(self, case: str | int) -> Changed:
+        """Make the session's user the owner."""
+        if self.user is None:
+            from escalate_cli.core.errors import UsageError
+
+            raise UsageError(
+                "take needs a user: --by, $ESCALATE_USER or escalate config set user ID"
+            )
+        return self.assign(case, self.user)
+
+    def note(self, case: str | int, text: str) -> Changed:
+        """An internal note: resets nothing, tells nobody."""
+        from escalate_cli.core.corrections import note
+
+        by = self.user
+        return self.change(case, lambda m, c, now: note(c, now, text, by))
+
     def sweep(self, *, dry_run: bool = False) -> Swept:
         """Every active case of this team against its timers and triggers: what is due moves,
         each case in its own write with its notifications; then what the outbox has due for
