@@ -7,6 +7,8 @@ import typer
 from escalate_cli.cli._app import settings
 
 if TYPE_CHECKING:
+    from datetime import datetime, timedelta
+
     from escalate_cli.core.metrics import Metrics
 
 # The chart stays readable at 80 columns whatever the terminal's width.
@@ -20,8 +22,8 @@ def metrics(
     since: Annotated[
         str | None,
         typer.Option(
-            metavar="DURATION",
-            help="Only cases opened within this long before now, e.g. 7d or 12h (default: all).",
+            metavar="WHEN",
+            help="Only cases opened since then: 7d, 12h, mon 9:00 or an ISO time (default: all).",
         ),
     ] = None,
     all_matrices: Annotated[
@@ -33,21 +35,34 @@ def metrics(
     Example: escalate metrics --since 30d
     """
     from escalate_cli import output
-    from escalate_cli.core.errors import UsageError
-    from escalate_cli.core.timing import parse_duration
 
-    window = None
-    if since is not None:
-        try:
-            window = parse_duration(since)
-        except ValueError as error:
-            raise UsageError(f"--since: {error}") from None
     state = settings(ctx)
+    window = None if since is None else since_window(since, state.now)
     result = state.session().metrics(window, all_matrices=all_matrices)
     if state.json:
         output.emit_json(result.to_json())
     else:
         print_metrics(result, since)
+
+
+def since_window(since: str, now: "datetime") -> "timedelta":
+    """`--since`: a duration back from now (`30d`), or a moment (`mon 9:00`, an ISO time)."""
+    from datetime import timedelta
+
+    from escalate_cli.core.errors import UsageError
+    from escalate_cli.core.timing import parse_duration, parse_when
+
+    try:
+        return parse_duration(since)
+    except ValueError:
+        pass
+    try:
+        start = parse_when(since, now)
+    except ValueError as error:
+        raise UsageError(f"--since: {error}") from None
+    if start > now:
+        raise UsageError(f"--since: {since} is after now")
+    return max(now - start, timedelta(seconds=1))
 
 
 def human_duration(seconds: float) -> str:

@@ -87,6 +87,14 @@ def test_since_keeps_cases_opened_within_the_window(history: Cli) -> None:
     assert one_second_later["cases"] == 0
 
 
+def test_since_takes_a_moment_as_people_type_it(history: Cli) -> None:
+    by_duration = history.json("metrics", "--since", "25h")
+    assert history.json("metrics", "--since", "2026-11-22T09:00:00Z") == by_duration
+    assert history.json("metrics", "--since", "yesterday 9:00") == by_duration  # TZ=UTC
+    later = history("metrics", "--since", "tomorrow", code=2)
+    assert later.stderr == "error: --since: tomorrow is after now\n"
+
+
 def test_since_counts_back_from_the_now_flag(history: Cli) -> None:
     # On 2026-11-11, a week back reaches only ESC-1; later cases are not "within" that week.
     early = history.json("--now", "2026-11-11T00:00:00Z", "metrics", "--since", "1w")
