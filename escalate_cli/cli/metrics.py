@@ -1,6 +1,6 @@
 """The metrics command: time to acknowledge and resolve, breaches, escalations, reopen rate."""
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -9,7 +9,7 @@ from escalate_cli.cli._app import settings
 if TYPE_CHECKING:
     from datetime import datetime, timedelta
 
-    from escalate_cli.core.metrics import Metrics
+    from escalate_cli.core.metrics import Breakdown, Metrics
 
 # The chart stays readable at 80 columns whatever the terminal's width.
 CHART_WIDTH = 80
@@ -29,20 +29,116 @@ def metrics(
     all_matrices: Annotated[
         bool, typer.Option("--all-matrices", help="Count the cases of every team in the store.")
     ] = False,
+    by: Annotated[
+        str | None,
+        typer.Option(metavar="FIELD", help="One row per severity, owner, customer, path or level."),
+    ] = None,
+    period: Annotated[
+        str | None, typer.Option(metavar="PERIOD", help="One row per week or month opened in.")
+    ] = None,
+    csv: Annotated[bool, typer.Option("--csv", help="CSV for a spreadsheet.")] = False,
 ) -> None:
     """Time to acknowledge and resolve, SLA breaches, escalations per level and path, reopens.
 
-    Example: escalate metrics --since 30d
+    Example: escalate metrics --since 30d --by severity
     """
     from escalate_cli import output
+    from escalate_cli.core.errors import UsageError
 
     state = settings(ctx)
+    if by is not None and period is not None:
+        raise UsageError("--by and --period go one at a time")
+    if csv and state.json:
+        raise UsageError("--csv and --json go one at a time")
     window = None if since is None else since_window(since, state.now)
-    result = state.session().metrics(window, all_matrices=all_matrices)
-    if state.json:
-        output.emit_json(result.to_json())
+    kind = by or period
+    if kind is None:
+        result = state.session().metrics(window, all_matrices=all_matrices)
+        if csv:
+            print_csv([("all", result)], "cases")
+        elif state.json:
+            output.emit_json(result.to_json())
+        else:
+            print_metrics(result, since)
+        return
+    flag = "--by" if by is not None else "--period"
+    try:
+        table = state.session().breakdown(kind, window, all_matrices=all_matrices)
+    except UsageError as error:
+        raise UsageError(f"{flag} {error}") from None
+    if csv:
+        print_csv(table.rows, table.kind)
+    elif state.json:
+        output.emit_json(breakdown_json(table))
     else:
-        print_metrics(result, since)
+        print_breakdown(table, since)
+
+
+def breakdown_json(table: "Breakdown") -> dict[str, Any]:
+    """`metrics --by/--period --json`: each row's `metrics --json` with its key and breach
+    rates."""
+    from escalate_cli.core.metrics import breach_rates
+
+    return {
+        "by" if table.kind not in ("week", "month") else "period": table.kind,
+        "rows": [
+            {"key": key, **result.to_json(), "breach_rates": breach_rates(result)}
+            for key, result in table.rows
+        ],
+    }
+
+
+def print_csv(rows: "list[tuple[str, Metrics]]", key: str) -> None:
+    import csv as csv_module
+    import sys
+
+    from escalate_cli.core.metrics import CSV_COLUMNS, csv_row
+
+    writer = csv_module.writer(sys.stdout, lineterminator="\n")
+    writer.writerow([key, *CSV_COLUMNS])
+    for name, result in rows:
+        writer.writerow([name, *csv_row(result)])
+
+
+def print_breakdown(table: "Breakdown", since: str | None) -> None:
+    """A table, one row per group or period, then cases per row as bars."""
+    from escalate_cli import output
+    from escalate_cli.core.metrics import breach_rates
+
+    scope = f"opened in the last {since}" if since else "all cases"
+    output.text(f"[bold]Per {table.kind}[/bold] ({output.esc(scope)})")
+    if not table.rows:
+        output.text("  none")
+        return
+    rows = []
+    for key, result in table.rows:
+        rates = breach_rates(result)
+
+        def mean(value: float | None) -> str:
+            return "-" if value is None else human_duration(value)
+
+        def rate(value: float | None) -> str:
+            return "-" if value is None else percent(value)
+
+        rows.append(
+            (
+                key,
+                str(result.cases),
+                mean(result.mtta_s),
+                mean(result.mttr_s),
+                rate(rates.get("ack")),
+                rate(rates.get("resolve")),
+                rate(result.reopen_rate),
+            )
+        )
+    header = [table.kind, "cases", "MTTA", "MTTR", "ack breach", "resolve breach", "reopened"]
+    output.table(header, rows)
+    output.text("")
+    output.text("[bold]Cases[/bold]")
+    for line in bar_lines(
+        {key: result.cases for key, result in table.rows}, output.console().encoding
+    ):
+        output.text(line)
 
 
 def since_window(since: str, now: "datetime") -> "timedelta":

@@ -275,3 +275,132 @@ def for_store(
             return tally.result(start, end)
     cases = store.cases(archived=True, history=False)
     return compute([case for case in cases if belongs(case, team)], now, since)
+
+
+# --- breakdowns: `metrics --by` and `metrics --period` -------------------------------------------
+
+BY = ("severity", "owner", "customer", "path", "level")
+PERIODS = ("week", "month")
+NONE_LABEL = "(none)"
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """Metrics per group (`--by`) or per period (`--period`), in order; a period's label is the
+    local date it starts on."""
+
+    kind: str  # one of BY or PERIODS
+    rows: list[tuple[str, Metrics]]
+    window_start: datetime | None = None
+    window_end: datetime | None = None
+
+
+def breach_rates(result: Metrics) -> dict[str, float | None]:
+    """Each SLA's breaches over the cases; None with no cases."""
+    return {
+        sla: count / result.cases if result.cases else None
+        for sla, count in result.breaches.items()
+    }
+
+
+def _group_key(case: Mapping[str, Any], by: str) -> str:
+    if by == "customer":
+        value = (case.get("customer") or {}).get("name")
+    else:
+        value = case.get({"path": "type"}.get(by, by))
+    return value if isinstance(value, str) and value else NONE_LABEL
+
+
+def _period_start(created: datetime, period: str) -> datetime:
+    """The local midnight that starts the week (Monday) or month the instant falls in."""
+    day = created.astimezone().date()
+    day = day - timedelta(days=day.weekday()) if period == "week" else day.replace(day=1)
+    return datetime(day.year, day.month, day.day).astimezone()
+
+
+def _next_period(start: datetime, period: str) -> datetime:
+    if period == "week":
+        following = start.date() + timedelta(days=7)
+    else:
+        following = (start.date().replace(day=28) + timedelta(days=4)).replace(day=1)
+    return datetime(following.year, following.month, following.day).astimezone()
+
+
+def breakdown(
+    cases: Iterable[Mapping[str, Any]], now: datetime, since: timedelta | None, kind: str
+) -> Breakdown:
+    """The cases in the window (as `compute` takes them) by `kind`: a group of BY, each with its
+    metrics, busiest first; or a period of PERIODS, oldest first and none left out between
+    the first and the last (a quiet week is a zero, not a gap)."""
+    start, end = (now - since, now) if since is not None else (None, None)
+    low = timing.to_iso(start) if start is not None else None
+    high = timing.to_iso(end) if end is not None else None
+    groups: dict[Any, list[Mapping[str, Any]]] = {}
+    for case in cases:
+        created = _canonical(case.get("created_at"))
+        if created is None:
+            raise ValueError(f"{case.get('id', '?')}: bad created_at {case.get('created_at')!r}")
+        if low is not None and high is not None and not low <= created <= high:
+            continue
+        key = (
+            _group_key(case, kind) if kind in BY else _period_start(timing.from_iso(created), kind)
+        )
+        groups.setdefault(key, []).append(case)
+    if kind in BY:
+        ordered = sorted(groups.items(), key=lambda item: (-len(item[1]), _natural_key(item[0])))
+        rows = [(key, compute(members, now)) for key, members in ordered]
+    else:
+        rows = []
+        if groups:
+            period, last = min(groups), max(groups)
+            while period <= last:
+                label = period.date().isoformat()
+                rows.append((label, compute(groups.get(period, []), now)))
+                period = _next_period(period, kind)
+    return Breakdown(kind, rows, start, end)
+
+
+def breakdown_for_store(
+    store: Any, now: datetime, since: timedelta | None, team: str | None, kind: str
+) -> Breakdown:
+    """`breakdown` over a store's cases (open and archived) of `team`: read from the store's
+    case summaries, on PostgreSQL too (its SQL sums have no groups)."""
+    from escalate_cli.core.teams import belongs
+
+    cases = store.cases(archived=True, history=False)
+    return breakdown([case for case in cases if belongs(case, team)], now, since, kind)
+
+
+CSV_COLUMNS = (
+    "cases",
+    "open",
+    "mtta_s",
+    "mttr_s",
+    "ack_breaches",
+    "resolve_breaches",
+    "ack_breach_rate",
+    "resolve_breach_rate",
+    "escalations",
+    "reopen_rate",
+)
+
+
+def csv_row(result: Metrics) -> list[Any]:
+    """The CSV_COLUMNS of one result; an unknown mean or rate is an empty cell."""
+    rates = breach_rates(result)
+
+    def cell(value: float | None, digits: int) -> Any:
+        return "" if value is None else _number(value, digits)
+
+    return [
+        result.cases,
+        result.open,
+        cell(result.mtta_s, 3),
+        cell(result.mttr_s, 3),
+        result.breaches.get("ack", 0),
+        result.breaches.get("resolve", 0),
+        cell(rates.get("ack"), 4),
+        cell(rates.get("resolve"), 4),
+        result.escalations,
+        cell(result.reopen_rate, 4),
+    ]

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from escalate_cli.core.agenda import Agenda
     from escalate_cli.core.board import BoardRow
     from escalate_cli.core.cases import Case
-    from escalate_cli.core.metrics import Metrics
+    from escalate_cli.core.metrics import Breakdown, Metrics
     from escalate_cli.core.model import Matrix
     from escalate_cli.core.outbox import Delivered, Dispatch
     from escalate_cli.core.planning import NextView
@@ -399,6 +399,23 @@ class Session:
         team = None if all_matrices else self.team_if_any()
         try:
             return for_store(self.store, now, since, team)
+        except ValueError as error:
+            raise StoreError(f"{self.store.location}: {error}") from None
+
+    def breakdown(
+        self, kind: str, since: timedelta | None = None, *, all_matrices: bool = False
+    ) -> Breakdown:
+        """`escalate metrics --by KIND` (severity, owner, customer, path, level) or `--period
+        KIND` (week, month): the metrics of each group or period, of the cases `metrics` takes."""
+        from escalate_cli.core.errors import StoreError, UsageError
+        from escalate_cli.core.metrics import BY, PERIODS, breakdown_for_store
+
+        if kind not in BY + PERIODS:
+            raise UsageError(f'"{kind}": use one of {", ".join(BY + PERIODS)}')
+        now = self.now
+        team = None if all_matrices else self.team_if_any()
+        try:
+            return breakdown_for_store(self.store, now, since, team, kind)
         except ValueError as error:
             raise StoreError(f"{self.store.location}: {error}") from None
 

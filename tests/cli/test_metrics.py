@@ -215,3 +215,58 @@ def test_bars_scale_to_the_largest_and_never_hide_a_small_count() -> None:
     assert all(len(line.replace("[cyan]", "").replace("[/cyan]", "")) <= 80 for line in lines)
     assert bar_lines({"L1": 3}, encoding="ascii") == ["  L1  [cyan]" + "#" * 40 + "[/cyan]  3"]
     assert bar_lines({}) == []
+
+
+def test_by_severity_gives_each_group_its_metrics_and_breach_rates(history: Cli) -> None:
+    found = history.json("metrics", "--by", "severity")
+    assert found["by"] == "severity"
+    rows = {row["key"]: row for row in found["rows"]}
+    assert [row["key"] for row in found["rows"]] == ["sev3", "sev1"]  # busiest first
+    assert (rows["sev3"]["cases"], rows["sev1"]["cases"]) == (3, 1)
+    assert rows["sev3"]["breaches"] == {"ack": 1, "resolve": 0}
+    assert rows["sev3"]["breach_rates"] == {"ack": 1 / 3, "resolve": 0}
+    assert rows["sev1"]["mttr_s"] == 3 * 3600  # opened 09:00, resolved 12:00
+
+
+def test_by_path_and_owner_group_what_the_case_holds(history: Cli) -> None:
+    paths = {row["key"]: row["cases"] for row in history.json("metrics", "--by", "path")["rows"]}
+    assert paths == {"default": 3, "legal": 1}
+    customers = history.json("metrics", "--by", "customer")["rows"]
+    assert [(row["key"], row["cases"]) for row in customers] == [("(none)", 4)]
+
+
+def test_period_week_is_a_series_with_the_quiet_weeks_in_it(history: Cli) -> None:
+    found = history.json("metrics", "--period", "week")
+    assert found["period"] == "week"
+    # Cases opened on the 10th (week of Monday the 9th) and the 20th and 22nd (week of the 16th).
+    assert [(row["key"], row["cases"]) for row in found["rows"]] == [
+        ("2026-11-09", 1),
+        ("2026-11-16", 3),
+    ]
+    shown = history("metrics", "--period", "week", "--since", "14d").stdout
+    assert shown.startswith("Per week (opened in the last 14d)\n")
+    assert "2026-11-16" in shown and "Cases" in shown
+
+
+def test_csv_is_one_row_per_group_for_a_spreadsheet(history: Cli) -> None:
+    lines = history("metrics", "--by", "severity", "--csv").stdout.splitlines()
+    assert lines[0] == (
+        "severity,cases,open,mtta_s,mttr_s,ack_breaches,resolve_breaches,ack_breach_rate,"
+        "resolve_breach_rate,escalations,reopen_rate"
+    )
+    assert lines[1].startswith("sev3,3,1,") and lines[2].startswith("sev1,1,0,")
+    plain = history("metrics", "--csv").stdout.splitlines()
+    assert plain[1].startswith("all,4,1,")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--by", "colour"], '--by "colour": use one of severity, owner'),
+        (["--by", "owner", "--period", "week"], "--by and --period go one at a time"),
+        (["--csv", "--json"], "--csv and --json go one at a time"),
+    ],
+)
+def test_a_bad_breakdown_is_a_usage_error(cli: Cli, args: list[str], message: str) -> None:
+    failed = cli("metrics", *args, code=2)
+    assert message in failed.stderr and failed.stdout == ""
