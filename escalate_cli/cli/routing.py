@@ -213,6 +213,7 @@ def sweep_lines(matrix: "Matrix", report: dict[str, Any]) -> list[str]:
     """One line per thing a sweep did, case by case: the move, the fields a trigger changed,
     notify-only triggers, breaches. A path switch at the same level says so, not "L1 -> L1"."""
     from escalate_cli import output
+    from escalate_cli.core.timing import stamps_in_zone
 
     lines: dict[str, list[str]] = {}
 
@@ -254,7 +255,7 @@ def sweep_lines(matrix: "Matrix", report: dict[str, Any]) -> list[str]:
             who = ", ".join(reminder["contacts"]) or "nobody"
             add(reminder["case"], f"trigger {reminder['trigger']} reminded {who}")
         else:
-            why = reminder.get("text") or reminder["what"]
+            why = stamps_in_zone(reminder.get("text") or reminder["what"], None)
             add(reminder["case"], why + told(reminder["contacts"]))
     for breach in report["breached"]:
         text = f"{breach['sla']} SLA breached"

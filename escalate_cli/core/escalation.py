@@ -201,6 +201,8 @@ def sweep_case(matrix: Matrix, case: Case, now: datetime) -> SweepResult:
                 _tell(matrix, case, now, result, "breach", f"{sla} SLA breached", severity=True)
     if due.repeat is not None:
         _tell(matrix, case, now, result, "repeat", repeats.reason(case, due.repeat), due.repeat)
+    for sla, _, deadline in due.warnings:
+        _warn(matrix, case, now, result, sla, deadline)
     if due.move is not None:
         _sweep_move(matrix, case, due.move, now, result)
     for move in due.notify:
@@ -216,6 +218,19 @@ def sweep_case(matrix: Matrix, case: Case, now: datetime) -> SweepResult:
     return result
 
 
+def _warn(
+    matrix: Matrix, case: Case, now: datetime, result: SweepResult, sla: str, deadline: datetime
+) -> None:
+    """`warn: 80%`: before an SLA breaches, a `warned` event, and the owner and the level told."""
+    case.setdefault("warned", []).append(sla)
+    due = timing.to_iso(deadline)
+    add_event(case, event(now, "warned", None, f"{sla} SLA due {due}", sla=sla, due_at=due))
+    owner = case.get("owner")
+    _tell(
+        matrix, case, now, result, "warning", f"{sla} SLA due {due}", also=(owner,) if owner else ()
+    )
+
+
 def _tell(
     matrix: Matrix,
     case: Case,
@@ -226,10 +241,12 @@ def _tell(
     repeat: repeats.NextRepeat | None = None,
     *,
     severity: bool = False,
+    also: tuple[str, ...] = (),
 ) -> None:
-    """Tell the case's level (and with `severity`, the severity's `notify`) why, as a
-    `notified` event (a repeat's carries its number), reported under `reminded`."""
-    named: list[tuple[str, Iterable[str]]] = [(reason, level_audience(matrix, case["level"], now))]
+    """Tell the case's level, and `also` those (with `severity`, the severity's `notify`) why,
+    as a `notified` event (a repeat's carries its number), reported under `reminded`."""
+    named: list[tuple[str, Iterable[str]]] = [(reason, also)] if also else []
+    named.append((reason, level_audience(matrix, case["level"], now)))
     found = matrix.severities_by_id.get(case.get("severity") or "")
     if severity and found is not None:
         named.append((reason, found.notify))

@@ -53,6 +53,7 @@ class _Known:
     paths: list[str] = field(default_factory=list)
     severities: list[str] = field(default_factory=list)
     tiers: list[str] = field(default_factory=list)
+    calendars: list[str] = field(default_factory=list)
 
 
 def entries(data: dict[str, Any], section: str) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -94,6 +95,9 @@ def _known(data: dict[str, Any]) -> _Known:
         paths=list(dict.fromkeys([*declared, DEFAULT_PATH])),
         severities=_ids(data, "severities"),
         tiers=[tier for _, tier in names(data.get("tiers"), ("tiers",), single=False)],
+        calendars=[name for name in calendars if isinstance(name, str)]
+        if isinstance(calendars := data.get("calendars"), dict)
+        else [],
     )
 
 
@@ -323,6 +327,10 @@ def _check_severities(data: dict[str, Any], known: _Known) -> list[Issue]:
         if isinstance(start, str) and start not in known.levels:
             issues.append((("severities", index, "start"), unknown("level", start, known.levels)))
         issues += _contact_refs(severity.get("notify"), ("severities", index, "notify"), known)
+        calendar = severity.get("calendar")
+        if isinstance(calendar, str) and calendar not in known.calendars:
+            where = ("severities", index, "calendar")
+            issues.append((where, unknown("calendar", calendar, known.calendars)))
     return issues
 
 

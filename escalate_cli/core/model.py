@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 from zoneinfo import ZoneInfo
 
 from escalate_cli.core import timing
+from escalate_cli.core.business import Holiday, parse_holiday
 from escalate_cli.core.hours import Hours, parse_hours
 
 if TYPE_CHECKING:
@@ -223,6 +224,36 @@ class Path:
     repeat: Repeat | None = None  # at its top level; wins over that level's own
 
 
+class _HolidaySpec(_ParsedBy):
+    parser = staticmethod(parse_holiday)
+
+
+def parse_share(value: Any) -> float:
+    """`80%` (or 0.8): a share of an SLA, more than 0 and less than 100%."""
+    text = str(value).strip() if isinstance(value, str | int | float) else ""
+    try:
+        share = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+    except ValueError:
+        share = -1.0
+    if isinstance(value, bool) or not 0 < share < 1:
+        raise ValueError(f"bad share {timing.show_value(value)} (use a percentage such as 80%)")
+    return share
+
+
+class _ShareSpec(_ParsedBy):
+    parser = staticmethod(parse_share)
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """Working hours in a zone, with days off: a severity's SLA clocks may run only in them."""
+
+    __pydantic_config__ = FORBID_EXTRA
+    hours: HoursSpec
+    timezone: Zone | None = None  # the matrix's when not given
+    holidays: tuple[Annotated[Holiday, _HolidaySpec], ...] = ()
+
+
 @dataclass(frozen=True)
 class Severity:
     """How bad a case is: its SLAs, its start level and who hears when one opens."""
@@ -234,6 +265,8 @@ class Severity:
     resolve: Duration | None = None
     start: str | None = None
     notify: tuple[str, ...] = ()
+    calendar: str | None = None  # its SLA clocks run only in that calendar's hours
+    warn: Annotated[float, _ShareSpec] | None = None  # warn when this share of an SLA is gone
 
     @property
     def label(self) -> str:
@@ -416,6 +449,7 @@ class Matrix:
     channels: dict[str, Channel] = field(default_factory=dict)
     notify_via: tuple[str, ...] = ()
     hooks: Hooks = field(default_factory=Hooks)
+    calendars: dict[str, Calendar] = field(default_factory=dict)
 
     def channels_of(self, contact_id: str) -> tuple[str, ...]:
         """The channels a contact is told through: their own `notify_via`, else the matrix's."""

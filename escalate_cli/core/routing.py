@@ -224,6 +224,7 @@ class Due:
     notify: list[Move] = field(default_factory=list)
     breaches: list[timers.Timer] = field(default_factory=list)
     repeat: repeats.NextRepeat | None = None  # the top of the path is told again
+    warnings: list[tuple[str, datetime, datetime]] = field(default_factory=list)  # due now
 
 
 @dataclass(frozen=True, eq=False)  # never compared: __eq__ and __hash__ cost import time
@@ -237,6 +238,7 @@ class Schedule:
     timers: list[timers.Timer]  # running, each with a due time
     triggers: list[tuple[Trigger, datetime]]  # not fired, able to hold, with their due time
     repeat: repeats.NextRepeat | None = None  # the next time the top of the path is told again
+    warnings: list[tuple[str, datetime, datetime]] = field(default_factory=list)  # sla, at, due
 
 
 def _start(case: Case, now: datetime) -> datetime | None:
@@ -265,7 +267,7 @@ def schedule(matrix: Matrix, case: Case, now: datetime) -> Schedule | None:
             found.append((trigger, due_at))
     path = matrix.all_paths.get(case["type"])
     repeat = repeats.next_repeat(matrix, case, path) if path is not None else None
-    return Schedule(start, running, found, repeat)
+    return Schedule(start, running, found, repeat, timers.sla_warnings(matrix, case, running))
 
 
 def due_now(matrix: Matrix, case: Case, now: datetime) -> Due:
@@ -291,6 +293,7 @@ def due_now(matrix: Matrix, case: Case, now: datetime) -> Due:
     due.move = choose(matrix, candidates)
     if plan.repeat is not None and now >= plan.repeat.due_at:
         due.repeat = plan.repeat
+    due.warnings = [warning for warning in plan.warnings if now >= warning[1]]
     return due
 
 
@@ -390,12 +393,13 @@ def outlook(matrix: Matrix, case: Case, now: datetime) -> Outlook:
 
 
 def _notice_times(plan: Schedule) -> list[datetime]:
-    """When each notify-only trigger fires, each SLA breach is due to be recorded, and the top
-    of the path is told again."""
+    """When each notify-only trigger fires, each SLA breach is due to be recorded, each SLA
+    warning is due, and the top of the path is told again."""
     times = [due_at for trigger, due_at in plan.triggers if trigger.then.only_tells]
     times.extend(t.due_at for t in plan.timers if t.is_sla and t.due_at is not None)
     if plan.repeat is not None:
         times.append(plan.repeat.due_at)
+    times.extend(at for _, at, _ in plan.warnings)
     return times
 
 

@@ -120,16 +120,49 @@ def running_timers(matrix: Matrix, case: Case) -> list[Timer]:
         if after:
             timers.append(Timer("after", due_after(case, entered, after), after, level.id))
     severity = matrix.severities_by_id.get(case.get("severity") or "")
-    created = timing.from_iso(case["created_at"])
     breached = case.get("breached", [])
     if severity is not None:
         if severity.ack and not case.get("acknowledged_at") and "ack" not in breached:
-            due = due_after(case, created, severity.ack)
+            due = sla_due_after(matrix, case, severity.ack)
             timers.append(Timer("sla_ack", due, severity.ack, None))
         if severity.resolve and "resolve" not in breached:
-            due = due_after(case, created, severity.resolve)
+            due = sla_due_after(matrix, case, severity.resolve)
             timers.append(Timer("sla_resolve", due, severity.resolve, None))
     return timers
+
+
+def sla_due_after(matrix: Matrix, case: Case, duration: timedelta) -> datetime | None:
+    """When `duration` of the case's SLA clock has run since it opened: every active minute,
+    or with a severity `calendar` only the minutes inside its hours (core/business.py)."""
+    created = timing.from_iso(case["created_at"])
+    severity = matrix.severities_by_id.get(case.get("severity") or "")
+    calendar = matrix.calendars.get(severity.calendar) if severity and severity.calendar else None
+    if calendar is None:
+        return due_after(case, created, duration)
+    from escalate_cli.core.business import business_due
+
+    zone = calendar.timezone or matrix.timezone
+    return business_due(created, duration, calendar, zone, paused_intervals(case))
+
+
+def sla_warnings(
+    matrix: Matrix, case: Case, running: list[Timer]
+) -> list[tuple[str, datetime, datetime]]:
+    """For a severity with `warn: 80%`: each running SLA not warned of yet, when its warning
+    is due (that share of the SLA's clock gone), and its deadline."""
+    severity = matrix.severities_by_id.get(case.get("severity") or "")
+    if severity is None or severity.warn is None:
+        return []
+    warned = case.get("warned") or []
+    found = []
+    for timer in running:
+        sla = timer.kind.removeprefix("sla_")
+        if not timer.is_sla or timer.due_at is None or sla in warned:
+            continue
+        at = sla_due_after(matrix, case, timer.duration * severity.warn)
+        if at is not None:
+            found.append((sla, at, timer.due_at))
+    return found
 
 
 def sla_deadline(matrix: Matrix, case: Case, sla: str) -> datetime | None:
@@ -138,7 +171,7 @@ def sla_deadline(matrix: Matrix, case: Case, sla: str) -> datetime | None:
     duration = getattr(severity, sla, None) if severity else None
     if duration is None:
         return None
-    return due_after(case, timing.from_iso(case["created_at"]), duration)
+    return sla_due_after(matrix, case, duration)
 
 
 # Fields are joined by a character that is neither a word character nor whitespace, so a phrase
