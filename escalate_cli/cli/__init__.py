@@ -39,9 +39,12 @@ def load_commands(module_name: str) -> dict[str, Any]:
     holder = typer.Typer(rich_markup_mode=None, add_completion=False)  # plain help, as the root's
     module.register(holder)
     command = typer.main.get_command(holder)
-    if isinstance(command, TyperGroup):
-        return dict(command.commands)
-    return {str(command.name): command}  # Typer hands back a lone command as it is
+    found = (
+        dict(command.commands) if isinstance(command, TyperGroup) else {str(command.name): command}
+    )
+    for each in found.values():
+        _app.polish(each)
+    return found
 
 
 class LazyCommands(MutableMapping[str, Any]):
@@ -80,6 +83,11 @@ class EscalateGroup(TyperGroup):
     def __init__(self, **attrs: Any) -> None:
         super().__init__(**attrs)
         self.commands = LazyCommands(self.commands)
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        from escalate_cli.cli.help import format_commands
+
+        format_commands(self, ctx, formatter)
 
     # ctx is Any: its type is Click's Context, for which Typer exports no name.
     def list_commands(self, ctx: Any) -> list[str]:
@@ -193,7 +201,7 @@ def root(
         str | None,
         typer.Option(
             "--now",
-            metavar="TIME",
+            metavar="WHEN",
             help="Act as if it were this time: ISO-8601, tomorrow 9:00, +2h [env ESCALATE_NOW].",
         ),
     ] = None,

@@ -173,3 +173,80 @@ def user_default(ctx: typer.Context, value: str | None) -> str | None:
     found = configured("user", os.environ)
     settings(ctx).user_from_config = found
     return found
+
+
+# --- how each command's --help reads ---------------------------------------------------------
+
+# Option names and the metavar their help shows (Typer would print `<str>`).
+METAVARS = {
+    "--by": "CONTACT",
+    "--owner": "CONTACT",
+    "--assignee": "CONTACT",
+    "--with": "CONTACT",
+    "--agreed-by": "CONTACT",
+    "--participant": "CONTACT",
+    "--add": "CONTACT[:ROLE]",
+    "--severity": "SEVERITY",
+    "--type": "PATH",
+    "--path": "PATH",
+    "--level": "LEVEL",
+    "--to": "LEVEL",
+    "--tier": "TIER",
+    "--customer": "NAME",
+    "--status": "STATUS",
+    "--audience": "AUDIENCE",
+    "--kind": "KIND",
+    "--ask": "ASK",
+    "--attach": "FILE",
+    "--output": "FILE",
+    "--choose": "N",
+    "--done": "N",
+    "--limit": "N",
+    "--sort": "FIELD",
+}
+
+
+def polish(command: Any) -> None:
+    """Give a command (and a group's commands) real metavars and the global options section."""
+    for param in command.params:
+        if param.metavar is not None or getattr(param, "is_flag", False):
+            continue
+        if param.param_type_name == "argument":
+            param.metavar = (param.name or "").upper()
+            continue
+        name = max(param.opts, key=len)
+        kind = getattr(param.type, "name", "")
+        param.metavar = METAVARS.get(name) or {"integer": "N", "float": "NUMBER"}.get(kind, "TEXT")
+    _with_global_options(command)
+    for sub in getattr(command, "commands", {}).values():
+        polish(sub)
+
+
+_SWAPPED: dict[type, type] = {}
+
+
+def _with_global_options(command: Any) -> None:
+    """Swap the command's class for a subclass whose help ends with the global options."""
+    base = type(command)
+    if base in _SWAPPED.values():
+        return
+    if base not in _SWAPPED:
+        _SWAPPED[base] = type(base.__name__, (base,), {"format_options": _format_options})
+    command.__class__ = _SWAPPED[base]
+
+
+def _format_options(self: Any, ctx: Any, formatter: Any) -> None:
+    super(type(self), self).format_options(ctx, formatter)
+    root = ctx.find_root()
+    if root is ctx:
+        return
+    from escalate_cli.cli._app import GLOBAL_OPTIONS
+
+    rows = [
+        record
+        for param in root.command.params
+        if set(getattr(param, "opts", ())) & set(GLOBAL_OPTIONS)
+        if (record := param.get_help_record(root)) is not None
+    ]
+    with formatter.section("Global options (before or after the command)"):
+        formatter.write_dl(rows)
