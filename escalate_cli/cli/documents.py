@@ -43,7 +43,9 @@ def brief(
         output.emit_json(data)
         return
     # Plain text, never Rich: case text is shown exactly as written, brackets and all.
-    typer.echo(documents.brief_text(matrix, data, now), nl=False)
+    # Folded for a terminal; piped (into a chat, a file, xclip) one line per item.
+    folded = output.console().is_terminal
+    typer.echo(documents.brief_text(matrix, data, now, wrap=folded), nl=False)
 
 
 def report(

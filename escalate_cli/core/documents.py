@@ -381,10 +381,17 @@ def _owner_line(data: dict[str, Any]) -> str:
 
 
 def brief_text(
-    matrix: Matrix, data: dict[str, Any], now: datetime, zone: tzinfo | None = None
+    matrix: Matrix,
+    data: dict[str, Any],
+    now: datetime,
+    zone: tzinfo | None = None,
+    *,
+    wrap: bool = True,
 ) -> str:
-    """The brief as plain text to paste into a chat or an email: short lines, no markup, and
-    no control or bidi character from the case or the matrix (they show as `\\x1b`)."""
+    """The brief as plain text to paste into a chat or an email: no markup, and no control or
+    bidi character from the case or the matrix (they show as `\\x1b`). With `wrap`, lines
+    are folded to WIDTH for a terminal; a chat folds them itself, so a pasted brief has one
+    line per item."""
     what, impact = data["what"], data["impact"]
     lines = [f"{data['case']}: {_clean(data['title'])}", _what_line(matrix, data, now, zone)]
     if what["description"]:
@@ -403,5 +410,6 @@ def brief_text(
     lines.append(
         f"Details: {details['show']} (case and timeline), {details['report']} (full document)"
     )
-    text = "\n".join(wrapped for line in lines for wrapped in _wrapped(line)) + "\n"
-    return visible(text, lines=True)
+    if wrap:
+        lines = [wrapped for line in lines for wrapped in _wrapped(line)]
+    return visible("\n".join(lines) + "\n", lines=True)
