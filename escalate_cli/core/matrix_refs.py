@@ -109,6 +109,26 @@ def check_references(data: dict[str, Any]) -> list[Issue]:
     issues += _check_paths(data, known)
     issues += _check_severities(data, known)
     issues += _check_triggers(data, known)
+    issues += _check_notify_on(data.get("notify_on"))
+    return issues
+
+
+def _check_notify_on(notify_on: Any) -> list[Issue]:
+    """Audiences that would tell the wrong people: the schema knows the names, not their sense."""
+    if not isinstance(notify_on, dict):
+        return []
+    issues: list[Issue] = []
+    for event, audiences in notify_on.items():
+        seen: set[str] = set()
+        for where, audience in names(audiences, ("notify_on", event), single=False):
+            if audience in seen:
+                issues.append((where, f'audience "{audience}" is listed twice'))
+            elif audience == "customer" and event == "update":
+                said = "internal updates never reach customers: use update --audience customer"
+                issues.append((where, said))
+            elif audience == "added" and event != "convene":
+                issues.append((where, '"added" is for convene only (the people it adds)'))
+            seen.add(audience)
     return issues
 
 
