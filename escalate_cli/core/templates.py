@@ -120,7 +120,8 @@ def _what_happened(cause: str, before: dict[str, Any] | None) -> str:
     if before is None:
         return ""
     who = f" by {before['by']}" if before.get("by") else ""
-    return f"{WHAT[cause].capitalize()}{who}: {before['text']}\n\n"
+    text = before["text"].removeprefix("convene: ")  # a step event names its step
+    return f"{WHAT[cause].capitalize()}{who}: {text}\n\n"
 
 
 def customer_message(case: Case, cause: str, before: dict[str, Any] | None) -> Message:
