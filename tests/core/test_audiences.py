@@ -241,7 +241,7 @@ def test_subscribe_and_unsubscribe(tmp_path: Path) -> None:
 
 def test_open_refuses_a_malformed_customer_address(tmp_path: Path) -> None:
     for bad in ("it@customer", "it customer.example", "<it@customer.example>", "a@b.c\nBcc: x"):
-        with pytest.raises(UsageError, match="--customer-contact .* is not an email address"):
+        with pytest.raises(UsageError, match=r"--customer-contact .* is not an email address"):
             session(tmp_path).open("Bad address", customer_contacts=[bad])
 
 
