@@ -267,3 +267,11 @@ def test_ownership_follow_hands_each_escalation_to_the_new_primary(
     assert upped["owner"] == ("cho" if follows else "fay")
     text = brief_text(work.matrix(), brief(work.matrix(), upped, T0), T0)
     assert f"Owner: {upped['owner']}" in text
+
+
+def test_the_example_in_the_notifications_page_is_a_valid_matrix_section() -> None:
+    page = (Path(__file__).parents[2] / "docs" / "notifications.md").read_text()
+    example = page.split("```yaml\n", 1)[1].split("```", 1)[0]
+    loaded = matrix(example)
+    assert loaded.ownership == "follow"
+    assert loaded.notify_on.audiences("resolve") == ("owner", "participants", "customer")
