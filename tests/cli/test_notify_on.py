@@ -138,6 +138,7 @@ def test_subscribers_hear_customer_updates_until_they_unsubscribe(
     ]
     shown = cli("show", "ESC-1").stdout
     assert "customer hears  Boss@Customer.example, vp" in shown
+    assert "| Customer hears | Boss@Customer.example, vp |" in cli("report", "ESC-1").stdout
     cli("update", "ESC-1", "Refunds replayed", "--audience", "customer")
     assert smtp.mails.wait(2)[1].recipients == ["Boss@Customer.example"]
     (posted,) = web.requests.wait(1)  # a subscribed contact hears through their own channel
