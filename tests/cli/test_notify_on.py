@@ -211,6 +211,17 @@ def test_notify_on_in_the_matrix_changes_who_hears(
     assert posted.json()["contact"]["id"] == "sam" and posted.json()["event"]["cause"] == "close"
 
 
+def test_matrix_show_says_who_is_told_of_what(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "m.yaml"
+    path.write_text(matrix_yaml("ownership: follow\nnotify_on:\n  resolve: [owner, customer]\n"))
+    shown = cli("matrix", "show", str(path)).stdout.split("Who is told of what", 1)[1]
+    assert shown.splitlines()[0] == " (ownership: follow)"
+    assert "resolve           owner, customer\n" in shown
+    assert "update            owner, participants, level           (default)" in shown
+    assert "severity_changed  the severity's notify (when raised)  (default)" in shown
+    assert cli.json("matrix", "show", str(path))["notify_on"]["resolve"] == ["owner", "customer"]
+
+
 def test_ownership_follow_hands_the_case_up_and_says_so(
     cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, smtp: SmtpServer, web: WebServer
 ) -> None:
