@@ -49,8 +49,8 @@ def update(
 
         case = done.case["id"]
         output.err(
-            f"warning: {case} has no customer contact or subscriber, so no customer was told"
-            f" (escalate subscribe {case} EMAIL)"
+            f"warning: no customer was told: {case} has no customer contact or subscriber"
+            f" besides you (add one: escalate subscribe {case} EMAIL)"
         )
 
 

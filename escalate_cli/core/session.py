@@ -308,7 +308,8 @@ class Session:
         return self.change(case, lambda m, c, now: lifecycle.acknowledge(m, c, now, by, note))
 
     def update(self, case: str | int, text: str, *, audience: str = "internal") -> Changed:
-        """A status update, for the `customer` or `internal`; resets silent_for."""
+        """A status update, for the `customer` or `internal`; resets silent_for. `result` is
+        who was told."""
         from escalate_cli.core import lifecycle
 
         if audience not in ("internal", "customer"):

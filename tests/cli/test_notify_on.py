@@ -122,8 +122,8 @@ def test_subscribers_hear_customer_updates_until_they_unsubscribe(
     smtp.mails.wait(1)
     lonely = cli("update", "ESC-1", "Looking into it", "--audience", "customer")
     assert lonely.stderr == (
-        "warning: ESC-1 has no customer contact or subscriber, so no customer was told"
-        " (escalate subscribe ESC-1 EMAIL)\n"
+        "warning: no customer was told: ESC-1 has no customer contact or subscriber"
+        " besides you (add one: escalate subscribe ESC-1 EMAIL)\n"
     )
     done = cli("subscribe", "ESC-1", "Boss@Customer.example", "--by", "frontline")
     assert done.stdout.startswith("ESC-1 subscribed Boss@Customer.example\n")

@@ -275,3 +275,17 @@ def test_the_example_in_the_notifications_page_is_a_valid_matrix_section() -> No
     loaded = matrix(example)
     assert loaded.ownership == "follow"
     assert loaded.notify_on.audiences("resolve") == ("owner", "participants", "customer")
+
+
+def test_an_address_is_reached_by_the_matrix_email_channel_only() -> None:
+    from escalate_cli.core.outbox import channels_for
+
+    hook = "channels:\n  chat: {kind: webhook, url: 'https://chat.example/h'}\n"
+    mail = "  mail: {kind: email, host: smtp.example, from: esc@acme.example}\n"
+    assert channels_for(matrix(hook + "notify_via: [chat]\n"), "it@customer.example") == []
+    both = matrix(
+        hook + mail + "  relay: {kind: email, host: r.example, from: e@acme.example}\n"
+        "notify_via: [chat, relay]\n"
+    )
+    assert channels_for(both, "it@customer.example") == ["relay"]  # the one notify_via names
+    assert channels_for(matrix(hook + mail), "it@customer.example") == ["mail"]
