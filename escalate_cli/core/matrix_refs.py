@@ -413,4 +413,21 @@ def check_warnings(data: dict[str, Any]) -> list[Issue]:
                         " and may match more than you mean",
                     )
                 )
-    return warnings
+    return warnings + _customers_unreachable(data)
+
+
+def _customers_unreachable(data: dict[str, Any]) -> list[Issue]:
+    """`notify_on` names the customer, the matrix sends, but it has no email channel: customer
+    addresses are reached by email only, so their notifications would wait as `no_channel`."""
+    channels, notify_on = data.get("channels"), data.get("notify_on")
+    if not isinstance(channels, dict) or not channels or not isinstance(notify_on, dict):
+        return []
+    kinds = [c.get("kind") for c in channels.values() if isinstance(c, dict)]
+    if "email" in kinds:
+        return []
+    return [
+        (where, "customer addresses are reached by email only, and no channel is an email one")
+        for event, audiences in notify_on.items()
+        for where, audience in names(audiences, ("notify_on", event), single=False)
+        if audience == "customer"
+    ]

@@ -289,3 +289,22 @@ def test_an_address_is_reached_by_the_matrix_email_channel_only() -> None:
     )
     assert channels_for(both, "it@customer.example") == ["relay"]  # the one notify_via names
     assert channels_for(matrix(hook + mail), "it@customer.example") == ["mail"]
+
+
+def test_validate_warns_when_notify_on_names_customers_no_channel_can_reach(
+    tmp_path: Path,
+) -> None:
+    from escalate_cli.core.matrix import check_file
+
+    path = tmp_path / "m.yaml"
+    chat = "channels:\n  chat: {kind: webhook, url: 'https://chat.example/h'}\n"
+    path.write_text(textwrap.dedent(MATRIX) + chat + "notify_on:\n  resolve: [owner, customer]\n")
+    problems, warnings = check_file(path)
+    assert problems == []
+    assert [str(w).split(": ", 1)[1] for w in warnings] == [
+        "notify_on.resolve[1]: customer addresses are reached by email only,"
+        " and no channel is an email one"
+    ]
+    mail = "  mail: {kind: email, host: smtp.example, from: esc@acme.example}\n"
+    path.write_text(path.read_text().replace(chat, chat + mail))
+    assert check_file(path) == ([], [])
