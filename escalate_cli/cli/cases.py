@@ -57,6 +57,13 @@ def open_case(
         ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print the new id alone.")] = False,
+    customer_contact: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="EMAIL",
+            help="A customer's email address, told of customer updates (repeatable).",
+        ),
+    ] = None,
 ) -> None:
     """Open a case at its start level and notify that level.
 
@@ -73,6 +80,7 @@ def open_case(
         tier=tier,
         description=description,
         owner=owner,
+        customer_contacts=customer_contact or (),
     )
     matrix, case = opened.matrix, opened.case
     _warn_if_unreachable(matrix, case, opened.now)
@@ -253,6 +261,10 @@ def _print_case(case: "Case") -> None:
             facts.append((label, output.when(case[key])))
     if case["reopened"]:
         facts.append(("reopened", plural(case["reopened"], "time")))
+    hearing = customer.get("contacts") or []  # older cases have neither list
+    if hearing or case.get("subscribers"):
+        listed = [*hearing, *(case.get("subscribers") or [])]
+        facts.append(("customer hears", ", ".join(listed)))
     if case["breached"]:
         facts.append(("breached", ", ".join(f"{sla} SLA" for sla in case["breached"])))
     if case["description"]:

@@ -25,6 +25,8 @@ SCENES: list[tuple[str, str, list[str]]] = [
             "Initech",
             "--tier",
             "vip",
+            "--customer-contact",
+            "it-lead@initech.example",
             "--description",
             "Payments time out at the last step since the 08:40 deploy.",
         ],

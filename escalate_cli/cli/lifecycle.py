@@ -1,4 +1,4 @@
-"""Lifecycle commands: acknowledge, update, resolve, close, reopen."""
+"""Lifecycle commands: acknowledge, update, resolve, close, reopen, subscribe, unsubscribe."""
 
 from typing import Annotated
 
@@ -44,6 +44,14 @@ def update(
     state = settings(ctx)
     done = state.session(by).update(case_ref, text, audience=audience)
     after_change(state, done, f"update logged ({audience})")
+    if audience == "customer" and not done.result:
+        from escalate_cli import output
+
+        case = done.case["id"]
+        output.err(
+            f"warning: no customer was told: {case} has no customer contact or subscriber"
+            f" besides you (add one: escalate subscribe {case} EMAIL)"
+        )
 
 
 def resolve(
@@ -99,9 +107,39 @@ def reopen(
     after_change(state, done, f"reopened ({plural(done.case['reopened'], 'time')})")
 
 
+Contact = Annotated[
+    str, typer.Argument(metavar="CONTACT-or-EMAIL", help="A contact id or an email address.")
+]
+
+
+def subscribe(ctx: typer.Context, case_ref: CaseArgument, contact: Contact, by: By = None) -> None:
+    """Tell a contact or an email address what the customer is told of a case.
+
+    Example: escalate subscribe ESC-7 it-lead@initech.example
+    """
+    state = settings(ctx)
+    done = state.session(by).subscribe(case_ref, contact)
+    said = "subscribed" if done.result else "already hears of it:"
+    after_change(state, done, f"{said} {contact.strip()}")
+
+
+def unsubscribe(
+    ctx: typer.Context, case_ref: CaseArgument, contact: Contact, by: By = None
+) -> None:
+    """Stop telling a subscriber or customer contact about a case.
+
+    Example: escalate unsubscribe ESC-7 it-lead@initech.example
+    """
+    state = settings(ctx)
+    done = state.session(by).unsubscribe(case_ref, contact)
+    after_change(state, done, f"unsubscribed {contact.strip()}")
+
+
 def register(app: typer.Typer) -> None:
     app.command()(acknowledge)
     app.command()(update)
     app.command()(resolve)
     app.command()(close)
     app.command()(reopen)
+    app.command()(subscribe)
+    app.command()(unsubscribe)

@@ -242,6 +242,23 @@ def _print_delivery(matrix: "Matrix") -> None:
     ]
     if hooks:
         output.table(["hook", "runs"], hooks, title="Hooks")
+    _print_audiences(matrix)
+
+
+def _print_audiences(matrix: "Matrix") -> None:
+    """Who hears of each event of `notify_on`, defaults included, and who owns a moved case."""
+    from escalate_cli import output
+    from escalate_cli.core.model import DEFAULT_AUDIENCES
+
+    rows = []
+    for event in DEFAULT_AUDIENCES:
+        told = list(matrix.notify_on.audiences(event))
+        if event == "severity_changed":  # timing rule 11, whatever notify_on says
+            told.insert(0, "the severity's notify (when raised)")
+        default = "" if getattr(matrix.notify_on, event) is not None else "(default)"
+        rows.append((event, ", ".join(told) or "nobody", default))
+    title = f"Who is told of what (ownership: {matrix.ownership})"
+    output.table(["event", "told", ""], rows, title=title)
 
 
 def _channel_target(channel: Any) -> str:

@@ -172,7 +172,8 @@ def learn(
 def _last_step(case: dict[str, object]) -> str:
     timeline = case["timeline"]
     assert isinstance(timeline, list)
-    return str(timeline[-1]["text"])
+    # Who the step told comes after it (convene's `notified`): the step says what was done.
+    return str(next(e for e in reversed(timeline) if e["kind"] == "step")["text"])
 
 
 def register(app: typer.Typer) -> None:

@@ -7,6 +7,7 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from escalate_cli.core import timing
+from escalate_cli.core.audiences import customer_contacts
 from escalate_cli.core.cases import Case, guardrail_trace, step_checklist
 from escalate_cli.core.documents import contact_label, level_label, severity_name, span, when
 from escalate_cli.core.model import Matrix
@@ -126,6 +127,9 @@ def _summary(w: _Writer) -> None:
     ]
     if case["status"] in ("open", "acknowledged", "on_hold"):
         rows.insert(7, ("Open for", span(opened, timing.to_iso(w.now))))
+    hearing = customer_contacts(case)
+    if hearing:
+        rows.insert(6, ("Customer hears", ", ".join(hearing)))
     w.section("## Summary")
     w.add(*table(["Field", "Value"], rows))
     if case["description"]:

@@ -212,7 +212,9 @@ def add_participants(case: Case, contacts: list[str], at: datetime) -> None:
             )
 
 
-def notified_event(at: datetime, by: str | None, notice: Notice) -> dict[str, Any]:
+def notified_event(at: datetime, by: str | None, notice: Notice, **about: str) -> dict[str, Any]:
+    """`about` names the event of SPEC section 9 told of (`about="update"`), and `audience` is
+    `customer` when the plain message goes out: the message says what the event was."""
     names = ", ".join(notice.contacts)
     return event(
         at,
@@ -222,6 +224,7 @@ def notified_event(at: datetime, by: str | None, notice: Notice) -> dict[str, An
         contacts=notice.contacts,
         reason=notice.reason,
         reasons=notice.reasons,
+        **about,
     )
 
 
@@ -238,6 +241,7 @@ class OpenRequest:
     owner: str | None = None
     by: str | None = None
     matrix: str | None = None  # the team's name (see teams.team_name); default: the matrix's
+    customer_contacts: tuple[str, ...] = ()  # email addresses, told by `update --audience customer`
 
 
 def _empty_steps() -> dict[str, Any]:
@@ -266,6 +270,9 @@ def new_case(matrix: Matrix, number: int, request: OpenRequest, now: datetime) -
         if contact is not None:
             require_contact(matrix, contact)
     tier = require_tier(matrix, request.tier) if request.tier is not None else None
+    from escalate_cli.core.customers import check_address
+
+    addresses = [check_address(a, "--customer-contact") for a in request.customer_contacts]
     from escalate_cli.core.routing import first_reachable
 
     path = matrix.all_paths[path_name]
@@ -282,7 +289,12 @@ def new_case(matrix: Matrix, number: int, request: OpenRequest, now: datetime) -
         "type": path_name,
         "matrix": request.matrix if request.matrix is not None else matrix.name,
         "severity": severity_id,
-        "customer": {"name": request.customer, "tier": tier},
+        "customer": {
+            "name": request.customer,
+            "tier": tier,
+            "contacts": list(dict.fromkeys(addresses)),
+        },
+        "subscribers": [],
         "status": "open",
         "level": level_id,
         "owner": owner,

@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from escalate_cli import __version__
-from escalate_cli.core import hooks, programs
+from escalate_cli.core import customers, hooks, programs
 from escalate_cli.core.matrix_channels import url_problem
 from escalate_cli.core.model import Channel, Contact, Matrix
 from escalate_cli.core.templates import one_line, slack_escape
@@ -67,7 +67,7 @@ def send(
     channel = matrix.channels.get(entry["channel"] or "")
     if channel is None:
         raise DeliveryError(f'channel "{entry["channel"]}" is not in the matrix any more')
-    contact = matrix.contacts_by_id.get(entry["contact"])
+    contact = customers.recipient(matrix, entry["contact"])
     timeout = (
         channel.timeout.total_seconds() if channel.timeout else DEFAULT_TIMEOUT_S[channel.kind]
     )

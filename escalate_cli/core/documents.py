@@ -159,6 +159,23 @@ def _owner(matrix: Matrix, case: Case, now: datetime) -> dict[str, Any]:
     return found
 
 
+def _working(matrix: Matrix, case: Case) -> dict[str, Any] | None:
+    """Who acknowledged the case at its current level, when that is not its owner: under
+    `ownership: keep` the owner stays below while someone higher works the case."""
+    if not case["level_acknowledged_at"]:
+        return None
+    for entry in reversed(case["timeline"]):
+        if entry["at"] < case["level_entered_at"]:
+            return None
+        if entry["kind"] == "acknowledged" and entry["data"].get("level") == case["level"]:
+            by = entry["by"]
+            if by is None or by == case["owner"]:
+                return None
+            contact = matrix.contacts_by_id.get(by)
+            return {"id": by, "name": contact.label if contact else by, "since": entry["at"]}
+    return None
+
+
 ESCALATION_KEYS = (
     "at",
     "from",
@@ -245,6 +262,7 @@ def brief(matrix: Matrix, case: Case, now: datetime, ask: str | None = None) -> 
         "tried": _tried(case),
         "ask": {"kind": kind, "text": ask_text(matrix, case, kind)},
         "owner": _owner(matrix, case, now),
+        "working": _working(matrix, case),
         "deadline": _deadline(matrix, case, now),
         "details": {
             "show": f"escalate show {case['id']}",
@@ -405,6 +423,16 @@ def brief_text(
     lines += _tried_lines(data, zone)
     lines.append(f"Ask: {data['ask']['text']}")
     lines.append(_owner_line(data))
+    working = data["working"]
+    if working:
+        name = (
+            working["name"]
+            if working["name"] == working["id"]
+            else f"{working['name']} ({working['id']})"
+        )
+        level = data["what"]["level"]
+        since = when(working["since"], zone)
+        lines.append(f"Working on it now: {_clean(name)}, who acknowledged at {level} {since}.")
     lines += _deadline_lines(matrix, data, now, zone)
     details = data["details"]
     lines.append(

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from math import ceil
 from typing import Any
 
-from escalate_cli.core import availability, repeats, routing, timers, timing
+from escalate_cli.core import audiences, availability, repeats, routing, timers, timing
 from escalate_cli.core.cases import (
     Case,
     add_event,
@@ -47,9 +47,12 @@ def apply_move(
     at: datetime,
     by: str | None = None,
     guardrails: dict[str, Any] | None = None,
+    transfer: bool = False,
 ) -> dict[str, Any]:
     """Carry out a move; return what it did as `{"escalation", "contacts"}`. `guardrails`
-    (`agreed_by`, `forced`) go on the escalation record and its event, as a trace."""
+    (`agreed_by`, `forced`) go on the escalation record and its event, as a trace. A move to
+    a new level hands the case to its primary with `transfer` or the matrix's
+    `ownership: follow`; each change tells `notify_on`'s audiences in the same notice."""
     if move.trigger and move.action:
         if move.trigger not in case["fired_triggers"]:  # a repeating trigger is listed once
             case["fired_triggers"].append(move.trigger)
@@ -65,8 +68,9 @@ def apply_move(
             ),
         )
     named: list[tuple[str, tuple[str, ...] | list[str]]] = []
-    if move.new_severity and move.new_severity != case.get("severity"):
-        old = case.get("severity")
+    outside: list[tuple[str, audiences.Named]] = []  # (event, pairs) for the customer audience
+    old = case.get("severity")
+    if move.new_severity and move.new_severity != old:
         case["severity"] = move.new_severity
         if is_raise(matrix, old, move.new_severity):
             raised = matrix.severities_by_id[move.new_severity]
@@ -82,16 +86,42 @@ def apply_move(
                 new=move.new_severity,
             ),
         )
+        _hear_of(matrix, case, "severity_changed", at, named, outside)
     escalation = None
     if move.is_notify_only:
         named.append((move.reason, move.notify))
     elif _is_escalation(case, move):
         escalation = _escalate(matrix, case, move, at, by, named, guardrails or {})
+        moved = not escalation.get("external") and escalation["to"] != escalation["from"]
+        handed = moved and (transfer or matrix.ownership == "follow")
+        if handed and transfer_owner(matrix, case, case["level"], at, by):
+            _hear_of(matrix, case, "owner_changed", at, named, outside)
     notice = build_notice(named, caused_by=by)
     if notice.contacts:
-        add_event(case, notified_event(at, by, notice))
+        # Told of a severity changed in place: the message says so, not the last escalation.
+        in_place = escalation is None and not move.is_notify_only and case.get("severity") != old
+        about = {"about": "severity_changed"} if in_place else {}
+        add_event(case, notified_event(at, by, notice, **about))
         add_participants(case, notice.contacts, at)
-    return {"escalation": escalation, "contacts": notice.contacts}
+    told = list(notice.contacts)
+    for event_name, pairs in outside:
+        told += audiences.tell_customers(case, at, by, event_name, pairs, told)
+    return {"escalation": escalation, "contacts": told}
+
+
+def _hear_of(
+    matrix: Matrix,
+    case: Case,
+    event_name: str,
+    at: datetime,
+    named: list[tuple[str, tuple[str, ...] | list[str]]],
+    outside: list[tuple[str, audiences.Named]],
+) -> None:
+    """Add `notify_on`'s audiences of an event to a move's notice (customers apart)."""
+    inside, beyond = audiences.named_for(matrix, case, event_name, at)
+    named += inside
+    if beyond:
+        outside.append((event_name, beyond))
 
 
 def is_raise(matrix: Matrix, old: str | None, new: str) -> bool:
@@ -350,10 +380,9 @@ def escalate_up(matrix: Matrix, case: Case, request: UpRequest, now: datetime) -
     _check_guardrails(matrix, case, request, now)
     move = _manual_move(matrix, case, request, now)
     guardrails = {"agreed_by": request.agreed_by, "forced": request.force}
-    done = apply_move(matrix, case, move, now, by=request.by, guardrails=guardrails)
-    if request.transfer and not move.external:
-        transfer_owner(matrix, case, move.to_level, now, request.by)
-    return done
+    return apply_move(
+        matrix, case, move, now, by=request.by, guardrails=guardrails, transfer=request.transfer
+    )
 
 
 def _manual_move(matrix: Matrix, case: Case, request: UpRequest, now: datetime) -> Move:
@@ -385,15 +414,17 @@ def _off_path(matrix: Matrix, case: Case, level_id: str) -> str:
 
 def transfer_owner(
     matrix: Matrix, case: Case, level_id: str, now: datetime, by: str | None
-) -> None:
+) -> bool:
+    """Hand the case to the level's primary contact; whether the owner changed."""
     new_owner = availability.primary_contact(matrix, level_id, now)
-    change_owner(case, new_owner, now, by)
+    return change_owner(case, new_owner, now, by)
 
 
-def change_owner(case: Case, new_owner: str, now: datetime, by: str | None) -> None:
+def change_owner(case: Case, new_owner: str, now: datetime, by: str | None) -> bool:
+    """Make `new_owner` the owner, on the timeline; whether that changed anything."""
     old = case["owner"]
     if new_owner == old:
-        return
+        return False
     case["owner"] = new_owner
     add_event(
         case, event(now, "owner_changed", by, f"owner {old} -> {new_owner}", old=old, new=new_owner)
@@ -408,3 +439,4 @@ def change_owner(case: Case, new_owner: str, now: datetime, by: str | None) -> N
             participant["role"] = "owner"
         elif participant["contact"] == old and participant["role"] == "owner":
             participant["role"] = "former owner"
+    return True

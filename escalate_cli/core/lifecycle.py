@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from datetime import datetime
 
-from escalate_cli.core import timers, timing
+from escalate_cli.core import audiences, timers, timing
 from escalate_cli.core.cases import Case, add_event, event
 from escalate_cli.core.errors import RefusedError, UsageError
 from escalate_cli.core.model import Matrix
@@ -149,8 +149,9 @@ def resume(matrix: Matrix, case: Case, now: datetime, by: str | None) -> None:
 
 def update(
     matrix: Matrix, case: Case, now: datetime, text: str, audience: str, by: str | None
-) -> None:
-    """Log a status update; it resets `silent_for`."""
+) -> list[str]:
+    """Log a status update; it resets `silent_for`. A customer update goes to the customer
+    audience alone, an internal one to `notify_on.update`'s. Returns who is told."""
     settle(matrix, case, now)
     if not text.strip():
         raise UsageError("an update needs some text")
@@ -158,10 +159,13 @@ def update(
         raise RefusedError(f"cannot update {case['id']}: it is closed (reopen it first)")
     case["last_update_at"] = timing.to_iso(now)
     add_event(case, event(now, "update", by, text, audience=audience))
+    to = ("customer",) if audience == "customer" else None
+    return audiences.tell(matrix, case, ["update"], now, by, audiences=to)
 
 
-def resolve(matrix: Matrix, case: Case, now: datetime, summary: str, by: str | None) -> None:
-    """Resolve the case: every timer stops; late SLAs are recorded as breached."""
+def resolve(matrix: Matrix, case: Case, now: datetime, summary: str, by: str | None) -> list[str]:
+    """Resolve the case: every timer stops; late SLAs are recorded as breached. Returns who
+    is told."""
     settle(matrix, case, now)
     if case["status"] in ("resolved", "closed"):
         raise RefusedError(f"{case['id']} is already {case['status']}")
@@ -175,6 +179,7 @@ def resolve(matrix: Matrix, case: Case, now: datetime, summary: str, by: str | N
     case["resolved_at"] = timing.to_iso(now)
     case["resolution"] = summary
     add_event(case, event(now, "resolved", by, summary))
+    return audiences.tell(matrix, case, ["resolve"], now, by)
 
 
 def close(
@@ -185,19 +190,21 @@ def close(
     *,
     summary: str | None = None,
     force: bool = False,
-) -> None:
+) -> list[str]:
     """Close the case; it moves to the archive. A case never resolved closes only with a
-    `summary` (recorded as its resolution, as `resolve` does) or by `force`."""
+    `summary` (recorded as its resolution, as `resolve` does) or by `force`. Returns who is
+    told (of the resolve too)."""
     settle(matrix, case, now)
     if case["status"] == "closed":
         raise RefusedError(f"{case['id']} is already closed")
+    told: list[str] = []
     if summary is not None:
         if case["status"] == "resolved":
             raise RefusedError(
                 f"{case['id']} is already resolved: close it without --summary"
                 " (its resolution stays)"
             )
-        resolve(matrix, case, now, summary, by)
+        told = resolve(matrix, case, now, summary, by)
     elif case["status"] != "resolved" and not force:
         raise RefusedError(f"{case['id']} was never resolved: add --summary TEXT or --force")
     if case["status"] != "resolved":
@@ -208,9 +215,10 @@ def close(
     case["status"] = "closed"
     case["closed_at"] = timing.to_iso(now)
     add_event(case, event(now, "closed", by, "closed"))
+    return [*told, *audiences.tell(matrix, case, ["close"], now, by)]
 
 
-def reopen(matrix: Matrix, case: Case, now: datetime, reason: str, by: str | None) -> None:
+def reopen(matrix: Matrix, case: Case, now: datetime, reason: str, by: str | None) -> list[str]:
     """Reopen at the same level with fresh level timers. The SLAs count from creation, less
     the time the case spent resolved, so a case resolved in time is not in breach."""
     if case["status"] not in ("resolved", "closed"):
@@ -231,3 +239,4 @@ def reopen(matrix: Matrix, case: Case, now: datetime, reason: str, by: str | Non
     case["level_entered_at"] = stamp
     case["level_acknowledged_at"] = None
     add_event(case, event(now, "reopened", by, reason, count=case["reopened"]))
+    return audiences.tell(matrix, case, ["reopen"], now, by)

@@ -30,6 +30,7 @@ from escalate_cli.core.model import (
     Hooks,
     Level,
     Matrix,
+    NotifyOn,
     Path,
     Rotation,
     Severity,
@@ -62,6 +63,7 @@ _SHAPES: dict[tuple[str, ...], type] = {
     ("triggers", "*", "when"): Conditions,
     ("channels", "*"): Channel,
     ("hooks",): Hooks,
+    ("notify_on",): NotifyOn,
 }
 # Sections that are mappings keyed by a name the user chose, like `paths: {security: ...}`.
 _NAMED = ("paths", "channels")

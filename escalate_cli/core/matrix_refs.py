@@ -113,6 +113,26 @@ def check_references(data: dict[str, Any]) -> list[Issue]:
     issues += _check_paths(data, known)
     issues += _check_severities(data, known)
     issues += _check_triggers(data, known)
+    issues += _check_notify_on(data.get("notify_on"))
+    return issues
+
+
+def _check_notify_on(notify_on: Any) -> list[Issue]:
+    """Audiences that would tell the wrong people: the schema knows the names, not their sense."""
+    if not isinstance(notify_on, dict):
+        return []
+    issues: list[Issue] = []
+    for event, audiences in notify_on.items():
+        seen: set[str] = set()
+        for where, audience in names(audiences, ("notify_on", event), single=False):
+            if audience in seen:
+                issues.append((where, f'audience "{audience}" is listed twice'))
+            elif audience == "customer" and event == "update":
+                said = "internal updates never reach customers: use update --audience customer"
+                issues.append((where, said))
+            elif audience == "added" and event != "convene":
+                issues.append((where, '"added" is for convene only (the people it adds)'))
+            seen.add(audience)
     return issues
 
 
@@ -429,4 +449,21 @@ def check_warnings(data: dict[str, Any]) -> list[Issue]:
                         " and may match more than you mean",
                     )
                 )
-    return warnings
+    return warnings + _customers_unreachable(data)
+
+
+def _customers_unreachable(data: dict[str, Any]) -> list[Issue]:
+    """`notify_on` names the customer, the matrix sends, but it has no email channel: customer
+    addresses are reached by email only, so their notifications would wait as `no_channel`."""
+    channels, notify_on = data.get("channels"), data.get("notify_on")
+    if not isinstance(channels, dict) or not channels or not isinstance(notify_on, dict):
+        return []
+    kinds = [c.get("kind") for c in channels.values() if isinstance(c, dict)]
+    if "email" in kinds:
+        return []
+    return [
+        (where, "customer addresses are reached by email only, and no channel is an email one")
+        for event, audiences in notify_on.items()
+        for where, audience in names(audiences, ("notify_on", event), single=False)
+        if audience == "customer"
+    ]

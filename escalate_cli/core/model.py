@@ -428,6 +428,39 @@ class Hooks:
         return any(getattr(self, name) for name in self.__dataclass_fields__ if name[:3] == "on_")
 
 
+Audience = Literal["owner", "participants", "level", "customer", "added"]
+Audiences = tuple[Audience, ...]
+# SPEC section 9. `severity_changed` always tells the raised severity's `notify` (timing rule
+# 11); its audiences here come on top. `update --audience customer` goes to `customer` alone.
+DEFAULT_AUDIENCES: dict[str, Audiences] = {
+    "update": ("owner", "participants", "level"),
+    "resolve": ("owner", "participants"),
+    "reopen": ("owner", "participants"),
+    "close": (),
+    "owner_changed": ("owner", "participants"),
+    "convene": ("added",),
+    "severity_changed": (),
+}
+
+
+@dataclass(frozen=True)
+class NotifyOn:
+    """Who hears of each event (`notify_on`); an event left out keeps its default audiences."""
+
+    __pydantic_config__ = FORBID_EXTRA
+    update: Audiences | None = None
+    resolve: Audiences | None = None
+    reopen: Audiences | None = None
+    close: Audiences | None = None
+    owner_changed: Audiences | None = None
+    convene: Audiences | None = None
+    severity_changed: Audiences | None = None
+
+    def audiences(self, event: str) -> Audiences:
+        given: Audiences | None = getattr(self, event)
+        return DEFAULT_AUDIENCES[event] if given is None else given
+
+
 @dataclass(frozen=True)
 class Matrix:
     """A validated escalation matrix, plus the look-ups every command needs."""
@@ -450,6 +483,9 @@ class Matrix:
     notify_via: tuple[str, ...] = ()
     hooks: Hooks = field(default_factory=Hooks)
     calendars: dict[str, Calendar] = field(default_factory=dict)
+    notify_on: NotifyOn = field(default_factory=NotifyOn)
+    # `follow`: each escalation hands the case to the new level's primary, as `up --transfer`.
+    ownership: Literal["keep", "follow"] = "keep"
 
     def channels_of(self, contact_id: str) -> tuple[str, ...]:
         """The channels a contact is told through: their own `notify_via`, else the matrix's."""

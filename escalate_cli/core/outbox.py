@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from escalate_cli.core import hooks, templates, timing
+from escalate_cli.core import customers, hooks, templates, timing
 from escalate_cli.core.cases import Case
 from escalate_cli.core.model import Matrix
 from escalate_cli.core.store_base import Store
@@ -37,8 +37,12 @@ def entry_id(case_id: str, index: int, contact: str, channel: str | None) -> str
 
 
 def channels_for(matrix: Matrix, contact_id: str) -> list[str]:
-    """The contact's channels that can reach them (an email channel needs an address)."""
+    """The contact's channels that can reach them (an email channel needs an address); an
+    address outside the matrix (a customer's) is reached by email only."""
     contact = matrix.contacts_by_id.get(contact_id)
+    if contact is None and customers.is_address(contact_id):
+        by_mail = customers.customer_channel(matrix)
+        return [by_mail] if by_mail else []
     usable = []
     for name in matrix.channels_of(contact_id):
         channel = matrix.channels.get(name)

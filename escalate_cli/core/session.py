@@ -486,8 +486,10 @@ class Session:
         tier: str | None = None,
         description: str | None = None,
         owner: str | None = None,
+        customer_contacts: Iterable[str] = (),
     ) -> Changed:
-        """Open a case at its start level and notify that level."""
+        """Open a case at its start level and notify that level; `customer_contacts` are the
+        email addresses that hear `update --audience customer`."""
         from escalate_cli.core.cases import OpenRequest, new_case
         from escalate_cli.core.wake import wake
 
@@ -495,7 +497,16 @@ class Session:
         now = self.now
         self._require_user(matrix)
         request = OpenRequest(
-            title, severity, type, customer, tier, description, owner, self.user, self.team()
+            title,
+            severity,
+            type,
+            customer,
+            tier,
+            description,
+            owner,
+            self.user,
+            self.team(),
+            customer_contacts=tuple(customer_contacts),
         )
         with self.store.transaction() as tx:
             case = new_case(matrix, tx.next_number(), request, now)
@@ -539,7 +550,8 @@ class Session:
         return self.change(case, lambda m, c, now: lifecycle.acknowledge(m, c, now, by, note))
 
     def update(self, case: str | int, text: str, *, audience: str = "internal") -> Changed:
-        """A status update, for the `customer` or `internal`; resets silent_for."""
+        """A status update, for the `customer` or `internal`; resets silent_for. `result` is
+        who was told."""
         from escalate_cli.core import lifecycle
 
         if audience not in ("internal", "customer"):
@@ -573,6 +585,21 @@ class Session:
 
         by = self.user
         return self.change(case, lambda m, c, now: lifecycle.reopen(m, c, now, reason, by))
+
+    def subscribe(self, case: str | int, contact: str) -> Changed:
+        """A contact id or an email address hears what the customer hears; `result` is False
+        when they already did."""
+        from escalate_cli.core.subscribers import subscribe
+
+        by = self.user
+        return self.change(case, lambda m, c, now: subscribe(m, c, now, contact, by))
+
+    def unsubscribe(self, case: str | int, contact: str) -> Changed:
+        """A subscriber or customer contact hears no more of the case."""
+        from escalate_cli.core.subscribers import unsubscribe
+
+        by = self.user
+        return self.change(case, lambda m, c, now: unsubscribe(m, c, now, contact, by))
 
     def hold(self, case: str | int, reason: str, *, until: datetime | None = None) -> Changed:
         """Put a case on hold: no timer runs and no trigger fires until it resumes."""

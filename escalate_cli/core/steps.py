@@ -204,8 +204,10 @@ def convene(
     owner: str | None,
     members: list[str],
     by: str | None,
-) -> None:
-    """Step 4: one clear owner, and the right people at the table with their roles."""
+) -> list[str]:
+    """Step 4: one clear owner, and the right people at the table with their roles. Returns
+    who is told (`notify_on`'s `owner_changed` and `convene`)."""
+    from escalate_cli.core.audiences import tell
     from escalate_cli.core.escalation import change_owner
 
     if owner is None and not members:
@@ -216,19 +218,23 @@ def convene(
             require_contact(matrix, contact)
     _begin(matrix, case, now, "convene")
     said = []
-    if owner is not None and owner != case["owner"]:
-        change_owner(case, owner, now, by)
+    events = []
+    if owner is not None and change_owner(case, owner, now, by):
         said.append(f"owner {owner}")
+        events.append("owner_changed")
     stamp = timing.to_iso(now)
+    added = []
     for contact, role in wanted:
         present = next((p for p in case["participants"] if p["contact"] == contact), None)
         if present is None:
             case["participants"].append({"contact": contact, "role": role, "since": stamp})
+            added.append(contact)
         elif present["role"] != "owner":
             present["role"] = role
         said.append(f"{contact} ({role})")
     case["steps"]["convene"] = {"at": stamp, "by": by}
     _step_event(case, now, by, "convene", ", ".join(said) or "convened")
+    return tell(matrix, case, [*events, "convene"], now, by, added=added)
 
 
 def brainstorm(

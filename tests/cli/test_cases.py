@@ -42,7 +42,7 @@ def test_severity_start_level_owner_and_severity_notify(cli: Cli) -> None:
     # sam is in office hours in London; tia is asleep in Tokyo, so sam is the primary contact.
     assert case["owner"] == "sam"
     assert notified(case) == ["sam", "vp"]
-    assert case["customer"] == {"name": "Initech", "tier": None}
+    assert case["customer"] == {"name": "Initech", "tier": None, "contacts": []}
 
 
 def test_type_path_also_notify_and_start_moved_onto_the_path(cli: Cli) -> None:

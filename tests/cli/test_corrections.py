@@ -39,7 +39,7 @@ def test_edit_corrects_fields_and_the_timeline_keeps_the_old_values(opened: Cli)
     )
     assert (case["title"], case["customer"], case["tags"], case["description"]) == (
         "Printer on fire",
-        {"name": "Initech", "tier": "vip"},
+        {"name": "Initech", "tier": "vip", "contacts": []},
         ["hardware"],
         "Smoke",
     )

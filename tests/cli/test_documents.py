@@ -26,6 +26,7 @@ BRIEF_KEYS = {
     "tried",
     "ask",
     "owner",
+    "working",
     "deadline",
     "details",
 }

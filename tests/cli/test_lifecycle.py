@@ -32,9 +32,9 @@ def test_update_logs_the_audience_and_resets_silence(cli: Cli) -> None:
     )
     assert entry["data"] == {"audience": "customer"}
     assert case["last_update_at"] == "2026-11-23T10:30:00Z"
-    assert cli.json("update", case_id, "Internal note", "--now", "2026-11-23T10:40:00Z")[
-        "timeline"
-    ][-1]["data"]["audience"] == ("internal")
+    internal = cli.json("update", case_id, "Internal note", "--now", "2026-11-23T10:40:00Z")
+    (logged,) = [e for e in internal["timeline"] if e["text"] == "Internal note"]
+    assert logged["data"] == {"audience": "internal"}
     assert "--audience" in cli("update", case_id, "x", "--audience", "everyone", code=2).stderr
     assert "text" in cli("update", case_id, " ", code=2).stderr
 

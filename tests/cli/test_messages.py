@@ -205,7 +205,8 @@ def test_close_refuses_a_case_never_resolved_without_summary_or_force(cli: Cli) 
     closed = cli.json("close", case_id, "--summary", "Duplicate of ESC-9")
     assert (closed["status"], closed["resolution"]) == ("closed", "Duplicate of ESC-9")
     assert closed["resolved_at"] == closed["closed_at"] == "2026-11-23T10:00:00Z"
-    assert [e["kind"] for e in closed["timeline"][-2:]] == ["resolved", "closed"]
+    kinds = [e["kind"] for e in closed["timeline"]]
+    assert kinds[-3:] == ["resolved", "notified", "closed"]  # the resolve told its audiences
     other = opened(cli)
     forced = cli.json("close", other, "--force")
     assert (forced["status"], forced["resolution"], forced["resolved_at"]) == ("closed", None, None)
