@@ -20,6 +20,13 @@ WHAT = {
     "owner_changed": "new owner",
     "convene": "convened",
     "severity_changed": "severity changed",
+    "repeat": "still not acknowledged",
+    "breach": "SLA breached",
+    "warning": "SLA due soon",
+    "reminder": "reminder",
+    "action": "action due",
+    "prevent": "prevention item due",
+    "follow_up": "follow-up due",
 }
 _WHOM = {
     "owner": "the owner",

@@ -100,7 +100,9 @@ def apply_move(
     if notice.contacts:
         # Told of a severity changed in place: the message says so, not the last escalation.
         in_place = escalation is None and not move.is_notify_only and case.get("severity") != old
+        reminding = move.action is not None and move.action.kind == "remind"
         about = {"about": "severity_changed"} if in_place else {}
+        about = {"about": "reminder"} if reminding else about
         add_event(case, notified_event(at, by, notice, **about))
         add_participants(case, notice.contacts, at)
     told = list(notice.contacts)
@@ -281,7 +283,7 @@ def _tell(
     if severity and found is not None:
         named.append((reason, found.notify))
     notice = build_notice(named, caused_by=None)
-    entry = notified_event(now, None, notice)
+    entry = notified_event(now, None, notice, about=what)
     if repeat is not None:
         entry["data"]["repeat"] = repeat.number
     add_event(case, entry)

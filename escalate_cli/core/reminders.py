@@ -121,7 +121,7 @@ def send(case: Case, now: datetime) -> list[dict[str, Any]]:
         reason = item.reason()
         notice = build_notice([(reason, item.contacts)], caused_by=None)
         if notice.contacts:
-            add_event(case, notified_event(now, None, notice))
+            add_event(case, notified_event(now, None, notice, about=item.what))
             add_participants(case, notice.contacts, now)
         sent.append(
             {"case": case["id"], "contacts": notice.contacts, "what": item.what, "text": reason}

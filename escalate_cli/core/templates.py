@@ -45,6 +45,14 @@ ABOUT_KIND = {
     "owner_changed": "owner_changed",
     "convene": "step",
     "severity_changed": "severity_changed",
+    # Sweep notifications of SPEC section 9 follow no event of their own kind to quote.
+    "repeat": "repeat",
+    "breach": "breached",
+    "warning": "warned",
+    "reminder": "triggered",
+    "action": "action",
+    "prevent": "prevent",
+    "follow_up": "follow_up",
 }
 
 

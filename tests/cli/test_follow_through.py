@@ -48,6 +48,7 @@ def test_an_action_reminds_its_assignee_once_when_it_falls_due(
     mail = mailing.mails.wait(2)[1]
     assert mail.recipients == ["sam@acme.example"]
     assert "action 1 due: Raise the gateway timeout" in mail.message.get_content()
+    assert mail.message["Subject"].startswith("[ESC-1] action due (")
     assert reminded(cli, "13:00") == []  # once
     shown = cli("sweep", "--now", at("14:00"), "--dry-run").stdout + cli("next", "ESC-1").stdout
     assert "action 1 due" not in shown

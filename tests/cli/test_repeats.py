@@ -45,6 +45,7 @@ def test_the_top_is_told_again_until_someone_answers_then_of_the_breach(
     mail = smtp.mails.wait(3)[2]
     assert mail.recipients == ["sam@acme.example"]
     assert "still not acknowledged at L2 (repeat 1 of 2)" in mail.message.get_content()
+    assert mail.message["Subject"].startswith("[ESC-1] still not acknowledged (sev1, open at L2)")
     assert len(web.requests.wait(2)) == 2
     assert reminded(cli, "10:35") == [repeat]
     assert reminded(cli, "10:45") == []  # two repeats, as many as it says
