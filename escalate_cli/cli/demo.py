@@ -130,7 +130,6 @@ SCENES: list[tuple[str, str, list[str]]] = [
             "sam",
         ],
     ),
-    ("10:05", "The rollback is done.", ["implement", CASE, "--done", "1", "--by", "ana"]),
     (
         "10:06",
         "The lasting fix gets an owner and a date too.",
@@ -145,7 +144,12 @@ SCENES: list[tuple[str, str, list[str]]] = [
             "2d",
         ],
     ),
-    ("10:10", "Cron sweeps every minute; nothing is overdue.", ["sweep"]),
+    (
+        "10:10",
+        "Cron sweeps every minute: the rollback was due now and is not marked done.",
+        ["sweep"],
+    ),
+    ("10:12", "The rollback is done.", ["implement", CASE, "--done", "1", "--by", "ana"]),
     (
         "10:20",
         "Payments flow again.",

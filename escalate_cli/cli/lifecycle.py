@@ -43,7 +43,8 @@ def update(
         raise UsageError(f'--audience "{audience}": use customer or internal')
     state = settings(ctx)
     done = state.session(by).update(case_ref, text, audience=audience)
-    after_change(state, done, f"update logged ({audience})")
+    told = f"; told {', '.join(done.result)}" if done.result else ""
+    after_change(state, done, f"update logged ({audience}){told}")
     if audience == "customer" and not done.result:
         from escalate_cli import output
 

@@ -73,7 +73,9 @@ def test_a_customer_update_mails_the_customer_the_text_and_nothing_internal(
     cli("assess", "ESC-1", "--root-cause", INTERNAL[2], "--by", "frontline")
     text = "We found the cause; payments should work again by 11:00."
     done = cli("update", "ESC-1", text, "--audience", "customer", "--by", "frontline")
-    assert done.stderr == "" and done.stdout.startswith("ESC-1 update logged (customer)\n")
+    assert done.stderr == "" and done.stdout.startswith(
+        "ESC-1 update logged (customer); told it-lead@customer.example\n"
+    )
     mail = smtp.mails.wait(2)[1]
     assert mail.recipients == [CUSTOMER]
     message = mail.message
