@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from escalate_cli.core import routing, timing
+from escalate_cli.core import audiences, routing, timing
 from escalate_cli.core.cases import (
     Case,
     add_event,
@@ -163,13 +163,17 @@ def down(
     return target
 
 
-def assign(matrix: Matrix, case: Case, now: datetime, contact: str, by: str | None) -> None:
-    """Make `contact` the owner."""
+def assign(
+    matrix: Matrix, case: Case, now: datetime, contact: str, by: str | None
+) -> list[str]:
+    """Make `contact` the owner, and tell `notify_on`'s `owner_changed` audiences (the new
+    owner among them, unless they took it themselves). Returns who was told."""
     require_contact(matrix, contact)
     _not_closed(case, "assign")
     if case.get("owner") == contact:
         raise RefusedError(f"{case['id']} is owned by {contact} already")
     change_owner(case, contact, now, by)
+    return audiences.tell(matrix, case, ["owner_changed"], now, by)
 
 
 def note(case: Case, now: datetime, text: str, by: str | None) -> None:

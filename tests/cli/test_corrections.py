@@ -143,3 +143,15 @@ def test_a_closed_case_is_not_corrected(opened: Cli) -> None:
         ["route", "ESC-1", "--path", "legal", "--reason", "x"],
     ):
         assert "it is closed (reopen it first)" in opened(*args, code=5).stderr, args
+
+
+def test_assign_tells_the_new_owner_and_take_tells_nobody_it_took_itself(opened: Cli) -> None:
+    opened("assign", "ESC-1", "sam", "--by", "frontline", "--now", at("10:05"))
+    told = events(opened, "notified")[-1]
+    assert (told["data"]["about"], told["data"]["contacts"]) == ("owner_changed", ["sam"])
+    before = len(events(opened, "notified"))
+    opened("take", "ESC-1", "--by", "sam", "--now", at("10:06"), code=5)  # sam owns it
+    opened("take", "ESC-1", "--by", "dana", "--now", at("10:07"))
+    told = events(opened, "notified")[before:]
+    # The owner_changed audiences (owner, participants) but dana, who took it.
+    assert [sorted(t["data"]["contacts"]) for t in told] == [["frontline", "sam"]]
