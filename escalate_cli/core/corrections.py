@@ -163,9 +163,7 @@ def down(
     return target
 
 
-def assign(
-    matrix: Matrix, case: Case, now: datetime, contact: str, by: str | None
-) -> list[str]:
+def assign(matrix: Matrix, case: Case, now: datetime, contact: str, by: str | None) -> list[str]:
     """Make `contact` the owner, and tell `notify_on`'s `owner_changed` audiences (the new
     owner among them, unless they took it themselves). Returns who was told."""
     require_contact(matrix, contact)
