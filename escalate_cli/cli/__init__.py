@@ -28,6 +28,7 @@ COMMAND_MODULES = {
         "unsubscribe",
     ),
     "corrections": ("edit", "route", "down", "assign", "take", "note"),
+    "intake": ("import",),
     "metrics": ("metrics",),
     "steps": ("gather", "assess", "convene", "brainstorm", "implement", "learn"),
     "documents": ("brief", "report"),

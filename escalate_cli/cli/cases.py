@@ -64,6 +64,13 @@ def open_case(
             help="A customer's email address, told of customer updates (repeatable).",
         ),
     ] = None,
+    external_id: Annotated[
+        str | None,
+        typer.Option(
+            metavar="ID",
+            help="Its id elsewhere: opening the same id again gives the case already open.",
+        ),
+    ] = None,
 ) -> None:
     """Open a case at its start level and notify that level.
 
@@ -81,14 +88,21 @@ def open_case(
         description=description,
         owner=owner,
         customer_contacts=customer_contact or (),
+        external_id=external_id,
     )
     matrix, case = opened.matrix, opened.case
-    _warn_if_unreachable(matrix, case, opened.now)
+    if opened.result == "existing":
+        output.err(
+            f"{case['id']} has external id {case['external_id']} already (opened"
+            f" {output.when(case['created_at'])}): nothing new was opened"
+        )
+    else:
+        _warn_if_unreachable(matrix, case, opened.now)
     if quiet:
         typer.echo(case["id"])
     elif state.json:
         output.emit_json(case)
-    else:
+    elif opened.result != "existing":
         _print_opened(matrix, case)
 
 

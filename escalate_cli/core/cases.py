@@ -242,6 +242,15 @@ class OpenRequest:
     by: str | None = None
     matrix: str | None = None  # the team's name (see teams.team_name); default: the matrix's
     customer_contacts: tuple[str, ...] = ()  # email addresses, told by `update --audience customer`
+    external_id: str | None = None  # the case's id in the system it came from (deduplication)
+
+
+def check_external_id(value: str) -> str:
+    """An external id as given, trimmed; one line of printable text (exit 2 otherwise)."""
+    cleaned = value.strip()
+    if not cleaned or len(cleaned) > 200 or not cleaned.isprintable():
+        raise UsageError(f"--external-id {cleaned[:40]!r}: expected up to 200 printable characters")
+    return cleaned
 
 
 def _empty_steps() -> dict[str, Any]:
@@ -317,6 +326,8 @@ def new_case(matrix: Matrix, number: int, request: OpenRequest, now: datetime) -
         "steps": _empty_steps(),
         "timeline": [],
     }
+    if request.external_id is not None:
+        case["external_id"] = request.external_id
     level = matrix.levels_by_id[level_id]
     add_event(
         case,

@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from escalate_cli.core.agenda import Agenda
     from escalate_cli.core.board import BoardRow
-    from escalate_cli.core.cases import Case
+    from escalate_cli.core.cases import Case, OpenRequest
+    from escalate_cli.core.intake import Imported, Row
     from escalate_cli.core.metrics import Breakdown, Metrics
     from escalate_cli.core.model import Matrix
     from escalate_cli.core.outbox import Delivered, Dispatch
@@ -36,6 +37,12 @@ if TYPE_CHECKING:
     from escalate_cli.core.watching import Watched
 
 Location = str | os.PathLike[str]
+
+
+class _RolledBack(Exception):
+    """Leaves a transaction without saving it (an import's dry run)."""
+
+
 Change = Callable[["Matrix", "Case", datetime], Any]
 
 
@@ -487,11 +494,13 @@ class Session:
         description: str | None = None,
         owner: str | None = None,
         customer_contacts: Iterable[str] = (),
+        external_id: str | None = None,
     ) -> Changed:
         """Open a case at its start level and notify that level; `customer_contacts` are the
-        email addresses that hear `update --audience customer`."""
-        from escalate_cli.core.cases import OpenRequest, new_case
-        from escalate_cli.core.wake import wake
+        email addresses that hear `update --audience customer`. With an `external_id` this
+        team has opened before, nothing is opened: `result` is "existing" and `case` that
+        case (so that running an import twice opens nothing twice)."""
+        from escalate_cli.core.cases import OpenRequest, check_external_id
 
         matrix = self.matrix()
         now = self.now
@@ -507,12 +516,102 @@ class Session:
             self.user,
             self.team(),
             customer_contacts=tuple(customer_contacts),
+            external_id=None if external_id is None else check_external_id(external_id),
         )
         with self.store.transaction() as tx:
-            case = new_case(matrix, tx.next_number(), request, now)
-            tx.put(case, wake(matrix, case))
-            written = self._record(tx, matrix, case, list(range(len(case["timeline"]))), now)
-        return self._saved(Changed(case, matrix, now), written)
+            opened, written = self._open_in(tx, matrix, request, now)
+        return self._saved(opened, written)
+
+    def _open_in(
+        self, tx: StoreTransaction, matrix: Matrix, request: OpenRequest, now: datetime
+    ) -> tuple[Changed, Dispatch | None]:
+        """One open inside a transaction: the new case and its outbox entries, or the case
+        already opened with the request's external id."""
+        from escalate_cli.core.cases import case_id, new_case
+        from escalate_cli.core.wake import wake
+
+        if request.external_id is not None:
+            number = tx.find_external(request.matrix, request.external_id)
+            existing = tx.get(number) if number is not None else None
+            if existing is not None:
+                return Changed(existing, matrix, now, "existing"), None
+        # Built, and so checked, before it takes a number: a refused open leaves no gap.
+        case = new_case(matrix, 0, request, now)
+        number = tx.next_number()
+        case.update(number=number, id=case_id(number, matrix.case_prefix))
+        tx.put(case, wake(matrix, case))
+        written = self._record(tx, matrix, case, list(range(len(case["timeline"]))), now)
+        return Changed(case, matrix, now, "opened"), written
+
+    def import_cases(self, rows: Iterable[Row], *, dry_run: bool = False) -> Imported:
+        """`escalate import`: open a case for each row, a transaction for every BATCH rows
+        (their notifications delivered after each); a row that cannot be opened is refused
+        with why, and a row whose external id this team has opened opens nothing. With
+        `dry_run`, the same report and nothing written."""
+        from escalate_cli.core.intake import BATCH, Imported
+
+        matrix = self.matrix()
+        now = self.now
+        self._require_user(matrix)
+        team = self.team()
+        report = Imported(dry_run=dry_run)
+        pending = list(rows)
+        for start in range(0, len(pending), BATCH):
+            try:
+                with self.store.transaction() as tx:
+                    for row in pending[start : start + BATCH]:
+                        self._import_row(tx, matrix, row, team, now, report)
+                    if dry_run:
+                        raise _RolledBack  # the batch's opens, and their numbers, go unsaved
+            except _RolledBack:
+                continue
+            self._last_now = now
+            if not self.defer_delivery:
+                report.warnings += self.deliver()
+        return report
+
+    def _import_row(
+        self,
+        tx: StoreTransaction,
+        matrix: Matrix,
+        row: Row,
+        team: str,
+        now: datetime,
+        report: Imported,
+    ) -> None:
+        from escalate_cli.core.cases import OpenRequest, check_external_id
+        from escalate_cli.core.errors import EscalateError
+        from escalate_cli.core.intake import contacts_of, given
+
+        if "?" in row.fields:
+            report.refused.append({"row": row.number, "error": row.fields["?"]})
+            return
+        try:
+            external = given(row, "external_id")
+            request = OpenRequest(
+                given(row, "title") or "",
+                given(row, "severity"),
+                given(row, "type"),
+                given(row, "customer"),
+                given(row, "tier"),
+                given(row, "description"),
+                None,
+                self.user,
+                team,
+                customer_contacts=tuple(contacts_of(row)),
+                external_id=check_external_id(external) if external else None,
+            )
+            done, written = self._open_in(tx, matrix, request, now)
+        except EscalateError as error:
+            report.refused.append({"row": row.number, "error": str(error)})
+            return
+        entry = {"row": row.number, "case": done.case["id"], "external_id": request.external_id}
+        if done.result == "existing":
+            report.existing.append(entry)
+            return
+        report.opened.append(entry)
+        if written is not None and not report.dry_run:
+            self._pending().absorb(written)
 
     def change(self, ref: str | int, change: Change, now: datetime | None = None) -> Changed:
         """Read, change and write one case, with the outbox entries of what the change added

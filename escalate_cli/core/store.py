@@ -74,6 +74,7 @@ class Transaction:
         self._tracked_before = dict(self._tracked)
         self._meta_before = clone(self.meta)
         self._outbox: dict[str, dict[str, Any]] | None = None  # by entry id, read on first use
+        self._externals: dict[tuple[Any, str], int] | None = None  # see find_external
         self._outbox_before: dict[str, dict[str, Any]] | None = None
 
     def _archive_file(self) -> StoreFile:
@@ -144,10 +145,31 @@ class Transaction:
             )
         # Kept as text: later changes to the caller's dict stay out, and the write needs no more.
         self._pending[number] = (dumps(case), closed)
+        if self._externals is not None:
+            self._index_external(number, case)
         self._last = max(self._last, number)
 
     def keep_wakes(self, wakes: dict[int, tuple[str, Wake]]) -> None:
         """Nothing to keep: see put."""
+
+    def find_external(self, team: str | None, external_id: str) -> int | None:
+        """From an index of every case's external id built on first use (the whole store is
+        locked, so it stays true for the transaction, with the cases put since)."""
+        if self._externals is None:
+            self._externals = {}
+            for store_file in (self._archive_file(), self._hot):
+                for number, case in store_file.briefs().items():
+                    self._index_external(number, case)
+            for text, _ in self._pending.values():
+                pending = loads(text)
+                self._index_external(pending["number"], pending)
+        return self._externals.get((team, external_id))
+
+    def _index_external(self, number: int, case: dict[str, Any]) -> None:
+        assert self._externals is not None
+        found = case.get("external_id")
+        if isinstance(found, str):
+            self._externals[(case.get("matrix"), found)] = number
 
     def track(self, number: int, due_at: datetime | None) -> None:
         self._check_active()

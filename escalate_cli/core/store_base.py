@@ -102,6 +102,11 @@ class StoreTransaction(Protocol):
 
     def cases(self, *, archived: bool = False) -> list[dict[str, Any]]: ...
 
+    def find_external(self, team: str | None, external_id: str) -> int | None:
+        """The number of the case of `team` (closed ones too) opened with `external_id`; held
+        until the transaction ends, so that a racing open of the same id waits, then finds it."""
+        ...
+
     def track(self, number: int, due_at: datetime | None) -> None:
         """The case has open dated items (actions, follow-ups); its next reminder is due at
         `due_at` (None: every open item was reminded). See core/reminders.py."""

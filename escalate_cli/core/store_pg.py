@@ -31,7 +31,7 @@ _OUTBOX_LOCK = 0x6F757462  # with the schema's hash, the two-key pg_advisory_xac
 
 
 _CASE_COLUMNS = "number, id, status, level, owner, matrix, severity, type, due_at, due_key,"
-_CASE_COLUMNS += " created_at, closed_at, archived, doc, brief"
+_CASE_COLUMNS += " created_at, closed_at, archived, doc, brief, external_id"
 _METRICS_COLUMNS = "number, matrix, created_at, active, reopened, ack_s, resolve_s, breached,"
 _METRICS_COLUMNS += " escalated_to, escalated_path, exact"
 
@@ -92,6 +92,7 @@ def _row(case: dict[str, Any], text: str, wake: Wake | None) -> tuple[Any, ...]:
         case.get("status") == "closed",
         text,
         dumps(summary(case)).decode(),
+        _text(case.get("external_id")),
     )
 
 
@@ -261,6 +262,20 @@ class PgTransaction:
             page_size=1000,
         )
         self.wrote = True
+
+    def find_external(self, team: str | None, external_id: str) -> int | None:
+        self._check_active()
+        self._flush()
+        # Two opens of one id wait on this lock in turn; the second then sees the first's row.
+        self._cur.execute(
+            "SELECT pg_advisory_xact_lock(hashtext(%s))", (f"{team}\x1f{external_id}",)
+        )
+        self._cur.execute(
+            "SELECT number FROM cases WHERE external_id = %s AND matrix IS NOT DISTINCT FROM %s",
+            (external_id, team),
+        )
+        row = self._cur.fetchone()
+        return int(row[0]) if row is not None else None
 
     def track(self, number: int, due_at: datetime | None) -> None:
         self._check_active()

@@ -72,12 +72,16 @@ MIGRATIONS: list[str] = [
     # was worked out under: a sweep reads the cases due by its `now` under its own key, and
     # every case whose wake was worked out under another key, or never (`due_key` NULL).
     # And the cases with open dated items, closed ones too, with when the next reminder is
-    # due (core/reminders.py), for `sweep` and `agenda`.
+    # due (core/reminders.py), for `sweep` and `agenda`; and each case's external id (`open
+    # --external-id`, `import`), one case per id and team.
     """
     ALTER TABLE cases ADD COLUMN due_key text;
     DROP INDEX cases_open_due;
     CREATE INDEX cases_open_wake ON cases (due_key, due_at) WHERE NOT archived;
     CREATE TABLE tracked (number bigint PRIMARY KEY, due_at timestamptz);
+    ALTER TABLE cases ADD COLUMN external_id text;
+    CREATE UNIQUE INDEX cases_external ON cases (matrix, external_id)
+        WHERE external_id IS NOT NULL;
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

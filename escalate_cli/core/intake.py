@@ -1,0 +1,132 @@
+"""`escalate import FILE`: many cases from CSV or JSON lines, in one process.
+
+Columns (a CSV header, or each JSON object's keys): `title` (required), `severity`, `type`,
+`customer`, `tier`, `description`, `external_id`, `customer_contact` (addresses separated by
+spaces or semicolons). A row that cannot be opened is refused with the reason and the rest go
+on; a row whose `external_id` this team has opened before opens nothing (run it twice, get the
+cases once).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from escalate_cli.core.errors import UsageError
+
+COLUMNS = (
+    "title",
+    "severity",
+    "type",
+    "customer",
+    "tier",
+    "description",
+    "external_id",
+    "customer_contact",
+)
+BATCH = 200  # rows per transaction: a crash loses at most a batch, a racing command waits less
+
+
+@dataclass(frozen=True)
+class Row:
+    """One row of the file: its line (or record) number and its fields."""
+
+    number: int
+    fields: dict[str, str]
+
+
+@dataclass(eq=False)
+class Imported:
+    """What an import did (or, in a dry run, would do)."""
+
+    opened: list[dict[str, Any]] = field(default_factory=list)
+    existing: list[dict[str, Any]] = field(default_factory=list)
+    refused: list[dict[str, Any]] = field(default_factory=list)
+    dry_run: bool = False
+    warnings: list[str] = field(default_factory=list)  # what went wrong delivering
+
+    def json(self) -> dict[str, Any]:
+        return {
+            "opened": self.opened,
+            "existing": self.existing,
+            "refused": self.refused,
+            "dry_run": self.dry_run,
+        }
+
+
+def read_rows(path: Path) -> list[Row]:
+    """The rows of a CSV or JSON-lines file (told apart by the first character that is not
+    whitespace: `{` is JSON lines). A file that cannot be read at all is exit 2."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
+        raise UsageError(f"{path}: cannot read it ({reason})") from None
+    if not text.strip():
+        raise UsageError(f"{path}: no rows to import (the file is empty)")
+    rows = _json_lines(path, text) if text.lstrip().startswith("{") else _csv(path, text)
+    if not rows:
+        raise UsageError(f"{path}: no rows to import")
+    return rows
+
+
+def _checked_columns(path: Path, names: list[str]) -> None:
+    unknown = [name for name in names if name not in COLUMNS]
+    if unknown:
+        raise UsageError(f"{path}: unknown column {unknown[0]!r} (known: {', '.join(COLUMNS)})")
+
+
+def _csv(path: Path, text: str) -> list[Row]:
+    reader = csv.DictReader(io.StringIO(text))
+    header = [name.strip() for name in reader.fieldnames or []]
+    if "title" not in header:
+        raise UsageError(f"{path}: the first line names the columns and needs `title`")
+    _checked_columns(path, header)
+    reader.fieldnames = header
+    rows = []
+    for record in reader:
+        values = {k: (v or "").strip() for k, v in record.items() if k is not None}
+        if record.get(None):  # a row with more values than the header names
+            values["?"] = "more values than columns"
+        if any(values.values()):
+            rows.append(Row(reader.line_num, values))
+    return rows
+
+
+def _json_lines(path: Path, text: str) -> list[Row]:
+    rows = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError:
+            rows.append(Row(number, {"?": "not a JSON object"}))
+            continue
+        if not isinstance(record, dict):
+            rows.append(Row(number, {"?": "not a JSON object"}))
+            continue
+        unknown = [str(key) for key in record if key not in COLUMNS]
+        if unknown:
+            rows.append(Row(number, {"?": f"unknown column {unknown[0]!r}"}))
+            continue
+        values = {
+            str(k): "" if v is None else v if isinstance(v, str) else json.dumps(v)
+            for k, v in record.items()
+        }
+        rows.append(Row(number, values))
+    return rows
+
+
+def contacts_of(row: Row) -> list[str]:
+    return [part for part in re.split(r"[;\s]+", row.fields.get("customer_contact", "")) if part]
+
+
+def given(row: Row, name: str) -> str | None:
+    value = row.fields.get(name, "").strip()
+    return value or None
