@@ -173,3 +173,16 @@ def user_default(ctx: typer.Context, value: str | None) -> str | None:
     found = configured("user", os.environ)
     settings(ctx).user_from_config = found
     return found
+
+
+def past_time_option(state: Settings, text: str | None, flag: str) -> datetime | None:
+    """A `--since`/`--until` of `list` and `search`: a time, or a duration back from now."""
+    if text is None:
+        return None
+    from escalate_cli.core.errors import UsageError
+    from escalate_cli.core.listing import past_time
+
+    try:
+        return past_time(text, state.now)
+    except ValueError as error:
+        raise UsageError(f"{flag}: {error}") from None

@@ -79,5 +79,16 @@ MIGRATIONS: list[str] = [
     CREATE INDEX cases_open_wake ON cases (due_key, due_at) WHERE NOT archived;
     CREATE TABLE tracked (number bigint PRIMARY KEY, due_at timestamptz);
     """,
+    # `escalate search` (core/search.py): each distinct word of a case, folded in Python as
+    # search folds it, and their tsvector under the language-neutral 'simple' configuration,
+    # GIN-indexed. A case whose words would not fit a tsvector has NULL words, and every search
+    # reads it. Rows of cases written before are filled by `prepare`.
+    """
+    ALTER TABLE cases ADD COLUMN search_words text;
+    ALTER TABLE cases ADD COLUMN search tsvector
+        GENERATED ALWAYS AS (to_tsvector('simple', coalesce(search_words, ''))) STORED;
+    CREATE INDEX cases_search ON cases USING gin (search);
+    CREATE INDEX cases_unsearchable ON cases (number) WHERE search_words IS NULL;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
