@@ -80,8 +80,8 @@ def ordered(
     cases: list[Case], sort: str | None, due: dict[int, NextDue], matrix: Matrix | None
 ) -> list[Case]:
     """`list --sort`: `due` soonest first (nothing due last), `created` and `updated` newest
-    first, `severity` in the matrix's order (most severe first; unknown ones last); ties by
-    case number. None keeps them by case number."""
+    first (the newer case first on a tie), `severity` in the matrix's order (most severe
+    first; unknown ones last). Other ties, and no sort, by case number."""
     by_number = sorted(cases, key=lambda case: case["number"])
     if sort is None:
         return by_number
@@ -95,10 +95,10 @@ def ordered(
         rank = {s.id: n for n, s in enumerate(matrix.severities)} if matrix is not None else {}
         return sorted(by_number, key=lambda c: rank.get(str(c.get("severity")), len(rank)))
     if sort == "created":
-        return sorted(by_number, key=lambda c: str(c.get("created_at")), reverse=True)
+        return sorted(by_number, key=lambda c: (str(c["created_at"]), c["number"]), reverse=True)
     from escalate_cli.core.search import updated_at
 
-    return sorted(by_number, key=updated_at, reverse=True)
+    return sorted(by_number, key=lambda c: (updated_at(c), c["number"]), reverse=True)
 
 
 def past_time(text: str, now: datetime) -> datetime:
