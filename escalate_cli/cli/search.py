@@ -53,13 +53,13 @@ def search(
         ["id", "status", "sev", "score", "matched", "updated", "title"],
         [
             (
-                hit.case["id"],
-                output.status(hit.case["status"]),
+                hit.case.get("id"),
+                output.status(str(hit.case.get("status"))),
                 hit.case.get("severity") or "-",
                 hit.score,
                 ", ".join(hit.matched),
                 output.when(hit.updated),
-                hit.case["title"],
+                hit.case.get("title"),
             )
             for hit in found.hits
         ],

@@ -154,7 +154,7 @@ class Hit:
             "title": case.get("title"),
             "status": case.get("status"),
             "severity": case.get("severity"),
-            "customer": (case.get("customer") or {}).get("name"),
+            "customer": _mapping(case.get("customer")).get("name"),
             "created_at": case.get("created_at"),
             "updated_at": self.updated,
             "score": self.score,
