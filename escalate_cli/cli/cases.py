@@ -141,9 +141,12 @@ def list_cases(
         typer.Option("--all-matrices", help="Cases of every team in the store, with their matrix."),
     ] = False,
     customer: Annotated[
-        str | None, typer.Option(help="Only this customer's cases (any case of letters).")
+        str | None,
+        typer.Option(metavar="NAME", help="Only this customer's cases (any case of letters)."),
     ] = None,
-    tier: Annotated[str | None, typer.Option(help="Only cases of this customer tier.")] = None,
+    tier: Annotated[
+        str | None, typer.Option(metavar="TIER", help="Only cases of this customer tier.")
+    ] = None,
     tag: Annotated[
         list[str] | None, typer.Option(metavar="TAG", help="Only cases with this tag; repeatable.")
     ] = None,

@@ -26,7 +26,10 @@ def search(
     ] = None,
     status: Annotated[
         str,
-        typer.Option(help="all (the default), active (open, acknowledged, on_hold), or a status."),
+        typer.Option(
+            metavar="STATUS",
+            help="all (the default), active (open, acknowledged, on_hold), or a status.",
+        ),
     ] = "all",
 ) -> None:
     """Find cases, open and closed, that hold every word of TEXT, best match first.
