@@ -139,8 +139,9 @@ def case_words(case: Case) -> str:
 
 @dataclass(frozen=True, eq=False)
 class Hit:
-    """A case that holds every word: its score (each matching word counts once, TITLE_WEIGHT
-    times in the title), the fields the words are in, and when it last changed."""
+    """A case that holds every word: its score (each of its words that a term matches counts
+    1, or TITLE_WEIGHT in the title), the fields those words are in, and when it last
+    changed."""
 
     case: Case
     score: int
@@ -166,9 +167,7 @@ def updated_at(case: Case) -> str:
     """When the case last changed: its latest timeline event, else when it was opened. Stored
     times are UTC ISO-8601 to the second, so they compare as text."""
     stamps = [
-        e["at"]
-        for e in case.get("timeline") or []
-        if isinstance(e, dict) and isinstance(e.get("at"), str)
+        at for e in _list(case.get("timeline")) if isinstance(at := _mapping(e).get("at"), str)
     ]
     opened = case.get("created_at")
     return max(stamps, default=opened if isinstance(opened, str) else "")

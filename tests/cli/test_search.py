@@ -204,3 +204,12 @@ def test_bad_list_options_are_usage_errors(cli: Cli) -> None:
     ):
         result = cli("list", *args, code=2)
         assert said in result.stderr and result.stdout == "", (args, result.stderr)
+
+
+def test_words_longer_than_full_text_search_takes_are_still_found(cli: Cli) -> None:
+    long_word = "x" * 3000  # PostgreSQL indexes words of up to 2,047 bytes
+    cli("open", f"Dump {long_word}", "-q")
+    cli("open", "Other", "-q")
+    assert ids(cli.json("search", long_word)) == ["ESC-1"]
+    assert ids(cli.json("search", f"{long_word[:2500]}*")) == ["ESC-1"]
+    assert ids(cli.json("search", f"dump {long_word}y")) == []
