@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -213,3 +215,11 @@ def test_words_longer_than_full_text_search_takes_are_still_found(cli: Cli) -> N
     assert ids(cli.json("search", long_word)) == ["ESC-1"]
     assert ids(cli.json("search", f"{long_word[:2500]}*")) == ["ESC-1"]
     assert ids(cli.json("search", f"dump {long_word}y")) == []
+
+
+def test_a_case_with_an_unusable_time_is_named_and_the_search_goes_on(cli: Cli) -> None:
+    history(cli)
+    stores.edit_case(1, lambda case: case.update(created_at="last tuesday"))
+    result = cli("--now", LATER, "search", "checkout", "--json")
+    assert [row["case"] for row in json.loads(result.stdout)] == ["ESC-4", "ESC-2"]
+    assert result.stderr.startswith("ESC-1: skipped: ") and len(result.stderr.splitlines()) == 1
