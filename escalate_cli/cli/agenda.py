@@ -38,7 +38,6 @@ def agenda(
 
 def print_agenda(found: "Agenda") -> None:
     from escalate_cli import output
-
     from escalate_cli.core.timing import to_iso
 
     who = f" for {found.user}" if found.user else ""
