@@ -1,6 +1,6 @@
 """PostgreSQL budgets, on a throw-away cluster this script starts and removes.
 
-Usage: .venv/bin/python bench/pg.py [all|size|startup|sweep|metrics|race] [--runs N]
+Usage: .venv/bin/python bench/pg.py [all|size|startup|sweep|metrics|race|search] [--runs N]
            [--open N] [--closed N] [--serial N]
 
 - size: `show`, `who`, `next`, `acknowledge` on a store of --open open and --closed closed
@@ -10,6 +10,8 @@ Usage: .venv/bin/python bench/pg.py [all|size|startup|sweep|metrics|race] [--run
   (budget 1.5x; bench/pg_startup.py).
 - sweep: `sweep` of 10,000 open cases of which 500 are due, a fresh store per run (budget 1 s).
 - metrics: `metrics` over the big store of the size suite (budget 2 s).
+- search: `search` of a word in one case and of a word in none, over the big store of the size
+  suite (budget 1 s).
 - race: 20 processes x 50 `open` on 1,000 open cases: none lost, no command over 2 s, and the
   wall time within 1.2x the same commands run one at a time divided by the cores.
 
@@ -319,8 +321,18 @@ class Bench:
         passed = lost == 0 and unique and slowest <= 2.0 and wall <= limit
         yield "20 x 50 open", "1,000 open", wall, figure, "1.2x, each <= 2 s, 0 lost", passed
 
+    def search(self) -> Iterator[Row]:
+        """The GIN index at work: a word in one case (its number, from its title) and a word in
+        none, over the big store's open and closed cases."""
+        url, last = self.big()
+        env = env_for(url)
+        for words in (f"customer {last}", "zebra"):
+            argv = [ESCALATE, "search", words, "--json"]
+            ms = median_of([argv] * (self.options.runs + 1), env)
+            yield f"search {words}"[:16], self.big_label(), ms, f"{ms:.0f} ms", "1 s", ms <= 1000
 
-SUITES = ("size", "startup", "sweep", "metrics", "race")
+
+SUITES = ("size", "startup", "sweep", "metrics", "race", "search")
 
 
 def main() -> None:

@@ -1,6 +1,6 @@
 """Time whole `escalate` processes; print medians and their ratio to `python -c pass`.
 
-Usage: .venv/bin/python bench/run.py [all|startup|cases|sweep|metrics|race] [--runs N]
+Usage: .venv/bin/python bench/run.py [all|startup|cases|sweep|metrics|race|search] [--runs N]
 """
 
 from __future__ import annotations
@@ -140,12 +140,28 @@ def race(workdir: Path, runs: int) -> Iterator[Row]:
     yield "20 x 50 open", "1,000 open", total, "30 s, each <= 5 s"
 
 
+def search(workdir: Path, runs: int) -> Iterator[Row]:
+    """`search` reads the archive with history: a word in every case (each parsed), a word in
+    one case, a word in none (the byte screen alone), beside `list --status all`."""
+    store = stores.build(workdir / "search.json", open_cases=1_000, archived=10_000)
+    env = env_for(store)
+    label = "1,000 open + 10,000 archived"
+    for args in (
+        ["search", "checkout"],
+        ["search", "customer 10999"],
+        ["search", "zebra"],
+        ["list", "--status", "all"],
+    ):
+        yield " ".join(args)[:18], label, timed([*ESCALATE, *args], env, runs), "1 s"
+
+
 SUITES: dict[str, Callable[[Path, int], Iterator[Row]]] = {
     "startup": startup,
     "cases": cases,
     "sweep": sweep,
     "metrics": metrics,
     "race": race,
+    "search": search,
 }
 
 

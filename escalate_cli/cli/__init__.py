@@ -17,6 +17,7 @@ from escalate_cli.cli import _app
 COMMAND_MODULES = {
     "setup": ("init",),
     "cases": ("open", "list", "show", "who"),
+    "search": ("search",),
     "routing": ("next", "up", "sweep", "simulate", "hold", "resume"),
     "lifecycle": (
         "acknowledge",

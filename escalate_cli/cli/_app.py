@@ -175,6 +175,19 @@ def user_default(ctx: typer.Context, value: str | None) -> str | None:
     return found
 
 
+def past_time_option(state: Settings, text: str | None, flag: str) -> datetime | None:
+    """A `--since`/`--until` of `list` and `search`: a time, or a duration back from now."""
+    if text is None:
+        return None
+    from escalate_cli.core.errors import UsageError
+    from escalate_cli.core.listing import past_time
+
+    try:
+        return past_time(text, state.now)
+    except ValueError as error:
+        raise UsageError(f"{flag}: {error}") from None
+
+
 # --- how each command's --help reads ---------------------------------------------------------
 
 # Option names and the metavar their help shows (Typer would print `<str>`).
@@ -240,8 +253,6 @@ def _format_options(self: Any, ctx: Any, formatter: Any) -> None:
     root = ctx.find_root()
     if root is ctx:
         return
-    from escalate_cli.cli._app import GLOBAL_OPTIONS
-
     rows = [
         record
         for param in root.command.params

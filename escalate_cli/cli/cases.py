@@ -7,6 +7,7 @@ import typer
 from escalate_cli.cli._app import (
     Settings,
     complete_case_id,
+    past_time_option,
     settings,
     user_default,
 )
@@ -161,6 +162,43 @@ def list_cases(
         bool,
         typer.Option("--all-matrices", help="Cases of every team in the store, with their matrix."),
     ] = False,
+    customer: Annotated[
+        str | None,
+        typer.Option(metavar="NAME", help="Only this customer's cases (any case of letters)."),
+    ] = None,
+    tier: Annotated[
+        str | None, typer.Option(metavar="TIER", help="Only cases of this customer tier.")
+    ] = None,
+    tag: Annotated[
+        list[str] | None, typer.Option(metavar="TAG", help="Only cases with this tag; repeatable.")
+    ] = None,
+    breached: Annotated[
+        bool, typer.Option("--breached", help="Only cases with a recorded SLA breach.")
+    ] = False,
+    participant: Annotated[
+        str | None,
+        typer.Option(metavar="CONTACT", help="Only cases this contact takes part in."),
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            metavar="WHEN", help="Only cases opened since: a duration back (30d) or a time."
+        ),
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(metavar="WHEN", help="Only cases opened until: a duration back or a time."),
+    ] = None,
+    sort: Annotated[
+        str | None,
+        typer.Option(
+            metavar="ORDER",
+            help="due (soonest first), created or updated (newest first), severity (worst first).",
+        ),
+    ] = None,
+    limit: Annotated[
+        int | None, typer.Option(metavar="N", min=1, help="Show the first N cases only.")
+    ] = None,
 ) -> None:
     """List cases as a table (active ones unless --status says otherwise).
 
@@ -180,13 +218,21 @@ def list_cases(
         severity=severity,
         overdue=overdue,
         all_matrices=all_matrices,
-        due=not state.json,
+        customer=customer,
+        tier=tier,
+        tags=tag or (),
+        breached=breached,
+        participant=participant,
+        since=past_time_option(state, since, "--since"),
+        until=past_time_option(state, until, "--until"),
+        sort=sort,
+        limit=limit,
     )
     for case, problem in listed.skipped:
         output.err(f"{case.get('id', '?')}: skipped: {problem}")
     found, due = listed.cases, listed.due
     if state.json:
-        output.emit_json([_list_row(c) for c in found])
+        output.emit_json([_list_row(c, due.get(c["number"])) for c in found])
         return
     if not found:
         output.err("no cases match")
@@ -212,10 +258,14 @@ def list_cases(
     )
 
 
-def _list_row(case: "Case") -> dict[str, Any]:
-    """A case in `list --json`: without its timeline; `matrix` null for one from before teams."""
+def _list_row(case: "Case", due: "NextDue | None") -> dict[str, Any]:
+    """A case in `list --json`: without its timeline; `matrix` null for one from before teams;
+    `next_due` when it is next due (null: nothing is, or no usable matrix)."""
+    from escalate_cli.core.timing import to_iso
+
     row = {k: v for k, v in case.items() if k != "timeline"}
     row.setdefault("matrix", None)
+    row["next_due"] = to_iso(due.at) if due is not None else None
     return row
 
 

@@ -146,14 +146,10 @@ def since_window(since: str, now: "datetime") -> "timedelta":
     from datetime import timedelta
 
     from escalate_cli.core.errors import UsageError
-    from escalate_cli.core.timing import parse_duration, parse_when
+    from escalate_cli.core.listing import past_time
 
     try:
-        return parse_duration(since)
-    except ValueError:
-        pass
-    try:
-        start = parse_when(since, now)
+        start = past_time(since, now)
     except ValueError as error:
         raise UsageError(f"--since: {error}") from None
     if start > now:

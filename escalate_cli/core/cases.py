@@ -361,6 +361,13 @@ class CaseFilter:
     level: str | None = None
     type: str | None = None
     severity: str | None = None
+    customer: str | None = None  # the customer's name, compared case-insensitively, as tier
+    tier: str | None = None
+    tags: tuple[str, ...] = ()  # every one of them, case-insensitively
+    breached: bool = False  # only cases with a recorded SLA breach
+    participant: str | None = None
+    since: datetime | None = None  # opened at or after
+    until: datetime | None = None  # opened at or before
 
     @property
     def needs_archive(self) -> bool:
@@ -377,7 +384,47 @@ class CaseFilter:
             "type": self.type,
             "severity": self.severity,
         }
-        return all(value is None or case.get(key) == value for key, value in wanted.items())
+        if not all(value is None or case.get(key) == value for key, value in wanted.items()):
+            return False
+        return self._matches_more(case)
+
+    def _matches_more(self, case: Case) -> bool:
+        customer = case.get("customer")
+        for wanted, key in ((self.customer, "name"), (self.tier, "tier")):
+            held = customer.get(key) if isinstance(customer, dict) else None
+            if wanted is not None and _folded(held) != _folded(wanted):
+                return False
+        tags = case.get("tags")  # cases from before `edit --tag` have none
+        held_tags = {_folded(tag) for tag in tags} if isinstance(tags, list) else set()
+        if not {_folded(tag) for tag in self.tags} <= held_tags:
+            return False
+        if self.breached and not case.get("breached"):
+            return False
+        if self.participant is not None and self.participant not in _contacts(case):
+            return False
+        # Stored times are UTC ISO-8601 to the second, so they compare as text.
+        opened = case.get("created_at")
+        if self.since is not None and not _at_or_after(opened, self.since):
+            return False
+        return self.until is None or not _at_or_after(opened, self.until, strictly=True)
+
+
+def _contacts(case: Case) -> set[object]:
+    people = case.get("participants")
+    return (
+        {p.get("contact") for p in people if isinstance(p, dict)}
+        if isinstance(people, list)
+        else set()
+    )
+
+
+def _at_or_after(stamp: object, at: datetime, strictly: bool = False) -> bool:
+    bound = timing.to_iso(at)
+    return isinstance(stamp, str) and (stamp > bound if strictly else stamp >= bound)
+
+
+def _folded(value: object) -> str | None:
+    return value.strip().casefold() if isinstance(value, str) else None
 
 
 def filter_cases(cases: Iterable[Case], case_filter: CaseFilter) -> list[Case]:

@@ -71,3 +71,60 @@ def next_due(matrix: Matrix, cases: Iterable[Case], team: str, now: Clock) -> di
 def overdue(cases: Iterable[Case], due: dict[int, NextDue]) -> list[Case]:
     """The cases a sweep would act on now (`list --overdue`)."""
     return [case for case in cases if case["number"] in due and due[case["number"]].acts]
+
+
+SORTS = ("due", "created", "severity", "updated")
+
+
+def ordered(
+    cases: list[Case], sort: str | None, due: dict[int, NextDue], matrix: Matrix | None
+) -> list[Case]:
+    """`list --sort`: `due` soonest first (nothing due last), `created` and `updated` newest
+    first (the newer case first on a tie), `severity` in the matrix's order (most severe
+    first; unknown ones last). Other ties, and no sort, by case number."""
+    by_number = sorted(cases, key=lambda case: case["number"])
+    if sort is None:
+        return by_number
+    if sort == "due":
+        last = len(by_number)  # after every due time: the key's second part is never compared
+        return sorted(
+            by_number,
+            key=lambda c: (0, due[c["number"]].at) if c["number"] in due else (1, last),
+        )
+    if sort == "severity":
+        rank = {s.id: n for n, s in enumerate(matrix.severities)} if matrix is not None else {}
+        return sorted(by_number, key=lambda c: rank.get(str(c.get("severity")), len(rank)))
+    if sort == "created":
+        return sorted(by_number, key=lambda c: (str(c["created_at"]), c["number"]), reverse=True)
+    from escalate_cli.core.search import updated_at
+
+    return sorted(by_number, key=lambda c: (updated_at(c), c["number"]), reverse=True)
+
+
+def past_time(text: str, now: datetime) -> datetime:
+    """`--since`/`--until` of `list`, `search` and `metrics`: an ISO-8601 time, a duration back
+    from now (`30d`: thirty days ago), or a time as people say it, looking back (`mon 9:00`:
+    last Monday). ValueError says what is wrong."""
+    from escalate_cli.core import timing
+
+    try:
+        return timing.parse_instant(text)
+    except ValueError as error:
+        instant_error = error
+    try:
+        at = now - timing.parse_duration(text)
+    except (ValueError, OverflowError):
+        if "out of range" in str(instant_error):
+            raise instant_error from None
+        from escalate_cli.core.natural_time import parse_natural
+
+        spoken = parse_natural(text, now, past=True)  # `mon 9:00`: last Monday
+        if spoken is None:
+            raise ValueError(
+                f"bad time {timing.show_value(text)} (an ISO-8601 time such as"
+                " 2026-11-01T09:00Z, a duration back from now such as 30d, or mon 9:00)"
+            ) from None
+        at = spoken
+    if not timing.in_range(at):
+        raise ValueError(f"{timing.show_value(text)} ago is before 1970-01-01")
+    return at

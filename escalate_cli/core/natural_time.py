@@ -21,9 +21,10 @@ _CLOCK = re.compile(r"(?P<hour>\d{1,2})(?::(?P<minute>\d{2}))?\s*(?P<half>am|pm)
 HELP = "tomorrow 9:00, mon 14:00, today 5pm, eod, +2h or ISO-8601 such as 2026-11-23T14:05"
 
 
-def parse_natural(text: str, now: datetime) -> datetime | None:
+def parse_natural(text: str, now: datetime, *, past: bool = False) -> datetime | None:
     """The instant `text` names, or None when it is not a time of this kind (then it may be a
-    duration or ISO-8601). A kind it is, but impossible (`mon 25:00`), is a ValueError."""
+    duration or ISO-8601). A kind it is, but impossible (`mon 25:00`), is a ValueError. With
+    `past` (a `--since`), a weekday is the last such day before today."""
     words = text.strip().casefold().split()
     if not words:
         return None
@@ -35,7 +36,7 @@ def parse_natural(text: str, now: datetime) -> datetime | None:
         return now
     if first in ("eod", "sod") and not rest:
         return _at(today, WORKDAY_END if first == "eod" else WORKDAY_START)
-    day = _day(first, today)
+    day = _day(first, today, past)
     if day is None:
         clock = _clock(" ".join(words))
         return None if clock is None else _at(today, clock)
@@ -49,7 +50,7 @@ def parse_natural(text: str, now: datetime) -> datetime | None:
     return _at(day, clock)
 
 
-def _day(word: str, today: date) -> date | None:
+def _day(word: str, today: date, past: bool) -> date | None:
     if word == "today":
         return today
     if word == "tomorrow":
@@ -59,8 +60,9 @@ def _day(word: str, today: date) -> date | None:
     names = _WEEKDAYS if word in _WEEKDAYS else _LONG_DAYS if word in _LONG_DAYS else None
     if names is None:
         return None
-    ahead = (names.index(word) - today.weekday()) % 7 or 7
-    return today + timedelta(days=ahead)
+    if past:
+        return today - timedelta(days=(today.weekday() - names.index(word)) % 7 or 7)
+    return today + timedelta(days=(names.index(word) - today.weekday()) % 7 or 7)
 
 
 def _clock(text: str) -> time | None:

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from escalate_cli.core.outbox import Delivered, Dispatch
     from escalate_cli.core.planning import NextView
     from escalate_cli.core.routing import NextDue
+    from escalate_cli.core.search import Searched
     from escalate_cli.core.store_base import Store, StoreTransaction
     from escalate_cli.core.watching import Watched
 
@@ -302,23 +303,69 @@ class Session:
         overdue: bool = False,
         all_matrices: bool = False,
         due: bool = True,
+        customer: str | None = None,
+        tier: str | None = None,
+        tags: Iterable[str] = (),
+        breached: bool = False,
+        participant: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        sort: str | None = None,
+        limit: int | None = None,
     ) -> Listed:
         """`escalate list`: the cases of this team (of every team with `all_matrices`, or when
         there is no usable matrix) that match; `status` is `active` (open, acknowledged,
-        on_hold), one status, or `all`. `due` works out when each is next due; `overdue` keeps
-        only those a sweep would act on now, and needs the matrix."""
+        on_hold), one status, or `all`; customer, tier and tags compare case-insensitively,
+        every tag must be there; `since`/`until` bound when a case was opened. `due` works out
+        when each is next due; `overdue` keeps only those a sweep would act on now, and needs
+        the matrix, as do `sort` `due` and `severity` (see listing.ordered). `limit` keeps the
+        first that many."""
         from escalate_cli.core import listing
         from escalate_cli.core.cases import CaseFilter
+        from escalate_cli.core.errors import UsageError
 
-        wanted = CaseFilter(status, owner, level, type, severity)
+        if sort is not None and sort not in listing.SORTS:
+            raise UsageError(f'--sort "{sort}": use one of {", ".join(listing.SORTS)}')
+        if limit is not None and limit < 1:
+            raise UsageError(f"--limit {limit}: give a number of cases, 1 or more")
+        wanted = CaseFilter(
+            status, owner, level, type, severity, customer, tier, tuple(tags), breached,
+            participant, since, until,
+        )  # fmt: skip
         kept, skipped = listing.usable(self.store.cases(archived=wanted.needs_archive))
         team = None if all_matrices else self.team_if_any()
         now = self._clock_once()
         found = listing.picked(kept, wanted, team, now)
-        next_due = self._next_due(found, now, required=overdue) if overdue or due else {}
+        needs_due = overdue or sort == "due"
+        next_due = self._next_due(found, now, required=needs_due) if needs_due or due else {}
         if overdue:
             found = listing.overdue(found, next_due)
+        matrix = self.matrix() if sort == "severity" else None
+        found = listing.ordered(found, sort, next_due, matrix)[:limit]
         return Listed(found, next_due, skipped, team)
+
+    def search(
+        self,
+        text: str,
+        *,
+        status: str = "all",
+        since: datetime | None = None,
+        all_matrices: bool = False,
+    ) -> Searched:
+        """`escalate search`: the cases of this team (of every team with `all_matrices`, or
+        when there is no usable matrix), open and closed, that hold every word of `text` in any
+        field, case-insensitively (`word*` is a prefix), best match first; `status` as for
+        `cases`, `since` bounds when a case was opened. See core/search.py."""
+        from escalate_cli.core import listing, search
+        from escalate_cli.core.cases import CaseFilter
+
+        query = search.parse_query(text)
+        wanted = CaseFilter(status, since=since)
+        candidates = self.store.search(query, archived=wanted.needs_archive)
+        kept, skipped = listing.usable(candidates)
+        team = None if all_matrices else self.team_if_any()
+        found = listing.picked(kept, wanted, team, self._clock_once())
+        return search.Searched(search.ranked(query, found), skipped, team)
 
     def _next_due(
         self, found: list[Case], now: Callable[[], datetime], *, required: bool

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from escalate_cli.core import store_file
 from escalate_cli.core.errors import StoreError
@@ -17,6 +17,9 @@ from escalate_cli.core.store_base import SweepCases, Wake, lock_timeout
 from escalate_cli.core.store_file import StoreFile, clone, dumps, loads
 from escalate_cli.core.store_lock import exclusive
 from escalate_cli.core.timing import from_iso, to_iso
+
+if TYPE_CHECKING:
+    from escalate_cli.core.search import Query
 
 _held = threading.local()  # stores this thread has locked: a nested transaction would deadlock
 
@@ -349,6 +352,20 @@ class CaseStore:
             for number, case in cases.items():
                 merged.setdefault(number, case)  # the hot file comes first and wins
         return [merged[n] for n in sorted(merged)]
+
+    def search(self, query: Query, *, archived: bool = False) -> list[dict[str, Any]]:
+        """The cases not closed (with archived=True, the closed ones too) that may hold every
+        word of the query, read without the lock: each case's JSON text is screened as it
+        lies in the file, and only those that pass are parsed (see Query.screen)."""
+        found: list[dict[str, Any]] = []
+        seen: set[int] = set()  # the hot file's cases win over archived copies
+        for path in (self.path, self.archive_path) if archived else (self.path,):
+            snapshot = self._snapshot(path)
+            if snapshot is None:
+                continue
+            found += snapshot.screened(query.screen, seen)
+            seen.update(snapshot.numbers())
+        return sorted(found, key=lambda case: int(case["number"]))
 
     def sweep_cases(self, now: datetime, key: str, team: str | None) -> SweepCases:
         """Every active case of the team, read without the lock: the file is read whole anyway,

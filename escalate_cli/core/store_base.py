@@ -9,8 +9,11 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from escalate_cli.core.search import Query
 
 URL_SCHEMES = ("postgresql://", "postgres://")
 INSTALL = "pip install 'escalate-cli[postgres]'"
@@ -147,6 +150,12 @@ class Store(Protocol):
 
     def tracked(self) -> dict[int, datetime | None]:
         """The cases with open dated items, each with when its next reminder is due."""
+        ...
+
+    def search(self, query: Query, *, archived: bool = False) -> list[dict[str, Any]]:
+        """The cases not closed (with archived=True, the closed ones too) that may hold every
+        word of the query, with their history: a superset of those that do, which
+        core/search.py confirms and ranks."""
         ...
 
     def sweep_cases(self, now: datetime, key: str, team: str | None) -> SweepCases:

@@ -15,7 +15,7 @@ import os
 import re
 import stat
 import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
@@ -270,6 +270,14 @@ class StoreFile:
         if type(doc.get("number")) is not int or doc["number"] != number or number < 1:
             raise corrupt(self.path, f'has case "{number}" whose number is {doc.get("number")!r}')
         return doc
+
+    def screened(self, keep: Callable[[Text], bool], skip: Container[int]) -> list[dict[str, Any]]:
+        """The cases not numbered in skip whose JSON text keep accepts, parsed: a search parses
+        only the few cases its words may be in."""
+        cases = self.docs[CASES]
+        kept = [n for n in sorted(cases) if n not in skip and keep(cases[n])]
+        with _collector_paused(sum(len(cases[n]) for n in kept)):
+            return [self._checked(n, cases[n]) for n in kept]
 
     def briefs(self) -> dict[int, dict[str, Any]]:
         """Every case by number without its history, from its summary where it has one."""

@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from escalate_cli.core.errors import StoreError
 from escalate_cli.core.store_base import INSTALL, SweepCases, Wake, lock_timeout, redact
@@ -26,12 +26,15 @@ from escalate_cli.core.store_file import _collector_paused, dumps, loads, summar
 from escalate_cli.core.store_pg_listen import CHANNEL, PgChanges
 from escalate_cli.core.store_pg_schema import MIGRATIONS, SCHEMA_VERSION
 
+if TYPE_CHECKING:
+    from escalate_cli.core.search import Query
+
 _MIGRATION_LOCK = 0x65736361  # pg_advisory_xact_lock key: "esca"
 _OUTBOX_LOCK = 0x6F757462  # with the schema's hash, the two-key pg_advisory_xact_lock: "outb"
 
 
 _CASE_COLUMNS = "number, id, status, level, owner, matrix, severity, type, due_at, due_key,"
-_CASE_COLUMNS += " created_at, closed_at, archived, doc, brief, external_id"
+_CASE_COLUMNS += " created_at, closed_at, archived, doc, brief, external_id, search_words"
 _METRICS_COLUMNS = "number, matrix, created_at, active, reopened, ack_s, resolve_s, breached,"
 _METRICS_COLUMNS += " escalated_to, escalated_path, exact"
 
@@ -93,7 +96,20 @@ def _row(case: dict[str, Any], text: str, wake: Wake | None) -> tuple[Any, ...]:
         text,
         dumps(summary(case)).decode(),
         _text(case.get("external_id")),
+        _search_words(case),
     )
+
+
+# A tsvector holds at most 1 MB; a lexeme of this text takes at most about five times its size.
+_MAX_SEARCH_WORDS = 200_000
+
+
+def _search_words(case: dict[str, Any]) -> str | None:
+    """The case's words for full-text search; None (search reads the case) when too many."""
+    from escalate_cli.core.search import case_words
+
+    found = case_words(case)
+    return found if len(found.encode()) <= _MAX_SEARCH_WORDS else None
 
 
 def _metrics_row(case: dict[str, Any]) -> tuple[Any, ...]:
@@ -165,6 +181,34 @@ def _fill_case_metrics(cur: Any, batch: int = 5_000) -> None:
             whole = isinstance(brief, dict) and brief.get("number") == number
             rows.append(_metrics_row(brief if whole else {"number": number, "matrix": 0}))
         execute_values(cur, _UPSERT_METRICS, rows, page_size=batch)
+        last = found[-1][0]
+
+
+def _fill_search_words(cur: Any, batch: int = 1_000) -> None:
+    """Migration 4's words for the cases written before it."""
+    from psycopg2.extras import execute_values
+
+    last = 0
+    while True:
+        cur.execute(
+            "SELECT number, doc::text FROM cases WHERE number > %s ORDER BY number LIMIT %s",
+            (last, batch),
+        )
+        found = cur.fetchall()
+        if not found:
+            return
+        rows = []
+        for number, raw in found:
+            doc = _decode(raw)
+            rows.append((number, _search_words(doc) if isinstance(doc, dict) else None))
+        execute_values(
+            cur,
+            "UPDATE cases SET search_words = v.words FROM (VALUES %s) AS v(number, words)"
+            " WHERE cases.number = v.number",
+            rows,
+            template="(%s::bigint, %s::text)",
+            page_size=batch,
+        )
         last = found[-1][0]
 
 
@@ -451,6 +495,8 @@ class PgStore:
                     cur.execute("INSERT INTO schema_version (version) VALUES (%s)", (step + 1,))
                 if 1 <= version < 2 <= SCHEMA_VERSION:
                     _fill_case_metrics(cur)
+                if 1 <= version < 4 <= SCHEMA_VERSION:
+                    _fill_search_words(cur)
                 cur.execute("COMMIT")
             except BaseException:
                 cur.execute("ROLLBACK")
@@ -556,6 +602,33 @@ class PgStore:
                 return {}
             cur.execute("SELECT number, due_at FROM tracked ORDER BY number")
             return {int(number): due_at for number, due_at in cur.fetchall()}
+
+    def search(self, query: Query, *, archived: bool = False) -> list[dict[str, Any]]:
+        """The cases whose words hold every term of the query (a prefix term as `word:*`), by
+        full-text search on the GIN index, and those with no words indexed. A term the server's
+        parser keeps no lexeme of drops out of the tsquery, never any case from the answer."""
+        whole = " ".join(term.text for term in query.terms if not term.prefix)
+        parts = ["plainto_tsquery('simple', %s)"]
+        params = [whole]
+        for term in query.terms:
+            if term.prefix:  # a term holds word characters alone: no tsquery operator
+                parts.append("to_tsquery('simple', %s)")
+                params.append(f"{term.text}:*")
+        scope = [] if archived else ["NOT archived"]
+        with self._cursor() as cur:
+            if not self._ready(cur):
+                return []
+            cur.execute(f"SELECT ({' && '.join(parts)})::text", params)
+            wanted = cur.fetchone()[0]
+            if wanted:
+                scope.append("(search @@ %s::tsquery OR search_words IS NULL)")
+            where = f" WHERE {' AND '.join(scope)}" if scope else ""
+            cur.execute(
+                f"SELECT number, doc::text FROM cases{where} ORDER BY number",
+                [wanted] if wanted else [],
+            )
+            rows = cur.fetchall()
+        return _cases(self.location, rows)
 
     def sweep_cases(self, now: datetime, key: str, team: str | None) -> SweepCases:
         """The active cases of the team due by `now` under `key`, and those not worked out

@@ -83,5 +83,16 @@ MIGRATIONS: list[str] = [
     CREATE UNIQUE INDEX cases_external ON cases (matrix, external_id)
         WHERE external_id IS NOT NULL;
     """,
+    # `escalate search` (core/search.py): each distinct word of a case, folded in Python as
+    # search folds it, and their tsvector under the language-neutral 'simple' configuration,
+    # GIN-indexed. A case whose words would not fit a tsvector has NULL words, and every search
+    # reads it. Rows of cases written before are filled by `prepare`.
+    """
+    ALTER TABLE cases ADD COLUMN search_words text;
+    ALTER TABLE cases ADD COLUMN search tsvector
+        GENERATED ALWAYS AS (to_tsvector('simple', coalesce(search_words, ''))) STORED;
+    CREATE INDEX cases_search ON cases USING gin (search);
+    CREATE INDEX cases_unsearchable ON cases (number) WHERE search_words IS NULL;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
