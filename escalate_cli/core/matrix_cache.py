@@ -35,6 +35,7 @@ MODEL_CODE = (
     "model.py",
     "timing.py",
     "hours.py",
+    "business.py",
     "matrix.py",
     "matrix_file.py",
     "matrix_refs.py",
