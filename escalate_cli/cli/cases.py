@@ -199,6 +199,10 @@ def list_cases(
     limit: Annotated[
         int | None, typer.Option(metavar="N", min=1, help="Show the first N cases only.")
     ] = None,
+    wide: Annotated[
+        bool,
+        typer.Option("--wide", help="Every column, absolute times, titles never cut."),
+    ] = False,
 ) -> None:
     """List cases as a table (active ones unless --status says otherwise).
 
@@ -237,25 +241,9 @@ def list_cases(
     if not found:
         output.err("no cases match")
         return
-    teams = listed.team is None
-    output.table(
-        ["id", "status", "sev", "level", "owner", "opened", "next due", "title"]
-        + (["matrix"] if teams else []),
-        [
-            (
-                c["id"],
-                output.status(c["status"]),
-                c["severity"] or "-",
-                c["level"],
-                c["owner"],
-                output.when(c["created_at"]),
-                _due_cell(due.get(c["number"])),
-                c["title"],
-            )
-            + ((c.get("matrix") or "-",) if teams else ())
-            for c in found
-        ],
-    )
+    from escalate_cli.cli import list_view
+
+    list_view.show(found, due, state.now, wide=wide, teams=listed.team is None)
 
 
 def _list_row(case: "Case", due: "NextDue | None") -> dict[str, Any]:

@@ -52,7 +52,7 @@ def next_due(cli: Cli, now: str) -> Any:
 def test_a_case_opened_on_saturday_is_due_on_monday(office: Cli) -> None:
     office("open", "Weekend outage", "--now", "2026-11-28T10:00:00Z")
     assert next_due(office, "2026-11-28T10:00:00Z") == "2026-11-30T10:00:00Z"  # 09:00 + 1h
-    shown = office("list", "--now", "2026-11-28T10:00:00Z").stdout
+    shown = office("list", "--wide", "--now", "2026-11-28T10:00:00Z").stdout
     assert "2026-11-30 09:45 UTC" in shown  # the warning at 75% is the next thing due
 
 

@@ -1,0 +1,133 @@
+"""`escalate list` for people: one line per case that fits the terminal.
+
+Plain string work, not a Rich table: laying out 10,000 rows with Rich took seconds, and a list
+is read row by row. Times are relative to the command's clock ("in 14m", "3h ago", then the
+weekday, then the date); the title takes what room is left and is cut last. Off a terminal no
+line is cut, so a pipe gets every title whole; `--wide` shows absolute times and every column.
+"""
+
+import sys
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from escalate_cli.core.cases import Case
+    from escalate_cli.core.routing import NextDue
+
+SHORT_STATUS = {"acknowledged": "ack", "on_hold": "hold"}
+_SGR = {
+    "open": "33",
+    "acknowledged": "36",
+    "on_hold": "35",
+    "resolved": "32",
+    "closed": "2",
+    "overdue": "1;31",
+}
+
+
+def relative(at: datetime, now: datetime) -> str:
+    """`in 14m`, `3h ago` within a day; the weekday and time within a week; else the date."""
+    gap = at - now
+    ahead = gap >= timedelta(0)
+    size = abs(gap)
+    if size < timedelta(minutes=1):
+        return "now"
+    if size < timedelta(hours=1):
+        span = f"{int(size.total_seconds() // 60)}m"
+    elif size < timedelta(days=1):
+        span = f"{int(size.total_seconds() // 3600)}h"
+    else:
+        local = at.astimezone()
+        if size < timedelta(days=7):
+            return local.strftime("%a %H:%M")
+        return local.strftime("%Y-%m-%d")
+    return f"in {span}" if ahead else f"{span} ago"
+
+
+def lines(
+    cases: Sequence["Case"],
+    due: dict[int, "NextDue"],
+    now: datetime,
+    *,
+    wide: bool,
+    teams: bool,
+    width: int | None,
+    colour: bool,
+) -> list[str]:
+    """The header and one line per case; with a `width`, each line fits it (the title cut)."""
+    from escalate_cli.core.timing import from_iso
+    from escalate_cli.core.visible import one_line
+    from escalate_cli.output import local_time
+
+    def when(at: datetime) -> str:
+        return local_time(at) if wide else relative(at, now)
+
+    header = ["id", "status", "sev", "level", "owner", "due", "opened"]
+    if wide:
+        header += ["type", "customer", "tier", "tags"]
+    if teams or wide:
+        header.append("matrix")
+    rows: list[list[str]] = []
+    styles: list[tuple[str, str]] = []
+    for case in cases:
+        found = due.get(case["number"])
+        customer = case.get("customer") or {}
+        row = [
+            case["id"],
+            case["status"] if wide else SHORT_STATUS.get(case["status"], case["status"]),
+            case.get("severity") or "-",
+            case["level"],
+            case.get("owner") or "-",
+            when(found.at) if found is not None else "-",
+            when(from_iso(case["created_at"])),
+        ]
+        if wide:
+            tags = ",".join(case.get("tags") or []) or "-"
+            row += [case["type"], customer.get("name") or "-", customer.get("tier") or "-", tags]
+        if teams or wide:
+            row.append(case.get("matrix") or "-")
+        # Case text never drives the terminal: made visible before any colour is added.
+        rows.append([one_line(cell) for cell in row])
+        styles.append((case["status"], "overdue" if found is not None and found.acts else ""))
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    titles = ["title"] + [one_line(case["title"]) for case in cases]
+    out = []
+    for index, row in enumerate([header, *rows]):
+        cells = [cell.ljust(widths[i]) for i, cell in enumerate(row)]
+        if colour and index:
+            status, overdue = styles[index - 1]
+            cells[1] = _paint(cells[1], status)
+            if overdue:
+                cells[5] = _paint(cells[5], overdue)
+        elif colour:
+            cells = [_paint(cell, "bold") for cell in cells]
+        lead = "  ".join(cells) + "  "
+        title = titles[index]
+        room = None if width is None else width - (sum(widths) + 2 * len(widths))
+        if room is not None and len(title) > room:
+            title = title[: max(room - 1, 0)] + "…" if room > 1 else ""
+        out.append((lead + title).rstrip())
+    return out
+
+
+def _paint(text: str, style: str) -> str:
+    code = "1" if style == "bold" else _SGR.get(style)
+    if not code:
+        return text
+    stripped = text.rstrip()
+    return f"\x1b[{code}m{stripped}\x1b[0m" + text[len(stripped) :]
+
+
+def show(
+    cases: Sequence["Case"], due: dict[int, "NextDue"], now: datetime, *, wide: bool, teams: bool
+) -> None:
+    """Print the list: fitted and coloured on a terminal, whole lines off one."""
+    from escalate_cli import output
+
+    console = output.console()
+    on_terminal = console.is_terminal
+    width = console.width if on_terminal and not wide else None
+    colour = on_terminal and not console.no_color
+    found = lines(cases, due, now, wide=wide, teams=teams, width=width, colour=colour)
+    sys.stdout.write("\n".join(found) + "\n")
