@@ -111,7 +111,7 @@ def test_list_table_for_people(cli: Cli) -> None:
     # L1's ack timer (15m) is the next one due, in 15 minutes; it opened just now.
     header, row = out.splitlines()[:2]
     assert header.split() == ["id", "status", "sev", "level", "owner", "due", "opened", "title"]
-    assert row.split() == "ESC-1 open sev3 L1 frontline in 15m now Printer on fire".split()
+    assert " ".join(row.split()) == "ESC-1 open sev3 L1 frontline in 15m now Printer on fire"
     wide = cli("list", "--wide").stdout
     assert "2026-11-23 10:15 UTC" in wide and "2026-11-23 10:00 UTC" in wide
     cli("hold", "ESC-1", "--reason", "waiting")
