@@ -219,9 +219,65 @@ METAVARS = {
 }
 
 
+# What the shell completes for each option (or argument) name: ids from the matrix, tags from
+# the store.
+COMPLETES = {
+    "--by": "contact",
+    "--owner": "contact",
+    "--assignee": "contact",
+    "--with": "contact",
+    "--agreed-by": "contact",
+    "--participant": "contact",
+    "--add": "contact",
+    "contact": "contact",
+    "--to": "level",
+    "--level": "level",
+    "--path": "path",
+    "--type": "path",
+    "--severity": "severity",
+    "--tier": "tier",
+    "--tag": "tag",
+    "--untag": "tag",
+}
+
+
+def _completions(ctx: Any, kind: str) -> list[str]:
+    """The ids a shell may offer; nothing when the matrix or the store cannot be read (a Tab
+    press must never print a traceback)."""
+    try:
+        params = ctx.find_root().params
+        found = Settings(store_flag=params.get("store"), matrix_flag=params.get("matrix"))
+        if kind == "tag":
+            cases = found.session().store.cases()
+            return sorted({tag for case in cases for tag in case.get("tags") or []})
+        matrix = found.session().matrix()
+    except Exception:
+        return []
+    if kind == "contact":
+        return [contact.id for contact in matrix.contacts]
+    if kind == "level":
+        return [level.id for level in matrix.levels]
+    if kind == "path":
+        return list(matrix.all_paths)
+    if kind == "severity":
+        return [severity.id for severity in matrix.severities]
+    return list(matrix.tiers)
+
+
+def _completer(kind: str) -> Any:
+    def complete(ctx: Any, param: Any, incomplete: str) -> list[str]:
+        return [value for value in _completions(ctx, kind) if value.startswith(incomplete)]
+
+    return complete
+
+
 def polish(command: Any) -> None:
-    """Give a command (and a group's commands) real metavars and the global options section."""
+    """Give a command (and a group's commands) real metavars, completion of the matrix's ids,
+    and the global options section."""
     for param in command.params:
+        kind = COMPLETES.get(max(param.opts, key=len) if param.opts else param.name or "")
+        if kind is not None and getattr(param, "_custom_shell_complete", None) is None:
+            param._custom_shell_complete = _completer(kind)
         if param.metavar is not None or getattr(param, "is_flag", False):
             continue
         if param.param_type_name == "argument":

@@ -74,6 +74,27 @@ def test_shell_completion_offers_case_ids_from_the_store() -> None:
     assert run(env=commands).stdout.split() == ["sweep"]
 
 
+def completed(words: str) -> str:
+    env = dict(os.environ, _ESCALATE_COMPLETE="complete_zsh", _TYPER_COMPLETE_ARGS=words)
+    done = run(env=env)
+    assert done.returncode == 0 and done.stderr == ""
+    return done.stdout
+
+
+def test_shell_completion_offers_the_matrix_ids_and_the_store_tags() -> None:
+    run("open", "Printer on fire", "-q")
+    run("edit", "ESC-1", "--tag", "hardware")
+    assert '"L2"' in completed("escalate up ESC-1 --to L") and '"L4"' in completed(
+        "escalate down ESC-1 --to L"
+    )
+    assert '"sev1"' in completed("escalate open x --severity s")
+    assert '"dana"' in completed("escalate assign ESC-1 d") and '"sam"' not in completed(
+        "escalate assign ESC-1 d"
+    )
+    assert '"security"' in completed("escalate route ESC-1 --path s")
+    assert '"hardware"' in completed("escalate list --tag h")
+
+
 def test_completion_survives_a_corrupt_store(tmp_path: Path) -> None:
     store = tmp_path / "store" / "cases.json"
     store.parent.mkdir(parents=True)
