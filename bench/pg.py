@@ -370,7 +370,9 @@ class Bench:
         over = sum(1 for seconds in by_command.values() if seconds > 2.0)
         slowest = max(one.wall for one in ran)
         print(f"race: {lost} lost, ids unique: {unique}", flush=True)
-        report(ran, alone, wall, serial, (server, server_alone), (machine, machine_alone), cores)
+        costs = report(
+            ran, alone, wall, serial, (server, server_alone), (machine, machine_alone), cores
+        )
         shown = f"{locked:.2f} s" if waits else f"none over {WAIT_LOGGED_MS} ms"
         print(
             f"  lock waits over {WAIT_LOGGED_MS} ms: {len(waits)} in {len(by_command)} commands;"
@@ -380,7 +382,7 @@ class Bench:
         )
         figure = (
             f"{wall / (serial / cores):.2f}x of {serial / cores / 1000:.1f} s"
-            f" (serial / {cores} cores); longest lock wait {shown}"
+            f" (serial / {cores} cores), in CPU {costs:.2f}x; longest lock wait {shown}"
             f" (slowest whole command {slowest:.2f} s); {lost} lost"
         )
         passed = lost == 0 and unique and locked <= 2.0 and wall <= limit
@@ -389,11 +391,14 @@ class Bench:
 
 
 def busy() -> float:
-    """Seconds of CPU the whole machine has spent busy (every process, ours and others'),
-    from /proc/stat."""
+    """Seconds of CPU the whole machine has spent busy (from /proc/stat), but for this
+    script's own (the race's threads starting processes)."""
+    import resource
+
     ticks = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
     idle = ticks[3] + ticks[4]  # idle, iowait
-    return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK") - own.ru_utime - own.ru_stime
 
 
 def report(
@@ -404,9 +409,10 @@ def report(
     server: tuple[float, float],
     machine: tuple[float, float],
     cores: int,
-) -> None:
+) -> float:
     """Where the race's time went: each command's wall time against its own CPU, the CPU of
-    all of them (theirs and the server's) against the cores, and what else the cores ran."""
+    all of them (theirs and the server's) against the cores, and what else the cores ran.
+    Returns the CPU of a racing open over that of one run alone."""
 
     def spread(values: list[float], unit: float = 1.0, fmt: str = ".2f") -> str:
         cuts = statistics.quantiles(values, n=20)
@@ -423,7 +429,7 @@ def report(
     print(
         f"  CPU of the race: {cpu - server[0]:.1f} s in the opens + {server[0]:.1f} s in the"
         f" server = {cpu:.1f} s, {cpu / cores / seconds:.0%} of {cores} cores for its"
-        f" {seconds:.1f} s; everything else on the machine (other people's work, this script)"
+        f" {seconds:.1f} s; everything else on the machine (other people's work)"
         f" {max(machine[0] - cpu, 0) / cores / seconds:.0%}"
     )
     print(
@@ -436,16 +442,17 @@ def report(
         f" {spread([one.wall for one in alone], 1000, '.0f')};"
         f" CPU per open {(alone_cpu - server[1]) / len(alone) * 1000:.0f} ms in the open"
         f" + {server[1] / len(alone) * 1000:.0f} ms in the server; 1,000 take"
-        f" {serial / 1000:.1f} s, while everything else took"
+        f" {serial / 1000:.1f} s, while other people's work took"
         f" {max(machine[1] - alone_cpu, 0) / cores / (serial / 1000 * len(alone) / 1000):.0%}"
         f" of the cores",
     )
+    costs = cpu / n / (alone_cpu / len(alone))
     print(
         f"  racing cost CPU: {cpu / n * 1000:.0f} ms per open against"
-        f" {alone_cpu / len(alone) * 1000:.0f} ms one at a time,"
-        f" {cpu / n / (alone_cpu / len(alone)):.2f}x",
+        f" {alone_cpu / len(alone) * 1000:.0f} ms one at a time, {costs:.2f}x",
         flush=True,
     )
+    return costs
 
 
 SUITES = ("size", "startup", "sweep", "metrics", "race")
