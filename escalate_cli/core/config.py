@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -143,8 +144,6 @@ def write_config(path: Path, values: Mapping[str, object]) -> None:
     target = Path(os.path.realpath(path))
     try:
         target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        import tempfile  # only `config set` writes (it imports random and shutil)
-
         fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".config.", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as file:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import gc
+import json
 import os
 import re
 import stat
@@ -79,10 +80,7 @@ def _parse(raw: Text) -> Any:
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError:
-        # json reads what orjson refuses (lone surrogates) and words its errors with lines;
-        # imported only then (about 1.3 ms of every command's start-up otherwise)
-        import json
-
+        # json reads what orjson refuses (lone surrogates) and words its errors with lines
         return json.loads(bytes(raw))
 
 
@@ -94,8 +92,6 @@ def loads(raw: Text) -> Any:
 def dumps(value: Any) -> bytes:
     with suppress(TypeError):
         return bytes(orjson.dumps(value))
-    import json
-
     try:
         text = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
         return text.encode()
@@ -351,8 +347,6 @@ def _current(docs: dict[str, Docs]) -> bool:
 
 
 def _parse_whole(path: Path, raw: bytes) -> dict[str, Docs]:
-    import json  # for its JSONDecodeError, which orjson's subclasses
-
     try:
         data = loads(raw)
     except UnicodeDecodeError:
