@@ -63,13 +63,15 @@ def _values(cur: Any, sql: str, rows: list[tuple[Any, ...]], page: int) -> list[
 
 
 def _run(cur: Any, statements: list[bytes], batch: int = 1 << 20) -> None:
-    """Run the statements, as few to a round trip as fit in `batch` bytes."""
+    """Run the statements, as many to a round trip as fit in about `batch` bytes."""
     pending: list[bytes] = []
+    size = 0
     for statement in statements:
         pending.append(statement)
-        if sum(map(len, pending)) >= batch:
+        size += len(statement)
+        if size >= batch:
             cur.execute(b";".join(pending))
-            pending = []
+            pending, size = [], 0
     if pending:
         cur.execute(b";".join(pending))
 
@@ -207,8 +209,9 @@ class PgTransaction:
             raise RuntimeError("the transaction is over; open a new one")
 
     def _flush(self) -> None:
-        """Write the cases put so far: three statements, whatever their number, sent together
-        (an `open` holds the number's lock until commit: each round trip is time others wait)."""
+        """Write the cases put so far: an upsert into each table and the last number's update,
+        sent in one round trip (more only past 1,000 cases or 1 MB): an `open` holds the
+        number's lock until commit, and each round trip in there is time other opens wait."""
         if not self._pending:
             return
         rows = list(self._pending.values())
