@@ -15,6 +15,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -99,36 +100,51 @@ def metrics(workdir: Path, runs: int) -> Iterator[Row]:
     yield "metrics", "100,000 archived", timed([*ESCALATE, "metrics"], env_for(store), runs), "5 s"
 
 
-def open_race(escalate: str, env: dict[str, str]) -> tuple[list[str], list[float], float]:
-    """20 processes x 50 `escalate open` at once, titled `race I-N`: the ids they printed,
-    each command's wall time in seconds, and the whole race's in milliseconds."""
-    waits: list[float] = []
+@dataclass(frozen=True)
+class Ran:
+    """One command of a race: what it printed, its wall time and its own CPU (user + system),
+    in seconds."""
 
-    def worker(index: int) -> list[str]:
-        made = []
-        for n in range(50):
-            start = time.perf_counter()
-            done = subprocess.run(
-                [escalate, "open", f"race {index}-{n}", "-q"],
-                env=env,
-                capture_output=True,
-                text=True,
-            )
-            waits.append(time.perf_counter() - start)
-            made.append(done.stdout.strip())
-        return made
+    out: str
+    wall: float
+    cpu: float
+
+
+def run_one(argv: list[str], env: dict[str, str]) -> Ran:
+    """Run argv to its end; its CPU from wait4, which reports that child alone (getrusage's
+    RUSAGE_CHILDREN sums every child the race's threads reaped)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    with proc.stdout, proc.stderr:
+        out, _ = proc.stdout.read(), proc.stderr.read()  # a line each: neither pipe fills
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+    wall = time.perf_counter() - start
+    return Ran(out.strip(), wall, usage.ru_utime + usage.ru_stime)
+
+
+def open_race(escalate: str, env: dict[str, str]) -> tuple[list[Ran], float]:
+    """20 processes x 50 `escalate open` at once, titled `race I-N`: each command as it ran,
+    and the whole race's wall time in milliseconds."""
+
+    def worker(index: int) -> list[Ran]:
+        return [run_one([escalate, "open", f"race {index}-{n}", "-q"], env) for n in range(50)]
 
     start = time.perf_counter()
     with ThreadPoolExecutor(max_workers=20) as pool:
-        ids = [case_id for made in pool.map(worker, range(20)) for case_id in made]
-    return ids, waits, (time.perf_counter() - start) * 1000
+        ran = [one for made in pool.map(worker, range(20)) for one in made]
+    return ran, (time.perf_counter() - start) * 1000
 
 
 def race(workdir: Path, runs: int) -> Iterator[Row]:
     """20 processes x 50 `open` at once on 1,000 open cases: nothing lost, ids unique."""
     store = stores.build(workdir / "race.json", open_cases=1_000)
     env = env_for(store)
-    ids, waits, total = open_race(ESCALATE[0], env)
+    ran, total = open_race(ESCALATE[0], env)
+    ids, waits = [one.out for one in ran], [one.wall for one in ran]
     listed = json.loads(
         subprocess.run(
             [*ESCALATE, "list", "--json"], env=env, capture_output=True, text=True
