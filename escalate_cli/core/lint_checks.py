@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from escalate_cli.core import level_gaps
 from escalate_cli.core.cases import start_level
 from escalate_cli.core.matrix_refs import KeyPath, entries, names
-from escalate_cli.core.model import DEFAULT_PATH, ROTATION_PREFIX, Level, Matrix, Severity
-from escalate_cli.core.timing import format_duration
+from escalate_cli.core.model import (
+    DEFAULT_PATH,
+    ROTATION_PREFIX,
+    BySeverity,
+    Level,
+    Matrix,
+    Severity,
+)
+from escalate_cli.core.timing import Away, format_duration
 
 Found = tuple[str, KeyPath, str]
 
@@ -24,7 +31,6 @@ COMMON_WORDS = frozenset(
         *("account", "update", "thanks"),
     }
 )
-_SHORT_KEYWORD = 4  # letters: check_warnings's limit, whose words L110 reuses
 
 
 def model_findings(matrix: Matrix, data: dict[str, Any]) -> list[Found]:
@@ -39,10 +45,6 @@ def model_findings(matrix: Matrix, data: dict[str, Any]) -> list[Found]:
     ]
 
 
-def _level_index(matrix: Matrix, level_id: str) -> int:
-    return matrix.level_rank[level_id]
-
-
 def _slower_than_sla(matrix: Matrix) -> Iterator[Found]:
     """L102: at a level where cases of a severity open, its timer starts with the SLA's; a
     longer timer never fires first. A timer written for that severity by name counts anywhere."""
@@ -50,45 +52,33 @@ def _slower_than_sla(matrix: Matrix) -> Iterator[Found]:
     for severity in matrix.severities:
         for path in matrix.all_paths:
             opens_at.setdefault(start_level(matrix, severity.id, path), set()).add(severity.id)
-    for level in matrix.levels:
+    for index, level in enumerate(matrix.levels):
         for timer, sla in (("ack", "ack"), ("after", "resolve")):
-            late = [
-                severity
-                for severity in matrix.severities
-                if _races(level, timer, severity, sla, severity.id in opens_at.get(level.id, ()))
-            ]
+            late: list[str] = []
+            for severity in matrix.severities:
+                runs = (
+                    level.ack_for(severity.id) if timer == "ack" else level.after_for(severity.id)
+                )
+                limit = severity.ack if sla == "ack" else severity.resolve
+                if runs is None or limit is None or runs <= limit:
+                    continue
+                if severity.id in opens_at.get(level.id, ()) or _by_name(level, timer, severity):
+                    late.append(
+                        f"{severity.id} {format_duration(runs)} against {format_duration(limit)}"
+                    )
             if late:
-                yield _late(matrix, level, timer, sla, late)
+                yield (
+                    "L102",
+                    ("levels", index, timer),
+                    f"level {level.id}'s {timer} is longer than the {sla} SLA it starts with"
+                    f" ({_and(late)}): the SLA escalates first and this {timer} never does",
+                )
 
 
-def _races(level: Level, timer: str, severity: Severity, sla: str, opens_here: bool) -> bool:
-    runs = level.ack_for(severity.id) if timer == "ack" else level.after_for(severity.id)
-    limit: timedelta | None = getattr(severity, sla)  # SLA names are Severity's fields
-    if runs is None or limit is None or runs <= limit:
-        return False
-    written = getattr(level, timer)
-    by_name = not isinstance(written, timedelta) and severity.id in dict(written.durations)
-    return opens_here or by_name
-
-
-def _late(matrix: Matrix, level: Level, timer: str, sla: str, late: list[Severity]) -> Found:
-    shown = [
-        f"{severity.id} {format_duration(_timer(level, timer, severity))}"
-        f" against {format_duration(getattr(severity, sla))}"
-        for severity in late
-    ]
-    return (
-        "L102",
-        ("levels", _level_index(matrix, level.id), timer),
-        f"level {level.id}'s {timer} is longer than the {sla} SLA it starts with"
-        f" ({_and(shown)}): the SLA escalates first and this {timer} never does",
-    )
-
-
-def _timer(level: Level, timer: str, severity: Severity) -> timedelta:
-    runs = level.ack_for(severity.id) if timer == "ack" else level.after_for(severity.id)
-    assert runs is not None  # only late severities, whose timer runs, come here
-    return runs
+def _by_name(level: Level, timer: str, severity: Severity) -> bool:
+    """Whether the level's timer has an entry for the severity itself (not its `default`)."""
+    written = level.ack if timer == "ack" else level.after
+    return isinstance(written, BySeverity) and severity.id in dict(written.durations)
 
 
 def _and(items: list[str]) -> str:
@@ -179,14 +169,14 @@ def _never_fire(matrix: Matrix) -> Iterator[Found]:
 
 
 def _common_keywords(data: dict[str, Any]) -> Iterator[Found]:
-    """L110 for everyday words; the short ones are check_warnings's, reported under L110 too."""
+    """L110 for everyday words (none shorter than the short keywords check_warnings reports,
+    also under L110, so no keyword is reported twice)."""
     for index, trigger in entries(data, "triggers"):
         when = trigger.get("when")
         if not isinstance(when, dict):
             continue
         for where, keyword in names(when.get("keywords"), ("triggers", index, "when", "keywords")):
-            letters = sum(char.isalnum() for char in keyword)
-            if letters >= _SHORT_KEYWORD and " ".join(keyword.casefold().split()) in COMMON_WORDS:
+            if " ".join(keyword.casefold().split()) in COMMON_WORDS:
                 yield (
                     "L110",
                     where,
@@ -202,7 +192,7 @@ def _silent_tops(matrix: Matrix) -> Iterator[Found]:
         if path.external or path.repeat or top.repeat:
             continue
         where: KeyPath = (
-            ("paths", name) if name in matrix.paths else ("levels", _level_index(matrix, top.id))
+            ("paths", name) if name in matrix.paths else ("levels", matrix.level_rank[top.id])
         )
         yield (
             "L111",
@@ -244,7 +234,9 @@ def _without_bare_leave(matrix: Matrix) -> Matrix:
     return dataclasses.replace(matrix, contacts=contacts)
 
 
-def _bare_leave(matrix: Matrix, covered: Matrix, start: Any, span: timedelta) -> Iterator[Found]:
+def _bare_leave(
+    matrix: Matrix, covered: Matrix, start: datetime, span: timedelta
+) -> Iterator[Found]:
     """L104: each leave with no delegate, walked from its start (or the window's) for `span`."""
     from escalate_cli.core.availability import contact_zone
 
@@ -270,7 +262,7 @@ def _bare_leave(matrix: Matrix, covered: Matrix, start: Any, span: timedelta) ->
                     )
 
 
-def _with_leave(covered: Matrix, contact_id: str, away: Any) -> Matrix:
+def _with_leave(covered: Matrix, contact_id: str, away: Away) -> Matrix:
     contacts = tuple(
         dataclasses.replace(c, away=(*c.away, away)) if c.id == contact_id else c
         for c in covered.contacts

@@ -13,7 +13,7 @@ from escalate_cli.core.errors import MatrixProblem
 from escalate_cli.core.lint_checks import Found, coverage_findings, model_findings
 from escalate_cli.core.matrix_refs import KeyPath, check_warnings, format_key
 
-# The letters of each code, in the order the docs (docs/matrix-lint.md) list them.
+# Every code and what it finds; docs/matrix-lint.md explains each (a test holds it to that).
 CODES = {
     "L101": "a level has nobody available at some hours",
     "L102": "a level timer is longer than the SLA it races",
@@ -27,7 +27,7 @@ CODES = {
     "L110": "a keyword is so short or common it matches most cases",
     "L111": "a path's top has no external contacts and no repeat",
 }
-SHORT_KEYWORD = "L110"
+_KEYWORD_CODE = "L110"  # check_warnings says only this: a keyword too short
 
 # A comment holding noqa, alone or with codes (`noqa: L101, L111` and why), on the line a
 # finding points at silences it there: the reason stays next to what it excuses.
@@ -88,7 +88,7 @@ def lint_file(path: str | os.PathLike[str], start: date | datetime, weeks: int) 
         path = loader._user_path(loader._keyed(where, data), short)
         return Finding(code, filename, loader._line_of(path, lines), format_key(path), message)
 
-    found: list[Found] = [(SHORT_KEYWORD, where, text) for where, text in check_warnings(data)]
+    found: list[Found] = [(_KEYWORD_CODE, where, text) for where, text in check_warnings(data)]
     found += model_findings(model, data)
     first_day = (
         timing.local_wall(start, model.timezone).date() if isinstance(start, datetime) else start
