@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from escalate_cli.core import level_gaps
+from escalate_cli.core.availability import contact_zone
 from escalate_cli.core.cases import start_level
 from escalate_cli.core.matrix_refs import KeyPath, entries, names
 from escalate_cli.core.model import (
@@ -18,7 +19,7 @@ from escalate_cli.core.model import (
     Matrix,
     Severity,
 )
-from escalate_cli.core.timing import Away, format_duration
+from escalate_cli.core.timing import format_duration
 
 Found = tuple[str, KeyPath, str]
 
@@ -205,8 +206,8 @@ def _silent_tops(matrix: Matrix) -> Iterator[Found]:
 def coverage_findings(matrix: Matrix, first_day: date, weeks: int) -> list[Found]:
     """L101 and L104: walk each level's availability through the weeks from `first_day`.
 
-    Leave without a delegate is taken out for L101 and put back one period at a time for L104,
-    so an empty hour is reported once, under the reason for it.
+    Leave without a delegate is taken out for L101 and is L104's, so an empty hour is
+    reported under the reason for it.
     """
     zone = matrix.timezone
     start, end = level_gaps.window(first_day, weeks, zone)
@@ -223,7 +224,7 @@ def coverage_findings(matrix: Matrix, first_day: date, weeks: int) -> list[Found
                     f"level {level.id} has nobody available {hours} ({zone.key})",
                 )
             )
-    found += _bare_leave(matrix, covered, start, timedelta(weeks=weeks))
+    found += _bare_leave(matrix, start, timedelta(weeks=weeks))
     return found
 
 
@@ -234,12 +235,10 @@ def _without_bare_leave(matrix: Matrix) -> Matrix:
     return dataclasses.replace(matrix, contacts=contacts)
 
 
-def _bare_leave(
-    matrix: Matrix, covered: Matrix, start: datetime, span: timedelta
-) -> Iterator[Found]:
-    """L104: each leave with no delegate, walked from its start (or the window's) for `span`."""
-    from escalate_cli.core.availability import contact_zone
-
+def _bare_leave(matrix: Matrix, start: datetime, span: timedelta) -> Iterator[Found]:
+    """L104: each leave with no delegate, walked from its start (or the window's) for `span`:
+    the hours a level is empty with it and would not be without it. Two people away at once
+    leave a level empty together, so each of them is told."""
     for index, contact in enumerate(matrix.contacts):
         zone = contact_zone(matrix, contact)
         for number, away in enumerate(contact.away):
@@ -247,11 +246,12 @@ def _bare_leave(
                 continue
             low = max(away.starts_at(zone), start)
             high = min(away.ends_at(zone), low + span)
-            with_leave = _with_leave(covered, contact.id, away)
+            kept = _without_leave(matrix, contact.id, number)
             for level in matrix.levels:
-                before = level_gaps.level_gaps(covered, level.id, low, high)
-                after = level_gaps.level_gaps(with_leave, level.id, low, high)
-                extra = level_gaps.subtract(after, before)
+                extra = level_gaps.subtract(
+                    level_gaps.level_gaps(matrix, level.id, low, high),
+                    level_gaps.level_gaps(kept, level.id, low, high),
+                )
                 if extra:
                     when = level_gaps.describe_dated(extra, matrix.timezone)
                     yield (
@@ -262,9 +262,11 @@ def _bare_leave(
                     )
 
 
-def _with_leave(covered: Matrix, contact_id: str, away: Away) -> Matrix:
+def _without_leave(matrix: Matrix, contact_id: str, number: int) -> Matrix:
     contacts = tuple(
-        dataclasses.replace(c, away=(*c.away, away)) if c.id == contact_id else c
-        for c in covered.contacts
+        dataclasses.replace(c, away=c.away[:number] + c.away[number + 1 :])
+        if c.id == contact_id
+        else c
+        for c in matrix.contacts
     )
-    return dataclasses.replace(covered, contacts=contacts)
+    return dataclasses.replace(matrix, contacts=contacts)

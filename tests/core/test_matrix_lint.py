@@ -160,6 +160,24 @@ def test_l104_leave_without_a_delegate_that_empties_a_level(tmp_path: Path) -> N
     assert lint(tmp_path, text, start=date(2026, 12, 7)) == []
 
 
+def test_l104_names_each_of_two_leaves_that_empty_a_level_together(tmp_path: Path) -> None:
+    text = CLEAN.replace("contacts: [bob]", "contacts: [bob, ext]").replace(
+        "    external: true\n",
+        "    external: true\n    away: [{from: 2026-11-25, until: 2026-11-25}]\n",
+    )
+    text = text.replace(
+        "    email: bob@example.com\n",
+        "    email: bob@example.com\n    away: [{from: 2026-11-24, until: 2026-11-26}]\n",
+    )
+    found = lint(tmp_path, text)
+    # Only the day both are away; and L1, where neither is, is not blamed on them.
+    assert [line.split(" has no delegate")[0] for line in found] == [
+        "8: L104 leave of bob from 2026-11-24 until 2026-11-26",
+        "12: L104 leave of ext from 2026-11-25 until 2026-11-25",
+    ]
+    assert all(line.endswith("for 1d in all, first Wed 25 Nov 00:00-24:00") for line in found)
+
+
 def test_l105_to_l108_what_nothing_leads_to(tmp_path: Path) -> None:
     text = CLEAN.replace(
         "levels:\n",
