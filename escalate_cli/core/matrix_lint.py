@@ -88,14 +88,15 @@ def lint_file(path: str | os.PathLike[str], start: date | datetime, weeks: int) 
         path = loader._user_path(loader._keyed(where, data), short)
         return Finding(code, filename, loader._line_of(path, lines), format_key(path), message)
 
-    found: list[Found] = [(_KEYWORD_CODE, where, text) for where, text in check_warnings(data)]
+    found: list[Found] = [(_KEYWORD_CODE, where, said) for where, said in check_warnings(data)]
     found += model_findings(model, data)
     first_day = (
         timing.local_wall(start, model.timezone).date() if isinstance(start, datetime) else start
     )
     found += coverage_findings(model, first_day, weeks)
     findings = [located(*item) for item in found]
-    kept = [finding for finding in findings if not _silenced(finding, text.splitlines())]
+    written = text.splitlines()
+    kept = [finding for finding in findings if not _silenced(finding, written)]
     kept.sort(key=lambda finding: (finding.line or 0, finding.code))
     return LintResult([], kept, len(findings) - len(kept))
 
