@@ -170,3 +170,32 @@ def test_oncall_for_people(cli: Cli) -> None:
 def test_oncall_refuses_an_unknown_level_and_a_bad_time(cli: Cli) -> None:
     assert 'unknown level "L9"' in cli("oncall", "--level", "L9", code=3).stderr
     assert "--at" in cli("oncall", "--at", "whenever", code=2).stderr
+
+
+def test_without_a_path_lint_reads_the_matrix_the_lookup_order_finds(cli: Cli) -> None:
+    lines = cli("matrix", "lint").stderr.splitlines()
+    assert lines[-1] == f"{ROOT / 'tests' / 'data' / 'basic.yaml'}: 13 findings"
+    assert any(": L101 level L2 has nobody available Mon-Thu 18:00-24:00," in x for x in lines)
+
+
+def test_the_pre_commit_hooks_run_validate_and_lint_on_every_matching_file(
+    cli: Cli, tmp_path: Path
+) -> None:
+    import re
+    import shlex
+
+    import yaml
+
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert [hook["id"] for hook in hooks] == ["escalate-matrix-validate", "escalate-matrix-lint"]
+    for hook in hooks:
+        assert hook["language"] == "python" and hook["pass_filenames"] is True
+        wanted = re.compile(hook["files"])
+        assert wanted.search("escalation.yaml") and wanted.search("ops/escalation-eu.yml")
+        assert not wanted.search("matrices/support.yaml")
+        program, *args = shlex.split(hook["entry"])
+        assert program == "escalate"
+        # pre-commit appends the staged files that match.
+        cli(*args, SUPPORT, str(ROOT / "matrices" / "incident.yaml"))
+    program, *lint = shlex.split(hooks[1]["entry"])
+    cli(*lint, SUPPORT, flawed(tmp_path), code=4)
