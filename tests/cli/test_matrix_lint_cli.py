@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+import shlex
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.conftest import ROOT, Cli
 
@@ -181,11 +184,6 @@ def test_without_a_path_lint_reads_the_matrix_the_lookup_order_finds(cli: Cli) -
 def test_the_pre_commit_hooks_run_validate_and_lint_on_every_matching_file(
     cli: Cli, tmp_path: Path
 ) -> None:
-    import re
-    import shlex
-
-    import yaml
-
     hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
     assert [hook["id"] for hook in hooks] == ["escalate-matrix-validate", "escalate-matrix-lint"]
     for hook in hooks:
