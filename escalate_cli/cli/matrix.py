@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from escalate_cli.core.model import Matrix
 
 app = typer.Typer(
-    help="Check and display an escalation matrix.",
+    help="Check, lint and display an escalation matrix.",
     rich_markup_mode=None,
     no_args_is_help=False,
     invoke_without_command=True,
@@ -28,6 +28,7 @@ PathsArgument = Annotated[
     list[str] | None,
     typer.Argument(
         help="Matrix files (default: --matrix, ESCALATE_MATRIX, ./escalation.yaml).",
+        metavar="PATH...",
         show_default=False,
     ),
 ]
@@ -35,7 +36,7 @@ PathsArgument = Annotated[
 
 @app.callback()
 def group(ctx: typer.Context) -> None:
-    """Check and display an escalation matrix."""
+    """Check, lint and display an escalation matrix."""
     if ctx.invoked_subcommand is None:
         typer.echo(ctx.get_help())
 
@@ -108,11 +109,14 @@ def lint(
         ),
     ] = None,
     weeks: Annotated[
-        int, typer.Option("--weeks", min=1, max=52, help="How many weeks to walk.")
+        int,
+        typer.Option("--weeks", min=1, max=52, metavar="N", help="How many weeks to walk (1-52)."),
     ] = 2,
 ) -> None:
-    """Find what a valid matrix gets wrong in practice: gaps in cover, timers slower than
-    their SLA, unreachable or unused contacts, triggers that never fire (docs/matrix-lint.md).
+    """Find what a valid matrix gets wrong in practice (codes: docs/matrix-lint.md).
+
+    Gaps in cover over the coming weeks, timers slower than their SLA, unreachable or unused
+    contacts, triggers that never fire; each finding as file:line: CODE message.
 
     Example: escalate matrix lint matrices/support.yaml --from 2026-12-21 --strict
     """

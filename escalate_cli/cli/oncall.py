@@ -17,8 +17,9 @@ def oncall(
         str | None, typer.Option("--level", metavar="L", help="Only this level.")
     ] = None,
 ) -> None:
-    """Who is reachable at each level, with no case needed: the rotation member on shift,
-    delegates standing in for people away, business hours.
+    """Who is reachable at each level, now or --at another moment.
+
+    No case needed: the rotation member on shift, delegates for people away, business hours.
 
     Example: escalate oncall --at "sat 03:00" --level L2
     """
