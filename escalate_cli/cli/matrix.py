@@ -126,7 +126,7 @@ def lint(
 
     state = settings(ctx)
     chosen = [Path(path) for path in paths] if paths else [_chosen(ctx, None)]
-    first = _first_day(start, state)
+    first = _first_day(start, state, weeks)
     results = [(path, lint_file(path, first, weeks)) for path in chosen]
     findings = [finding for _, result in results for finding in result.findings]
     if state.json:
@@ -137,18 +137,26 @@ def lint(
         raise typer.Exit(int(ExitCode.INVALID_MATRIX))
 
 
-def _first_day(text: str | None, state: Settings) -> "date | datetime":
-    """A plain date stays a day; anything else is an instant, whose day each matrix's zone says."""
-    from datetime import date
+def _first_day(text: str | None, state: Settings, weeks: int) -> "date | datetime":
+    """A plain date stays a day; anything else is an instant, whose day each matrix's zone says.
+    The whole walk must lie in the times escalate accepts (with a day's slack for the zone)."""
+    from datetime import date, datetime, timedelta
 
     from escalate_cli.cli.routing import parse_when_option
+    from escalate_cli.core.errors import UsageError
 
-    if text is None:
-        return state.now
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        return parse_when_option(text, state, "--from")  # type: ignore[no-any-return]
+    first: date | datetime = state.now
+    if text is not None:
+        try:
+            first = date.fromisoformat(text.strip())
+        except ValueError:
+            first = parse_when_option(text, state, "--from")
+    day = first.date() if isinstance(first, datetime) else first
+    last = date(9998, 12, 30) - timedelta(weeks=weeks)
+    if not date(1970, 1, 2) <= day <= last:
+        span = f"from 1970-01-02 to {last} with --weeks {weeks}"
+        raise UsageError(f"--from: {day} is out of range ({span})")
+    return first
 
 
 def _report_lint(path: Path, result: Any, printed: bool) -> None:

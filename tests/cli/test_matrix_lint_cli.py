@@ -112,6 +112,8 @@ def test_from_and_weeks_choose_the_walk(cli: Cli, tmp_path: Path) -> None:
     assert "L104" not in codes("--from", "2026-12-27")
     assert "L104" not in codes("--from", "+6w")
     cli("matrix", "lint", path, "--weeks", "0", code=2)
+    for early_or_late in ("1969-12-31", "9999-12-31", "+400000w"):
+        assert "--from" in cli("matrix", "lint", path, "--from", early_or_late, code=2).stderr
     assert "--from" in cli("matrix", "lint", path, "--from", "someday", code=2).stderr
 
 
