@@ -10,6 +10,7 @@ from escalate_cli.cli._app import Settings, settings
 if TYPE_CHECKING:
     from datetime import date, datetime
 
+    from escalate_cli.core.matrix_lint import LintResult
     from escalate_cli.core.model import Matrix
 
 app = typer.Typer(
@@ -159,7 +160,7 @@ def _first_day(text: str | None, state: Settings, weeks: int) -> "date | datetim
     return first
 
 
-def _report_lint(path: Path, result: Any, printed: bool) -> None:
+def _report_lint(path: Path, result: "LintResult", printed: bool) -> None:
     """On stderr, like validate: an invalid matrix's problems, else the findings unless
     --json printed them, then one summary line."""
     from escalate_cli import output
