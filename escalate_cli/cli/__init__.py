@@ -34,6 +34,7 @@ COMMAND_MODULES = {
     "steps": ("gather", "assess", "convene", "brainstorm", "implement", "learn"),
     "documents": ("brief", "report"),
     "agenda": ("agenda",),
+    "oncall": ("oncall",),
     "watch": ("watch",),
     "demo": ("demo",),
     "matrix": ("matrix",),

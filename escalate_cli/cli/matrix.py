@@ -1,17 +1,20 @@
-"""`escalate matrix validate|show`: check and display an escalation matrix."""
+"""`escalate matrix validate|lint|show`: check, lint and display an escalation matrix."""
 
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from escalate_cli.cli._app import settings
+from escalate_cli.cli._app import Settings, settings
 
 if TYPE_CHECKING:
+    from datetime import date, datetime
+
+    from escalate_cli.core.matrix_lint import LintResult
     from escalate_cli.core.model import Matrix
 
 app = typer.Typer(
-    help="Check and display an escalation matrix.",
+    help="Check, lint and display an escalation matrix.",
     rich_markup_mode=None,
     no_args_is_help=False,
     invoke_without_command=True,
@@ -21,11 +24,20 @@ PathArgument = Annotated[
     str | None,
     typer.Argument(help="Matrix file (default: --matrix, ESCALATE_MATRIX, ./escalation.yaml)."),
 ]
+# Several files at once, as pre-commit passes them (.pre-commit-hooks.yaml).
+PathsArgument = Annotated[
+    list[str] | None,
+    typer.Argument(
+        help="Matrix files (default: --matrix, ESCALATE_MATRIX, ./escalation.yaml).",
+        metavar="PATH...",
+        show_default=False,
+    ),
+]
 
 
 @app.callback()
 def group(ctx: typer.Context) -> None:
-    """Check and display an escalation matrix."""
+    """Check, lint and display an escalation matrix."""
     if ctx.invoked_subcommand is None:
         typer.echo(ctx.get_help())
 
@@ -42,17 +54,26 @@ def _chosen(ctx: typer.Context, path: str | None) -> Path:
 
 
 @app.command()
-def validate(ctx: typer.Context, path: PathArgument = None) -> None:
+def validate(ctx: typer.Context, paths: PathsArgument = None) -> None:
     """Check a matrix and report every problem, each with file, line and key.
 
     Example: escalate matrix validate matrices/support.yaml
     """
+    from escalate_cli.core.errors import ExitCode, UsageError
+
+    chosen = [Path(path) for path in paths] if paths else [_chosen(ctx, None)]
+    if settings(ctx).json and len(chosen) > 1:
+        raise UsageError("--json checks one matrix at a time (its answer is one object)")
+    valid = [_validate_one(ctx, path) for path in chosen]
+    if not all(valid):
+        raise typer.Exit(int(ExitCode.INVALID_MATRIX))
+
+
+def _validate_one(ctx: typer.Context, chosen: Path) -> bool:
     from escalate_cli import output
-    from escalate_cli.core.errors import ExitCode
     from escalate_cli.core.matrix import check_file, load_matrix
     from escalate_cli.core.words import plural
 
-    chosen = _chosen(ctx, path)
     problems, warnings = check_file(chosen)
     if settings(ctx).json:
         output.emit_json(
@@ -63,16 +84,99 @@ def validate(ctx: typer.Context, path: PathArgument = None) -> None:
                 "warnings": [_problem_json(w) for w in warnings],
             }
         )
-    else:
-        for problem in [*problems, *warnings]:
-            output.err(str(problem))
+        return not problems
+    for problem in [*problems, *warnings]:
+        output.err(str(problem))
     if problems:
-        if not settings(ctx).json:
-            output.err(f"{chosen}: {plural(len(problems), 'problem')}")
+        output.err(f"{chosen}: {plural(len(problems), 'problem')}")
+        return False
+    output.text(f"{output.esc(chosen)}: valid ({_summary(load_matrix(chosen))})")
+    return True
+
+
+@app.command()
+def lint(
+    ctx: typer.Context,
+    paths: PathsArgument = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit 4 when there is any finding (for CI).")
+    ] = False,
+    start: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            metavar="DATE",
+            help="First day of the availability walk: 2026-12-21, mon, ... (default: today).",
+        ),
+    ] = None,
+    weeks: Annotated[
+        int,
+        typer.Option("--weeks", min=1, max=52, metavar="N", help="How many weeks to walk (1-52)."),
+    ] = 2,
+) -> None:
+    """Find what a valid matrix gets wrong in practice (codes: docs/matrix-lint.md).
+
+    Gaps in cover over the coming weeks, timers slower than their SLA, unreachable or unused
+    contacts, triggers that never fire; each finding as file:line: CODE message.
+
+    Example: escalate matrix lint matrices/support.yaml --from 2026-12-21 --strict
+    """
+    from escalate_cli import output
+    from escalate_cli.core.errors import ExitCode
+    from escalate_cli.core.matrix_lint import lint_file
+
+    state = settings(ctx)
+    chosen = [Path(path) for path in paths] if paths else [_chosen(ctx, None)]
+    first = _first_day(start, state, weeks)
+    results = [(path, lint_file(path, first, weeks)) for path in chosen]
+    findings = [finding for _, result in results for finding in result.findings]
+    if state.json:
+        output.emit_json([finding.to_json() for finding in findings])
+    for path, result in results:
+        _report_lint(path, result, printed=not state.json)
+    if any(result.problems for _, result in results) or (strict and findings):
         raise typer.Exit(int(ExitCode.INVALID_MATRIX))
-    if not settings(ctx).json:
-        matrix = load_matrix(chosen)
-        output.text(f"{output.esc(chosen)}: valid ({_summary(matrix)})")
+
+
+def _first_day(text: str | None, state: Settings, weeks: int) -> "date | datetime":
+    """A plain date stays a day; anything else is an instant, whose day each matrix's zone says.
+    The whole walk must lie in the times escalate accepts (with a day's slack for the zone)."""
+    from datetime import date, datetime, timedelta
+
+    from escalate_cli.cli.routing import parse_when_option
+    from escalate_cli.core.errors import UsageError
+
+    first: date | datetime = state.now
+    if text is not None:
+        try:
+            first = date.fromisoformat(text.strip())
+        except ValueError:
+            first = parse_when_option(text, state, "--from")
+    day = first.date() if isinstance(first, datetime) else first
+    last = date(9998, 12, 30) - timedelta(weeks=weeks)
+    if not date(1970, 1, 2) <= day <= last:
+        span = f"from 1970-01-02 to {last} with --weeks {weeks}"
+        raise UsageError(f"--from: {day} is out of range ({span})")
+    return first
+
+
+def _report_lint(path: Path, result: "LintResult", printed: bool) -> None:
+    """On stderr, like validate: an invalid matrix's problems, else the findings unless
+    --json printed them, then one summary line."""
+    from escalate_cli import output
+    from escalate_cli.core.words import plural
+
+    if result.problems:
+        for problem in result.problems:
+            output.err(str(problem))
+        output.err(f"{path}: {plural(len(result.problems), 'problem')} (lint needs a valid matrix)")
+        return
+    if printed:
+        for finding in result.findings:
+            output.err(str(finding))
+    counted = plural(len(result.findings), "finding") if result.findings else "no findings"
+    silenced = f" ({result.silenced} silenced by noqa comments)" if result.silenced else ""
+    output.err(f"{path}: {counted}{silenced}")
 
 
 def _problem_json(problem: Any) -> dict[str, Any]:
