@@ -373,11 +373,9 @@ def who(ctx: typer.Context, case_ref: CaseArgument) -> None:
     Example: escalate who ESC-7
     """
     from escalate_cli import output
-    from escalate_cli.core import cases
 
     state = settings(ctx)
-    case = load_case(state, case_ref)
-    view = cases.who(state.matrix(), case, state.now)
+    view = state.session().who(case_ref)
     if state.json:
         output.emit_json({k: v for k, v in view.items() if k != "level_known"})
         return

@@ -4,11 +4,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from escalate_cli.cli._app import Settings, settings
-from escalate_cli.cli.cases import CaseArgument, load_case
+from escalate_cli.cli._app import settings
+from escalate_cli.cli.cases import CaseArgument
 
 if TYPE_CHECKING:
-    from escalate_cli.core.model import Matrix
+    pass
 
 FORMATS = ("md", "json")
 
@@ -30,22 +30,15 @@ def brief(
     Example: escalate brief ESC-7 --ask decision
     """
     from escalate_cli import output
-    from escalate_cli.core import documents
-    from escalate_cli.core.errors import UsageError
 
-    if ask is not None and ask not in documents.ASKS:
-        raise UsageError(f'--ask "{ask}": use one of {", ".join(documents.ASKS)}')
     state = settings(ctx)
-    case = load_case(state, case_ref)
-    matrix, now = state.matrix(), state.now
-    data = documents.brief(matrix, case, now, ask)
+    briefed = state.session().brief(case_ref, ask=ask)
     if state.json:
-        output.emit_json(data)
+        output.emit_json(briefed.data)
         return
     # Plain text, never Rich: case text is shown exactly as written, brackets and all.
     # Folded for a terminal; piped (into a chat, a file, xclip) one line per item.
-    folded = output.console().is_terminal
-    typer.echo(documents.brief_text(matrix, data, now, wrap=folded), nl=False)
+    typer.echo(briefed.text(wrap=output.console().is_terminal), nl=False)
 
 
 def report(
@@ -63,7 +56,6 @@ def report(
     Example: escalate report ESC-7 --format md > ESC-7.md
     """
     from escalate_cli import output
-    from escalate_cli.core.case_report import report_markdown
     from escalate_cli.core.errors import UsageError
 
     if format_ is not None and format_ not in FORMATS:
@@ -71,24 +63,13 @@ def report(
     state = settings(ctx)
     if state.json and format_ == "md":
         raise UsageError("--json and --format md disagree: give one of them")
-    case = load_case(state, case_ref)
     if state.json or format_ == "json":
-        output.emit_json(case)
+        output.emit_json(state.session().case(case_ref))
         return
-    typer.echo(report_markdown(_matrix_if_any(state), case, state.now), nl=False)
-
-
-def _matrix_if_any(state: Settings) -> "Matrix | None":
-    """A report documents what the case recorded, so it still renders when the matrix has
-    changed or broken since; names then show as bare ids."""
-    from escalate_cli import output
-    from escalate_cli.core.errors import MatrixError
-
-    try:
-        return state.matrix()
-    except MatrixError as error:
-        output.err(f"note: contacts and levels shown by id: {error}")
-        return None
+    reported = state.session().report(case_ref)
+    if reported.problem is not None:
+        output.err(f"note: contacts and levels shown by id: {reported.problem}")
+    typer.echo(reported.markdown(), nl=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -24,12 +24,11 @@ def oncall(
     Example: escalate oncall --at "sat 03:00" --level L2
     """
     from escalate_cli import output
-    from escalate_cli.core.oncall import oncall as reachable
     from escalate_cli.core.timing import from_iso
 
     state = settings(ctx)
-    moment = parse_when_option(at, state, "--at") or state.now
-    blocks = reachable(state.matrix(), moment, level)
+    found = state.session().oncall(at=parse_when_option(at, state, "--at"), level=level)
+    moment, blocks = found.at, found.levels
     if state.json:
         output.emit_json(blocks)
         return

@@ -289,12 +289,9 @@ def simulate(
     Example: escalate simulate --severity sev1 --type security
     """
     from escalate_cli import output
-    from escalate_cli.core.cases import OpenRequest
-    from escalate_cli.core.planning import simulate as run_simulation
 
     state = settings(ctx)
-    request = OpenRequest("simulated case", severity, type_, tier=tier)
-    timeline = run_simulation(state.matrix(), request, state.now)
+    timeline = state.session().simulate(severity=severity, type=type_, tier=tier)
     if state.json:
         output.emit_json({"timeline": timeline})
         return

@@ -89,6 +89,44 @@ class NextOf:
 
 
 @dataclass(eq=False)
+class Briefed:
+    """A situation report: its data (`brief --json`), and the text people paste."""
+
+    data: dict[str, Any]
+    matrix: Matrix
+    now: datetime
+
+    def text(self, *, wrap: bool = True) -> str:
+        from escalate_cli.core.documents import brief_text
+
+        return brief_text(self.matrix, self.data, self.now, wrap=wrap)
+
+
+@dataclass(eq=False)
+class Reported:
+    """What `escalate report` documents: the case, the matrix (None, with `problem` saying
+    why, when it no longer loads), and the instant."""
+
+    case: Case
+    matrix: Matrix | None
+    now: datetime
+    problem: str | None
+
+    def markdown(self) -> str:
+        from escalate_cli.core.case_report import report_markdown
+
+        return report_markdown(self.matrix, self.case, self.now)
+
+
+@dataclass(eq=False)
+class OnCall:
+    """Who is reachable at each level at `at` (`escalate oncall`)."""
+
+    at: datetime
+    levels: list[dict[str, Any]]
+
+
+@dataclass(eq=False)
 class Listed:
     """The cases `escalate list` shows, as they stand now: `due` is when each is next due, by
     case number (left out when nothing is due, or when it was not asked for); `skipped` each
@@ -273,6 +311,56 @@ class Session:
         now = self.now
         case = self._as_of(stored, now)
         return NextOf(case, matrix, now, next_view(matrix, case, now))
+
+    def who(self, ref: str | int) -> dict[str, Any]:
+        """`escalate who`: the owner, the level and its contacts now, the participants."""
+        from escalate_cli.core.cases import who
+
+        case = self.case(ref)
+        return who(self.matrix(), case, self.now)
+
+    def brief(self, ref: str | int, *, ask: str | None = None) -> Briefed:
+        """`escalate brief`: the situation report's data (`brief --json`); `text()` is what
+        people paste."""
+        from escalate_cli.core import documents
+
+        if ask is not None and ask not in documents.ASKS:
+            from escalate_cli.core.errors import UsageError
+
+            raise UsageError(f'--ask "{ask}": use one of {", ".join(documents.ASKS)}')
+        case = self.case(ref)
+        matrix, now = self.matrix(), self.now
+        return Briefed(documents.brief(matrix, case, now, ask), matrix, now)
+
+    def report(self, ref: str | int) -> Reported:
+        """`escalate report`: the case and, for the Markdown document, the matrix if it still
+        loads (a report documents what the case recorded; names then show as bare ids)."""
+        from escalate_cli.core.errors import MatrixError
+
+        case = self.case(ref)
+        try:
+            matrix: Matrix | None = self.matrix()
+            problem = None
+        except MatrixError as error:
+            matrix, problem = None, str(error)
+        return Reported(case, matrix, self.now, problem)
+
+    def simulate(
+        self, *, severity: str | None = None, type: str | None = None, tier: str | None = None
+    ) -> list[dict[str, Any]]:
+        """`escalate simulate`: the timeline a new case would follow if nobody acted."""
+        from escalate_cli.core.cases import OpenRequest
+        from escalate_cli.core.planning import simulate
+
+        request = OpenRequest("simulated case", severity, type, tier=tier)
+        return simulate(self.matrix(), request, self.now)
+
+    def oncall(self, *, at: datetime | None = None, level: str | None = None) -> OnCall:
+        """`escalate oncall`: who is reachable at each level (or `level`) at `at` (now)."""
+        from escalate_cli.core.oncall import oncall
+
+        moment = self.now if at is None else at
+        return OnCall(moment, oncall(self.matrix(), moment, level))
 
     def _stored(self, ref: str | int) -> Case:
         from escalate_cli.core.cases import matches_ref, parse_case_ref
