@@ -188,43 +188,40 @@ def _case(where: str, number: int, raw: str) -> dict[str, Any]:
     return doc
 
 
-def _fill_case_metrics(cur: Any, batch: int = 5_000) -> None:
-    """Migration 2's rows for the cases written before it, from their summaries."""
+def _each_batch(cur: Any, column: str, batch: int) -> Iterator[list[tuple[int, Any]]]:
+    """Every case's number and parsed `column`, `batch` cases at a time: what a migration
+    fills in for the cases written before it."""
     last = 0
     while True:
         cur.execute(
-            "SELECT number, brief::text FROM cases WHERE number > %s ORDER BY number LIMIT %s",
+            f"SELECT number, {column}::text FROM cases WHERE number > %s ORDER BY number LIMIT %s",
             (last, batch),
         )
         found = cur.fetchall()
         if not found:
             return
+        yield [(number, _decode(raw)) for number, raw in found]
+        last = found[-1][0]
+
+
+def _fill_case_metrics(cur: Any, batch: int = 5_000) -> None:
+    """Migration 2's rows for the cases written before it, from their summaries."""
+    for found in _each_batch(cur, "brief", batch):
         rows = []
-        for number, raw in found:
-            brief = _decode(raw)
+        for number, brief in found:
             whole = isinstance(brief, dict) and brief.get("number") == number
             rows.append(_metrics_row(brief if whole else {"number": number, "matrix": 0}))
         _run(cur, _values(cur, _UPSERT_METRICS, rows, page=batch))
-        last = found[-1][0]
 
 
 def _fill_search_words(cur: Any, batch: int = 1_000) -> None:
     """Migration 4's words for the cases written before it."""
     from psycopg2.extras import execute_values
 
-    last = 0
-    while True:
-        cur.execute(
-            "SELECT number, doc::text FROM cases WHERE number > %s ORDER BY number LIMIT %s",
-            (last, batch),
-        )
-        found = cur.fetchall()
-        if not found:
-            return
-        rows = []
-        for number, raw in found:
-            doc = _decode(raw)
-            rows.append((number, _search_words(doc) if isinstance(doc, dict) else None))
+    for found in _each_batch(cur, "doc", batch):
+        rows = [
+            (number, _search_words(doc) if isinstance(doc, dict) else None) for number, doc in found
+        ]
         execute_values(
             cur,
             "UPDATE cases SET search_words = v.words FROM (VALUES %s) AS v(number, words)"
@@ -233,7 +230,6 @@ def _fill_search_words(cur: Any, batch: int = 1_000) -> None:
             template="(%s::bigint, %s::text)",
             page_size=batch,
         )
-        last = found[-1][0]
 
 
 class PgTransaction:
