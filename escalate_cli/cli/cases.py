@@ -79,11 +79,6 @@ def open_case(
     """
     from escalate_cli import output
 
-    # Loaded before the case's number is taken, not by new_case after: the number stays locked
-    # until commit, so a first import in there (about 4 ms of CPU) is waited for by every
-    # racing `open`, the more so as they share the cores.
-    from escalate_cli.core import routing  # noqa: F401
-
     state = settings(ctx)
     opened = state.session(by).open(
         title,

@@ -670,7 +670,9 @@ class Session:
             existing = tx.get(number) if number is not None else None
             if existing is not None:
                 return Changed(existing, matrix, now, "existing"), None
-        # Built, and so checked, before it takes a number: a refused open leaves no gap.
+        # Built, and so checked, before it takes a number: a refused open leaves no gap, and
+        # the number (locked until commit) waits for no import or work of new_case, which
+        # every racing `open` would wait for in turn.
         case = new_case(matrix, 0, request, now)
         number = tx.next_number()
         case.update(number=number, id=case_id(number, matrix.case_prefix))
