@@ -101,6 +101,8 @@ def open_transactions() -> int:
             cur.execute(
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
                 " AND pid <> pg_backend_pid() AND xact_start IS NOT NULL"
+                # autovacuum works in transactions of its own, whenever it likes
+                " AND backend_type = 'client backend'"
             )
             return int(cur.fetchone()[0])
     finally:

@@ -32,7 +32,7 @@ def test_read_only_commands_see_the_real_status_and_write_nothing(cli: Cli, held
     assert [c["id"] for c in cli.json("list", "--status", "acknowledged", *at)] == ["ESC-1"]
     overdue = cli.json("list", "--overdue", *at)
     assert [(c["id"], c["status"]) for c in overdue] == [("ESC-1", "acknowledged")]
-    listed = cli("list", *at).stdout
+    listed = cli("list", "--wide", *at).stdout
     assert "on_hold" not in listed and "2026-11-23 12:50 UTC" in listed
     assert cli.json("brief", "ESC-1", *at)["status"] == "acknowledged"
     assert "Status: acknowledged" in cli("brief", "ESC-1", *at).stdout

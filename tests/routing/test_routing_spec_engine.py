@@ -20,10 +20,10 @@ def overdue(cli: Cli, now: str) -> list[str]:
 
 
 def due_column(cli: Cli, now: str) -> dict[str, str]:
-    """`list`'s "next due" cell of each case, by id."""
-    lines = cli("list", "--now", now).stdout.splitlines()
+    """`list --wide`'s "due" cell of each case (an absolute time), by id."""
+    lines = cli("list", "--wide", "--now", now).stdout.splitlines()
     header, rows = lines[0], lines[1:]
-    start, end = header.index("next due"), header.index("title")
+    start, end = header.index("due"), header.index("opened")
     return {row.split()[0]: row[start:end].strip() for row in rows}
 
 
