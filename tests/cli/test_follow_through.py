@@ -24,8 +24,10 @@ def mailing(
     text = matrix_yaml(
         channels(smtp.port, web.url, tmp_path / "pager.jsonl"),
         notify_via="notify_via: [mail]",
+        via={"sam": "[mail, chat]"},
     ).replace("  - id: vp\n    name: VP Support\n", vp_mail)
     write_matrix(tmp_path, monkeypatch, text)
+    monkeypatch.setenv("CHAT_SECRET", "k3y")
     return smtp
 
 
@@ -35,7 +37,7 @@ def opened(cli: Cli) -> None:
 
 
 def test_an_action_reminds_its_assignee_once_when_it_falls_due(
-    cli: Cli, mailing: SmtpServer
+    cli: Cli, mailing: SmtpServer, web: WebServer
 ) -> None:
     opened(cli)
     cli(
@@ -49,6 +51,8 @@ def test_an_action_reminds_its_assignee_once_when_it_falls_due(
     assert mail.recipients == ["sam@acme.example"]
     assert "action 1 due: Raise the gateway timeout" in mail.message.get_content()
     assert mail.message["Subject"].startswith("[ESC-1] action due (")
+    (posted,) = web.requests.wait(1)  # and sam's chat, through the webhook
+    assert posted.json()["contact"]["chat"] == "@sam"
     assert reminded(cli, "13:00") == []  # once
     shown = cli("sweep", "--now", at("14:00"), "--dry-run").stdout + cli("next", "ESC-1").stdout
     assert "action 1 due" not in shown
