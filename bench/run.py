@@ -1,6 +1,7 @@
 """Time whole `escalate` processes; print medians and their ratio to `python -c pass`.
 
-Usage: .venv/bin/python bench/run.py [all|startup|cases|sweep|metrics|race|search] [--runs N]
+Usage: .venv/bin/python bench/run.py [all|startup|cases|sweep|metrics|race|search|lists]
+           [--runs N]
 """
 
 from __future__ import annotations
@@ -171,6 +172,45 @@ def search(workdir: Path, runs: int) -> Iterator[Row]:
         yield " ".join(args)[:18], label, timed([*ESCALATE, *args], env, runs), "1 s"
 
 
+def lists(workdir: Path, runs: int) -> Iterator[Row]:
+    """Issue 14's budgets for people's views: `list` of 1,000 and 10,000 active cases, `list
+    --overdue` of 10,000, `show` of a case with 5,000 timeline events; beside `escalate
+    --version`, which most of them are measured against (each budget says what it is)."""
+    version = timed([*ESCALATE, "--version"], dict(os.environ), runs)
+    yield "--version", "-", version, "the baseline"
+    for count, budget in ((1_000, f"{1.5 * version:.0f} ms (1.5x --version)"), (10_000, "357 ms")):
+        store = stores.build(workdir / f"list-{count}.json", open_cases=count, due=count // 20)
+        env = env_for(store)
+        label = f"{count:,} open"
+        yield "list", label, timed([*ESCALATE, "list"], env, runs), budget
+        if count == 10_000:
+            overdue = timed([*ESCALATE, "list", "--overdue"], env, runs)
+            yield "list --overdue", label, overdue, "500 ms"
+    yield (
+        "show",
+        "5,000 timeline events",
+        timed_long_case(workdir, runs),
+        (f"{1.5 * version:.0f} ms (1.5x --version)"),
+    )
+
+
+def timed_long_case(workdir: Path, runs: int) -> float:
+    """`show` of one case whose timeline holds 5,000 notes (a long incident)."""
+    from escalate_cli import Session
+    from escalate_cli.core.corrections import note
+
+    path = workdir / "long.json"
+    with Session(path, stores.MATRIX, now=stores.NOW, user="frontline") as session:
+        opened = session.open("A long incident", severity="sev1")
+
+        def notes(matrix: object, case: dict[str, object], now: object) -> None:
+            for n in range(5_000):
+                note(case, stores.NOW, f"status check {n}: still looking at the gateway", "sam")
+
+        session.change(opened.case["id"], notes)
+    return timed([*ESCALATE, "show", str(opened.case["id"])], env_for(path), runs)
+
+
 SUITES: dict[str, Callable[[Path, int], Iterator[Row]]] = {
     "startup": startup,
     "cases": cases,
@@ -178,6 +218,7 @@ SUITES: dict[str, Callable[[Path, int], Iterator[Row]]] = {
     "metrics": metrics,
     "race": race,
     "search": search,
+    "lists": lists,
 }
 
 
