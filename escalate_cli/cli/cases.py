@@ -257,16 +257,6 @@ def _list_row(case: "Case", due: "NextDue | None") -> dict[str, Any]:
     return row
 
 
-def _due_cell(due: "NextDue | None") -> Any:
-    """For people: when the case is next due, in red once overdue."""
-    from escalate_cli import output
-
-    if due is None:
-        return "-"
-    text = output.local_time(due.at)
-    return output.Styled(text, "bold red") if due.acts else text
-
-
 def show(ctx: typer.Context, case_ref: CaseArgument) -> None:
     """Everything about a case: people, the seven steps as a checklist, and its timeline.
 
