@@ -126,11 +126,23 @@ def show(
     cases: Sequence["Case"], due: dict[int, "NextDue"], now: datetime, *, wide: bool, teams: bool
 ) -> None:
     """Print the list: fitted and coloured on a terminal, whole lines off one."""
-    from escalate_cli import output
-
-    console = output.console()
-    on_terminal = console.is_terminal
-    width = console.width if on_terminal and not wide else None
-    colour = on_terminal and not console.no_color
-    found = lines(cases, due, now, wide=wide, teams=teams, width=width, colour=colour)
+    width, colour = _terminal()
+    found = lines(
+        cases, due, now, wide=wide, teams=teams, width=None if wide else width, colour=colour
+    )
     sys.stdout.write("\n".join(found) + "\n")
+
+
+def _terminal() -> tuple[int | None, bool]:
+    """The terminal's width (None off a terminal, unless FORCE_COLOR says to act as one:
+    nothing is cut) and whether to colour (not with NO_COLOR), as Rich decides them for the
+    other commands; asked here directly, as importing Rich costs a list ~30 ms."""
+    import os
+    import shutil
+
+    on_terminal = bool(os.environ.get("FORCE_COLOR")) or sys.stdout.isatty()
+    if not on_terminal:
+        return None, False
+    columns = os.environ.get("COLUMNS", "")
+    width = int(columns) if columns.isdigit() else shutil.get_terminal_size().columns
+    return width, "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
