@@ -149,3 +149,16 @@ def test_ctrl_c_and_sigterm_leave_the_board_cleanly_with_exit_0(tmux: Tmux, way:
     assert "active case" not in shown
     tmux.run("send-keys", "-t", "board", "stty -a | grep -o -- '-\\?icanon' | head -1", "Enter")
     tmux.wait_for(lambda shown: "\nicanon" in shown, "the terminal back in canonical mode")
+
+
+def test_list_fits_an_80_column_terminal_one_line_per_case(tmux: Tmux) -> None:
+    long = "Checkout fails for all EU customers since the nine o'clock deploy went out to prod"
+    escalate(tmux, "open", long, "--severity", "sev1")
+    escalate(tmux, "open", "Printer on fire")
+    tmux.wait_for(lambda shown: "$" in shown, "the shell's prompt")
+    tmux.run("send-keys", "-t", "board", f"{shlex.join([*ESCALATE, 'list'])}; echo done", "Enter")
+    shown = tmux.wait_for(lambda screen: "\ndone" in screen, "the list")
+    rows = [line for line in shown.splitlines() if line.startswith(("id ", "ESC-"))]
+    assert len(rows) == 3 and all(len(row) <= 80 for row in rows)
+    assert rows[1].startswith("ESC-1") and rows[1].endswith("…")  # the title cut last
+    assert rows[2].endswith("Printer on fire")
