@@ -3,6 +3,7 @@ escalation policy per path; and the lines saying what PagerDuty cannot hold."""
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
 from datetime import UTC, timedelta
@@ -10,6 +11,7 @@ from typing import Any
 
 from escalate_cli.core.cases import start_level
 from escalate_cli.core.errors import NotFoundError
+from escalate_cli.core.export_losses import losses
 from escalate_cli.core.model import ROTATION_PREFIX, Level, Matrix, Path
 from escalate_cli.core.timing import format_duration
 
@@ -24,6 +26,11 @@ class Exported:
     document: dict[str, Any]
     warnings: list[str] = field(default_factory=list)
     severity: str | None = None
+    text: str = ""  # what is written out: the document as JSON, or HCL
+
+    def __post_init__(self) -> None:
+        if not self.text and self.document:
+            self.text = json.dumps(self.document, indent=2, ensure_ascii=False) + "\n"
 
 
 @dataclass(frozen=True)
@@ -77,22 +84,18 @@ def to_pagerduty(matrix: Matrix, severity_id: str | None = None) -> Exported:
     """The matrix as PagerDuty objects. Ids are escalate's ids standing in for PagerDuty's own,
     which it assigns on creation; users are matched by email, as PagerDuty identifies them."""
     severity = export_severity(matrix, severity_id)
-    result = Exported({}, severity=severity)
-    users = _users(matrix, result.warnings)
+    warnings: list[str] = []
+    users = _users(matrix, warnings)
     schedules = [_schedule(matrix, rotation.id) for rotation in matrix.rotations]
     policies = [
-        _policy(matrix, name, path, severity, result.warnings)
-        for name, path in matrix.all_paths.items()
+        _policy(matrix, name, path, severity, warnings) for name, path in matrix.all_paths.items()
     ]
-    result.document = {
+    document = {
         "users": list(users.values()),
         "schedules": schedules,
         "escalation_policies": policies,
     }
-    from escalate_cli.core.export_losses import losses
-
-    result.warnings.extend(losses(matrix, severity))
-    return result
+    return Exported(document, [*warnings, *losses(matrix, severity)], severity)
 
 
 def _users(matrix: Matrix, warnings: list[str]) -> dict[str, dict[str, Any]]:
@@ -178,15 +181,15 @@ def _policy(
     return {
         "id": name,
         "type": "escalation_policy",
-        "name": name,
-        "description": _description(matrix, name),
+        "name": f"{matrix.name}: {name}" if matrix.name else name,
+        "description": path_description(matrix, name),
         "num_loops": _num_loops(matrix, name, path, levels, rules, warnings),
         "escalation_rules": rules,
     }
 
 
-def _description(matrix: Matrix, name: str) -> str:
-    return f"{matrix.name}: path {name}" if matrix.name else f"path {name}"
+def path_description(matrix: Matrix, name: str) -> str:
+    return f"escalate path {name}" + (f" of {matrix.name}" if matrix.name else "")
 
 
 def _num_loops(
