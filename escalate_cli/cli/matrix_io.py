@@ -55,7 +55,8 @@ def export(
     from escalate_cli.core.matrix_export import export_matrix
 
     exported = export_matrix(load_matrix(_chosen(ctx, path)), to.value, severity)
-    _deliver(ctx, exported.text, exported.warnings, output, f"exported for {to.value}")
+    done = f"exported for {to.value}"
+    _deliver(ctx, exported.text, exported.warnings, output, done, "no equivalent there")
 
 
 def import_(
@@ -79,7 +80,8 @@ def import_(
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"{file}: cannot read ({exc.__class__.__name__})") from exc
     imported = from_pagerduty(text, str(file))
-    _deliver(ctx, imported.yaml_text, imported.warnings, output, f"imported from {source.value}")
+    done = f"imported from {source.value}"
+    _deliver(ctx, imported.yaml_text, imported.warnings, output, done, "not carried over")
 
 
 def _chosen(ctx: typer.Context, path: str | None) -> Path:
@@ -94,7 +96,12 @@ def _chosen(ctx: typer.Context, path: str | None) -> Path:
 
 
 def _deliver(
-    ctx: typer.Context, text: str, warnings: list[str], output: Path | None, done: str
+    ctx: typer.Context,
+    text: str,
+    warnings: list[str],
+    output: Path | None,
+    done: str,
+    lost: str,
 ) -> None:
     """The result on stdout, or in FILE; warnings on stderr. With --output and --json, stdout
     gets `{"file", "warnings"}`: without --output, stdout is the result itself."""
@@ -116,7 +123,7 @@ def _deliver(
         if settings(ctx).json:
             show.emit_json({"file": str(output), "warnings": warnings})
     where = f" to {output}" if output else ""
-    show.err(f"{done}{where}; {plural(len(warnings), 'warning')} (what has no equivalent)")
+    show.err(f"{done}{where}; {plural(len(warnings), 'warning')} ({lost})")
 
 
 def register(group: typer.Typer) -> None:

@@ -78,7 +78,7 @@ def _severities(matrix: Matrix, chosen: str | None) -> Iterator[str]:
 
 def _matrix_wide(matrix: Matrix) -> Iterator[str]:
     if matrix.skip_unavailable:
-        yield "skip_unavailable: no equivalent (PagerDuty escalates on delay alone)"
+        yield "skip_unavailable: no equivalent (a paging service escalates on delay alone)"
     if matrix.tiers:
         yield "tiers: no equivalent"
     if matrix.ownership == "follow":

@@ -71,7 +71,10 @@ def from_pagerduty(text: str, filename: str) -> Imported:
     if not rotations:
         del matrix["rotations"]
     header = "".join(f"# warning: {line}\n" for line in result.warnings)
-    body = yaml.safe_dump(matrix, sort_keys=False, allow_unicode=True, width=100)
+    for contact in contacts.values():
+        if contact.get("timezone") == zone:
+            del contact["timezone"]  # the matrix's zone already says it
+    body = yaml.dump(matrix, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
     result.yaml_text = (
         f"# Imported from PagerDuty ({filename}) by escalate matrix import.\n{header}{body}"
     )
@@ -79,6 +82,18 @@ def from_pagerduty(text: str, filename: str) -> Imported:
 
     load_matrix_text(result.yaml_text, filename)
     return result
+
+
+class _Dumper(yaml.SafeDumper):
+    """Lists of ids on one line (`contacts: [sam, tia]`), as people write matrices."""
+
+
+def _flow_ids(dumper: yaml.SafeDumper, items: list[Any]) -> yaml.Node:
+    flow = all(isinstance(item, str) for item in items)
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", items, flow_style=flow)
+
+
+_Dumper.add_representer(list, _flow_ids)
 
 
 def _contacts(users: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:

@@ -28,7 +28,7 @@ def test_export_prints_the_document_and_warns_on_stderr(cli: Cli) -> None:
     assert "warning: trigger legal-threat: triggers have no equivalent" in lines
     assert "warning: severity sev1: SLAs (ack 15m, resolve 4h) have no equivalent" in lines
     warned = [line for line in lines if line.startswith("warning: ")]
-    assert lines[-1] == f"exported for pagerduty; {len(warned)} warnings (what has no equivalent)"
+    assert lines[-1] == f"exported for pagerduty; {len(warned)} warnings (no equivalent there)"
 
 
 def test_export_to_a_file_with_json_reports_the_warnings(cli: Cli, tmp_path: Path) -> None:
