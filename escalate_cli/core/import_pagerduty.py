@@ -49,16 +49,37 @@ def read_pagerduty(text: str, filename: str) -> dict[str, list[dict[str, Any]]]:
 
 
 def from_pagerduty(text: str, filename: str) -> Imported:
-    """A matrix YAML from a PagerDuty export; checked by escalate's own validation."""
+    """A matrix YAML from a PagerDuty export; checked by escalate's own validation, its
+    problems named after the YAML it would have written."""
     data = read_pagerduty(text, filename)
-    result = Imported("")
+    warnings: list[str] = []
+    try:
+        matrix = _matrix(data, filename, warnings)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        what = f"missing {exc}" if isinstance(exc, KeyError) else str(exc)
+        raise UsageError(f"{filename}: not a PagerDuty export this can read ({what})") from exc
+    header = "".join(f"# warning: {line}\n" for line in warnings)
+    body = yaml.dump(matrix, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+    yaml_text = f"# Imported from PagerDuty ({filename}) by escalate matrix import.\n{header}{body}"
+    from escalate_cli.core.matrix import load_matrix_text
+
+    load_matrix_text(yaml_text, f"{filename} as a matrix")
+    return Imported(yaml_text, warnings)
+
+
+def _matrix(
+    data: dict[str, list[dict[str, Any]]], filename: str, warnings: list[str]
+) -> dict[str, Any]:
     contacts = _contacts(data["users"])
-    rotations = [_rotation(s, result.warnings) for s in data["schedules"]]
+    rotations = [_rotation(s, warnings) for s in data["schedules"]]
     known_schedules = {r["id"] for r in rotations}
     levels, paths = _levels_and_paths(
-        data["escalation_policies"], known_schedules, contacts, result.warnings
+        data["escalation_policies"], known_schedules, contacts, warnings
     )
     zone = rotations[0]["timezone"] if rotations else "UTC"
+    for contact in contacts.values():
+        if contact.get("timezone") == zone:
+            del contact["timezone"]  # the matrix's zone already says it
     matrix: dict[str, Any] = {
         "version": 1,
         "name": f"Imported from {filename}",
@@ -70,18 +91,7 @@ def from_pagerduty(text: str, filename: str) -> Imported:
     }
     if not rotations:
         del matrix["rotations"]
-    header = "".join(f"# warning: {line}\n" for line in result.warnings)
-    for contact in contacts.values():
-        if contact.get("timezone") == zone:
-            del contact["timezone"]  # the matrix's zone already says it
-    body = yaml.dump(matrix, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
-    result.yaml_text = (
-        f"# Imported from PagerDuty ({filename}) by escalate matrix import.\n{header}{body}"
-    )
-    from escalate_cli.core.matrix import load_matrix_text
-
-    load_matrix_text(result.yaml_text, filename)
-    return result
+    return matrix
 
 
 class _Dumper(yaml.SafeDumper):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -253,4 +254,20 @@ def test_an_import_that_would_not_validate_is_a_matrix_error() -> None:
     data = json.loads(json.dumps(API_RESPONSE))
     data["escalation_policy"]["escalation_rules"][1]["targets"] = []
     with pytest.raises(MatrixError, match="at least one contact"):
+        from_pagerduty(json.dumps(data), "ep.json")
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        lambda rule: rule.pop("escalation_delay_in_minutes"),
+        lambda rule: rule.update(escalation_delay_in_minutes="soon"),
+        lambda rule: rule.update(targets=[5]),
+        lambda rule: rule.pop("id"),
+    ],
+)
+def test_a_malformed_rule_is_a_usage_error(spoil: Any) -> None:
+    data = json.loads(json.dumps(API_RESPONSE))
+    spoil(data["escalation_policy"]["escalation_rules"][0])
+    with pytest.raises(UsageError, match=r"ep\.json: not a PagerDuty export this can read"):
         from_pagerduty(json.dumps(data), "ep.json")
