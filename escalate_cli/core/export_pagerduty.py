@@ -39,6 +39,7 @@ class RuleTiming:
 
     minutes: int
     timer: str  # "ack", "after", or "none" (manual only in escalate)
+    rounded: bool = False  # the timer was not whole minutes: PagerDuty counts in minutes
 
 
 def export_severity(matrix: Matrix, severity_id: str | None) -> str | None:
@@ -70,7 +71,8 @@ def rule_timing(level: Level, severity_id: str | None) -> RuleTiming | None:
     if not timers:
         return None
     duration, name = min(timers, key=lambda pair: pair[0])
-    return RuleTiming(max(1, math.ceil(duration.total_seconds() / 60)), name)
+    minutes = max(1, math.ceil(duration.total_seconds() / 60))
+    return RuleTiming(minutes, name, rounded=duration != timedelta(minutes=minutes))
 
 
 def path_levels(matrix: Matrix, name: str, severity_id: str | None) -> tuple[str, ...]:
@@ -120,7 +122,6 @@ def _schedule(matrix: Matrix, rotation_id: str) -> dict[str, Any]:
     rotation = matrix.rotations_by_id[rotation_id]
     zone = rotation.timezone or matrix.timezone
     start = rotation.start.replace(tzinfo=zone).astimezone(UTC).isoformat().replace("+00:00", "Z")
-    members = rotation.members
     return {
         "id": rotation.id,
         "type": "schedule",
@@ -132,7 +133,7 @@ def _schedule(matrix: Matrix, rotation_id: str) -> dict[str, Any]:
                 "start": start,
                 "rotation_virtual_start": start,
                 "rotation_turn_length_seconds": int(rotation.shift.total_seconds()),
-                "users": [{"user": {"id": m, "type": "user_reference"}} for m in members],
+                "users": [{"user": {"id": m, "type": "user_reference"}} for m in rotation.members],
             }
         ],
     }
@@ -173,6 +174,11 @@ def _policy(
             warnings.append(
                 f"path {name}: level {level_id} moves on when unresolved (after), PagerDuty's"
                 " delay only while unacknowledged: an acknowledged incident stays there"
+            )
+        if timing.rounded:
+            warnings.append(
+                f"path {name}: level {level_id}'s {timing.timer} timer rounded up to"
+                f" {timing.minutes}m (PagerDuty counts whole minutes)"
             )
         targets = [target(matrix, ref) for ref in level.contacts]
         rules.append(

@@ -126,6 +126,10 @@ def test_what_has_no_equivalent_is_listed_one_line_each() -> None:
     ):
         assert expected in warnings
     assert any("level L2 moves on when unresolved (after)" in line for line in warnings)
+    assert (
+        "path default: level L2's after timer rounded up to 2m (PagerDuty counts whole minutes)"
+        in warnings
+    )
     assert len(warnings) == len(set(warnings))
 
 
