@@ -8,7 +8,9 @@ from typing import Any
 
 from escalate_cli.core.export_losses import losses
 from escalate_cli.core.export_pagerduty import (
+    PAGERDUTY_DEFAULT_DELAY,
     Exported,
+    RuleTiming,
     export_severity,
     path_description,
     path_levels,
@@ -123,10 +125,10 @@ def _escalation(
         if timing is None:
             if level_id != path_levels(matrix, name, severity)[-1]:
                 warnings.append(
-                    f"path {name}: level {level_id} has no timer (manual escalation only):"
-                    " the levels above it are left out"
+                    f"path {name}: level {level_id} has no timer (manual escalation only), and"
+                    f" an Opsgenie rule always fires: the next one {PAGERDUTY_DEFAULT_DELAY}m later"
                 )
-            break
+            timing = RuleTiming(PAGERDUTY_DEFAULT_DELAY, "none")
         elapsed += timing.minutes
         condition = "if-not-closed" if timing.timer == "after" else "if-not-acked"
     escalation: dict[str, Any] = {

@@ -275,3 +275,17 @@ def test_a_malformed_rule_is_a_usage_error(spoil: Any) -> None:
     spoil(data["escalation_policy"]["escalation_rules"][0])
     with pytest.raises(UsageError, match=r"ep\.json: not a PagerDuty export this can read"):
         from_pagerduty(json.dumps(data), "ep.json")
+
+
+def test_a_level_with_no_timer_gets_the_default_delay_and_a_warning() -> None:
+    matrix = small(SMALL.replace("    after: 90s\n", ""))
+    pagerduty = to_pagerduty(matrix)
+    rules = pagerduty.document["escalation_policies"][0]["escalation_rules"]
+    assert rules[1]["escalation_delay_in_minutes"] == 30
+    assert any(
+        line.startswith("path default: level L2 has no timer") for line in pagerduty.warnings
+    )
+    opsgenie = to_opsgenie(matrix)
+    delays = [rule["delay"]["timeAmount"] for rule in opsgenie.document["escalations"][0]["rules"]]
+    assert delays == [0, 30, 60]
+    assert any(line.startswith("path default: level L2 has no timer") for line in opsgenie.warnings)
