@@ -171,6 +171,12 @@ def test_terraform_is_quoted_and_refers_by_name() -> None:
     assert "data.pagerduty_user.cy" not in hcl
     assert hcl.count("{") == hcl.count("}")
     assert exported.warnings[0].startswith("contact cy: no email, so no data.pagerduty_user")
+    assert sum(line.startswith("contact cy: no email") for line in exported.warnings) == 1
+
+
+def test_terraform_says_when_a_rule_is_left_with_no_target() -> None:
+    exported = to_terraform(small(SMALL.replace("contacts: [bob, cy]", "contacts: [cy]")))
+    assert "path default: level L2 has no target with an email: add one" in exported.warnings
 
 
 def test_hcl_strings_and_names() -> None:
