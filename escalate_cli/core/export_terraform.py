@@ -62,6 +62,11 @@ def to_terraform(matrix: Matrix, severity_id: str | None = None) -> Exported:
         for rule in policy["escalation_rules"]
         if all(goal["id"] in missing for goal in rule["targets"])
     ]
+    warnings += [
+        f"rotation {schedule['id']}: no member with an email: add one"
+        for schedule in doc["schedules"]
+        if all(u["user"]["id"] in missing for u in schedule["schedule_layers"][0]["users"])
+    ]
     said = tuple(f"contact {ident}: no email" for ident in missing)  # said above, for HCL
     blocks = [
         f'data "pagerduty_user" "{users[u["id"]]}" {{\n  email = {hcl_string(u["email"])}\n}}'

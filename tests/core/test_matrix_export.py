@@ -177,6 +177,8 @@ def test_terraform_is_quoted_and_refers_by_name() -> None:
 def test_terraform_says_when_a_rule_is_left_with_no_target() -> None:
     exported = to_terraform(small(SMALL.replace("contacts: [bob, cy]", "contacts: [cy]")))
     assert "path default: level L2 has no target with an email: add one" in exported.warnings
+    exported = to_terraform(small(SMALL.replace("members: [ann, bob]", "members: [cy]")))
+    assert "rotation ops: no member with an email: add one" in exported.warnings
 
 
 def test_hcl_strings_and_names() -> None:
