@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -91,3 +93,17 @@ def test_import_to_stdout_and_its_errors(cli: Cli, tmp_path: Path) -> None:
     missing = str(tmp_path / "missing.json")
     assert "cannot read" in cli("matrix", "import", "--from", "pagerduty", missing, code=2).stderr
     cli("matrix", "import", str(exported), code=2)  # --from is required
+
+
+def test_export_piped_into_import_in_real_processes(tmp_path: Path) -> None:
+    escalate = str(Path(sys.executable).with_name("escalate"))
+    script = (
+        f'"{escalate}" matrix export "{SUPPORT}" 2>/dev/null'
+        f' | "{escalate}" matrix import --from pagerduty /dev/stdin -o escalation.yaml'
+        f' && "{escalate}" matrix validate escalation.yaml'
+    )
+    done = subprocess.run(
+        ["sh", "-c", script], capture_output=True, text=True, timeout=60, cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("escalation.yaml: valid (8 levels, 17 contacts, 1 rotation")
