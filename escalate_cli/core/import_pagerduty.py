@@ -165,7 +165,7 @@ def _levels_and_paths(
         paths[path] = [_level(rule, levels, schedules, contacts, warnings, path) for rule in rules]
         if int(policy.get("num_loops") or 0):
             warnings.append(_loops(policy, paths[path]))
-    order = _ladder(paths, warnings)
+    order = _ladder(paths)
     return [levels[level_id] for level_id in order], paths
 
 
@@ -218,9 +218,9 @@ def _loops(policy: dict[str, Any], levels: list[str]) -> str:
     )
 
 
-def _ladder(paths: dict[str, list[str]], warnings: list[str]) -> list[str]:
+def _ladder(paths: dict[str, list[str]]) -> list[str]:
     """A bottom-to-top order of every level that keeps each path's order (a topological sort,
-    first-seen order on ties); a policy that contradicts the others is reported and dropped."""
+    first-seen order on ties); policies that contradict each other are refused."""
     before: dict[str, set[str]] = {}
     for levels in paths.values():
         for position, level_id in enumerate(levels):
@@ -230,8 +230,10 @@ def _ladder(paths: dict[str, list[str]], warnings: list[str]) -> list[str]:
     while pending:
         ready = next((lv for lv in pending if before[lv] <= set(order)), None)
         if ready is None:
-            warnings.append(f"rules {', '.join(pending)} are in no order all policies agree on")
-            raise UsageError("the policies order their rules in contradicting ways")
+            raise UsageError(
+                f"the policies order rules {', '.join(pending)} in contradicting ways"
+                " (escalate's paths climb one ladder)"
+            )
         order.append(ready)
         pending.remove(ready)
     return order
