@@ -72,6 +72,14 @@ def _matrix(
 ) -> dict[str, Any]:
     contacts = _contacts(data["users"])
     rotations = [_rotation(s, warnings) for s in data["schedules"]]
+    for rotation in rotations:
+        for member in rotation["members"]:
+            if member not in contacts:
+                warnings.append(
+                    f"schedule {rotation['id']}: user {member} is not in the file:"
+                    " contact without email"
+                )
+                contacts[member] = {"id": member}
     known_schedules = {r["id"] for r in rotations}
     levels, paths = _levels_and_paths(
         data["escalation_policies"], known_schedules, contacts, warnings

@@ -297,3 +297,33 @@ def test_a_level_with_no_timer_gets_the_default_delay_and_a_warning() -> None:
     delays = [rule["delay"]["timeAmount"] for rule in opsgenie.document["escalations"][0]["rules"]]
     assert delays == [0, 30, 60]
     assert any(line.startswith("path default: level L2 has no timer") for line in opsgenie.warnings)
+
+
+def test_import_adds_schedule_members_missing_from_the_file() -> None:
+    data = {
+        **API_RESPONSE,
+        "schedules": [
+            {
+                "id": "PS1",
+                "time_zone": "America/New_York",
+                "schedule_layers": [
+                    {
+                        "start": "2026-03-02T09:00:00-05:00",
+                        "rotation_virtual_start": "2026-03-02T09:00:00-05:00",
+                        "rotation_turn_length_seconds": 43200,
+                        "users": [{"user": {"id": "PU1", "type": "user_reference"}}],
+                        "restrictions": [{"type": "daily_restriction"}],
+                    }
+                ],
+            }
+        ],
+    }
+    imported = from_pagerduty(json.dumps(data), "ep.json")
+    matrix = load_matrix_text(imported.yaml_text, "back.yaml")
+    rotation = matrix.rotations[0]
+    assert (rotation.members, rotation.start.isoformat()) == (("PU1",), "2026-03-02T09:00:00")
+    assert matrix.levels_by_id["PR1"].contacts == ("rotation:PS1", "PU9")
+    assert imported.warnings[:2] == [
+        "schedule PS1: restrictions have no equivalent (on call at all hours)",
+        "schedule PS1: user PU1 is not in the file: contact without email",
+    ]
