@@ -6,8 +6,10 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from escalate_cli.core.errors import MatrixError, NotFoundError, UsageError
+from escalate_cli.core.errors import EscalateError, MatrixError, NotFoundError, UsageError
 from escalate_cli.core.export_opsgenie import to_opsgenie
 from escalate_cli.core.export_pagerduty import to_pagerduty
 from escalate_cli.core.export_terraform import hcl_names, hcl_string, to_terraform
@@ -327,3 +329,30 @@ def test_import_adds_schedule_members_missing_from_the_file() -> None:
         "schedule PS1: restrictions have no equivalent (on call at all hours)",
         "schedule PS1: user PU1 is not in the file: contact without email",
     ]
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 10**6) | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=12,
+)
+_RULE = st.fixed_dictionaries({"id": _JSON, "escalation_delay_in_minutes": _JSON, "targets": _JSON})
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    policy=st.fixed_dictionaries(
+        {"id": _JSON, "num_loops": _JSON, "escalation_rules": st.lists(_RULE, max_size=3)}
+    ),
+    users=_JSON,
+)
+def test_import_junk_in_a_clean_error_out(policy: Any, users: Any) -> None:
+    text = json.dumps({"escalation_policies": [policy], "users": users})
+    try:
+        imported = from_pagerduty(text, "junk.json")
+    except EscalateError as exc:
+        assert str(exc) and "\n" not in str(exc).split(" (and ")[0]
+        return
+    load_matrix_text(imported.yaml_text, "back.yaml")
