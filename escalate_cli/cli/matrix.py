@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from escalate_cli.cli import matrix_io
 from escalate_cli.cli._app import Settings, settings
 
 if TYPE_CHECKING:
@@ -400,4 +401,5 @@ def _action(trigger: object) -> str:
 
 
 def register(root: typer.Typer) -> None:
+    matrix_io.register(app)  # export/import live apart, so other matrix commands merge cleanly
     root.add_typer(app, name="matrix")
