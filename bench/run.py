@@ -178,7 +178,14 @@ def lists(workdir: Path, runs: int) -> Iterator[Row]:
     --version`, which most of them are measured against (each budget says what it is)."""
     version = timed([*ESCALATE, "--version"], dict(os.environ), runs)
     yield "--version", "-", version, "the baseline"
-    for count, budget in ((1_000, f"{1.5 * version:.0f} ms (1.5x --version)"), (10_000, "357 ms")):
+    taskwarrior = timed_taskwarrior(workdir, runs)
+    ten_thousand = f"{taskwarrior:.0f} ms (Taskwarrior)" if taskwarrior else "357 ms"
+    if taskwarrior:
+        yield "task list", "10,000 pending tasks", taskwarrior, "Taskwarrior, the baseline"
+    for count, budget in (
+        (1_000, f"{1.5 * version:.0f} ms (1.5x --version)"),
+        (10_000, ten_thousand),
+    ):
         store = stores.build(workdir / f"list-{count}.json", open_cases=count, due=count // 20)
         env = env_for(store)
         label = f"{count:,} open"
@@ -192,6 +199,38 @@ def lists(workdir: Path, runs: int) -> Iterator[Row]:
         timed_long_case(workdir, runs),
         (f"{1.5 * version:.0f} ms (1.5x --version)"),
     )
+
+
+def timed_taskwarrior(workdir: Path, runs: int) -> float | None:
+    """`task list` of 10,000 pending tasks, as the issue measured Taskwarrior; None when the
+    `task` command is not installed (the issue's 357 ms is used then)."""
+    import shutil
+
+    if shutil.which("task") is None:
+        return None
+    data = workdir / "taskwarrior"
+    data.mkdir()
+    rc = workdir / "taskrc"
+    rc.write_text(f"data.location={data}\nconfirmation=off\nverbose=nothing\n")
+    tasks = workdir / "tasks.json"
+    tasks.write_text(
+        "\n".join(
+            json.dumps(
+                {
+                    "uuid": f"00000000-0000-4000-8000-{n:012d}",
+                    "description": f"Task {n}: the checkout gateway times out",
+                    "status": "pending",
+                    "entry": "20261120T100000Z",
+                    "due": "20261130T100000Z",
+                    "project": "support",
+                }
+            )
+            for n in range(10_000)
+        )
+    )
+    env = dict(os.environ, TASKRC=str(rc))
+    subprocess.run(["task", "import", str(tasks)], env=env, capture_output=True, check=True)
+    return timed(["task", "list"], env, runs)
 
 
 def timed_long_case(workdir: Path, runs: int) -> float:
