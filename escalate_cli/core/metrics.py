@@ -268,11 +268,7 @@ def for_store(
         window = (timing.to_iso(now - since), timing.to_iso(now)) if since is not None else None
         sums = summing(window, team)
         if sums is not None:
-            tally = _Tally(**sums)
-            tally.breaches = dict.fromkeys(SLAS, 0) | {
-                sla: count for sla, count in sums["breaches"].items() if sla in SLAS
-            }
-            return tally.result(start, end)
+            return _from_sums(sums, start, end)
     cases = store.cases(archived=True, history=False)
     return compute([case for case in cases if belongs(case, team)], now, since)
 
@@ -363,12 +359,32 @@ def breakdown(
 def breakdown_for_store(
     store: Any, now: datetime, since: timedelta | None, team: str | None, kind: str
 ) -> Breakdown:
-    """`breakdown` over a store's cases (open and archived) of `team`: read from the store's
-    case summaries, on PostgreSQL too (its SQL sums have no groups)."""
+    """`breakdown` over a store's cases (open and archived) of `team`: summed in SQL by a
+    store that can (PostgreSQL, for groups that are case columns), else read from the case
+    summaries. Both give the same rows (tests/core/test_store_pg_metrics.py)."""
     from escalate_cli.core.teams import belongs
 
+    column = {"path": "type"}.get(kind, kind)
+    grouping = getattr(store, "metrics_groups", None)
+    if grouping is not None and kind in ("severity", "owner", "path", "level"):
+        window = (timing.to_iso(now - since), timing.to_iso(now)) if since is not None else None
+        groups = grouping(window, team, column)
+        if groups is not None:
+            start, end = (now - since, now) if since is not None else (None, None)
+            rows = [(key, _from_sums(sums, start, end)) for key, sums in groups.items()]
+            rows.sort(key=lambda row: (-row[1].cases, _natural_key(row[0])))
+            return Breakdown(kind, rows, start, end)
     cases = store.cases(archived=True, history=False)
     return breakdown([case for case in cases if belongs(case, team)], now, since, kind)
+
+
+def _from_sums(sums: dict[str, Any], start: datetime | None, end: datetime | None) -> Metrics:
+    """The Metrics of a store's sums (see Summing)."""
+    tally = _Tally(**sums)
+    tally.breaches = dict.fromkeys(SLAS, 0) | {
+        sla: count for sla, count in sums["breaches"].items() if sla in SLAS
+    }
+    return tally.result(start, end)
 
 
 CSV_COLUMNS = (

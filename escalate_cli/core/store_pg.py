@@ -50,6 +50,26 @@ def _upsert(table: str, columns: str) -> str:
 
 
 _UPSERT_CASES = _upsert("cases", _CASE_COLUMNS)
+# metrics --by groups summed in SQL: case columns holding what metrics.breakdown groups by
+_GROUPED = ("severity", "owner", "type", "level")
+
+
+def _no_sums() -> dict[str, Any]:
+    """The sums of no case."""
+    return {
+        "cases": 0,
+        "open": 0,
+        "reopened": 0,
+        "ack_sum": 0.0,
+        "ack_count": 0,
+        "resolve_sum": 0.0,
+        "resolve_count": 0,
+        "breaches": {},
+        "by_level": {},
+        "by_path": {},
+    }
+
+
 _UPSERT_METRICS = _upsert("case_metrics", _METRICS_COLUMNS)
 
 
@@ -566,15 +586,36 @@ class PgStore:
         """`escalate metrics` summed in SQL over `case_metrics` (see metrics.Summing): two scans
         of a narrow table instead of reading every case. None when a case in scope has no exact
         figures, or no usable created_at for a window: metrics then reads the cases."""
+        groups = self._sums(window, team, None)
+        return None if groups is None else groups.get(None) or _no_sums()
+
+    def metrics_groups(
+        self, window: tuple[str, str] | None, team: str | None, by: str
+    ) -> dict[str, dict[str, Any]] | None:
+        """The sums of `metrics_sums` for each value of a case column (`severity`, `owner`,
+        `type`, `level`; "(none)" for none), for `metrics --by`; None as metrics_sums is."""
+        if by not in _GROUPED:
+            raise ValueError(f"metrics are not grouped by {by!r} in SQL")
+        groups = self._sums(window, team, by)
+        return None if groups is None else {str(key): sums for key, sums in groups.items()}
+
+    def _sums(
+        self, window: tuple[str, str] | None, team: str | None, by: str | None
+    ) -> dict[str | None, dict[str, Any]] | None:
         scope, params = ["TRUE"], []
         if team is not None:
-            scope.append("(matrix IS NULL OR matrix = %s)")
+            scope.append("(m.matrix IS NULL OR m.matrix = %s)")
             params.append(team)
         dated = list(scope)
         if window is not None:
-            scope.append("created_at BETWEEN %s::timestamptz AND %s::timestamptz")
+            scope.append("m.created_at BETWEEN %s::timestamptz AND %s::timestamptz")
             params += list(window)
         where = " AND ".join(scope)
+        from escalate_cli.core.metrics import NONE_LABEL
+
+        # A group is a case column, as metrics.breakdown keys its groups: empty is "(none)".
+        group = f"coalesce(nullif(c.{by}, ''), '{NONE_LABEL}')" if by else "NULL"
+        joined = "JOIN cases c ON c.number = m.number" if by else ""
         with self._cursor() as cur:
             if not self._ready(cur):
                 return None
@@ -582,45 +623,58 @@ class PgStore:
             if cur.fetchone()[0]:
                 return None
             if window is not None:
-                undated = " AND ".join([*dated, "created_at IS NULL"])
+                undated = " AND ".join([*dated, "m.created_at IS NULL"])
                 cur.execute(
-                    f"SELECT EXISTS (SELECT 1 FROM case_metrics WHERE {undated})",
+                    f"SELECT EXISTS (SELECT 1 FROM case_metrics m WHERE {undated})",
                     params[: len(dated) - 1],
                 )
                 if cur.fetchone()[0]:
                     return None
             cur.execute(
-                "SELECT count(*), count(*) FILTER (WHERE active), count(*) FILTER (WHERE reopened),"
-                " coalesce(sum(ack_s), 0), count(ack_s), coalesce(sum(resolve_s), 0),"
-                f" count(resolve_s) FROM case_metrics WHERE {where}",
+                f"SELECT {group}, count(*), count(*) FILTER (WHERE active),"
+                " count(*) FILTER (WHERE reopened), coalesce(sum(ack_s), 0), count(ack_s),"
+                f" coalesce(sum(resolve_s), 0), count(resolve_s) FROM case_metrics m {joined}"
+                f" WHERE {where} GROUP BY 1",
                 params,
             )
-            cases, active, reopened, ack_sum, ack_count, resolve_sum, resolve_count = cur.fetchone()
+            found: dict[str | None, dict[str, Any]] = {}
+            for (
+                key,
+                cases,
+                active,
+                reopened,
+                ack_sum,
+                ack_n,
+                resolve_sum,
+                resolve_n,
+            ) in cur.fetchall():
+                found[key] = {
+                    "cases": int(cases),
+                    "open": int(active),
+                    "reopened": int(reopened),
+                    "ack_sum": float(ack_sum),
+                    "ack_count": int(ack_n),
+                    "resolve_sum": float(resolve_sum),
+                    "resolve_count": int(resolve_n),
+                    "breaches": {},
+                    "by_level": {},
+                    "by_path": {},
+                }
             # One row per key of each count, first seen first (by case, then within the case).
             cur.execute(
-                "SELECT kind, key, count(*) FROM case_metrics m, LATERAL ("
+                f"SELECT {group}, kind, key, count(*) FROM case_metrics m {joined}, LATERAL ("
                 " SELECT 'breaches', k, o FROM unnest(m.breached) WITH ORDINALITY AS b(k, o)"
                 " UNION ALL SELECT 'by_level', k, o"
                 " FROM unnest(m.escalated_to) WITH ORDINALITY AS l(k, o)"
                 " UNION ALL SELECT 'by_path', k, o"
                 " FROM unnest(m.escalated_path) WITH ORDINALITY AS p(k, o)"
                 f") AS u(kind, key, o) WHERE {where}"
-                " GROUP BY kind, key ORDER BY min(ARRAY[m.number, u.o])",
+                " GROUP BY 1, kind, key ORDER BY min(ARRAY[m.number, u.o])",
                 params,
             )
-            counted: dict[str, dict[str, int]] = {"breaches": {}, "by_level": {}, "by_path": {}}
-            for kind, key, count in cur.fetchall():
-                counted[kind][key] = int(count)
-        return {
-            "cases": int(cases),
-            "open": int(active),
-            "reopened": int(reopened),
-            "ack_sum": float(ack_sum),
-            "ack_count": int(ack_count),
-            "resolve_sum": float(resolve_sum),
-            "resolve_count": int(resolve_count),
-            **counted,
-        }
+            for key, kind, name, count in cur.fetchall():
+                found[key][kind][name] = int(count)
+        return found
 
     def tracked(self) -> dict[int, datetime | None]:
         with self._cursor() as cur:

@@ -131,3 +131,17 @@ def test_the_migration_fills_case_metrics_for_cases_written_before_it(
         assert metrics.for_store(migrated, NOW, since) == metrics.for_store(json_store, NOW, since)
     store.close()
     migrated.close()
+
+
+def test_metrics_by_a_case_column_is_summed_in_sql_and_the_same_on_both_stores(
+    history: Cli,  # noqa: F811
+    tmp_path: Path,
+    pg_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    history("store", "copy", str(tmp_path / "store" / "cases.json"), pg_url)
+    monkeypatch.setattr(PgStore, "cases", lambda *a, **k: pytest.fail("read the cases"))
+    for by in ("severity", "owner", "path", "level"):
+        for since in ([], ["--since", "7d"]):
+            args = ["metrics", "--by", by, *since]
+            assert history.json("--store", pg_url, *args) == history.json(*args), (by, since)
