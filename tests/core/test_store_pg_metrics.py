@@ -95,10 +95,12 @@ def test_metrics_json_is_the_same_on_both_stores_after_real_commands(
     pg_url: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The CLI tests' history (opens, sweeps, resolves, a reopen), copied to PostgreSQL."""
+    """The CLI tests' history (opens, sweeps, resolves, a reopen), copied to PostgreSQL; and
+    `--by` a case column, summed in SQL too."""
     history("store", "copy", str(tmp_path / "store" / "cases.json"), pg_url)
     monkeypatch.setattr(PgStore, "cases", lambda *a, **k: pytest.fail("read the cases"))
-    for args in ([], ["--since", "7d"], ["--since", "25h"], ["--all-matrices"]):
+    groups = [["--by", by] for by in ("severity", "owner", "path", "level")]
+    for args in ([], ["--since", "7d"], ["--since", "25h"], ["--all-matrices"], *groups):
         on_json = history.json("metrics", *args)
         assert history.json("--store", pg_url, "metrics", *args) == on_json, args
 
@@ -131,17 +133,3 @@ def test_the_migration_fills_case_metrics_for_cases_written_before_it(
         assert metrics.for_store(migrated, NOW, since) == metrics.for_store(json_store, NOW, since)
     store.close()
     migrated.close()
-
-
-def test_metrics_by_a_case_column_is_summed_in_sql_and_the_same_on_both_stores(
-    history: Cli,  # noqa: F811
-    tmp_path: Path,
-    pg_url: str,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    history("store", "copy", str(tmp_path / "store" / "cases.json"), pg_url)
-    monkeypatch.setattr(PgStore, "cases", lambda *a, **k: pytest.fail("read the cases"))
-    for by in ("severity", "owner", "path", "level"):
-        for since in ([], ["--since", "7d"]):
-            args = ["metrics", "--by", by, *since]
-            assert history.json("--store", pg_url, *args) == history.json(*args), (by, since)
