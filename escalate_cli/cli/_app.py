@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -173,6 +173,16 @@ def user_default(ctx: typer.Context, value: str | None) -> str | None:
     found = configured("user", os.environ)
     settings(ctx).user_from_config = found
     return found
+
+
+# `--since` of `list` and `search`: the cases opened since then.
+Since = Annotated[
+    str | None,
+    typer.Option(
+        metavar="WHEN",
+        help="Only cases opened since: a duration back (30d), a time, or mon 9:00.",
+    ),
+]
 
 
 def past_time_option(state: Settings, text: str | None, flag: str) -> datetime | None:

@@ -6,6 +6,7 @@ import typer
 
 from escalate_cli.cli._app import (
     Settings,
+    Since,
     complete_case_id,
     past_time_option,
     settings,
@@ -179,12 +180,7 @@ def list_cases(
         str | None,
         typer.Option(metavar="CONTACT", help="Only cases this contact takes part in."),
     ] = None,
-    since: Annotated[
-        str | None,
-        typer.Option(
-            metavar="WHEN", help="Only cases opened since: a duration back (30d) or a time."
-        ),
-    ] = None,
+    since: Since = None,
     until: Annotated[
         str | None,
         typer.Option(metavar="WHEN", help="Only cases opened until: a duration back or a time."),

@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from escalate_cli.cli._app import past_time_option, settings
+from escalate_cli.cli._app import Since, past_time_option, settings
 
 STATUS_CHOICES = ("all", "active", "open", "acknowledged", "on_hold", "resolved", "closed")
 
@@ -18,12 +18,7 @@ def search(
             help="Words the case must hold, in any order; end one with * for a prefix.",
         ),
     ],
-    since: Annotated[
-        str | None,
-        typer.Option(
-            metavar="WHEN", help="Only cases opened since: a duration back (30d) or a time."
-        ),
-    ] = None,
+    since: Since = None,
     status: Annotated[
         str,
         typer.Option(
