@@ -96,3 +96,13 @@ def _day_counts(
         last = bisect_left(instants, high)
         counts.append(min(count for _, count in steps[first:last]))
     return tuple(counts)
+
+
+def mark(count: int | None) -> str:
+    """What a cell shows without colour: `.` nobody, the count (`+` for ten or more), `-` an
+    hour the clock skips."""
+    if count is None:
+        return "-"
+    if count == 0:
+        return "."
+    return str(count) if count < 10 else "+"
