@@ -400,4 +400,5 @@ def _action(trigger: object) -> str:
 
 
 def register(root: typer.Typer) -> None:
+    __import__("escalate_cli.cli.matrix_more", fromlist=["register"]).register(app)
     root.add_typer(app, name="matrix")
