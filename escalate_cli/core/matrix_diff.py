@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from escalate_cli.core.cases import Case
 from escalate_cli.core.errors import EscalateError
+from escalate_cli.core.hours import Hours
 from escalate_cli.core.model import BySeverity, Matrix
 
 # A contact's reachability is what coverage and routing feel: it is reported as its own kind.
@@ -152,6 +153,8 @@ def plain(value: Any) -> Any:
 
     if isinstance(value, BySeverity):
         return {name: format_duration(span) for name, span in value.items()}
+    if isinstance(value, Hours):  # its spec, not the minutes it is compiled to
+        return str(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {
             field.name.rstrip("_"): plain(getattr(value, field.name))

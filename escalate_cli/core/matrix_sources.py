@@ -27,7 +27,8 @@ def load_side(spec: str, file_at_revision: Path | None, cwd: Path) -> tuple[str,
     revision, colon, path = spec.partition(":")
     if not colon:
         if not _is_revision(spec, cwd):
-            return spec, load_matrix(cwd / spec)
+            reason = "file not found, nor a revision of this git work tree"
+            raise MatrixError([MatrixProblem(spec, None, "", reason)])
         if file_at_revision is None:
             raise UsageError(f"{spec}: which file at that revision? write {spec}:PATH")
         path = _relative(file_at_revision, cwd)
