@@ -14,16 +14,18 @@ from escalate_cli.core.model import Matrix
 GIT_TIMEOUT = 30  # seconds; a revision lookup is local and quick
 
 
-def load_side(spec: str, file_at_revision: Path | None, cwd: Path) -> tuple[str, Matrix]:
+def load_side(spec: str, file_at_revision: Path | None) -> tuple[str, Matrix]:
     """The matrix `spec` names and what messages call it.
 
     An existing file is read as such. Inside a git work tree, `REV:PATH` is that file at that
     revision and a bare revision is `file_at_revision` there. Anything else is a file, so a
-    missing one is an invalid matrix (exit 4), as everywhere else."""
+    missing one is an invalid matrix (exit 4), as everywhere else. Paths are read from the
+    working directory, as git reads `./PATH`."""
+    cwd = Path.cwd()
     if spec.startswith("-"):
         raise UsageError(f'"{spec}": a matrix file or a git revision, not an option')
-    if (cwd / spec).exists() or not _in_work_tree(cwd):
-        return spec, load_matrix(cwd / spec)
+    if Path(spec).exists() or not _in_work_tree(cwd):
+        return spec, load_matrix(spec)
     revision, colon, path = spec.partition(":")
     if not colon:
         if not _is_revision(spec, cwd):

@@ -474,11 +474,10 @@ class Session:
         from escalate_cli.core.teams import belongs, team_name
         from escalate_cli.core.timers import ACTIVE
 
-        cwd = Path.cwd()
-        named = [Path(spec) for spec in (new, old) if (cwd / spec).is_file()]
+        named = [Path(spec) for spec in (new, old) if Path(spec).is_file()]
         file_at_revision = named[0] if named else self.matrix_path()
-        old_label, before = load_side(old, file_at_revision, cwd)
-        new_label, after = load_side(new, file_at_revision, cwd)
+        old_label, before = load_side(old, file_at_revision)
+        new_label, after = load_side(new, file_at_revision)
         teams = {team_name(before, Path(old_label)), team_name(after, Path(new_label))}
         kept, _ = listing.usable(self.store.cases())
         open_cases = [
