@@ -190,7 +190,7 @@ def _shown(value: object) -> str:
         return ", ".join(value) or "[]"
     if isinstance(value, str):
         return value
-    return json.dumps(value, sort_keys=True)
+    return json.dumps(value)
 
 
 def register(app: typer.Typer) -> None:

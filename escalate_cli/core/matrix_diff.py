@@ -13,6 +13,7 @@ from escalate_cli.core.cases import Case
 from escalate_cli.core.errors import EscalateError
 from escalate_cli.core.hours import Hours
 from escalate_cli.core.model import BySeverity, Matrix
+from escalate_cli.core.timing import Away
 
 # A contact's reachability is what coverage and routing feel: it is reported as its own kind.
 HOURS_FIELDS = ("hours", "away", "timezone")
@@ -155,6 +156,8 @@ def plain(value: Any) -> Any:
         return {name: format_duration(span) for name, span in value.items()}
     if isinstance(value, Hours):  # its spec, not the minutes it is compiled to
         return str(value)
+    if isinstance(value, Away):  # as the YAML spells it: `from`, not `start`
+        return {"from": plain(value.start), "until": plain(value.until), "delegate": value.delegate}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {
             field.name.rstrip("_"): plain(getattr(value, field.name))

@@ -91,7 +91,7 @@ def test_leave_is_an_hours_change() -> None:
     (change,) = diff(new)
     assert (change.kind, change.id, change.change) == ("hours", "bob", "changed")
     assert change.fields == {
-        "away": ([], [{"start": "2026-12-24", "until": "2026-12-26", "delegate": None}])
+        "away": ([], [{"from": "2026-12-24", "until": "2026-12-26", "delegate": None}])
     }
 
 
