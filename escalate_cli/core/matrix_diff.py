@@ -13,7 +13,7 @@ from escalate_cli.core.cases import Case
 from escalate_cli.core.errors import EscalateError
 from escalate_cli.core.hours import Hours
 from escalate_cli.core.model import BySeverity, Matrix
-from escalate_cli.core.timing import Away
+from escalate_cli.core.timing import Away, format_duration
 
 # A contact's reachability is what coverage and routing feel: it is reported as its own kind.
 HOURS_FIELDS = ("hours", "away", "timezone")
@@ -150,8 +150,6 @@ def _fields(before: dict[str, Any], after: dict[str, Any], prefix: str = "") -> 
 
 def plain(value: Any) -> Any:
     """JSON values, written as in the YAML (durations `1h30m`, zones by name, hours as a spec)."""
-    from escalate_cli.core.timing import format_duration
-
     if isinstance(value, BySeverity):
         return {name: format_duration(span) for name, span in value.items()}
     if isinstance(value, Hours):  # its spec, not the minutes it is compiled to
