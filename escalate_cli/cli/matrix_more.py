@@ -1,7 +1,7 @@
 """`escalate matrix coverage|diff`: who is reachable hour by hour, and what a change of the
 matrix changes. Kept apart from matrix.py so that each file stays a screenful of commands."""
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -10,8 +10,8 @@ from escalate_cli.cli._app import settings
 if TYPE_CHECKING:
     from rich.text import Text
 
-    from escalate_cli.core.matrix_coverage import CoverageWeek
-    from escalate_cli.core.matrix_diff import MatrixDiff
+    from escalate_cli.core.matrix_coverage import CoverageDay, CoverageWeek
+    from escalate_cli.core.matrix_diff import CaseChange, MatrixDiff
 
 STYLES = {0: "bold white on red", 1: "black on yellow", 2: "black on green"}
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -100,7 +100,7 @@ def _print_grid(grid: "CoverageWeek") -> None:
     output.out(Text("\n").join([header, *(_day_row(day) for day in grid.days)]))
 
 
-def _day_row(day: Any) -> "Text":
+def _day_row(day: "CoverageDay") -> "Text":
     from rich.text import Text
 
     from escalate_cli.core.matrix_coverage import mark
@@ -168,7 +168,7 @@ def _print_diff(found: "MatrixDiff") -> None:
     output.err(f"{plural(len(found.changes), 'change')}; {moved} answers next differently")
 
 
-def _case_rows(case: Any) -> list[tuple[str, str, str, str]]:
+def _case_rows(case: "CaseChange") -> list[tuple[str, str, str, str]]:
     from escalate_cli import output
 
     rows = []
