@@ -15,12 +15,13 @@ from escalate_cli.core.coverage_svg import render
 from escalate_cli.core.errors import NotFoundError
 from escalate_cli.core.matrix import load_matrix, load_matrix_text
 from escalate_cli.core.matrix_coverage import coverage, mark, monday_of
+from escalate_cli.core.model import Matrix
 
 ROOT = Path(__file__).resolve().parents[2]
 SUPPORT = ROOT / "matrices" / "support.yaml"
 
 
-def matrix(body: str, zone: str = "UTC") -> object:
+def matrix(body: str, zone: str = "UTC") -> Matrix:
     text = f"version: 1\ntimezone: {zone}\n" + textwrap.dedent(body)
     return load_matrix_text(text, "test.yaml")
 
@@ -190,3 +191,12 @@ def test_svg_has_a_rect_per_hour_a_title_per_grid_and_escapes_names() -> None:
     assert "R&amp;D &lt;night&gt;" in picture
     fills = [rect.getAttribute("fill") for rect in rects[1:169]]
     assert fills.count("#d73027") == 7 * 24 - 5 * 8  # red where nobody is
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "matrices").glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_bundled_matrix_has_a_full_grid_per_level(path: Path) -> None:
+    loaded = load_matrix(path)
+    grids = coverage(loaded, date(2026, 12, 21), 2)
+    assert [grid.level for grid in grids] == [lvl.id for lvl in loaded.levels for _ in range(2)]
+    assert all(len(day.hours) == 24 for grid in grids for day in grid.days)
+    assert all(len(grid.days) == 7 for grid in grids)

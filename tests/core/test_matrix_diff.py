@@ -236,3 +236,13 @@ def test_git_revisions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert [(c.kind, c.id) for c in bare.changes] == [("contact", "bob")]
     assert named.changes == bare.changes
     assert both.changes == []
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "matrices").glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_bundled_matrix_differs_from_the_others_and_not_from_itself(path: Path) -> None:
+    loaded = load_matrix(path)
+    assert changes(loaded, loaded) == []
+    others = [load_matrix(other) for other in (ROOT / "matrices").glob("*.yaml") if other != path]
+    for other in others:
+        found = changes(loaded, other)
+        assert ("setting", "name") in [(change.kind, change.id) for change in found]
