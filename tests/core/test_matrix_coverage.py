@@ -51,6 +51,9 @@ def test_support_l2_is_empty_at_night_and_at_weekends() -> None:
     assert weekday == "........111111222211111" + "1"
     assert saturday == "." * 24
     assert grid.empty_hours == 5 * 8 + 2 * 24
+    # Finance works 09:00-17:30: half an hour with nobody makes 17:00 a gap.
+    (finance,) = coverage(load_matrix(SUPPORT), date(2026, 12, 21), 1, "FIN")
+    assert shown(finance.days[0].hours) == "." * 9 + "2" * 8 + "." * 7
 
 
 def test_leave_without_a_delegate_empties_those_days_only() -> None:
