@@ -401,5 +401,9 @@ def _action(trigger: object) -> str:
 
 
 def register(root: typer.Typer) -> None:
-    matrix_io.register(app)  # export/import live apart, so other matrix commands merge cleanly
+    from escalate_cli.cli import matrix_more
+
+    # export/import, coverage and diff: modules of their own, so matrix.py stays readable
+    matrix_io.register(app)
+    matrix_more.register(app)
     root.add_typer(app, name="matrix")

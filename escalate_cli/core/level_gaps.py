@@ -18,8 +18,11 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 _SHOWN_DATED = 3  # dated gaps listed before "and N more"
 
 
-def level_gaps(matrix: Matrix, level_id: str, start: datetime, end: datetime) -> list[Span]:
-    """The UTC spans within [start, end) when nobody at the level is available, in order.
+def level_steps(
+    matrix: Matrix, level_id: str, start: datetime, end: datetime
+) -> list[tuple[datetime, int]]:
+    """How many people of the level are available from each instant on, within [start, end):
+    `(instant, count)` in order, the first at `start`, each count holding until the next.
 
     Only where a contact's hours, leave, zone offset or a rotation's shift change can the
     answer change (availability knows those instants), so only those instants are asked.
@@ -28,19 +31,22 @@ def level_gaps(matrix: Matrix, level_id: str, start: datetime, end: datetime) ->
     for ref in matrix.levels_by_id[level_id].contacts:
         # The private walk is the one `next_available_at` trusts; a copy would drift from it.
         moments.update(availability._change_points(matrix, ref, start, end))
-    gaps: list[Span] = []
-    opened: datetime | None = None
+    steps: list[tuple[datetime, int]] = []
     for moment in sorted(m for m in moments if m < end):
         reached = availability.level_contacts(matrix, level_id, moment)
-        empty = not any(person.available for person in reached)
-        if empty and opened is None:
-            opened = moment
-        elif not empty and opened is not None:
-            gaps.append((opened, moment))
-            opened = None
-    if opened is not None:
-        gaps.append((opened, end))
-    return gaps
+        count = sum(1 for person in reached if person.available)
+        if not steps or steps[-1][1] != count:
+            steps.append((moment, count))
+    return steps
+
+
+def level_gaps(matrix: Matrix, level_id: str, start: datetime, end: datetime) -> list[Span]:
+    """The UTC spans within [start, end) when nobody at the level is available, in order."""
+    steps = level_steps(matrix, level_id, start, end)
+    bounds = [moment for moment, _ in steps[1:]] + [end]
+    return [
+        (moment, bound) for (moment, count), bound in zip(steps, bounds, strict=True) if count == 0
+    ]
 
 
 def subtract(spans: list[Span], removed: list[Span]) -> list[Span]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from escalate_cli.core.board import BoardRow
     from escalate_cli.core.cases import Case, OpenRequest
     from escalate_cli.core.intake import Imported, Row
+    from escalate_cli.core.matrix_coverage import CoverageWeek
+    from escalate_cli.core.matrix_diff import MatrixDiff
     from escalate_cli.core.metrics import Breakdown, Metrics
     from escalate_cli.core.model import Matrix
     from escalate_cli.core.outbox import Delivered, Dispatch
@@ -529,6 +531,55 @@ class Session:
         from escalate_cli.core.watching import Watched
 
         return Watched(self, self.matrix())
+
+    def coverage(
+        self,
+        start: date | datetime | None = None,
+        *,
+        weeks: int = 1,
+        level: str | None = None,
+        matrix_file: Location | None = None,
+    ) -> list[CoverageWeek]:
+        """`escalate matrix coverage`: week grids of how many people each level (or `level`)
+        has available each hour, from the Monday of `start` (default: now) in the matrix's
+        zone; `matrix_file` instead of the session's matrix. Reads no store."""
+        from escalate_cli.core.errors import UsageError
+        from escalate_cli.core.matrix import load_matrix
+        from escalate_cli.core.matrix_coverage import coverage
+
+        if weeks < 1:
+            raise UsageError(f"--weeks {weeks}: give a number of weeks, 1 or more")
+        matrix = load_matrix(matrix_file) if matrix_file is not None else self.matrix()
+        return coverage(matrix, self.now if start is None else start, weeks, level)
+
+    def matrix_diff(self, old: str, new: str) -> MatrixDiff:
+        """`escalate matrix diff`: what changed from `old` to `new` (each a file, or a git
+        revision: `HEAD~1`, `main:escalation.yaml`), and each open case of this team whose
+        `next` answer changes. A bare revision means the other side's file, else this
+        session's matrix file, at that revision."""
+        from escalate_cli.core import listing, matrix_diff
+        from escalate_cli.core.matrix_sources import load_side
+        from escalate_cli.core.teams import belongs, team_name
+        from escalate_cli.core.timers import ACTIVE
+
+        named = [Path(spec) for spec in (new, old) if Path(spec).is_file()]
+        file_at_revision = named[0] if named else self.matrix_path()
+        old_label, before = load_side(old, file_at_revision)
+        new_label, after = load_side(new, file_at_revision)
+        teams = {team_name(before, Path(old_label)), team_name(after, Path(new_label))}
+        kept, _ = listing.usable(self.store.cases())
+        open_cases = [
+            case
+            for case in kept
+            if case.get("status") in ACTIVE and any(belongs(case, team) for team in teams)
+        ]
+        now = self.now
+        return matrix_diff.MatrixDiff(
+            old_label,
+            new_label,
+            matrix_diff.changes(before, after),
+            matrix_diff.case_changes(before, after, open_cases, now),
+        )
 
     def metrics(self, since: timedelta | None = None, *, all_matrices: bool = False) -> Metrics:
         """`escalate metrics`: the cases of this team (every team's with `all_matrices`, or
