@@ -154,9 +154,8 @@ def _print_diff(found: "MatrixDiff") -> None:
         output.text("no changes")
     for change in found.changes:
         output.text(f"{change.kind} {output.esc(change.id)}: {change.change}")
-        for name, (before, after) in change.fields.items():
-            shown = f"{name}: {_shown(before)} -> {_shown(after)}"
-            output.text(f"  {output.esc(shown)}")
+        for line in change.lines:
+            output.text(f"  {output.esc(line)}")
     if found.cases:
         output.text("")
         output.table(
@@ -170,27 +169,15 @@ def _print_diff(found: "MatrixDiff") -> None:
 
 def _case_rows(case: "CaseChange") -> list[tuple[str, str, str, str]]:
     from escalate_cli import output
+    from escalate_cli.core.matrix_diff import shown
 
     rows = []
     for key in ("level", "contacts", "due_at", "reason"):
         before, after = case.old[key], case.new[key]
         if key == "due_at":
             before, after = output.when(before), output.when(after)
-        rows.append((case.case if key == "level" else "", key, _shown(before), _shown(after)))
+        rows.append((case.case if key == "level" else "", key, shown(before), shown(after)))
     return rows
-
-
-def _shown(value: object) -> str:
-    """A field's value on one line: text as it is, lists joined, the rest as JSON."""
-    import json
-
-    if value is None:
-        return "-"
-    if isinstance(value, list) and all(isinstance(item, str) for item in value):
-        return ", ".join(value) or "[]"
-    if isinstance(value, str):
-        return value
-    return json.dumps(value)
 
 
 def register(app: typer.Typer) -> None:

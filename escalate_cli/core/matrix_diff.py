@@ -40,13 +40,37 @@ class Change:
     change: str
     fields: dict[str, tuple[Any, Any]]
 
+    @property
+    def lines(self) -> list[str]:
+        """Each changed field on a line of its own: `ack.sev2: 15m -> 10m`."""
+        return [f"{name}: {shown(old)} -> {shown(new)}" for name, (old, new) in self.fields.items()]
+
+    @property
+    def what(self) -> str:
+        """What happened to it, in words (SPEC section 11's `what`)."""
+        return "; ".join([self.change, *self.lines]) if self.fields else self.change
+
     def to_json(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
             "id": self.id,
+            "what": self.what,
             "change": self.change,
             "fields": {name: list(pair) for name, pair in self.fields.items()},
         }
+
+
+def shown(value: object) -> str:
+    """A field's value on one line: text as it is, lists joined, the rest as JSON."""
+    import json
+
+    if value is None:
+        return "-"
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return ", ".join(value) or "[]"
+    if isinstance(value, str):
+        return value
+    return json.dumps(value)
 
 
 @dataclass(frozen=True)

@@ -80,10 +80,17 @@ def test_json(cli: Cli, sides: tuple[str, str]) -> None:
         {
             "kind": "hours",
             "id": "bob",
+            "what": "changed; hours: Mon-Fri 09:00-17:00 -> Mon-Fri 08:00-17:00",
             "change": "changed",
             "fields": {"hours": ["Mon-Fri 09:00-17:00", "Mon-Fri 08:00-17:00"]},
         },
-        {"kind": "level", "id": "L1", "change": "changed", "fields": {"ack": ["1h", "30m"]}},
+        {
+            "kind": "level",
+            "id": "L1",
+            "what": "changed; ack: 1h -> 30m",
+            "change": "changed",
+            "fields": {"ack": ["1h", "30m"]},
+        },
     ]
     (case,) = found["cases"]
     assert case["case"] == "ESC-1"

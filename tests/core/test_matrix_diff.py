@@ -71,12 +71,14 @@ def test_a_contact_field_and_its_hours_are_told_apart() -> None:
         {
             "kind": "contact",
             "id": "ann",
+            "what": "changed; email: ann@example.com -> ann@new.example",
             "change": "changed",
             "fields": {"email": ["ann@example.com", "ann@new.example"]},
         },
         {
             "kind": "hours",
             "id": "ann",
+            "what": "changed; hours: Mon-Fri 09:00-17:00 -> Mon-Fri 08:00-17:00",
             "change": "changed",
             "fields": {"hours": ["Mon-Fri 09:00-17:00", "Mon-Fri 08:00-17:00"]},
         },
@@ -132,6 +134,7 @@ def test_a_new_level_order_is_a_setting_change() -> None:
     assert change.to_json() == {
         "kind": "setting",
         "id": "severities",
+        "what": "changed; order: sev1, sev2 -> sev2, sev1",
         "change": "changed",
         "fields": {"order": [["sev1", "sev2"], ["sev2", "sev1"]]},
     }
