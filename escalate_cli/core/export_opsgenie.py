@@ -14,7 +14,7 @@ from escalate_cli.core.export_pagerduty import (
     export_severity,
     path_description,
     path_levels,
-    rule_timing,
+    path_timings,
 )
 from escalate_cli.core.model import ROTATION_PREFIX, Matrix
 
@@ -107,7 +107,7 @@ def _escalation(
     rules = []
     elapsed = 0
     condition = "if-not-acked"  # the first level is told at once
-    for level_id in path_levels(matrix, name, severity):
+    for level_id, timing in path_timings(matrix, name, severity, warnings):
         level = matrix.levels_by_id[level_id]
         for ref in level.contacts:
             recipient = _recipient(matrix, ref, users)
@@ -121,7 +121,6 @@ def _escalation(
                     "recipient": recipient,
                 }
             )
-        timing = rule_timing(level, severity)
         if timing is None:
             if level_id != path_levels(matrix, name, severity)[-1]:
                 warnings.append(

@@ -38,7 +38,7 @@ class RuleTiming:
     """How long a case waits at a level before it moves on, and which timer says so."""
 
     minutes: int
-    timer: str  # "ack", "after", or "none" (manual only in escalate)
+    timer: str  # "ack", "after", "sla" (a severity's deadline comes first), or "none"
     rounded: bool = False  # the timer was not whole minutes: PagerDuty counts in minutes
 
 
@@ -71,8 +71,48 @@ def rule_timing(level: Level, severity_id: str | None) -> RuleTiming | None:
     if not timers:
         return None
     duration, name = min(timers, key=lambda pair: pair[0])
-    minutes = max(1, math.ceil(duration.total_seconds() / 60))
+    minutes = _minutes(duration)
     return RuleTiming(minutes, name, rounded=duration != timedelta(minutes=minutes))
+
+
+def path_timings(
+    matrix: Matrix, name: str, severity_id: str | None, warnings: list[str]
+) -> list[tuple[str, RuleTiming | None]]:
+    """Each level of the path with its rule's timing, as the case would move if nobody acted.
+
+    A severity's SLA breach escalates once (timing rule 1): where a deadline falls before a
+    level's own timer runs out, the level's delay is shortened to it, so that the policy moves
+    when escalate would (PagerDuty has no SLAs; the warning says which deadline did it)."""
+    severity = matrix.severities_by_id.get(severity_id or "")
+    slas = (("ack", severity.ack), ("resolve", severity.resolve)) if severity is not None else ()
+    deadlines = sorted(
+        (_minutes(duration), f"{severity_id}'s {sla} SLA")
+        for sla, duration in slas
+        if duration is not None
+    )
+    elapsed = 0
+    found: list[tuple[str, RuleTiming | None]] = []
+    levels = path_levels(matrix, name, severity_id)
+    for level_id in levels:
+        timing = rule_timing(matrix.levels_by_id[level_id], severity_id)
+        if level_id != levels[-1] and deadlines:
+            deadline, which = deadlines[0]
+            own = timing.minutes if timing is not None else None
+            if own is None or deadline - elapsed < own:
+                timing = RuleTiming(max(deadline - elapsed, 1), "sla")
+                warnings.append(
+                    f"path {name}: level {level_id}'s delay is {timing.minutes}m, when {which}"
+                    " runs out and escalates (PagerDuty has no SLAs)"
+                )
+        if timing is not None:
+            elapsed += timing.minutes
+            deadlines = [pair for pair in deadlines if pair[0] > elapsed]
+        found.append((level_id, timing))
+    return found
+
+
+def _minutes(duration: timedelta) -> int:
+    return max(1, math.ceil(duration.total_seconds() / 60))
 
 
 def path_levels(matrix: Matrix, name: str, severity_id: str | None) -> tuple[str, ...]:
@@ -159,9 +199,8 @@ def _policy(
 ) -> dict[str, Any]:
     levels = path_levels(matrix, name, severity)
     rules = []
-    for position, level_id in enumerate(levels):
+    for position, (level_id, timing) in enumerate(path_timings(matrix, name, severity, warnings)):
         level = matrix.levels_by_id[level_id]
-        timing = rule_timing(level, severity)
         top = position == len(levels) - 1
         if timing is None:
             if not top:
