@@ -81,7 +81,7 @@ def _matrix(
                 )
                 contacts[member] = {"id": member}
     known_schedules = {r["id"] for r in rotations}
-    levels, paths = _levels_and_paths(
+    levels, paths, triggers = _levels_and_paths(
         data["escalation_policies"], known_schedules, contacts, warnings
     )
     zone = rotations[0]["timezone"] if rotations else "UTC"
@@ -97,6 +97,8 @@ def _matrix(
         "levels": levels,
         "paths": paths,
     }
+    if triggers:
+        matrix["triggers"] = triggers
     if not rotations:
         del matrix["rotations"]
     return matrix
@@ -162,19 +164,50 @@ def _levels_and_paths(
     schedules: set[str],
     contacts: dict[str, dict[str, Any]],
     warnings: list[str],
-) -> tuple[list[dict[str, Any]], dict[str, list[str]]]:
+) -> tuple[list[dict[str, Any]], dict[str, list[str]], list[dict[str, Any]]]:
     """A level per rule id, shared by the policies that repeat it, in an order every policy's
     rules keep (escalate's paths climb one ladder); a path per policy."""
     levels: dict[str, dict[str, Any]] = {}
     paths: dict[str, list[str]] = {}
+    delays: dict[str, dict[str, int]] = {}  # level -> policy -> its rule's delay in minutes
     for policy in policies:
         path = str(policy["id"])
         rules = policy.get("escalation_rules") or []
         paths[path] = [_level(rule, levels, schedules, contacts, warnings, path) for rule in rules]
+        for rule, level_id in zip(rules, paths[path], strict=True):
+            delays.setdefault(level_id, {})[path] = int(rule["escalation_delay_in_minutes"])
         if int(policy.get("num_loops") or 0):
             warnings.append(_loops(policy, paths[path]))
     order = _ladder(paths)
-    return [levels[level_id] for level_id in order], paths
+    return [levels[level_id] for level_id in order], paths, _per_path(levels, delays, paths)
+
+
+def _per_path(
+    levels: dict[str, dict[str, Any]],
+    delays: dict[str, dict[str, int]],
+    paths: dict[str, list[str]],
+) -> list[dict[str, Any]]:
+    """A rule shared by policies with different delays: escalate keeps one set of timers per
+    level, so the level takes the longest delay, and a trigger per shorter one escalates on
+    that path when the level has not acknowledged by then (`unacknowledged_for`)."""
+    triggers = []
+    for level_id, by_path in delays.items():
+        longest = max(by_path.values())
+        levels[level_id]["ack"] = format_duration(timedelta(minutes=longest))
+        for path, minutes in by_path.items():
+            if minutes < longest and level_id != paths[path][-1]:
+                triggers.append(
+                    {
+                        "id": f"{path}-{level_id}-delay",
+                        "when": {
+                            "type": [path],
+                            "level": [level_id],
+                            "unacknowledged_for": format_duration(timedelta(minutes=minutes)),
+                        },
+                        "then": "escalate",
+                    }
+                )
+    return triggers
 
 
 def _level(
@@ -193,9 +226,9 @@ def _level(
         if ref is not None:
             refs.append(ref)
     level = levels.setdefault(level_id, {"id": level_id, "contacts": refs, "ack": ack})
-    if (level["contacts"], level["ack"]) != (refs, ack):
+    if level["contacts"] != refs:  # a different delay is kept per path (see _per_path)
         warnings.append(
-            f"policy {path}: rule {level_id} differs from its first use: kept the first"
+            f"policy {path}: rule {level_id}'s targets differ from its first use: kept the first"
         )
     return level_id
 

@@ -1,9 +1,9 @@
 """Round trip: each bundled matrix exported to PagerDuty JSON, imported back, simulated again.
 
 A policy carries one set of delays and one start level, so each severity is exported on its own
-(`--severity`) and the import simulated with no severity. The timelines must be equal where the
-mapping holds; where they differ, the table below says why, and the test proves the reason
-(the original moved by an SLA breach first) rather than skipping the case.
+(`--severity`) and the import simulated with no severity. Every timeline must be equal: a delay
+is shortened where an SLA deadline comes first, and a level on two paths with different delays
+comes back with a trigger for the shorter one.
 """
 
 from __future__ import annotations
@@ -25,17 +25,6 @@ BUNDLED = Path(__file__).resolve().parents[2] / "escalate_cli" / "matrices"
 # A Monday morning in every matrix's zone: everyone inside their hours. Hours and
 # skip_unavailable do not carry over (see test_hours_do_not_carry_over for the night).
 MONDAY = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
-
-# (matrix, severity, path): why the import moves later. An SLA breach escalates once
-# (timing rule 1), and the export shortens a level's delay to the deadline, per policy; but
-# escalate keeps one set of timers per level, so a level on two paths whose deadlines fall at
-# different points keeps only one of them when imported.
-SLA_DIFFERENCES = {
-    ("project", "amber", "dispute"): (
-        "SPONSOR is on budget and dispute: amber's 2d ack SLA shortens it to 1d on dispute,"
-        " not on budget, and the imported SPONSOR keeps budget's 2d"
-    ),
-}
 
 
 Moves = list[tuple[str, str, str]]
@@ -70,14 +59,7 @@ def test_the_round_trip_keeps_each_timeline(name: str, severity: str, path: str)
     original = load_matrix(BUNDLED / f"{name}.yaml")
     before = moves(original, severity, path)
     after = [(at, level) for at, level, _ in moves(round_trip(original, severity), None, path)]
-    timed = [(at, level) for at, level, _ in before]
-    if (name, severity, path) not in SLA_DIFFERENCES:
-        assert after == timed
-        return
-    assert after != timed, "no longer differs: remove it from SLA_DIFFERENCES"
-    first = next(i for i, (a, b) in enumerate(zip(timed, after, strict=False)) if a != b)
-    assert timed[:first] == after[:first]
-    assert "SLA" in before[first][2] and "breached" in before[first][2], before[first]
+    assert after == [(at, level) for at, level, _ in before]
 
 
 def test_every_bundled_matrix_and_severity_is_covered() -> None:
