@@ -147,6 +147,19 @@ def settings(ctx: typer.Context) -> Settings:
     return root.obj
 
 
+def chosen_matrix(ctx: typer.Context, path: str | None, usage: str) -> Path:
+    """The matrix file a `matrix` command works on: PATH, else the one the settings find;
+    neither is exit 2 showing `usage`."""
+    if path:
+        return Path(path)
+    found = settings(ctx).matrix_path()
+    if found is None:
+        from escalate_cli.core.errors import UsageError
+
+        raise UsageError(f"which matrix? {usage}")
+    return found
+
+
 def complete_case_id(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
     """Shell completion for CASE arguments: ids of the cases in the store, with their titles."""
     try:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from escalate_cli.cli import matrix_io
-from escalate_cli.cli._app import Settings, settings
+from escalate_cli.cli._app import Settings, chosen_matrix, settings
 
 if TYPE_CHECKING:
     from datetime import date, datetime
@@ -43,17 +43,6 @@ def group(ctx: typer.Context) -> None:
         typer.echo(ctx.get_help())
 
 
-def _chosen(ctx: typer.Context, path: str | None) -> Path:
-    if path:
-        return Path(path)
-    found = settings(ctx).matrix_path()
-    if found is None:
-        from escalate_cli.core.errors import UsageError
-
-        raise UsageError("which matrix? escalate matrix validate PATH")
-    return found
-
-
 @app.command()
 def validate(ctx: typer.Context, paths: PathsArgument = None) -> None:
     """Check a matrix and report every problem, each with file, line and key.
@@ -62,7 +51,11 @@ def validate(ctx: typer.Context, paths: PathsArgument = None) -> None:
     """
     from escalate_cli.core.errors import ExitCode, UsageError
 
-    chosen = [Path(path) for path in paths] if paths else [_chosen(ctx, None)]
+    chosen = (
+        [Path(path) for path in paths]
+        if paths
+        else [chosen_matrix(ctx, None, "escalate matrix validate PATH")]
+    )
     if settings(ctx).json and len(chosen) > 1:
         raise UsageError("--json checks one matrix at a time (its answer is one object)")
     valid = [_validate_one(ctx, path) for path in chosen]
@@ -127,7 +120,11 @@ def lint(
     from escalate_cli.core.matrix_lint import lint_file
 
     state = settings(ctx)
-    chosen = [Path(path) for path in paths] if paths else [_chosen(ctx, None)]
+    chosen = (
+        [Path(path) for path in paths]
+        if paths
+        else [chosen_matrix(ctx, None, "escalate matrix validate PATH")]
+    )
     first = _first_day(start, state, weeks)
     results = [(path, lint_file(path, first, weeks)) for path in chosen]
     findings = [finding for _, result in results for finding in result.findings]
@@ -213,7 +210,7 @@ def show(ctx: typer.Context, path: PathArgument = None) -> None:
     from escalate_cli import output
     from escalate_cli.core.matrix import load_matrix
 
-    matrix = load_matrix(_chosen(ctx, path))
+    matrix = load_matrix(chosen_matrix(ctx, path, "escalate matrix validate PATH"))
     if settings(ctx).json:
         output.emit_json(output.jsonable(matrix))
         return

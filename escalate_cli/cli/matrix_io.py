@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from escalate_cli.cli._app import settings
+from escalate_cli.cli._app import chosen_matrix, settings
 
 
 class Target(StrEnum):
@@ -54,7 +54,11 @@ def export(
     from escalate_cli.core.matrix import load_matrix
     from escalate_cli.core.matrix_export import export_matrix
 
-    exported = export_matrix(load_matrix(_chosen(ctx, path)), to.value, severity)
+    exported = export_matrix(
+        load_matrix(chosen_matrix(ctx, path, "escalate matrix export PATH --to pagerduty")),
+        to.value,
+        severity,
+    )
     done = f"exported for {to.value}"
     _deliver(ctx, exported.text, exported.warnings, output, done, "no equivalent there")
 
@@ -82,17 +86,6 @@ def import_(
     imported = from_pagerduty(text, str(file))
     done = f"imported from {source.value}"
     _deliver(ctx, imported.yaml_text, imported.warnings, output, done, "not carried over")
-
-
-def _chosen(ctx: typer.Context, path: str | None) -> Path:
-    if path:
-        return Path(path)
-    found = settings(ctx).matrix_path()
-    if found is None:
-        from escalate_cli.core.errors import UsageError
-
-        raise UsageError("which matrix? escalate matrix export PATH --to pagerduty")
-    return found
 
 
 def _deliver(
