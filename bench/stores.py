@@ -13,6 +13,7 @@ from escalate_cli.core.cases import OpenRequest, new_case
 from escalate_cli.core.matrix import load_matrix
 from escalate_cli.core.model import Matrix
 from escalate_cli.core.store import CaseStore
+from escalate_cli.core.wake import matrix_key, wake
 
 ROOT = Path(__file__).resolve().parent.parent
 MATRIX = ROOT / "matrices" / "support.yaml"
@@ -73,10 +74,12 @@ def build(path: Path, *, open_cases: int, due: int = 0, archived: int = 0, seed:
         "closed": _Templates(matrix, NOW - timedelta(days=20), "closed", rng),
     }
     store = CaseStore(path)
+    key = matrix_key(matrix)
     with store.transaction() as tx:
         for index in range(archived + open_cases):
             number = tx.next_number()
             position = index - archived  # negative while filling the archive
             kind = "closed" if position < 0 else "due" if position < due else "quiet"
-            tx.put(kinds[kind].make(number, matrix.case_prefix))
+            case = kinds[kind].make(number, matrix.case_prefix)
+            tx.put(case, wake(matrix, case, key))  # as every command that writes a case does
     return path

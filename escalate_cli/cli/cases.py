@@ -227,6 +227,7 @@ def list_cases(
         until=past_time_option(state, until, "--until"),
         sort=sort,
         limit=limit,
+        history=state.json,  # `list --json` gives each case's steps; the table needs none
     )
     for case, problem in listed.skipped:
         output.err(f"{case.get('id', '?')}: skipped: {problem}")

@@ -7,7 +7,7 @@ comes as a clock read on first need, so that a listing that needs no time never 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -17,6 +17,7 @@ from escalate_cli.core.teams import belongs
 if TYPE_CHECKING:
     from escalate_cli.core.model import Matrix
     from escalate_cli.core.routing import NextDue
+    from escalate_cli.core.store_base import Wake
 
 Clock = Callable[[], datetime]
 
@@ -51,16 +52,25 @@ def _as_read(case: Case, now: Clock) -> Case:
     return as_of(case, now())
 
 
-def next_due(matrix: Matrix, cases: Iterable[Case], team: str, now: Clock) -> dict[int, NextDue]:
+def next_due(
+    matrix: Matrix, cases: Iterable[Case], team: str, now: Clock, wakes: Mapping[int, Wake]
+) -> dict[int, NextDue]:
     """What is next due on each case of `team`, by case number: `next`'s answer, triggers and
     SLA deadlines included (timing rule 2). Another team's case is left out: its own rules
-    decide when it is due."""
+    decide when it is due. A case with a wake from the store (nothing acts on it before then,
+    see Store.listing) is due at its wake: the soonest due time, as `routing.next_due` would
+    work it out from the whole case."""
     from escalate_cli.core import routing
 
     at = now()
     shown = {}
     for case in cases:
         if not belongs(case, team):
+            continue
+        wake = wakes.get(case["number"])
+        if wake is not None:
+            if wake.at is not None:
+                shown[case["number"]] = routing.NextDue(wake.at, False)
             continue
         found = routing.next_due(matrix, case, at)
         if found is not None:

@@ -402,6 +402,7 @@ class Session:
         until: datetime | None = None,
         sort: str | None = None,
         limit: int | None = None,
+        history: bool = True,
     ) -> Listed:
         """`escalate list`: the cases of this team (of every team with `all_matrices`, or when
         there is no usable matrix) that match; `status` is `active` (open, acknowledged,
@@ -409,10 +410,13 @@ class Session:
         every tag must be there; `since`/`until` bound when a case was opened. `due` works out
         when each is next due; `overdue` keeps only those a sweep would act on now, and needs
         the matrix, as do `sort` `due` and `severity` (see listing.ordered). `limit` keeps the
-        first that many."""
+        first that many. Without `history`, a case may come without its timeline and steps (a
+        table needs neither)."""
         from escalate_cli.core import listing
         from escalate_cli.core.cases import CaseFilter
         from escalate_cli.core.errors import UsageError
+        from escalate_cli.core.store_base import Listing
+        from escalate_cli.core.wake import matrix_key
 
         if sort is not None and sort not in listing.SORTS:
             raise UsageError(f'--sort "{sort}": use one of {", ".join(listing.SORTS)}')
@@ -422,16 +426,25 @@ class Session:
             status, owner, level, type, severity, customer, tier, tuple(tags), breached,
             participant, since, until,
         )  # fmt: skip
-        kept, skipped = listing.usable(self.store.cases(archived=wanted.needs_archive))
         team = None if all_matrices else self.team_if_any()
         now = self._clock_once()
-        found = listing.picked(kept, wanted, team, now)
         needs_due = overdue or sort == "due"
-        next_due = self._next_due(found, now, required=needs_due) if needs_due or due else {}
+        matrix = self._listing_matrix(required=needs_due) if needs_due or due else None
+        # A sort by the latest event reads the timeline; the table and the filters do not.
+        history = history or sort == "updated"
+        if matrix is None:
+            read = Listing(self.store.cases(archived=wanted.needs_archive, history=history), {})
+        else:
+            read = self.store.listing(
+                archived=wanted.needs_archive, history=history, due=(matrix_key(matrix), now())
+            )
+        kept, skipped = listing.usable(read.cases)
+        found = listing.picked(kept, wanted, team, now)
+        next_due = listing.next_due(matrix, found, self.team(), now, read.wakes) if matrix else {}
         if overdue:
             found = listing.overdue(found, next_due)
-        matrix = self.matrix() if sort == "severity" else None
-        found = listing.ordered(found, sort, next_due, matrix)[:limit]
+        ranks = self.matrix() if sort == "severity" else None
+        found = listing.ordered(found, sort, next_due, ranks)[:limit]
         return Listed(found, next_due, skipped, team)
 
     def search(
@@ -457,21 +470,17 @@ class Session:
         found = listing.picked(kept, wanted, team, self._clock_once())
         return search.Searched(search.ranked(query, found), skipped, team)
 
-    def _next_due(
-        self, found: list[Case], now: Callable[[], datetime], *, required: bool
-    ) -> dict[int, NextDue]:
+    def _listing_matrix(self, *, required: bool) -> Matrix | None:
         """Without a usable matrix a list still shows, with no due times, unless the due times
         are `required`."""
-        from escalate_cli.core import listing
         from escalate_cli.core.errors import MatrixError
 
         try:
-            matrix = self.matrix()
+            return self.matrix()
         except MatrixError:
             if required:
                 raise
-            return {}
-        return listing.next_due(matrix, found, self.team(), now)
+            return None
 
     def _clock_once(self) -> Callable[[], datetime]:
         """The clock for one call, read at the first need only: a call that needs no time

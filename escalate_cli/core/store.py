@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from escalate_cli.core import store_file
 from escalate_cli.core.errors import StoreError
-from escalate_cli.core.store_base import SweepCases, Wake, lock_timeout
+from escalate_cli.core.store_base import Listing, SweepCases, Wake, lock_timeout
 from escalate_cli.core.store_file import StoreFile, clone, dumps, loads
 from escalate_cli.core.store_lock import exclusive
 from escalate_cli.core.timing import from_iso, to_iso
@@ -67,6 +67,9 @@ class Transaction:
     def __init__(self, archive_path: Path, hot: StoreFile, archive: StoreFile | None) -> None:
         self._archive_path, self._hot, self._archive = archive_path, hot, archive
         self._pending: dict[int, tuple[bytes, bool]] = {}  # number -> (case text, closed)
+        # number -> (summary text, wake) of each case put that stays in the hot file
+        self._indexed: dict[int, tuple[bytes, Wake | None]] = {}
+        self._woken: dict[int, tuple[str, Wake]] = {}  # see keep_wakes
         # Numbers up to this were allocated before; higher ones cannot be in the archive.
         self._allocated = self._last = max(hot.highest, archive.highest if archive else 0)
         self._marked = archive is not None  # whether _allocated counts the archive's numbers
@@ -126,8 +129,8 @@ class Transaction:
         return case if case is not None else self._archive_file().case(number)
 
     def put(self, case: dict[str, Any], wake: Wake | None = None) -> None:
-        """Insert or replace the case by its number; a closed case goes to the archive. The
-        wake is not kept: a sweep reads the whole file anyway."""
+        """Insert or replace the case by its number; a closed case goes to the archive. A case
+        in the hot file keeps its summary and its wake beside it (see StoreFile.index)."""
         self._check_active()
         number = case.get("number")
         if type(number) is not int or number < 1:
@@ -148,12 +151,35 @@ class Transaction:
             )
         # Kept as text: later changes to the caller's dict stay out, and the write needs no more.
         self._pending[number] = (dumps(case), closed)
+        if closed:
+            self._indexed.pop(number, None)
+        else:
+            self._indexed[number] = (dumps(store_file.summary(case)), wake)
         if self._externals is not None:
             self._index_external(number, case)
         self._last = max(self._last, number)
 
     def keep_wakes(self, wakes: dict[int, tuple[str, Wake]]) -> None:
-        """Nothing to keep: see put."""
+        """Keep the wakes a sweep worked out (number -> (checksum of the case text it read,
+        wake)), each only if the case is unchanged since and not put in this transaction."""
+        self._check_active()
+        self._woken.update(wakes)
+
+    def _index(self, hot: StoreFile, to_hot: dict[int, bytes]) -> bool:
+        """File the summary and wake of each case put in the hot file, and the wakes a sweep
+        kept; whether any of the latter applied (the file then needs writing)."""
+        for number in to_hot:
+            brief, wake = self._indexed[number]
+            hot.index(number, brief, *_wake_fields(wake))
+        woke = False
+        for number, (version, wake) in self._woken.items():
+            if number in self._pending or str(hot.checksum(number)) != version:
+                continue
+            case = hot.case(number)
+            assert case is not None  # it has a checksum
+            hot.index(number, dumps(store_file.summary(case)), *_wake_fields(wake))
+            woke = True
+        return woke
 
     def find_external(self, team: str | None, external_id: str) -> int | None:
         """From an index of every case's external id built on first use (the whole store is
@@ -255,13 +281,20 @@ class Transaction:
         if outbox_changed and self._outbox is not None:
             hot.set_outbox(self._outbox.values())
         meta_changed = meta != self._meta_before or self._tracked != self._tracked_before
-        if to_hot or closing or not hot.existed or meta_changed or outbox_changed:
-            hot.replace(closing, to_hot)
+        hot.replace(closing, to_hot)
+        woke = self._index(hot, to_hot)
+        if to_hot or closing or not hot.existed or meta_changed or outbox_changed or woke:
             hot.set_meta(meta)
             writes.append((hot.path, hot.dump()))
         # The file that gains a case goes first: if the second write never happens, the case is
         # in both files or still where it was, and never in neither.
         return writes if closing else writes[::-1]
+
+
+def _wake_fields(wake: Wake | None) -> tuple[str | None, str | None]:
+    if wake is None:
+        return None, None
+    return (to_iso(wake.at) if wake.at is not None else None), wake.key
 
 
 def _target(path: Path) -> Path:
@@ -367,16 +400,52 @@ class CaseStore:
             seen.update(snapshot.numbers())
         return sorted(found, key=lambda case: int(case["number"]))
 
+    def listing(
+        self, *, archived: bool = False, history: bool = True, due: tuple[str, datetime]
+    ) -> Listing:
+        """Cases by number, read without the lock, as `cases` reads them, with the wake of each
+        case that nothing acts on by `due`'s time under the matrix its key names (see
+        StoreFile.survey): such a case may come without its history; every other comes whole."""
+        key, now = due
+        snapshot = self._snapshot(self.path)
+        survey = snapshot.survey(key, to_iso(now), history) if snapshot is not None else None
+        merged: dict[int, dict[str, Any]] = {}
+        wakes: dict[int, Wake] = {}
+        if snapshot is not None and survey is not None:
+            merged.update(survey.cases)
+            for number, at in survey.settled.items():
+                try:
+                    wakes[number] = Wake(from_iso(at) if at is not None else None, key)
+                except ValueError:  # kept wrong by hand: work it out from the whole case
+                    merged[number] = snapshot.case(number) or merged[number]
+        archive = self._snapshot(self.archive_path) if archived else None
+        if archive is not None:
+            closed = archive.cases() if history else archive.briefs()
+            for number, case in closed.items():
+                merged.setdefault(number, case)  # the hot file comes first and wins
+        return Listing([merged[n] for n in sorted(merged)], wakes)
+
     def sweep_cases(self, now: datetime, key: str, team: str | None) -> SweepCases:
-        """Every active case of the team, read without the lock: the file is read whole anyway,
-        and checking a case costs less than keeping its wake would."""
+        """The active cases of the team that may be due by `now` under `key`, read without
+        the lock, and those whose wake was not worked out under it (`stale`, with their text's
+        checksum); `checked` counts every active one."""
         from escalate_cli.core.teams import belongs
         from escalate_cli.core.timers import ACTIVE
 
-        active = [
-            case for case in self.cases() if case.get("status") in ACTIVE and belongs(case, team)
+        snapshot = self._snapshot(self.path)
+        if snapshot is None:
+            return SweepCases(0, [], {})
+        survey = snapshot.survey(key, to_iso(now), history=False)
+        scope = [
+            case
+            for case in survey.cases.values()
+            if case.get("status") in ACTIVE and belongs(case, team)
         ]
-        return SweepCases(len(active), active, {})
+        due = [case for case in scope if case["number"] not in survey.settled]
+        stale = {
+            c["number"]: str(survey.stale[c["number"]]) for c in due if c["number"] in survey.stale
+        }
+        return SweepCases(len(scope), due, stale)
 
     def outbox(self) -> list[dict[str, Any]]:
         """The outbox entries, oldest first, read without the lock."""

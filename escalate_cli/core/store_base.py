@@ -71,6 +71,15 @@ class Wake:
 
 
 @dataclass(eq=False)
+class Listing:
+    """What `list` reads: cases by number, and the wakes of those the store knows nothing acts
+    on before a later time (see Store.listing)."""
+
+    cases: list[dict[str, Any]]
+    wakes: dict[int, Wake]
+
+
+@dataclass(eq=False)
 class SweepCases:
     """What a sweep reads: how many active cases are in its scope, those of them that may be
     due by its `now`, and those whose wake was not worked out under its matrix (with the
@@ -145,6 +154,15 @@ class Store(Protocol):
     def get(self, number: int) -> dict[str, Any] | None: ...
 
     def cases(self, *, archived: bool = False, history: bool = True) -> list[dict[str, Any]]: ...
+
+    def listing(
+        self, *, archived: bool = False, history: bool = True, due: tuple[str, datetime]
+    ) -> Listing:
+        """The cases `cases` reads, with the wake of each active case, not on hold, that the
+        store knows nothing acts on by `due`'s time under the matrix whose key `due` gives (see
+        core/wake.py). Without `history` such a case may come as its summary; every other case
+        comes whole, history included, for its due time to be worked out."""
+        ...
 
     def outbox(self) -> list[dict[str, Any]]: ...
 

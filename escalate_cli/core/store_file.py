@@ -15,8 +15,10 @@ import os
 import re
 import stat
 import sys
+import zlib
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,19 +33,28 @@ def _add_outbox(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-SCHEMA_VERSION = 2
-# MIGRATIONS[i] turns the raw data of a version i+1 file into version i+2.
-MIGRATIONS: list[Callable[[dict[str, Any]], dict[str, Any]]] = [_add_outbox]
+def _add_wakes(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 3 may keep a `wakes` table, and summaries in the hot file: nothing to convert,
+    but an older escalate must say it is too old rather than call the new table damage."""
+    data.setdefault(WAKES, {})
+    return data
 
-META, CASES, OUTBOX, SUMMARIES, META_ID = "_meta", "cases", "outbox", "summaries", 1
-TABLES = (META, CASES, OUTBOX, SUMMARIES)
-OPTIONAL = (OUTBOX, SUMMARIES)  # written only when they hold entries
+
+SCHEMA_VERSION = 3
+# MIGRATIONS[i] turns the raw data of a version i+1 file into version i+2.
+MIGRATIONS: list[Callable[[dict[str, Any]], dict[str, Any]]] = [_add_outbox, _add_wakes]
+
+META, CASES, OUTBOX, SUMMARIES, WAKES, META_ID = (
+    "_meta", "cases", "outbox", "summaries", "wakes", 1
+)  # fmt: skip
+TABLES = (META, CASES, OUTBOX, SUMMARIES, WAKES)
+OPTIONAL = (OUTBOX, SUMMARIES, WAKES)  # written only when they hold entries
 # Most of a case's size, and needed by neither metrics nor a listing of closed cases.
 HISTORY = ("timeline", "steps")
 _ADVICE = "it was left untouched — restore it from a backup or point --store elsewhere"
 _KINDS = {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}
 Text = bytes | memoryview  # a document's JSON; a view into the file's bytes, until replaced
-_HEADER = re.compile(rb'"(_meta|cases|outbox|summaries)": \{(\},?)?')
+_HEADER = re.compile(rb'"(_meta|cases|outbox|summaries|wakes)": \{(\},?)?')
 
 
 def summary(case: dict[str, Any]) -> dict[str, Any]:
@@ -160,7 +171,7 @@ def read_mark(path: Path) -> int | None:
         meta = orjson.loads(head[len(_MARK_HEAD) : end])
     except orjson.JSONDecodeError:
         return None
-    if not isinstance(meta, dict) or meta.get("schema_version") != SCHEMA_VERSION:
+    if not isinstance(meta, dict) or not _readable_as_is(meta.get("schema_version")):
         return None
     last = meta.get("last_number")
     return last if type(last) is int and last >= 0 else None
@@ -280,23 +291,83 @@ class StoreFile:
             return [self._checked(n, cases[n]) for n in kept]
 
     def briefs(self) -> dict[int, dict[str, Any]]:
-        """Every case by number without its history, from its summary where it has one."""
+        """Every case by number without its history, from its summary where it has one that
+        still matches it."""
         cases, summaries = self.docs[CASES], self.docs[SUMMARIES]
         with _collector_paused(sum(len(summaries.get(n, raw)) for n, raw in cases.items())):
             return {
                 n: self._checked(n, summaries[n])
-                if n in summaries
+                if self._summary_holds(n, cases[n])
                 else summary(self._checked(n, cases[n]))
                 for n in sorted(cases)
             }
 
+    def _summary_holds(self, number: int, raw: Text) -> bool:
+        """Whether the case's summary is its own: the archive's are always (nothing else writes
+        them); the hot file's carry the checksum of the case text they were made from, since
+        a case there may be changed by hand between two writes of escalate."""
+        if number not in self.docs[SUMMARIES]:
+            return False
+        return number not in self.docs[WAKES] or self._wake_entry(number, raw) is not None
+
+    def _wake_entry(self, number: int, raw: Text) -> dict[str, Any] | None:
+        """The case's entry in `wakes`, or None when it has none, or one made for another text."""
+        text = self.docs[WAKES].get(number)
+        if text is None:
+            return None
+        try:
+            entry = _parse(text)
+        except (ValueError, RecursionError):
+            return None
+        if not isinstance(entry, dict) or entry.get("crc") != zlib.crc32(raw):
+            return None
+        return entry
+
+    def survey(self, key: str, now: str, history: bool) -> Survey:
+        """Every case, as a `list` or a sweep at `now` (stored UTC text, which compares as
+        time) needs it under the matrix that `key` names. A case not on hold whose wake says
+        nothing acts on it before a later time is *settled*: it comes as its summary (whole,
+        with `history`), with that wake. Every other case comes whole, for its due time to be
+        worked out; those with no wake under `key` are `stale`, with their text's checksum."""
+        cases, summaries = self.docs[CASES], self.docs[SUMMARIES]
+        found: dict[int, dict[str, Any]] = {}
+        settled: dict[int, str | None] = {}
+        stale: dict[int, int] = {}
+        with _collector_paused(sum(map(len, cases.values()))):
+            for number in sorted(cases):
+                raw = cases[number]
+                entry = self._wake_entry(number, raw) if number in summaries else None
+                if entry is None or entry.get("key") != key:
+                    stale[number] = zlib.crc32(raw)
+                elif _settled(entry.get("at"), now):
+                    brief = self._checked(number, summaries[number])
+                    if brief.get("status") != "on_hold":
+                        found[number] = self._checked(number, raw) if history else brief
+                        settled[number] = entry["at"]
+                        continue
+                found[number] = self._checked(number, raw)
+        return Survey(found, settled, stale)
+
     def replace(self, drop: Iterable[int], add: Mapping[int, Text]) -> None:
         """Remove the cases numbered in drop, then file each case text in add by its number."""
-        cases, summaries = self.docs[CASES], self.docs[SUMMARIES]
+        cases, summaries, wakes = self.docs[CASES], self.docs[SUMMARIES], self.docs[WAKES]
         for number in [*drop, *add]:
             cases.pop(number, None)
             summaries.pop(number, None)
+            wakes.pop(number, None)
         cases.update(add)
+
+    def index(self, number: int, brief: Text, wake_at: str | None, key: str | None) -> None:
+        """Keep beside a case filed here its summary and the wake it was written with (`key`
+        None: none was worked out), both bound to the case's text by its checksum: `list` and
+        a sweep then read a summary, not the history, of each case that is not yet due."""
+        entry = {"crc": zlib.crc32(self.docs[CASES][number]), "at": wake_at, "key": key}
+        self.docs[SUMMARIES][number] = brief
+        self.docs[WAKES][number] = dumps(entry)
+
+    def checksum(self, number: int) -> int | None:
+        raw = self.docs[CASES].get(number)
+        return None if raw is None else zlib.crc32(raw)
 
     def summarize(self) -> None:
         """Give each case a summary (the archive keeps them so that metrics over years of closed
@@ -333,6 +404,31 @@ class StoreFile:
         return b"".join(pieces)
 
 
+def _readable_as_is(version: Any) -> bool:
+    """The current version, or version 2 while all it lacks is the optional wakes table: its
+    lines are read as they are (no whole parse of a large store after an upgrade), and the
+    next write stamps the file with the current version."""
+    return version == SCHEMA_VERSION or (version == 2 and MIGRATIONS[1:] == [_add_wakes])
+
+
+def _settled(at: Any, now: str) -> bool:
+    """Whether a kept wake is after `now`, or never comes; anything else kept there (an entry
+    edited by hand) counts as due, which costs a check and never a missed move."""
+    if at is None:
+        return True
+    return isinstance(at, str) and len(at) == len(now) and at.endswith("Z") and at > now
+
+
+@dataclass(eq=False)
+class Survey:
+    """What StoreFile.survey found: cases by number, the settled ones' wakes (stored text;
+    None: only a write makes the case due) and the stale ones' checksums."""
+
+    cases: dict[int, dict[str, Any]]
+    settled: dict[int, str | None]
+    stale: dict[int, int]
+
+
 def _current(docs: dict[str, Docs]) -> bool:
     """Whether an indexed file can be used as it is: current schema, sound meta and outbox.
     Anything else is parsed whole, which migrates it or says exactly what is wrong."""
@@ -347,7 +443,7 @@ def _current(docs: dict[str, Docs]) -> bool:
     last = doc.get("last_number", 0) if isinstance(doc, dict) else None
     return (
         isinstance(doc, dict)
-        and doc.get("schema_version") == SCHEMA_VERSION
+        and _readable_as_is(doc.get("schema_version"))
         and type(last) is int
         and last >= 0
         and all(isinstance(e, dict) and isinstance(e.get("id"), str) for e in entries)

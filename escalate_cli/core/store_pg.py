@@ -21,7 +21,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from escalate_cli.core.errors import StoreError
-from escalate_cli.core.store_base import INSTALL, SweepCases, Wake, lock_timeout, redact
+from escalate_cli.core.store_base import (
+    INSTALL,
+    Listing,
+    SweepCases,
+    Wake,
+    lock_timeout,
+    redact,
+)
 from escalate_cli.core.store_file import _collector_paused, dumps, loads, summary
 from escalate_cli.core.store_pg_listen import CHANNEL, PgChanges
 from escalate_cli.core.store_pg_schema import MIGRATIONS, SCHEMA_VERSION
@@ -579,6 +586,29 @@ class PgStore:
             cur.execute(f"SELECT number, {column}::text FROM cases{where} ORDER BY number")
             rows = cur.fetchall()
         return _cases(self.location, rows)
+
+    def listing(
+        self, *, archived: bool = False, history: bool = True, due: tuple[str, datetime]
+    ) -> Listing:
+        key, now = due
+        settled = (
+            "due_key = %(key)s AND (due_at IS NULL OR due_at > %(now)s) AND status <> 'on_hold'"
+        )
+        brief = "archived OR settled" if not history else "false"
+        where = "" if archived else " WHERE NOT archived"
+        with self._cursor() as cur:
+            if not self._ready(cur):
+                return Listing([], {})
+            cur.execute(
+                f"SELECT number, CASE WHEN {brief} THEN brief ELSE doc END::text, settled, due_at"
+                f" FROM (SELECT *, NOT archived AND {settled} AS settled FROM cases{where}) AS c"
+                " ORDER BY number",
+                {"key": key, "now": now},
+            )
+            rows = cur.fetchall()
+        cases = _cases(self.location, [(number, raw) for number, raw, _, _ in rows])
+        wakes = {number: Wake(at, key) for number, _, is_settled, at in rows if is_settled}
+        return Listing(cases, wakes)
 
     def metrics_sums(
         self, window: tuple[str, str] | None, team: str | None

@@ -78,12 +78,14 @@ def sweep_store(
     found = store.sweep_cases(now, key, team)
     report["checked"] = found.checked
     due: list[Case] = []
+    troubled: set[int] = set()
     for case in found.cases:
         if case["status"] not in timers.ACTIVE or not teams.belongs(case, team):
             continue
         problem = routing.problem(matrix, case)
         if problem is not None:
             report["problems"].append({"case": case["id"], "problem": problem})
+            troubled.add(case["number"])
         elif needs_sweep(matrix, case, now):
             due.append(case)
     # Dated items due (core/reminders.py), of cases in any state: closed ones included.
@@ -98,11 +100,12 @@ def sweep_store(
         return report
     moving = {case["number"] for case in due}
     # Cases read only because their wake was worked out under another matrix (or never): kept
-    # now, so that the next sweep reads them only when they fall due.
+    # now, so that the next sweep reads them only when they fall due. A case routing cannot
+    # run on is read by every sweep anyway, and a damaged one is best left as it lies.
     woken = {
         case["number"]: (found.stale[case["number"]], wake(matrix, case, key))
         for case in found.cases
-        if case["number"] in found.stale and case["number"] not in moving
+        if case["number"] in found.stale and case["number"] not in moving | troubled
     }
     if due or woken or reminding:
         fork = dispatch.fork() if dispatch is not None and (due or reminding) else None

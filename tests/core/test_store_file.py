@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zlib
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -16,7 +17,7 @@ from tinydb import TinyDB
 from escalate_cli.core import store_file
 from escalate_cli.core.errors import StoreError
 from escalate_cli.core.store import CaseStore
-from escalate_cli.core.store_file import StoreFile
+from escalate_cli.core.store_file import SCHEMA_VERSION, StoreFile
 
 
 def make_case(number: int, **extra: Any) -> dict[str, Any]:
@@ -80,9 +81,12 @@ def test_untouched_lines_are_written_back_byte_for_byte(store: CaseStore) -> Non
     with store.transaction() as tx:
         tx.put(make_case(3, title="changed"))
     after = store.path.read_bytes().split(b"\n")
-    changed = [i for i, (old, new) in enumerate(zip(before, after, strict=True)) if old != new]
-    assert [after[i] for i in changed] == [
-        b'  "3": {"number":3,"id":"ESC-3","status":"open","title":"changed"},'
+    changed = [new for old, new in zip(before, after, strict=True) if old != new]
+    case = b'{"number":3,"id":"ESC-3","status":"open","title":"changed"}'
+    # The case, its summary and its wake (see StoreFile.index); every other line as it was.
+    assert changed[:2] == [b'  "3": %s,' % case] * 2
+    assert [orjson.loads(line.split(b": ", 1)[1].rstrip(b",")) for line in changed[2:]] == [
+        {"crc": zlib.crc32(case), "at": None, "key": None}
     ]
 
 
@@ -96,8 +100,8 @@ def test_a_store_written_by_tinydb_is_read_and_rewritten_in_lines(tmp_path: Path
     assert [c["number"] for c in store.cases()] == [1, 2]
     with store.transaction() as tx:
         tx.put(make_case(tx.next_number()))
-    lines = path.read_bytes().split(b"\n")
-    assert [line for line in lines if b'"id"' in line] == [
+    cases = path.read_bytes().split(b'"cases": {\n', 1)[1].split(b"\n}", 1)[0]
+    assert cases.split(b"\n") == [
         b'  "%d": %s%s' % (n, json.dumps(make_case(n), separators=(",", ":")).encode(), comma)
         for n, comma in ((1, b","), (2, b","), (3, b""))
     ]
@@ -146,7 +150,7 @@ def test_an_older_schema_in_lines_is_migrated(tmp_path: Path) -> None:
     assert store.get(1) == {"number": 1, "id": "ESC-1"}
     with store.transaction() as tx:
         tx.meta["touched"] = True
-    assert json.loads(path.read_bytes())["_meta"]["1"]["schema_version"] == 2
+    assert json.loads(path.read_bytes())["_meta"]["1"]["schema_version"] == SCHEMA_VERSION
 
 
 def _dumped(cases: list[int], outbox: int) -> bytes:

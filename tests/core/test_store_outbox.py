@@ -71,7 +71,9 @@ def test_an_entry_needs_a_string_id(store: CaseStore) -> None:
         tx.put_outbox({"status": "pending"})
 
 
-def test_a_version_1_store_is_migrated_and_persisted_as_version_2(store: CaseStore) -> None:
+def test_a_version_1_store_is_migrated_and_persisted_as_the_current_version(
+    store: CaseStore,
+) -> None:
     store.path.parent.mkdir(parents=True)
     v1 = {
         "_meta": {"1": {"schema_version": 1, "last_number": 1}},
@@ -79,11 +81,11 @@ def test_a_version_1_store_is_migrated_and_persisted_as_version_2(store: CaseSto
     }
     store.path.write_text(json.dumps(v1))
     assert store.outbox() == [] and store.get(1) == v1["cases"]["1"]
-    assert store.read_meta()["schema_version"] == SCHEMA_VERSION == 2
+    assert store.read_meta()["schema_version"] == SCHEMA_VERSION == 3
     with store.transaction() as tx:
         tx.put_outbox(entry("x"))
     written = json.loads(store.path.read_bytes())
-    assert written["_meta"]["1"]["schema_version"] == 2
+    assert written["_meta"]["1"]["schema_version"] == 3
     assert written["cases"] == v1["cases"] and written["outbox"]["1"] == entry("x")
 
 

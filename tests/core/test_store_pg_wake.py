@@ -20,7 +20,7 @@ from escalate_cli.core.store import CaseStore
 from escalate_cli.core.store_base import Wake
 from escalate_cli.core.store_copy import copy_store
 from escalate_cli.core.store_pg import PgStore
-from escalate_cli.core.wake import ALWAYS, matrix_key
+from escalate_cli.core.wake import ALWAYS, matrix_key, wake_at
 
 BASIC = Path(__file__).resolve().parents[1] / "data" / "basic.yaml"
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
@@ -66,41 +66,18 @@ def columns(url: str, number: int) -> tuple[Any, ...]:
         store.close()
 
 
-def test_a_sweep_reads_only_the_cases_due_by_its_now(pg_url: str, matrix_file: Path) -> None:
-    early = [opened(pg_url, matrix_file, 0, f"early {n}") for n in range(3)]
-    for n in range(4):
-        opened(pg_url, matrix_file, 60, f"late {n}")
-    assert columns(pg_url, early[0]) == (at(15), matrix_key(load_matrix(matrix_file)))
-    assert read_by_sweep(pg_url, matrix_file, 20) == (7, early)
-    with session(pg_url, matrix_file, 20) as work:
-        report = work.sweep().json()
-    assert report["checked"] == 7
-    assert sorted(move["case"] for move in report["escalated"]) == [f"ESC-{n}" for n in early]
-    assert read_by_sweep(pg_url, matrix_file, 20) == (7, [])  # moved, with their next wake
-
-
-def test_a_changed_matrix_is_read_again_until_a_sweep_keeps_the_new_wakes(
-    pg_url: str, matrix_file: Path
-) -> None:
-    first = opened(pg_url, matrix_file, 0, "printer on fire")
-    second = opened(pg_url, matrix_file, 3, "printer smoking")
-    matrix_file.write_text(matrix_file.read_text().replace("ack: 15m", "ack: 5m", 1))
-    assert read_by_sweep(pg_url, matrix_file, 7) == (2, [first, second])
-    with session(pg_url, matrix_file, 7) as work:
-        report = work.sweep().json()
-    # Under the old matrix neither was due before 10:15; under the new one the first is.
-    assert [move["case"] for move in report["escalated"]] == [f"ESC-{first}"]
-    assert columns(pg_url, second) == (at(8), matrix_key(load_matrix(matrix_file)))
-    assert read_by_sweep(pg_url, matrix_file, 7) == (2, [])
-    assert read_by_sweep(pg_url, matrix_file, 8) == (2, [second])
-
-
-def test_a_dry_run_keeps_nothing(pg_url: str, matrix_file: Path) -> None:
+def test_a_write_keeps_the_wake_in_its_columns(pg_url: str, matrix_file: Path) -> None:
+    """The columns a sweep's index reads; tests/core/test_store_wakes.py checks what the sweep
+    and `list` make of them, on both stores."""
     number = opened(pg_url, matrix_file, 0, "printer on fire")
-    matrix_file.write_text(matrix_file.read_text().replace("ack: 15m", "ack: 5m", 1))
-    with session(pg_url, matrix_file, 1) as work:
-        work.sweep(dry_run=True)
-    assert columns(pg_url, number)[1] != matrix_key(load_matrix(matrix_file))
+    assert columns(pg_url, number) == (at(15), matrix_key(load_matrix(matrix_file)))
+    with session(pg_url, matrix_file, 20) as work:
+        work.sweep()  # moves it to L2, which has timers of its own
+        moved = work.store.get(number)
+    assert moved is not None and moved["level"] == "L2"
+    matrix = load_matrix(matrix_file)
+    assert columns(pg_url, number) == (wake_at(matrix, moved), matrix_key(matrix))
+    assert wake_at(matrix, moved) not in (None, at(15))
 
 
 def test_keeping_a_wake_never_overwrites_a_newer_write(pg_url: str, matrix_file: Path) -> None:

@@ -1,0 +1,211 @@
+"""Both stores keep each case's wake beside it (core/wake.py), and `list` and a sweep trust it:
+a case nothing acts on before its wake is listed from its summary, due at its wake, and left
+unread by a sweep. Whatever they keep, the answers must be those worked out from the whole
+case: after any history, after a matrix edit, after the file was edited by hand.
+
+Times are minutes after T0 (Monday 2026-11-23 10:00 UTC).
+"""
+
+from __future__ import annotations
+
+import zlib
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from escalate_cli import Session
+from escalate_cli.core import listing, routing
+from escalate_cli.core.matrix import load_matrix
+from escalate_cli.core.model import Matrix
+from escalate_cli.core.store import CaseStore
+from escalate_cli.core.store_base import Store, open_store
+from escalate_cli.core.store_file import HISTORY
+from escalate_cli.core.wake import matrix_key, wake
+from tests.core.test_routing_agreement import histories, play
+from tests.core.test_wake import probes
+
+BASIC = Path(__file__).resolve().parents[1] / "data" / "basic.yaml"
+T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+
+
+def at(minutes: float) -> datetime:
+    return T0 + timedelta(minutes=minutes)
+
+
+@pytest.fixture(params=["json", "postgres"])
+def location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "postgres":
+        return str(request.getfixturevalue("pg_url"))
+    return str(tmp_path / "store" / "cases.json")
+
+
+@pytest.fixture
+def matrix_file(tmp_path: Path) -> Path:
+    path = tmp_path / "team" / "escalation.yaml"
+    path.parent.mkdir()
+    path.write_text(BASIC.read_text())
+    return path
+
+
+def listed_due(store: Store, matrix: Matrix, now: datetime) -> dict[int, tuple[datetime, bool]]:
+    """`list`'s due times, as Session.cases works them out from what the store keeps."""
+    read = store.listing(history=False, due=(matrix_key(matrix), now))
+    found = listing.next_due(matrix, read.cases, matrix.name, lambda: now, read.wakes)
+    return {number: (due.at, due.acts) for number, due in found.items()}
+
+
+def whole_due(
+    matrix: Matrix, case: dict[str, Any], now: datetime
+) -> dict[int, tuple[datetime, bool]]:
+    found = routing.next_due(matrix, case, now)
+    return {} if found is None else {case["number"]: (found.at, found.acts)}
+
+
+@settings(
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(history=histories())
+def test_listed_due_times_are_those_of_the_whole_case_after_any_history(
+    location: str, history: dict[str, Any]
+) -> None:
+    store = open_store(location)
+
+    def check(matrix: Matrix, case: dict[str, Any], now: datetime) -> datetime | None:
+        with store.transaction() as tx:
+            tx.put(case, wake(matrix, case))  # as every command that writes a case does
+        for moment in probes(now, routing.next_event_at(matrix, case, now)):
+            assert listed_due(store, matrix, moment) == whole_due(matrix, case, moment), moment
+        return routing.next_event_at(matrix, case, now)
+
+    try:
+        play(history, check, follow=4)
+    finally:
+        store.close()
+
+
+def opened(location: str, matrix: Path, minutes: float, title: str) -> int:
+    with Session(location, matrix, now=at(minutes), user="frontline") as work:
+        return int(work.open(title, severity="sev3").case["number"])
+
+
+def read_by_sweep(location: str, matrix: Path, minutes: float) -> tuple[int, list[int]]:
+    store = open_store(location)
+    try:
+        found = store.sweep_cases(at(minutes), matrix_key(load_matrix(matrix)), "Test support")
+    finally:
+        store.close()
+    return found.checked, [case["number"] for case in found.cases]
+
+
+def test_a_sweep_reads_only_the_cases_due_by_its_now(location: str, matrix_file: Path) -> None:
+    early = [opened(location, matrix_file, 0, f"early {n}") for n in range(3)]
+    for n in range(4):
+        opened(location, matrix_file, 60, f"late {n}")
+    assert read_by_sweep(location, matrix_file, 20) == (7, early)
+    with Session(location, matrix_file, now=at(20), user="frontline") as work:
+        report = work.sweep().json()
+    assert sorted(move["case"] for move in report["escalated"]) == [f"ESC-{n}" for n in early]
+    assert read_by_sweep(location, matrix_file, 20) == (7, [])  # moved, with their next wake
+
+
+def test_a_changed_matrix_is_read_again_until_a_sweep_keeps_the_new_wakes(
+    location: str, matrix_file: Path
+) -> None:
+    first = opened(location, matrix_file, 0, "printer on fire")
+    second = opened(location, matrix_file, 3, "printer smoking")
+    matrix_file.write_text(matrix_file.read_text().replace("ack: 15m", "ack: 5m", 1))
+    matrix = load_matrix(matrix_file)
+    store = open_store(location)
+    try:
+        # Under the old matrix neither was due before 10:15; under the new one the first is.
+        assert listed_due(store, matrix, at(7)) == {first: (at(5), True), second: (at(8), False)}
+    finally:
+        store.close()
+    assert read_by_sweep(location, matrix_file, 7) == (2, [first, second])
+    with Session(location, matrix_file, now=at(7), user="frontline") as work:
+        report = work.sweep().json()
+    assert [move["case"] for move in report["escalated"]] == [f"ESC-{first}"]
+    assert read_by_sweep(location, matrix_file, 7) == (2, [])
+    assert read_by_sweep(location, matrix_file, 8) == (2, [second])
+
+
+def test_a_dry_run_keeps_no_wake(location: str, matrix_file: Path) -> None:
+    opened(location, matrix_file, 0, "printer on fire")
+    matrix_file.write_text(matrix_file.read_text().replace("ack: 15m", "ack: 5m", 1))
+    with Session(location, matrix_file, now=at(1), user="frontline") as work:
+        work.sweep(dry_run=True)
+    assert read_by_sweep(location, matrix_file, 1) == (1, [1])
+
+
+def test_a_case_edited_by_hand_is_listed_and_swept_as_it_now_reads(
+    tmp_path: Path, matrix_file: Path
+) -> None:
+    location = str(tmp_path / "cases.json")
+    number = opened(location, matrix_file, 0, "printer on fire")
+    path = Path(location)
+    # An edit that keeps the file's layout: the case's line changes, its summary and wake not.
+    text = path.read_bytes()
+    edited = text.replace(b'"title":"printer on fire"', b'"title":"printer fixed"', 1)
+    edited = edited.replace(b'"level_entered_at":"2026-11-23T10:00:00Z"',
+                            b'"level_entered_at":"2026-11-23T09:00:00Z"', 1)  # fmt: skip
+    assert edited.count(b"printer on fire") == 1  # the summary still has the old title
+    path.write_bytes(edited)
+    with Session(location, matrix_file, now=at(1), user="frontline") as work:
+        listed = work.cases(history=False)
+    assert [case["title"] for case in listed.cases] == ["printer fixed"]
+    assert listed.due[number].acts  # due at 09:15 by the edited case, at 10:15 by its wake
+    assert read_by_sweep(location, matrix_file, 1) == (1, [number])
+
+
+def test_a_sweep_keeps_no_wake_for_a_case_written_since_it_read_it(
+    tmp_path: Path, matrix_file: Path
+) -> None:
+    location = str(tmp_path / "cases.json")
+    number = opened(location, matrix_file, 0, "printer on fire")
+    store = CaseStore(location)
+    found = store.sweep_cases(at(1), "another matrix", None)
+    assert list(found.stale) == [number]
+    with Session(location, matrix_file, now=at(2), user="frontline") as work:
+        work.acknowledge(number)  # written after the sweep read it
+    written = Path(location).read_bytes()
+    with store.transaction() as tx:
+        tx.keep_wakes({number: (found.stale[number], wake(load_matrix(matrix_file), {}))})
+    assert Path(location).read_bytes() == written
+    fresh = store.sweep_cases(at(3), "another matrix", None).stale[number]
+    with store.transaction() as tx:
+        tx.keep_wakes({number: (fresh, wake(load_matrix(matrix_file), {}, "another matrix"))})
+    kept = _file_entry(Path(location), "wakes", number)
+    assert kept == {"crc": int(fresh), "at": None, "key": "another matrix"}
+    assert store.sweep_cases(at(3), "another matrix", None).cases == []
+
+
+def _file_line(path: Path, table: str, number: int) -> bytes:
+    """The JSON text filed under `number` in one table of a store file."""
+    body = path.read_bytes().split(b'\n"%s": {\n' % table.encode(), 1)[1].split(b"\n}", 1)[0]
+    for line in body.split(b"\n"):
+        key, doc = line.strip().rstrip(b",").split(b": ", 1)
+        if key == b'"%d"' % number:
+            return doc
+    raise AssertionError(f"no {table} entry for case {number}")
+
+
+def _file_entry(path: Path, table: str, number: int) -> Any:
+    return orjson.loads(_file_line(path, table, number))
+
+
+def test_the_kept_summary_is_the_case_without_its_history(
+    tmp_path: Path, matrix_file: Path
+) -> None:
+    location = str(tmp_path / "cases.json")
+    number = opened(location, matrix_file, 0, "printer on fire")
+    case = CaseStore(location).get(number)
+    assert case is not None
+    assert _file_entry(Path(location), "summaries", number) == {
+        key: value for key, value in case.items() if key not in HISTORY
+    }
+    raw = _file_line(Path(location), "cases", number)
+    assert _file_entry(Path(location), "wakes", number)["crc"] == zlib.crc32(raw)
