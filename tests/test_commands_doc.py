@@ -47,5 +47,6 @@ def test_every_option_is_in_its_command_section_by_its_exact_name() -> None:
         assert not missing, (words, missing)
 
 
-def test_the_reference_is_linked_from_the_readme() -> None:
-    assert "docs/commands.md" in (ROOT / "README.md").read_text()
+def test_the_reference_is_linked_from_the_readme_and_the_manual_index() -> None:
+    assert "](docs/commands.md)" in (ROOT / "README.md").read_text()
+    assert "](commands.md)" in (ROOT / "docs" / "README.md").read_text()

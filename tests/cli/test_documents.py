@@ -320,9 +320,9 @@ def test_help_has_a_summary_and_an_example(cli: Cli) -> None:
     assert "Example: escalate report ESC-7" in cli("report", "--help").stdout
 
 
-def test_the_readme_shows_the_golden_brief() -> None:
+def test_the_manual_shows_the_golden_brief() -> None:
     golden = (GOLDEN / "brief-ESC-1.txt").read_text()
-    readme = (ROOT / "README.md").read_text()
-    assert f"$ escalate brief ESC-1 --ask decision\n{golden}```" in readme, (
-        "README's brief example is out of date: paste tests/golden/brief-ESC-1.txt into it"
+    steps = (ROOT / "docs" / "steps.md").read_text()
+    assert f"$ escalate brief ESC-1 --ask decision\n{golden}```" in steps, (
+        "docs/steps.md's brief example is out of date: paste tests/golden/brief-ESC-1.txt into it"
     )

@@ -27,8 +27,8 @@ SWEEP_AT = "2026-11-23T10:20:00Z"  # L1's ack (15 m) is due for every case
 CASES = 2_000
 SWEEPS = 4
 
-# 70-130 s on 2 shared cores, most of it the sweeps settling their 2,000 mails (see the README's
-# Performance section): too slow for every run, so marked `slow`, never skipped.
+# 70-130 s on 2 shared cores, most of it the sweeps settling their 2,000 mails (see
+# docs/performance.md, On PostgreSQL): too slow for every run, so marked `slow`, never skipped.
 pytestmark = pytest.mark.slow
 
 
