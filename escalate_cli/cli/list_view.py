@@ -8,7 +8,7 @@ line is cut, so a pipe gets every title whole; `--wide` shows absolute times and
 
 import sys
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -26,23 +26,22 @@ _SGR = {
 }
 
 
+_MINUTE, _HOUR, _DAY, _WEEK = 60, 3600, 86400, 7 * 86400
+
+
 def relative(at: datetime, now: datetime) -> str:
     """`in 14m`, `3h ago` within a day; the weekday and time within a week; else the date."""
-    gap = at - now
-    ahead = gap >= timedelta(0)
+    gap = (at - now).total_seconds()  # in seconds: a list asks this twice per case
     size = abs(gap)
-    if size < timedelta(minutes=1):
+    if size < _MINUTE:
         return "now"
-    if size < timedelta(hours=1):
-        span = f"{int(size.total_seconds() // 60)}m"
-    elif size < timedelta(days=1):
-        span = f"{int(size.total_seconds() // 3600)}h"
+    if size < _HOUR:
+        span = f"{int(size // _MINUTE)}m"
+    elif size < _DAY:
+        span = f"{int(size // _HOUR)}h"
     else:
-        local = at.astimezone()
-        if size < timedelta(days=7):
-            return local.strftime("%a %H:%M")
-        return local.strftime("%Y-%m-%d")
-    return f"in {span}" if ahead else f"{span} ago"
+        return at.astimezone().strftime("%a %H:%M" if size < _WEEK else "%Y-%m-%d")
+    return f"in {span}" if gap >= 0 else f"{span} ago"
 
 
 def lines(
@@ -91,27 +90,35 @@ def lines(
         # cells are plain already, and checking that is ten times cheaper than one_line).
         rows.append([cell if cell.isprintable() else one_line(cell) for cell in map(str, row)])
         styles.append((case["status"], "overdue" if found is not None and found.acts else ""))
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    widths = [max(map(len, column)) for column in zip(header, *rows, strict=True)]
     titles = ["title"] + [
         title if (title := str(case["title"])).isprintable() else one_line(title) for case in cases
     ]
+    room = None if width is None else width - (sum(widths) + 2 * len(widths))
+    # One format for every row: padding cell by cell cost a 10,000-case list ~30 ms.
+    layout = "  ".join(f"{{:<{size}}}" for size in widths) + "  {}"
     out = []
     for index, row in enumerate([header, *rows]):
-        cells = [cell.ljust(widths[i]) for i, cell in enumerate(row)]
-        if colour and index:
-            status, overdue = styles[index - 1]
-            cells[1] = _paint(cells[1], status)
-            if overdue:
-                cells[5] = _paint(cells[5], overdue)
-        elif colour:
-            cells = [_paint(cell, "bold") for cell in cells]
-        lead = "  ".join(cells) + "  "
+        if colour:
+            row = _painted(row, widths, styles[index - 1] if index else None)
         title = titles[index]
-        room = None if width is None else width - (sum(widths) + 2 * len(widths))
         if room is not None and len(title) > room:
             title = title[: max(room - 1, 0)] + "…" if room > 1 else ""
-        out.append((lead + title).rstrip())
+        out.append(layout.format(*row, title).rstrip())
     return out
+
+
+def _painted(row: list[str], widths: list[int], style: tuple[str, str] | None) -> list[str]:
+    """The row's cells padded and coloured (padding first: the colour codes take no room);
+    the header in bold, a case's status in its colour and an overdue due time in red."""
+    cells = [cell.ljust(size) for cell, size in zip(row, widths, strict=True)]
+    if style is None:
+        return [_paint(cell, "bold") for cell in cells]
+    status, overdue = style
+    cells[1] = _paint(cells[1], status)
+    if overdue:
+        cells[5] = _paint(cells[5], overdue)
+    return cells
 
 
 def _paint(text: str, style: str) -> str:

@@ -410,8 +410,8 @@ class Session:
         every tag must be there; `since`/`until` bound when a case was opened. `due` works out
         when each is next due; `overdue` keeps only those a sweep would act on now, and needs
         the matrix, as do `sort` `due` and `severity` (see listing.ordered). `limit` keeps the
-        first that many. Without `history`, a case may come without its timeline and steps (a
-        table needs neither)."""
+        first that many. Without `history`, a case may come as no more than the table shows and
+        the filters read (store_file.row)."""
         from escalate_cli.core import listing
         from escalate_cli.core.cases import CaseFilter
         from escalate_cli.core.errors import UsageError
@@ -438,7 +438,7 @@ class Session:
             read = self.store.listing(
                 archived=wanted.needs_archive, history=history, due=(matrix_key(matrix), now())
             )
-        kept, skipped = listing.usable(read.cases)
+        kept, skipped = listing.usable(read.cases, read.wakes)
         found = listing.picked(kept, wanted, team, now)
         next_due = listing.next_due(matrix, found, self.team(), now, read.wakes) if matrix else {}
         if overdue:

@@ -67,7 +67,7 @@ class Transaction:
     def __init__(self, archive_path: Path, hot: StoreFile, archive: StoreFile | None) -> None:
         self._archive_path, self._hot, self._archive = archive_path, hot, archive
         self._pending: dict[int, tuple[bytes, bool]] = {}  # number -> (case text, closed)
-        # number -> (summary text, wake) of each case put that stays in the hot file
+        # number -> (row text, wake) of each case put that stays in the hot file
         self._indexed: dict[int, tuple[bytes, Wake | None]] = {}
         self._woken: dict[int, tuple[str, Wake]] = {}  # see keep_wakes
         # Numbers up to this were allocated before; higher ones cannot be in the archive.
@@ -130,7 +130,7 @@ class Transaction:
 
     def put(self, case: dict[str, Any], wake: Wake | None = None) -> None:
         """Insert or replace the case by its number; a closed case goes to the archive. A case
-        in the hot file keeps its summary and its wake beside it (see StoreFile.index)."""
+        in the hot file keeps its row and its wake beside it (see StoreFile.index)."""
         self._check_active()
         number = case.get("number")
         if type(number) is not int or number < 1:
@@ -154,7 +154,7 @@ class Transaction:
         if closed:
             self._indexed.pop(number, None)
         else:
-            self._indexed[number] = (dumps(store_file.summary(case)), wake)
+            self._indexed[number] = (dumps(store_file.row(case)), wake)
         if self._externals is not None:
             self._index_external(number, case)
         self._last = max(self._last, number)
@@ -166,7 +166,7 @@ class Transaction:
         self._woken.update(wakes)
 
     def _index(self, hot: StoreFile, to_hot: dict[int, bytes]) -> bool:
-        """File the summary and wake of each case put in the hot file, and the wakes a sweep
+        """File the row and wake of each case put in the hot file, and the wakes a sweep
         kept; whether any of the latter applied (the file then needs writing)."""
         for number in to_hot:
             brief, wake = self._indexed[number]
@@ -177,7 +177,7 @@ class Transaction:
                 continue
             case = hot.case(number)
             assert case is not None  # it has a checksum
-            hot.index(number, dumps(store_file.summary(case)), *_wake_fields(wake))
+            hot.index(number, dumps(store_file.row(case)), *_wake_fields(wake))
             woke = True
         return woke
 

@@ -160,8 +160,9 @@ class Store(Protocol):
     ) -> Listing:
         """The cases `cases` reads, with the wake of each active case, not on hold, that the
         store knows nothing acts on by `due`'s time under the matrix whose key `due` gives (see
-        core/wake.py). Without `history` such a case may come as its summary; every other case
-        comes whole, history included, for its due time to be worked out."""
+        core/wake.py). Without `history` such a case may come as no more than what `list` shows
+        and filters on (store_file.row); every other case comes whole, history included, for
+        its due time to be worked out."""
         ...
 
     def outbox(self) -> list[dict[str, Any]]: ...

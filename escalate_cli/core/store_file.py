@@ -34,8 +34,8 @@ def _add_outbox(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _add_wakes(data: dict[str, Any]) -> dict[str, Any]:
-    """Version 3 may keep a `wakes` table, and summaries in the hot file: nothing to convert,
-    but an older escalate must say it is too old rather than call the new table damage."""
+    """Version 3 may keep a `wakes` table: nothing to convert, but an older escalate must say
+    it is too old rather than call the new table damage."""
     data.setdefault(WAKES, {})
     return data
 
@@ -60,6 +60,24 @@ _HEADER = re.compile(rb'"(_meta|cases|outbox|summaries|wakes)": \{(\},?)?')
 def summary(case: dict[str, Any]) -> dict[str, Any]:
     """The case without its history."""
     return {key: value for key, value in case.items() if key not in HISTORY}
+
+
+# What `list` shows and filters on, and a sweep counts by (cases.CaseFilter, cli/list_view.py):
+# kept with each case's wake in the hot file, a fifth of the case's size or less.
+ROW_FIELDS = (
+    "id", "number", "title", "type", "matrix", "severity", "status", "level", "owner",
+    "participants", "created_at", "breached", "tags",
+)  # fmt: skip
+
+
+def row(case: dict[str, Any]) -> dict[str, Any]:
+    """The case as `list` reads it when nothing is due on it: ROW_FIELDS, and the customer's
+    name and tier."""
+    found = {key: case[key] for key in ROW_FIELDS if key in case}
+    customer = case.get("customer")
+    if isinstance(customer, dict):
+        found["customer"] = {key: customer.get(key) for key in ("name", "tier")}
+    return found
 
 
 def corrupt(path: Path, what: str) -> StoreError:
@@ -291,24 +309,15 @@ class StoreFile:
             return [self._checked(n, cases[n]) for n in kept]
 
     def briefs(self) -> dict[int, dict[str, Any]]:
-        """Every case by number without its history, from its summary where it has one that
-        still matches it."""
+        """Every case by number without its history, from its summary where it has one."""
         cases, summaries = self.docs[CASES], self.docs[SUMMARIES]
         with _collector_paused(sum(len(summaries.get(n, raw)) for n, raw in cases.items())):
             return {
                 n: self._checked(n, summaries[n])
-                if self._summary_holds(n, cases[n])
+                if n in summaries
                 else summary(self._checked(n, cases[n]))
                 for n in sorted(cases)
             }
-
-    def _summary_holds(self, number: int, raw: Text) -> bool:
-        """Whether the case's summary is its own: the archive's are always (nothing else writes
-        them); the hot file's carry the checksum of the case text they were made from, since
-        a case there may be changed by hand between two writes of escalate."""
-        if number not in self.docs[SUMMARIES]:
-            return False
-        return number not in self.docs[WAKES] or self._wake_entry(number, raw) is not None
 
     def _wake_entry(self, number: int, raw: Text) -> dict[str, Any] | None:
         """The case's entry in `wakes`, or None when it has none, or one made for another text."""
@@ -326,23 +335,23 @@ class StoreFile:
     def survey(self, key: str, now: str, history: bool) -> Survey:
         """Every case, as a `list` or a sweep at `now` (stored UTC text, which compares as
         time) needs it under the matrix that `key` names. A case not on hold whose wake says
-        nothing acts on it before a later time is *settled*: it comes as its summary (whole,
-        with `history`), with that wake. Every other case comes whole, for its due time to be
-        worked out; those with no wake under `key` are `stale`, with their text's checksum."""
-        cases, summaries = self.docs[CASES], self.docs[SUMMARIES]
+        nothing acts on it before a later time is *settled*: it comes as its row (see `row`;
+        whole, with `history`), with that wake. Every other case comes whole, for its due time
+        to be worked out; those with no wake under `key` are `stale`, with their checksum."""
+        cases = self.docs[CASES]
         found: dict[int, dict[str, Any]] = {}
         settled: dict[int, str | None] = {}
         stale: dict[int, int] = {}
         with _collector_paused(sum(map(len, cases.values()))):
             for number in sorted(cases):
                 raw = cases[number]
-                entry = self._wake_entry(number, raw) if number in summaries else None
+                entry = self._wake_entry(number, raw)
                 if entry is None or entry.get("key") != key:
                     stale[number] = zlib.crc32(raw)
                 elif _settled(entry.get("at"), now):
-                    brief = self._checked(number, summaries[number])
-                    if brief.get("status") != "on_hold":
-                        found[number] = self._checked(number, raw) if history else brief
+                    row = entry.get("row")
+                    if isinstance(row, dict) and row.get("status") != "on_hold":
+                        found[number] = self._checked(number, raw) if history else row
                         settled[number] = entry["at"]
                         continue
                 found[number] = self._checked(number, raw)
@@ -357,13 +366,12 @@ class StoreFile:
             wakes.pop(number, None)
         cases.update(add)
 
-    def index(self, number: int, brief: Text, wake_at: str | None, key: str | None) -> None:
-        """Keep beside a case filed here its summary and the wake it was written with (`key`
-        None: none was worked out), both bound to the case's text by its checksum: `list` and
-        a sweep then read a summary, not the history, of each case that is not yet due."""
-        entry = {"crc": zlib.crc32(self.docs[CASES][number]), "at": wake_at, "key": key}
-        self.docs[SUMMARIES][number] = brief
-        self.docs[WAKES][number] = dumps(entry)
+    def index(self, number: int, row: Text, wake_at: str | None, key: str | None) -> None:
+        """Keep beside a case filed here its row (see `row`) and the wake it was written with
+        (`key` None: none was worked out), both bound to the case's text by its checksum:
+        `list` and a sweep read the row, not the case, of each case that is not yet due."""
+        head = dumps({"crc": zlib.crc32(self.docs[CASES][number]), "at": wake_at, "key": key})
+        self.docs[WAKES][number] = b'%s,"row":%s}' % (head[:-1], row)
 
     def checksum(self, number: int) -> int | None:
         raw = self.docs[CASES].get(number)

@@ -418,8 +418,8 @@ def test_file_is_readable_and_diffs_one_line_per_changed_case(store: CaseStore) 
         tx.put(make_case(2, title="Ünïcode stays readable"))
     after = store.path.read_text(encoding="utf-8").splitlines()
     changed = [d for d in difflib.ndiff(before, after) if d[:1] in "+-"]
-    # Out and in: the case, its summary and its wake (see StoreFile.index); nothing else.
-    assert len(changed) == 6
+    # Out and in: the case, and its wake with its row (see StoreFile.index); nothing else.
+    assert len(changed) == 4
     assert all(line[2:].startswith('  "2": ') for line in changed)
     assert sum("Ünïcode stays readable" in line for line in changed) == 2
 
@@ -501,7 +501,9 @@ def test_killed_mid_write_leaves_the_previous_store(store: CaseStore) -> None:
         assert worker.stdout is not None
         assert worker.stdout.readline() == "half\n"
         temps = list(store.path.parent.glob(".cases.json.tmp-*"))
-        assert len(temps) == 1 and 0 < temps[0].stat().st_size < len(before) * 30
+        assert (
+            len(temps) == 1 and 0 < temps[0].stat().st_size < len(before) * 60
+        )  # less than 203 whole cases
         assert [c["number"] for c in CaseStore(store.path).cases()] == [1, 2, 3]  # readers fine
         worker.kill()  # SIGKILL: no cleanup runs
         worker.wait(timeout=30)

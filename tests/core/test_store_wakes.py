@@ -12,6 +12,7 @@ import zlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from unittest.mock import ANY
 
 import orjson
 import pytest
@@ -23,7 +24,7 @@ from escalate_cli.core.matrix import load_matrix
 from escalate_cli.core.model import Matrix
 from escalate_cli.core.store import CaseStore
 from escalate_cli.core.store_base import Store, open_store
-from escalate_cli.core.store_file import HISTORY
+from escalate_cli.core.store_file import ROW_FIELDS
 from escalate_cli.core.wake import matrix_key, wake
 from tests.core.test_routing_agreement import histories, play
 from tests.core.test_wake import probes
@@ -179,7 +180,7 @@ def test_a_sweep_keeps_no_wake_for_a_case_written_since_it_read_it(
     with store.transaction() as tx:
         tx.keep_wakes({number: (fresh, wake(load_matrix(matrix_file), {}, "another matrix"))})
     kept = _file_entry(Path(location), "wakes", number)
-    assert kept == {"crc": int(fresh), "at": None, "key": "another matrix"}
+    assert kept == {"crc": int(fresh), "at": None, "key": "another matrix", "row": ANY}
     assert store.sweep_cases(at(3), "another matrix", None).cases == []
 
 
@@ -197,15 +198,79 @@ def _file_entry(path: Path, table: str, number: int) -> Any:
     return orjson.loads(_file_line(path, table, number))
 
 
-def test_the_kept_summary_is_the_case_without_its_history(
+def test_the_kept_row_holds_what_list_shows_and_filters_on(
     tmp_path: Path, matrix_file: Path
 ) -> None:
     location = str(tmp_path / "cases.json")
-    number = opened(location, matrix_file, 0, "printer on fire")
-    case = CaseStore(location).get(number)
+    with Session(location, matrix_file, now=at(0), user="frontline") as work:
+        opened = work.open(
+            "printer on fire",
+            severity="sev3",
+            customer="Initech",
+            tier="vip",
+            customer_contacts=["a@b.c"],
+        ).case
+        work.edit(opened["number"], tag=["printers"])
+    case = CaseStore(location).get(opened["number"])
     assert case is not None
-    assert _file_entry(Path(location), "summaries", number) == {
-        key: value for key, value in case.items() if key not in HISTORY
+    entry = _file_entry(Path(location), "wakes", case["number"])
+    assert entry["row"] == {
+        **{key: case[key] for key in ROW_FIELDS},
+        "customer": {"name": "Initech", "tier": "vip"},  # no contact addresses
     }
-    raw = _file_line(Path(location), "cases", number)
-    assert _file_entry(Path(location), "wakes", number)["crc"] == zlib.crc32(raw)
+    assert entry["crc"] == zlib.crc32(_file_line(Path(location), "cases", case["number"]))
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [
+        [],
+        ["--status", "all"],
+        ["--customer", "initech"],
+        ["--tier", "VIP"],
+        ["--tag", "printers"],
+        ["--breached"],
+        ["--participant", "sam"],
+        ["--since", "2026-11-23T10:10:00Z"],
+        ["--until", "2026-11-23T10:10:00Z"],
+        ["--sort", "severity"],
+        ["--sort", "created"],
+        ["--sort", "due"],
+        ["--overdue"],
+        ["--wide"],
+        ["--owner", "frontline", "--level", "L1", "--type", "default", "--severity", "sev3"],
+    ],
+)
+def test_list_from_rows_equals_list_from_whole_cases(
+    tmp_path: Path, matrix_file: Path, flags: list[str]
+) -> None:
+    """Every filter and column, read from the kept rows, as from the whole cases: the rows are
+    dropped (as an older escalate left the file) and the same list asked again."""
+    from typer.testing import CliRunner
+
+    from escalate_cli.cli import app
+
+    location = tmp_path / "cases.json"
+    with Session(location, matrix_file, now=at(0), user="frontline") as work:
+        for minute, (title, customer, tier) in enumerate(
+            [("printer on fire", "Initech", "vip"), ("fax jammed", "Acme", None)] * 3
+        ):
+            number = int(
+                work.open(title, severity="sev3", customer=customer, tier=tier).case["number"]
+            )
+            if minute % 2:
+                work.edit(number, tag=["printers"])
+            if minute == 3:
+                work.assign(number, "sam")
+    with Session(location, matrix_file, now=at(40), user="frontline") as work:
+        work.sweep()  # some escalate and breach; their wakes move on
+    env = {"ESCALATE_STORE": str(location), "ESCALATE_MATRIX": str(matrix_file),
+           "ESCALATE_NOW": "2026-11-23T10:45:00Z", "COLUMNS": "200"}  # fmt: skip
+    runner = CliRunner()
+    from_rows = runner.invoke(app, ["list", *flags], env=env)
+    assert from_rows.exit_code == 0, from_rows.output
+    text = location.read_bytes()
+    assert b'"row":' in text
+    location.write_bytes(text.split(b',\n"wakes": {', 1)[0] + b"\n}\n")
+    from_cases = runner.invoke(app, ["list", *flags], env=env)
+    assert (from_rows.stdout, from_rows.stderr) == (from_cases.stdout, from_cases.stderr)
