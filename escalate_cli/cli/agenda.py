@@ -4,8 +4,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from escalate_cli.cli._app import settings
-from escalate_cli.cli.routing import By, due_text, parse_when_option, when_option
+from escalate_cli.cli._app import By, due_text, parse_when_option, settings, when_option
 
 if TYPE_CHECKING:
     from escalate_cli.core.agenda import Agenda

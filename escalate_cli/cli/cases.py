@@ -5,9 +5,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from escalate_cli.cli._app import (
+    CaseArgument,
     Settings,
     Since,
-    complete_case_id,
     past_time_option,
     settings,
     user_default,
@@ -19,13 +19,6 @@ if TYPE_CHECKING:
     from escalate_cli.core.cases import Case
     from escalate_cli.core.model import Matrix
     from escalate_cli.core.routing import NextDue
-
-CaseArgument = Annotated[
-    str,
-    typer.Argument(
-        metavar="CASE", help="Case id, e.g. ESC-7 (or just 7).", autocompletion=complete_case_id
-    ),
-]
 
 
 def load_case(state: Settings, ref: str) -> "Case":

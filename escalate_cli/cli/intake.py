@@ -5,8 +5,7 @@ from typing import Annotated
 
 import typer
 
-from escalate_cli.cli._app import settings
-from escalate_cli.cli.routing import By
+from escalate_cli.cli._app import By, settings
 
 
 def import_(

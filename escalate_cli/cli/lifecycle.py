@@ -4,9 +4,7 @@ from typing import Annotated
 
 import typer
 
-from escalate_cli.cli._app import settings
-from escalate_cli.cli.cases import CaseArgument
-from escalate_cli.cli.routing import By, after_change
+from escalate_cli.cli._app import By, CaseArgument, after_change, settings
 
 AUDIENCES = ("internal", "customer")
 

@@ -6,11 +6,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from escalate_cli.cli import matrix_io
-from escalate_cli.cli._app import Settings, chosen_matrix, settings
+from escalate_cli.cli._app import chosen_matrix, first_day, settings
 
 if TYPE_CHECKING:
-    from datetime import date, datetime
-
     from escalate_cli.core.matrix_lint import LintResult
     from escalate_cli.core.model import Matrix
 
@@ -125,7 +123,7 @@ def lint(
         if paths
         else [chosen_matrix(ctx, None, "escalate matrix validate PATH")]
     )
-    first = _first_day(start, state, weeks)
+    first = first_day(start, state, weeks)
     results = [(path, lint_file(path, first, weeks)) for path in chosen]
     findings = [finding for _, result in results for finding in result.findings]
     if state.json:
@@ -134,28 +132,6 @@ def lint(
         _report_lint(path, result, printed=not state.json)
     if any(result.problems for _, result in results) or (strict and findings):
         raise typer.Exit(int(ExitCode.INVALID_MATRIX))
-
-
-def _first_day(text: str | None, state: Settings, weeks: int) -> "date | datetime":
-    """A plain date stays a day; anything else is an instant, whose day each matrix's zone says.
-    The whole walk must lie in the times escalate accepts (with a day's slack for the zone)."""
-    from datetime import date, datetime, timedelta
-
-    from escalate_cli.cli.routing import parse_when_option
-    from escalate_cli.core.errors import UsageError
-
-    first: date | datetime = state.now
-    if text is not None:
-        try:
-            first = date.fromisoformat(text.strip())
-        except ValueError:
-            first = parse_when_option(text, state, "--from")
-    day = first.date() if isinstance(first, datetime) else first
-    last = date(9998, 12, 30) - timedelta(weeks=weeks)
-    if not date(1970, 1, 2) <= day <= last:
-        span = f"from 1970-01-02 to {last} with --weeks {weeks}"
-        raise UsageError(f"--from: {day} is out of range ({span})")
-    return first
 
 
 def _report_lint(path: Path, result: "LintResult", printed: bool) -> None:

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from escalate_cli.cli._app import settings
+from escalate_cli.cli._app import first_day, settings
 
 if TYPE_CHECKING:
     from rich.text import Text
@@ -55,10 +55,9 @@ def coverage(
     Example: escalate matrix coverage matrices/support.yaml --from 2026-12-21 --svg cover.svg
     """
     from escalate_cli import output
-    from escalate_cli.cli.matrix import _first_day
 
     state = settings(ctx)
-    first = _first_day(start, state, weeks) if start is not None else None
+    first = first_day(start, state, weeks) if start is not None else None
     grids = state.session().coverage(first, weeks=weeks, level=level, matrix_file=path)
     if svg is not None:
         _write_svg(svg, grids)

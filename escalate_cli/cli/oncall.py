@@ -4,8 +4,7 @@ from typing import Annotated
 
 import typer
 
-from escalate_cli.cli._app import settings
-from escalate_cli.cli.routing import parse_when_option, when_option
+from escalate_cli.cli._app import parse_when_option, settings, when_option
 
 
 def oncall(

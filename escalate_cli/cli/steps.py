@@ -5,9 +5,14 @@ from typing import Annotated
 
 import typer
 
-from escalate_cli.cli._app import settings
-from escalate_cli.cli.cases import CaseArgument
-from escalate_cli.cli.routing import By, after_change, when_option
+from escalate_cli.cli._app import (
+    By,
+    CaseArgument,
+    after_change,
+    parse_when_option,
+    settings,
+    when_option,
+)
 
 Texts = list[str] | None
 
@@ -109,7 +114,6 @@ def implement(
 
     Example: escalate implement ESC-7 --action "Raise timeout" --kind workaround --due 4h
     """
-    from escalate_cli.cli.routing import parse_when_option
 
     state = settings(ctx)
     changed = state.session(by).implement(
@@ -152,7 +156,6 @@ def learn(
 
     Example: escalate learn ESC-7 --lesson "Deploy skipped smoke test" --follow-up 1w --with dana
     """
-    from escalate_cli.cli.routing import parse_when_option
 
     state = settings(ctx)
     done = state.session(by).learn(
