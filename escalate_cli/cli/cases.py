@@ -105,7 +105,7 @@ def _warn_if_unreachable(matrix: "Matrix", case: "Case", now: "datetime") -> Non
     """Nobody at the level a case opened at can answer now: say so, and when someone can."""
     from escalate_cli import output
     from escalate_cli.core.availability import level_next_available_at
-    from escalate_cli.core.routing import has_available
+    from escalate_cli.core.levels import has_available
 
     if has_available(matrix, case["level"], now):
         return

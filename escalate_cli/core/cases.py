@@ -128,24 +128,6 @@ def require_tier(matrix: Matrix, name: str) -> str:
     raise NotFoundError(f'unknown tier "{name}" ({hint}known: {", ".join(matrix.tiers)})')
 
 
-def start_level(matrix: Matrix, severity_id: str | None, path_name: str) -> str:
-    """The severity's `start`, else the path's first level, moved onto the path if needed.
-
-    A start level that is not on the path becomes the path's lowest level at or above it; when
-    the path has nothing that high, its top level.
-    """
-    path = matrix.all_paths[path_name]
-    severity = matrix.severities_by_id.get(severity_id) if severity_id else None
-    wanted = severity.start if severity and severity.start else path.levels[0]
-    if wanted in path.levels:
-        return wanted
-    rank = matrix.level_rank[wanted]
-    for level_id in path.levels:
-        if matrix.level_rank[level_id] >= rank:
-            return level_id
-    return path.levels[-1]
-
-
 def level_audience(matrix: Matrix, level_id: str, at: datetime) -> list[str]:
     """Who hears when a case reaches a level: its available contacts, or all when none is."""
     reached = availability.level_contacts(matrix, level_id, at)
@@ -282,11 +264,9 @@ def new_case(matrix: Matrix, number: int, request: OpenRequest, now: datetime) -
     from escalate_cli.core.customers import check_address
 
     addresses = [check_address(a, "--customer-contact") for a in request.customer_contacts]
-    from escalate_cli.core.routing import first_reachable
+    from escalate_cli.core.levels import opening_level
 
-    path = matrix.all_paths[path_name]
-    wanted = start_level(matrix, severity_id, path_name)
-    level_id, skipped = first_reachable(matrix, list(path.levels[path.levels.index(wanted) :]), now)
+    level_id, skipped = opening_level(matrix, severity_id, path_name, now)
     owner = request.owner or availability.primary_contact(matrix, level_id, now)
     identifier = case_id(number, matrix.case_prefix)
     stamp = timing.to_iso(now)

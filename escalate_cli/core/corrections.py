@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from escalate_cli.core import audiences, routing, timing
+from escalate_cli.core import audiences, levels, routing, timing
 from escalate_cli.core.cases import (
     Case,
     add_event,
@@ -117,7 +117,7 @@ def route(
     if path == case["type"]:
         raise RefusedError(f"{case['id']} is on path {path} already")
     rank = matrix.level_rank[case["level"]]
-    level = routing.onto_path(matrix, matrix.all_paths[path], rank)
+    level = levels.onto_path(matrix, matrix.all_paths[path], rank)
     move = routing.Move("manual", level, reason, now, new_path=path)
     done = apply_move(matrix, case, move, now, by)
     return dict(done["escalation"] or {})

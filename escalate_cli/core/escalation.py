@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from math import ceil
 from typing import Any
 
-from escalate_cli.core import audiences, availability, repeats, routing, timers, timing
+from escalate_cli.core import audiences, availability, levels, repeats, routing, timers, timing
 from escalate_cli.core.cases import (
     Case,
     add_event,
@@ -222,7 +222,7 @@ def sweep_case(matrix: Matrix, case: Case, now: datetime) -> SweepResult:
             result.problem = problem
         return result
     due = routing.due_now(matrix, case, now)
-    at_top = not routing.levels_above(matrix, case)
+    at_top = not levels.levels_above(matrix, case)
     for timer in due.breaches:
         sla = timer.kind.removeprefix("sla_")
         if timer.due_at is not None and record_breach(case, sla, timer.due_at):
@@ -341,7 +341,7 @@ class UpRequest:
 
 
 def _check_guardrails(matrix: Matrix, case: Case, request: UpRequest, now: datetime) -> None:
-    path = routing.case_path(matrix, case)
+    path = levels.case_path(matrix, case)
     if path.agreement == "required" and not request.agreed_by:
         raise RefusedError(
             f'{case["id"]}: path "{case["type"]}" takes two to escalate: add --agreed-by CONTACT'
@@ -390,7 +390,7 @@ def escalate_up(matrix: Matrix, case: Case, request: UpRequest, now: datetime) -
 def _manual_move(matrix: Matrix, case: Case, request: UpRequest, now: datetime) -> Move:
     if request.to is not None:
         require_level(matrix, request.to)
-        path = routing.case_path(matrix, case)
+        path = levels.case_path(matrix, case)
         if request.to not in path.levels:
             raise RefusedError(_off_path(matrix, case, request.to))
         if matrix.level_rank[request.to] <= matrix.level_rank[case["level"]]:
@@ -399,7 +399,7 @@ def _manual_move(matrix: Matrix, case: Case, request: UpRequest, now: datetime) 
     move = routing.manual_target(matrix, case, now)
     if move is None:
         top = f"{case['id']} is at the top of path {case['type']}"
-        if routing.case_path(matrix, case).external:
+        if levels.case_path(matrix, case).external:
             raise RefusedError(f"{top} and its external contacts were already told")
         raise RefusedError(f"{top}, which has no external contacts")
     return replace(move, reason=request.reason, due_at=now)

@@ -13,9 +13,9 @@ from escalate_cli.core.export_pagerduty import (
     RuleTiming,
     export_severity,
     path_description,
-    path_levels,
     path_timings,
 )
+from escalate_cli.core.levels import path_levels
 from escalate_cli.core.model import ROTATION_PREFIX, Matrix
 
 # Opsgenie's rotation types, largest first: a shift becomes the largest that divides it.

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, timedelta
 from typing import Any
 
-from escalate_cli.core.cases import start_level
 from escalate_cli.core.errors import NotFoundError
 from escalate_cli.core.export_losses import losses
+from escalate_cli.core.levels import path_levels
 from escalate_cli.core.model import ROTATION_PREFIX, Level, Matrix, Path
 from escalate_cli.core.timing import format_duration
 
@@ -113,13 +113,6 @@ def path_timings(
 
 def _minutes(duration: timedelta) -> int:
     return max(1, math.ceil(duration.total_seconds() / 60))
-
-
-def path_levels(matrix: Matrix, name: str, severity_id: str | None) -> tuple[str, ...]:
-    """The path's levels from where a case of the severity opens (its `start`), upward."""
-    path = matrix.all_paths[name]
-    first = start_level(matrix, severity_id, name)
-    return path.levels[path.levels.index(first) :]
 
 
 def to_pagerduty(matrix: Matrix, severity_id: str | None = None) -> Exported:

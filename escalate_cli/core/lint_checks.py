@@ -9,7 +9,7 @@ from typing import Any
 
 from escalate_cli.core import level_gaps
 from escalate_cli.core.availability import contact_zone
-from escalate_cli.core.cases import start_level
+from escalate_cli.core.levels import start_level
 from escalate_cli.core.matrix_refs import KeyPath, entries, names
 from escalate_cli.core.model import (
     DEFAULT_PATH,

@@ -2,6 +2,7 @@
 
 Everything here is a pure function of a matrix, a case and an instant, so the commands cannot
 disagree: `next` reports the move that `sweep` will make when its time comes.
+Which level a step up reaches, and where a case opens, core/levels.py decides.
 """
 
 from __future__ import annotations
@@ -10,8 +11,15 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from escalate_cli.core import availability, repeats, timers, timing
-from escalate_cli.core.model import OWNER, Action, Matrix, Path, Trigger
+from escalate_cli.core import repeats, timers, timing
+from escalate_cli.core.levels import (
+    RoutingProblem,
+    case_path,
+    levels_above,
+    onto_path,
+    step_up,
+)
+from escalate_cli.core.model import OWNER, Action, Matrix, Trigger
 
 Case = dict[str, Any]
 Source = Literal["timer", "trigger", "manual"]
@@ -39,19 +47,6 @@ class Move:
         return self.action is not None and self.action.only_tells
 
 
-class RoutingProblem(Exception):
-    """The case refers to a level or path the matrix no longer has (timing rule 12)."""
-
-
-def case_path(matrix: Matrix, case: Case) -> Path:
-    path = matrix.all_paths.get(case["type"])
-    if path is None:
-        raise RoutingProblem(f'path "{case["type"]}" is no longer in the matrix')
-    if case["level"] not in matrix.levels_by_id:
-        raise RoutingProblem(f'level "{case["level"]}" is no longer in the matrix')
-    return path
-
-
 def problem(matrix: Matrix, case: Case) -> str | None:
     """Why routing cannot run on this case, or None when it can."""
     bad_time = timing.stored_time_problem(case, history=False)
@@ -66,52 +61,6 @@ def problem(matrix: Matrix, case: Case) -> str | None:
 
 def _rank(matrix: Matrix, level_id: str) -> int:
     return matrix.level_rank[level_id]
-
-
-def onto_path(matrix: Matrix, path: Path, rank: int) -> str:
-    """The path's lowest level at or above `rank`, else its top (timing rule 9)."""
-    for level_id in path.levels:
-        if _rank(matrix, level_id) >= rank:
-            return level_id
-    return path.levels[-1]
-
-
-def levels_above(matrix: Matrix, case: Case) -> list[str]:
-    path = case_path(matrix, case)
-    current = _rank(matrix, case["level"])
-    return [level_id for level_id in path.levels if _rank(matrix, level_id) > current]
-
-
-def has_available(matrix: Matrix, level_id: str, at: datetime) -> bool:
-    return any(c.available for c in availability.level_contacts(matrix, level_id, at))
-
-
-def step_up(matrix: Matrix, case: Case, at: datetime) -> tuple[str, tuple[tuple[str, str], ...]]:
-    """One level up the path; with `skip_unavailable`, past levels nobody can answer.
-
-    Never past the top: when every level above is unreachable, the top it is. Raises
-    LookupError at the top.
-    """
-    above = levels_above(matrix, case)
-    if not above:
-        raise LookupError("at the top of its path")
-    return first_reachable(matrix, above, at)
-
-
-def first_reachable(
-    matrix: Matrix, candidates: list[str], at: datetime
-) -> tuple[str, tuple[tuple[str, str], ...]]:
-    """The first of `candidates` (levels, bottom to top) to go to, and those skipped on the way:
-    with `skip_unavailable`, the first where someone is available, else the last; without it,
-    the first."""
-    if not matrix.skip_unavailable:
-        return candidates[0], ()
-    skipped: list[tuple[str, str]] = []
-    for level_id in candidates[:-1]:
-        if has_available(matrix, level_id, at):
-            return level_id, tuple(skipped)
-        skipped.append((level_id, f"nobody at {level_id} is available"))
-    return candidates[-1], tuple(skipped)
 
 
 def escalated_to_external(case: Case) -> bool:
