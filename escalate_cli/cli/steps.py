@@ -1,7 +1,7 @@
 """Steps 2 to 7: gather, assess, convene, brainstorm, implement, learn (step 1, acknowledge,
 lives with the lifecycle commands)."""
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -13,6 +13,9 @@ from escalate_cli.cli._app import (
     settings,
     when_option,
 )
+
+if TYPE_CHECKING:
+    from escalate_cli.core.cases import Case
 
 Texts = list[str] | None
 
@@ -172,11 +175,9 @@ def learn(
     after_change(state, done, _last_step(done.case))
 
 
-def _last_step(case: dict[str, object]) -> str:
-    timeline = case["timeline"]
-    assert isinstance(timeline, list)
+def _last_step(case: "Case") -> str:
     # Who the step told comes after it (convene's `notified`): the step says what was done.
-    return str(next(e for e in reversed(timeline) if e["kind"] == "step")["text"])
+    return str(next(e for e in reversed(case["timeline"]) if e["kind"] == "step")["text"])
 
 
 def register(app: typer.Typer) -> None:

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from escalate_cli.core import availability, reminders, routing, timers, timing
 from escalate_cli.core.model import Matrix
 
-Case = dict[str, Any]
+if TYPE_CHECKING:
+    from escalate_cli.core.cases import Case
 
 
 @dataclass(eq=False)

@@ -10,14 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from escalate_cli.core import routing, timers, timing
 from escalate_cli.core.lifecycle import as_of
 from escalate_cli.core.model import Matrix
 from escalate_cli.core.teams import belongs
 
-Case = dict[str, Any]
+if TYPE_CHECKING:
+    from escalate_cli.core.cases import Case
 
 
 @dataclass(frozen=True, eq=False)  # never compared: __eq__ and __hash__ cost import time

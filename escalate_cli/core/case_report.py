@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, tzinfo
 from typing import Any
 
 from escalate_cli.core import timing
 from escalate_cli.core.audiences import customer_contacts
-from escalate_cli.core.cases import Case, guardrail_trace, step_checklist
+from escalate_cli.core.cases import Case, Event, guardrail_trace, step_checklist
 from escalate_cli.core.documents import contact_label, level_label, severity_name, span, when
 from escalate_cli.core.model import Matrix
 from escalate_cli.core.visible import one_line, visible
@@ -87,7 +87,7 @@ class _Writer:
         """` by Sam Okafor (sam)`, or nothing when nobody was named."""
         return f" by {self.who(entry['by'])}" if entry.get("by") else ""
 
-    def stamp(self, entry: dict[str, Any]) -> str:
+    def stamp(self, entry: Mapping[str, Any]) -> str:
         """`(sam, 2026-11-23 09:20 UTC)`: who recorded an entry, and when."""
         by = f"{entry['by']}, " if entry.get("by") else ""
         return f"({by}{self.when(entry.get('at'))})"
@@ -169,7 +169,7 @@ def _todo(w: _Writer, step: str, lead: str = "Not done yet") -> None:
     w.add(f"- [ ] {lead}: `{STEP_HINTS[step].format(id=w.case['id'])}`")
 
 
-def _events(w: _Writer, kind: str) -> list[dict[str, Any]]:
+def _events(w: _Writer, kind: str) -> list[Event]:
     return [entry for entry in w.case["timeline"] if entry["kind"] == kind]
 
 

@@ -6,14 +6,107 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 from escalate_cli.core import availability, timing
 from escalate_cli.core.errors import NotFoundError, UsageError
 from escalate_cli.core.model import DEFAULT_PATH, Matrix
 from escalate_cli.core.words import plural
 
-Case = dict[str, Any]
+
+class Event(TypedDict):
+    """One entry of a case's timeline (docs/case.md, "Timeline event kinds")."""
+
+    at: str
+    kind: str
+    by: str | None
+    text: str
+    data: dict[str, Any]
+
+
+class Participant(TypedDict):
+    contact: str
+    role: str
+    since: str
+
+
+class Customer(TypedDict):
+    name: str | None
+    tier: str | None
+    contacts: NotRequired[list[str]]  # absent in cases written before it existed
+
+
+# "from" is a keyword, so the class syntax cannot name it.
+Escalation = TypedDict(
+    "Escalation",
+    {
+        "at": str,
+        "from": str,
+        "to": str,
+        "reason": str,
+        "trigger": str | None,
+        "by": str | None,
+        "path": str,
+        "from_path": NotRequired[str],
+        "external": NotRequired[list[str]],
+        "agreed_by": NotRequired[str],
+        "forced": NotRequired[bool],
+    },
+)
+
+
+class Hold(TypedDict):
+    since: str
+    until: str | None
+    ended_at: str | None
+    reason: str
+    by: str | None
+    status_before: str
+
+
+class Period(TypedDict):
+    since: str
+    until: str
+
+
+class Case(TypedDict):
+    """The case document as the store keeps it and `show --json` prints it (docs/case.md).
+    NotRequired keys are absent in cases written before they existed."""
+
+    id: str
+    number: int
+    title: str
+    description: str
+    type: str
+    matrix: NotRequired[str | None]
+    severity: str | None
+    customer: Customer
+    subscribers: NotRequired[list[str]]
+    tags: NotRequired[list[str]]
+    external_id: NotRequired[str]
+    status: str
+    level: str
+    owner: str
+    participants: list[Participant]
+    created_at: str
+    acknowledged_at: str | None
+    resolved_at: str | None
+    closed_at: str | None
+    level_entered_at: str
+    level_acknowledged_at: str | None
+    reopened: int
+    reopened_at: str | None
+    last_update_at: str | None
+    resolution: str | None
+    escalations: list[Escalation]
+    breached: list[str]
+    warned: NotRequired[list[str]]
+    fired_triggers: list[str]
+    holds: list[Hold]
+    resolved_periods: NotRequired[list[Period]]
+    steps: dict[str, Any]
+    timeline: list[Event]
+
 
 STATUSES = ("open", "acknowledged", "on_hold", "resolved", "closed")
 ACTIVE_STATUSES = ("open", "acknowledged", "on_hold")
@@ -48,12 +141,12 @@ def case_id(number: int, prefix: str) -> str:
     return f"{prefix}-{number}"
 
 
-def event(at: datetime, kind: str, by: str | None, text: str, **data: Any) -> dict[str, Any]:
+def event(at: datetime, kind: str, by: str | None, text: str, **data: Any) -> Event:
     """One timeline entry, to be placed with `add_event`."""
     return {"at": timing.to_iso(at), "kind": kind, "by": by, "text": text, "data": data}
 
 
-def add_event(case: Case, entry: dict[str, Any]) -> None:
+def add_event(case: Case, entry: Event) -> None:
     """Place an event on the timeline by its time, after any event of the same time.
 
     Nothing is ever removed or rewritten; an event recorded late (a breach dated at its
@@ -194,7 +287,7 @@ def add_participants(case: Case, contacts: list[str], at: datetime) -> None:
             )
 
 
-def notified_event(at: datetime, by: str | None, notice: Notice, **about: str) -> dict[str, Any]:
+def notified_event(at: datetime, by: str | None, notice: Notice, **about: str) -> Event:
     """`about` names the event of SPEC section 9 told of (`about="update"`), and `audience` is
     `customer` when the plain message goes out: the message says what the event was."""
     names = ", ".join(notice.contacts)

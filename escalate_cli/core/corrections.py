@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from escalate_cli.core import audiences, levels, routing, timing
 from escalate_cli.core.cases import (
@@ -83,7 +83,7 @@ def edit(matrix: Matrix, case: Case, now: datetime, change: Edit, by: str | None
     if not said:
         return []
     before = {name: case.get(name) for name in changed}
-    case.update(changed)
+    cast("dict[str, Any]", case).update(changed)  # the fields edit may change, by name
     add_event(case, event(now, "edited", by, "; ".join(said), old=before, new=dict(changed)))
     return said
 

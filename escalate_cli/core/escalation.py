@@ -6,11 +6,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from math import ceil
-from typing import Any
+from typing import Any, cast
 
 from escalate_cli.core import audiences, availability, levels, repeats, routing, timers, timing
 from escalate_cli.core.cases import (
     Case,
+    Escalation,
     add_event,
     add_participants,
     build_notice,
@@ -143,7 +144,7 @@ def _escalate(
     by: str | None,
     named: list[tuple[str, tuple[str, ...] | list[str]]],
     guardrails: dict[str, Any],
-) -> dict[str, Any]:
+) -> Escalation:
     """Move the case to its new level or path and ask that level for a fresh acknowledgement.
 
     Telling a path's external contacts is no move: the case keeps its level, its status and
@@ -160,7 +161,7 @@ def _escalate(
         case["level_acknowledged_at"] = None
         if case["status"] == "acknowledged":
             case["status"] = "open"
-    entry: dict[str, Any] = {
+    entry: Escalation = {
         "at": timing.to_iso(at),
         "from": from_level,
         "to": case["level"],
@@ -171,7 +172,7 @@ def _escalate(
     }
     if case["type"] != from_path:
         entry["from_path"] = from_path
-    entry.update({key: value for key, value in guardrails.items() if value})
+    entry.update(cast("Escalation", {key: value for key, value in guardrails.items() if value}))
     if move.external:
         entry["external"] = list(move.notify)
         named.append((f"beyond the top of path {case['type']}", move.notify))

@@ -4,12 +4,13 @@ path (past levels nobody can answer). Every command that moves a case up asks th
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from escalate_cli.core import availability
 from escalate_cli.core.model import Matrix, Path
 
-Case = dict[str, Any]
+if TYPE_CHECKING:
+    from escalate_cli.core.cases import Case
 
 
 class RoutingProblem(Exception):

@@ -33,6 +33,7 @@ def _end_elapsed_hold(case: Case, now: datetime) -> bool:
     hold = case["holds"][-1]
     hold["ended_at"] = hold["until"]
     case["status"] = hold["status_before"]
+    assert hold["until"] is not None  # a hold without an end never elapses
     ended = timing.from_iso(hold["until"])
     add_event(case, event(ended, "resumed", None, "hold ended at its --until"))
     return True

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from escalate_cli.core import timing
 from escalate_cli.core.cases import add_event, add_participants, build_notice, notified_event
 from escalate_cli.core.store_base import StoreTransaction
 
-Case = dict[str, Any]
+if TYPE_CHECKING:
+    from escalate_cli.core.cases import Case
 
 
 @dataclass(frozen=True, eq=False)  # never compared: __eq__ and __hash__ cost import time

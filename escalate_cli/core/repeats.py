@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from escalate_cli.core import timers, timing
 from escalate_cli.core.model import Matrix, Path, Repeat
 
-Case = dict[str, Any]
+if TYPE_CHECKING:
+    from escalate_cli.core.cases import Case
 
 
 @dataclass(frozen=True, eq=False)  # never compared: __eq__ and __hash__ cost import time

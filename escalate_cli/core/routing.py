@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from escalate_cli.core import repeats, timers, timing
 from escalate_cli.core.levels import (
@@ -21,7 +21,9 @@ from escalate_cli.core.levels import (
 )
 from escalate_cli.core.model import OWNER, Action, Matrix, Trigger
 
-Case = dict[str, Any]
+if TYPE_CHECKING:
+    from escalate_cli.core.cases import Case
+
 Source = Literal["timer", "trigger", "manual"]
 
 

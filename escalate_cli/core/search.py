@@ -10,12 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from escalate_cli.core.errors import UsageError
 from escalate_cli.core.timers import fold
-
-Case = dict[str, Any]
 
 _WORD = re.compile(r"\w+")
 _TERM = re.compile(r"(\w+)(\*?)")
@@ -27,6 +25,9 @@ TITLE_WEIGHT = 3  # a word in the title says more about a case than one in its h
 _ECHOES = frozenset(
     ("opened", "notified", "skipped", "breached", "triggered", "step", "resolved", "closed")
 )
+
+if TYPE_CHECKING:
+    from escalate_cli.core.cases import Case
 _EVENT_FIELDS = {"update": "updates", "note": "notes"}
 
 

@@ -735,7 +735,8 @@ class Session:
         # every racing `open` would wait for in turn.
         case = new_case(matrix, 0, request, now)
         number = tx.next_number()
-        case.update(number=number, id=case_id(number, matrix.case_prefix))
+        case["number"] = number
+        case["id"] = case_id(number, matrix.case_prefix)
         tx.put(case, wake(matrix, case))
         written = self._record(tx, matrix, case, list(range(len(case["timeline"]))), now)
         return Changed(case, matrix, now, "opened"), written

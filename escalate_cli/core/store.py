@@ -5,11 +5,11 @@ from __future__ import annotations
 import math
 import os
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from escalate_cli.core import store_file
 from escalate_cli.core.errors import StoreError
@@ -19,6 +19,7 @@ from escalate_cli.core.store_lock import exclusive
 from escalate_cli.core.timing import from_iso, to_iso
 
 if TYPE_CHECKING:
+    from escalate_cli.core.cases import Case
     from escalate_cli.core.search import Query
 
 _held = threading.local()  # stores this thread has locked: a nested transaction would deadlock
@@ -47,17 +48,17 @@ def _is_time(value: Any) -> bool:
     return True
 
 
-def _closed(case: dict[str, Any]) -> bool:
+def _closed(case: Mapping[str, Any]) -> bool:
     return case.get("status") == "closed"
 
 
-def _same_case(one: dict[str, Any], other: dict[str, Any]) -> bool:
+def _same_case(one: Mapping[str, Any], other: Mapping[str, Any]) -> bool:
     """Two copies of one case (say, before and after a reopen), not two cases that were given
     the same number: a case keeps its title and the moment it was opened."""
     return all(one.get(key) == other.get(key) for key in ("created_at", "title"))
 
 
-def _named(case: dict[str, Any]) -> str:
+def _named(case: Mapping[str, Any]) -> str:
     return f'{case.get("id")} "{case.get("title")}" (opened {case.get("created_at")})'
 
 
@@ -116,19 +117,20 @@ class Transaction:
         self._last += 1
         return self._last
 
-    def claim(self, number: int) -> dict[str, Any] | None:
+    def claim(self, number: int) -> Case | None:
         """The case, as get: the whole store is locked, so no other transaction holds it."""
         return self.get(number)
 
-    def get(self, number: int) -> dict[str, Any] | None:
+    def get(self, number: int) -> Case | None:
         """The case as it stands in this transaction (a copy: change it through put)."""
         pending = self._pending.get(number)
         if pending is not None:
-            return dict(loads(pending[0]))
+            return cast("Case", dict(loads(pending[0])))
         case = self._hot.case(number)
-        return case if case is not None else self._archive_file().case(number)
+        found = case if case is not None else self._archive_file().case(number)
+        return cast("Case | None", found)
 
-    def put(self, case: dict[str, Any], wake: Wake | None = None) -> None:
+    def put(self, case: Case, wake: Wake | None = None) -> None:
         """Insert or replace the case by its number; a closed case goes to the archive. A case
         in the hot file keeps its summary and its wake beside it (see StoreFile.index)."""
         self._check_active()
@@ -194,7 +196,7 @@ class Transaction:
                 self._index_external(pending["number"], pending)
         return self._externals.get((team, external_id))
 
-    def _index_external(self, number: int, case: dict[str, Any]) -> None:
+    def _index_external(self, number: int, case: Mapping[str, Any]) -> None:
         assert self._externals is not None
         found = case.get("external_id")
         if isinstance(found, str):
@@ -208,7 +210,7 @@ class Transaction:
         self._check_active()
         self._tracked.pop(str(number), None)
 
-    def cases(self, *, archived: bool = False) -> list[dict[str, Any]]:
+    def cases(self, *, archived: bool = False) -> list[Case]:
         """Cases not closed by number (copies); with archived=True the closed ones too."""
         merged: dict[int, dict[str, Any]] = {}
         if archived:
@@ -219,7 +221,7 @@ class Transaction:
                 merged[number] = loads(text)
             else:
                 merged.pop(number, None)
-        return [merged[n] for n in sorted(merged)]
+        return [cast("Case", merged[n]) for n in sorted(merged)]
 
     def _outbox_entries(self) -> dict[str, dict[str, Any]]:
         if self._outbox is None:
@@ -363,16 +365,16 @@ class CaseStore:
         found = _tracked_in(hot.meta().get(TRACKED) if hot is not None else None)
         return {int(n): from_iso(at) if at else None for n, at in found.items()}
 
-    def get(self, number: int) -> dict[str, Any] | None:
+    def get(self, number: int) -> Case | None:
         """The case, read without the lock: the hot file first, then the archive."""
         for path in (self.path, self.archive_path):
             snapshot = self._snapshot(path)
             case = snapshot.case(number) if snapshot is not None else None
             if case is not None:
-                return case
+                return cast("Case", case)
         return None
 
-    def cases(self, *, archived: bool = False, history: bool = True) -> list[dict[str, Any]]:
+    def cases(self, *, archived: bool = False, history: bool = True) -> list[Case]:
         """Cases by number, read without the lock; archived=True adds the closed ones.
         history=False leaves out each case's timeline and steps, which makes reading the
         archive several times faster: it keeps a summary of each case for this."""
@@ -384,9 +386,9 @@ class CaseStore:
             cases = snapshot.cases() if history else snapshot.briefs()
             for number, case in cases.items():
                 merged.setdefault(number, case)  # the hot file comes first and wins
-        return [merged[n] for n in sorted(merged)]
+        return [cast("Case", merged[n]) for n in sorted(merged)]
 
-    def search(self, query: Query, *, archived: bool = False) -> list[dict[str, Any]]:
+    def search(self, query: Query, *, archived: bool = False) -> list[Case]:
         """The cases not closed (with archived=True, the closed ones too) that may hold every
         word of the query, read without the lock: each case's JSON text is screened as it
         lies in the file, and only those that pass are parsed (see Query.screen)."""
@@ -398,7 +400,7 @@ class CaseStore:
                 continue
             found += snapshot.screened(query.screen, seen)
             seen.update(snapshot.numbers())
-        return sorted(found, key=lambda case: int(case["number"]))
+        return sorted(cast("list[Case]", found), key=lambda case: int(case["number"]))
 
     def listing(
         self, *, archived: bool = False, history: bool = True, due: tuple[str, datetime]
@@ -423,7 +425,7 @@ class CaseStore:
             closed = archive.cases() if history else archive.briefs()
             for number, case in closed.items():
                 merged.setdefault(number, case)  # the hot file comes first and wins
-        return Listing([merged[n] for n in sorted(merged)], wakes)
+        return Listing([cast("Case", merged[n]) for n in sorted(merged)], wakes)
 
     def sweep_cases(self, now: datetime, key: str, team: str | None) -> SweepCases:
         """The active cases of the team that may be due by `now` under `key`, read without
@@ -445,7 +447,7 @@ class CaseStore:
         stale = {
             c["number"]: str(survey.stale[c["number"]]) for c in due if c["number"] in survey.stale
         }
-        return SweepCases(len(scope), due, stale)
+        return SweepCases(len(scope), cast("list[Case]", due), stale)
 
     def outbox(self) -> list[dict[str, Any]]:
         """The outbox entries, oldest first, read without the lock."""

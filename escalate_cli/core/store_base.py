@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
+    from escalate_cli.core.cases import Case
     from escalate_cli.core.search import Query
 
 URL_SCHEMES = ("postgresql://", "postgres://")
@@ -75,7 +76,7 @@ class Listing:
     """What `list` reads: cases by number, and the wakes of those the store knows nothing acts
     on before a later time (see Store.listing)."""
 
-    cases: list[dict[str, Any]]
+    cases: list[Case]
     wakes: dict[int, Wake]
 
 
@@ -86,7 +87,7 @@ class SweepCases:
     version of the row read, so that keeping their wake never overwrites a newer write)."""
 
     checked: int
-    cases: list[dict[str, Any]]
+    cases: list[Case]
     stale: dict[int, str]
 
 
@@ -97,13 +98,13 @@ class StoreTransaction(Protocol):
 
     def next_number(self) -> int: ...
 
-    def get(self, number: int) -> dict[str, Any] | None: ...
+    def get(self, number: int) -> Case | None: ...
 
-    def claim(self, number: int) -> dict[str, Any] | None:
+    def claim(self, number: int) -> Case | None:
         """Like get, but None when another transaction holds the case (a racing sweep)."""
         ...
 
-    def put(self, case: dict[str, Any], wake: Wake | None = None) -> None:
+    def put(self, case: Case, wake: Wake | None = None) -> None:
         """Insert or replace the case; `wake` is kept where the store can use it."""
         ...
 
@@ -112,7 +113,7 @@ class StoreTransaction(Protocol):
         if the case is unchanged since and free; a store that does not use them ignores this."""
         ...
 
-    def cases(self, *, archived: bool = False) -> list[dict[str, Any]]: ...
+    def cases(self, *, archived: bool = False) -> list[Case]: ...
 
     def find_external(self, team: str | None, external_id: str) -> int | None:
         """The number of the case of `team` (closed ones too) opened with `external_id`; held
@@ -151,9 +152,9 @@ class Store(Protocol):
 
     def read_meta(self) -> dict[str, Any]: ...
 
-    def get(self, number: int) -> dict[str, Any] | None: ...
+    def get(self, number: int) -> Case | None: ...
 
-    def cases(self, *, archived: bool = False, history: bool = True) -> list[dict[str, Any]]: ...
+    def cases(self, *, archived: bool = False, history: bool = True) -> list[Case]: ...
 
     def listing(
         self, *, archived: bool = False, history: bool = True, due: tuple[str, datetime]
@@ -170,7 +171,7 @@ class Store(Protocol):
         """The cases with open dated items, each with when its next reminder is due."""
         ...
 
-    def search(self, query: Query, *, archived: bool = False) -> list[dict[str, Any]]:
+    def search(self, query: Query, *, archived: bool = False) -> list[Case]:
         """The cases not closed (with archived=True, the closed ones too) that may hold every
         word of the query, with their history: a superset of those that do, which
         core/search.py confirms and ranks."""

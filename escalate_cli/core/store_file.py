@@ -57,7 +57,7 @@ Text = bytes | memoryview  # a document's JSON; a view into the file's bytes, un
 _HEADER = re.compile(rb'"(_meta|cases|outbox|summaries|wakes)": \{(\},?)?')
 
 
-def summary(case: dict[str, Any]) -> dict[str, Any]:
+def summary(case: Mapping[str, Any]) -> dict[str, Any]:
     """The case without its history."""
     return {key: value for key, value in case.items() if key not in HISTORY}
 

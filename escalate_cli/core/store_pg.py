@@ -15,10 +15,10 @@ would reorder the keys and refuses `\\u0000`, which case text may hold.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from escalate_cli.core.errors import StoreError
 from escalate_cli.core.store_base import (
@@ -34,6 +34,7 @@ from escalate_cli.core.store_pg_listen import CHANNEL, PgChanges
 from escalate_cli.core.store_pg_schema import MIGRATIONS, SCHEMA_VERSION
 
 if TYPE_CHECKING:
+    from escalate_cli.core.cases import Case
     from escalate_cli.core.search import Query
 
 _MIGRATION_LOCK = 0x65736361  # pg_advisory_xact_lock key: "esca"
@@ -134,7 +135,7 @@ def _time(value: Any) -> datetime | None:
     return stamp if stamp.tzinfo is not None else None
 
 
-def _row(case: dict[str, Any], text: str, wake: Wake | None) -> tuple[Any, ...]:
+def _row(case: Case, text: str, wake: Wake | None) -> tuple[Any, ...]:
     """The column values of one case, and its document."""
     return (
         case["number"],
@@ -157,7 +158,7 @@ def _row(case: dict[str, Any], text: str, wake: Wake | None) -> tuple[Any, ...]:
 _MAX_SEARCH_WORDS = 200_000
 
 
-def _search_words(case: dict[str, Any]) -> str | None:
+def _search_words(case: Case) -> str | None:
     """The case's words for full-text search; None (search reads the case) when too many."""
     from escalate_cli.core.search import case_words
 
@@ -165,7 +166,7 @@ def _search_words(case: dict[str, Any]) -> str | None:
     return found if len(found.encode()) <= _MAX_SEARCH_WORDS else None
 
 
-def _metrics_row(case: dict[str, Any]) -> tuple[Any, ...]:
+def _metrics_row(case: Mapping[str, Any]) -> tuple[Any, ...]:
     """The case's `case_metrics` row: what it adds to `escalate metrics` (see metrics.figures);
     not `exact` when the columns cannot hold that exactly (metrics then reads the cases)."""
     from escalate_cli.core.metrics import figures
@@ -196,7 +197,7 @@ def _decode(raw: Any) -> Any:
     return loads(raw.encode() if isinstance(raw, str) else raw)
 
 
-def _cases(where: str, rows: list[tuple[int, str]]) -> list[dict[str, Any]]:
+def _cases(where: str, rows: list[tuple[int, str]]) -> list[Case]:
     """Many case rows' documents, parsed with the collector paused (as the JSON store parses
     its file): collecting between rows would walk every case parsed so far, again and again
     (10,000 open cases: about 100 ms of a sweep)."""
@@ -204,7 +205,7 @@ def _cases(where: str, rows: list[tuple[int, str]]) -> list[dict[str, Any]]:
         return [_case(where, number, raw) for number, raw in rows]
 
 
-def _case(where: str, number: int, raw: str) -> dict[str, Any]:
+def _case(where: str, number: int, raw: str) -> Case:
     """A case row's document, checked as the JSON store checks its lines (exit 6 otherwise)."""
     doc = _decode(raw)
     if not isinstance(doc, dict) or doc.get("number") != number:
@@ -212,7 +213,7 @@ def _case(where: str, number: int, raw: str) -> dict[str, Any]:
             f'{where} has case "{number}" whose document is not that case (changed by hand?);'
             " it was left untouched — fix or remove that row"
         )
-    return doc
+    return cast("Case", doc)
 
 
 def _each_batch(cur: Any, column: str, batch: int) -> Iterator[list[tuple[int, Any]]]:
@@ -247,7 +248,8 @@ def _fill_search_words(cur: Any, batch: int = 1_000) -> None:
 
     for found in _each_batch(cur, "doc", batch):
         rows = [
-            (number, _search_words(doc) if isinstance(doc, dict) else None) for number, doc in found
+            (number, _search_words(cast("Case", doc)) if isinstance(doc, dict) else None)
+            for number, doc in found
         ]
         execute_values(
             cur,
@@ -310,7 +312,7 @@ class PgTransaction:
         self._last = int(self._cur.fetchone()[0])
         return self._last
 
-    def _one(self, number: int, lock: str) -> dict[str, Any] | None:
+    def _one(self, number: int, lock: str) -> Case | None:
         if type(number) is not int or not 0 < number < 2**63:
             return None
         if number in self._pending:
@@ -319,15 +321,15 @@ class PgTransaction:
         row = self._cur.fetchone()
         return _case(self._where, number, row[0]) if row is not None else None
 
-    def get(self, number: int) -> dict[str, Any] | None:
+    def get(self, number: int) -> Case | None:
         """The case, its row locked until the transaction ends."""
         return self._one(number, "FOR UPDATE")
 
-    def claim(self, number: int) -> dict[str, Any] | None:
+    def claim(self, number: int) -> Case | None:
         """The case, locked; None when another transaction holds it (it is being moved there)."""
         return self._one(number, "FOR UPDATE SKIP LOCKED")
 
-    def put(self, case: dict[str, Any], wake: Wake | None = None) -> None:
+    def put(self, case: Case, wake: Wake | None = None) -> None:
         """Insert or replace the case; without a wake, every sweep reads it until one keeps
         its wake (see keep_wakes)."""
         self._check_active()
@@ -388,7 +390,7 @@ class PgTransaction:
         self._cur.execute("DELETE FROM tracked WHERE number = %s", (number,))
         self.wrote = True
 
-    def cases(self, *, archived: bool = False) -> list[dict[str, Any]]:
+    def cases(self, *, archived: bool = False) -> list[Case]:
         self._flush()
         where = "" if archived else " WHERE NOT archived"
         self._cur.execute(f"SELECT number, doc::text FROM cases{where} ORDER BY number")
@@ -567,7 +569,7 @@ class PgStore:
         meta.update(last_number=int(last), schema_version=SCHEMA_VERSION)
         return meta
 
-    def get(self, number: int) -> dict[str, Any] | None:
+    def get(self, number: int) -> Case | None:
         if type(number) is not int or not 0 < number < 2**63:
             return None
         with self._cursor() as cur:
@@ -577,7 +579,7 @@ class PgStore:
             row = cur.fetchone()
         return _case(self.location, number, row[0]) if row is not None else None
 
-    def cases(self, *, archived: bool = False, history: bool = True) -> list[dict[str, Any]]:
+    def cases(self, *, archived: bool = False, history: bool = True) -> list[Case]:
         column = "doc" if history else "brief"
         where = "" if archived else " WHERE NOT archived"
         with self._cursor() as cur:
@@ -713,7 +715,7 @@ class PgStore:
             cur.execute("SELECT number, due_at FROM tracked ORDER BY number")
             return {int(number): due_at for number, due_at in cur.fetchall()}
 
-    def search(self, query: Query, *, archived: bool = False) -> list[dict[str, Any]]:
+    def search(self, query: Query, *, archived: bool = False) -> list[Case]:
         """The cases whose words hold every term of the query (a prefix term as `word:*`), by
         full-text search on the GIN index, and those with no words indexed. A term the server's
         parser keeps no lexeme of drops out of the tsquery, never any case from the answer."""

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from escalate_cli.core.errors import RefusedError
 from escalate_cli.core.model import Matrix
+
+if TYPE_CHECKING:
+    from escalate_cli.core.cases import Case
 
 
 def team_name(matrix: Matrix, path: Path | None) -> str:
@@ -35,7 +38,7 @@ def require_team(case: Mapping[str, Any], team: str | None) -> None:
     )
 
 
-def adopt(case: dict[str, Any], team: str) -> None:
+def adopt(case: Case, team: str) -> None:
     """Claim a case written before cases recorded their matrix: the first write decides."""
     if case.get("matrix") is None:
         case["matrix"] = team

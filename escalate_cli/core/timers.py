@@ -11,12 +11,14 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from escalate_cli.core import timing
 from escalate_cli.core.model import Conditions, Matrix, Trigger
 
-Case = dict[str, Any]
+if TYPE_CHECKING:
+    from escalate_cli.core.cases import Case
+
 TimerKind = Literal["ack", "after", "sla_ack", "sla_resolve"]
 ACTIVE = ("open", "acknowledged", "on_hold")
 

@@ -16,12 +16,15 @@ from __future__ import annotations
 
 import zlib
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from escalate_cli import __version__
 from escalate_cli.core import routing, timers, timing
 from escalate_cli.core.model import Matrix
-from escalate_cli.core.routing import Case
 from escalate_cli.core.store_base import Wake
+
+if TYPE_CHECKING:
+    from escalate_cli.core.cases import Case
 
 ALWAYS = datetime(1970, 1, 1, tzinfo=UTC)  # before any sweep's `now`: read by every sweep
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from escalate_cli.core.board import BoardRow
+    from escalate_cli.core.cases import Case
     from escalate_cli.core.changes import ChangeSource, FileChanges
     from escalate_cli.core.model import Matrix
     from escalate_cli.core.store_base import Store
@@ -33,7 +34,7 @@ class Watched:
 
     def __init__(self, source: Source, matrix: Matrix) -> None:
         self.source, self.matrix = source, matrix
-        self.cases: list[dict[str, Any]] = []
+        self.cases: list[Case] = []
         self.team: str | None = None
         self.trouble: dict[str, str] = {}
         self._store_changes: ChangeSource | None = None
