@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 def emit_json(data: Any) -> None:
     """One JSON document on stdout, nothing else there; control and bidi characters escaped."""
-    from escalate_cli.core.visible import dumps
+    from escalate_cli.core.text.visible import dumps
 
     sys.stdout.write(dumps(data, indent=2) + "\n")
 
@@ -57,7 +57,7 @@ def text(line: str) -> None:
 
     Long lines fold at the terminal's edge rather than being broken into new lines. Whatever
     `esc` missed, no control or bidi character reaches the terminal."""
-    from escalate_cli.core.visible import visible
+    from escalate_cli.core.text.visible import visible
 
     console().print(visible(line, lines=True), soft_wrap=True)
 
@@ -67,7 +67,7 @@ def esc(value: object, *, lines: bool = False) -> str:
     read as Rich markup. One line unless `lines` (then newlines and tabs stay)."""
     from rich.markup import escape
 
-    from escalate_cli.core.visible import visible
+    from escalate_cli.core.text.visible import visible
 
     return escape(visible(value, lines=lines))
 
@@ -108,7 +108,7 @@ def _plain_table(
     lay out a timeline of 5,000 events."""
     from rich.cells import cell_len
 
-    from escalate_cli.core.visible import visible
+    from escalate_cli.core.text.visible import visible
 
     def lines_of(value: object) -> list[str]:
         if isinstance(value, Styled):
@@ -159,7 +159,7 @@ class Styled(str):
     def __new__(cls, value: str, style: str) -> Styled:
         cell = super().__new__(cls, f"[{style}]{esc(value)}[/{style}]")
         cell.style = style
-        from escalate_cli.core.visible import visible
+        from escalate_cli.core.text.visible import visible
 
         cell.plain = visible(value)
         return cell
@@ -183,7 +183,7 @@ def when(iso: str | None) -> str:
     """A stored UTC instant in the reader's local zone, for people."""
     if not iso:
         return "-"
-    from escalate_cli.core.timing import from_iso
+    from escalate_cli.core.time.timing import from_iso
 
     return local_time(from_iso(iso))
 
@@ -199,8 +199,8 @@ def jsonable(value: Any) -> Any:
     from datetime import date, timedelta
     from zoneinfo import ZoneInfo
 
-    from escalate_cli.core.model import BySeverity
-    from escalate_cli.core.timing import format_duration
+    from escalate_cli.core.matrix.model import BySeverity
+    from escalate_cli.core.time.timing import format_duration
 
     if isinstance(value, BySeverity):  # a level timer by severity, as the YAML writes it
         return {name: format_duration(span) for name, span in value.items()}

@@ -14,11 +14,11 @@ import typer
 if TYPE_CHECKING:
     from datetime import date
 
-    from escalate_cli.core.cases import Case
-    from escalate_cli.core.model import Matrix
-    from escalate_cli.core.planning import NextView
+    from escalate_cli.core.cases.document import Case
+    from escalate_cli.core.cases.planning import NextView
+    from escalate_cli.core.matrix.model import Matrix
     from escalate_cli.core.session import Changed, Session
-    from escalate_cli.core.store_base import Store
+    from escalate_cli.core.store.store_base import Store
 
 # Options that may stand before or after the subcommand; the value says whether they take one.
 GLOBAL_OPTIONS = {
@@ -112,8 +112,8 @@ class Settings:
     @property
     def now(self) -> datetime:
         if self._now is None:
-            from escalate_cli.core import timing
             from escalate_cli.core.errors import UsageError
+            from escalate_cli.core.time import timing
 
             try:
                 self._now = timing.resolve_now(self.now_flag, os.environ)
@@ -173,7 +173,7 @@ def complete_case_id(ctx: typer.Context, incomplete: str) -> list[tuple[str, str
     except Exception:
         # Completion runs on every Tab press: a broken store must not spew a traceback.
         return []
-    from escalate_cli.core.visible import one_line
+    from escalate_cli.core.text.visible import one_line
 
     wanted = incomplete.lower()
     # The shell prints the titles beside the ids: they must not drive the terminal either.
@@ -207,8 +207,8 @@ def past_time_option(state: Settings, text: str | None, flag: str) -> datetime |
     """A `--since`/`--until` of `list` and `search`: a time, or a duration back from now."""
     if text is None:
         return None
+    from escalate_cli.core.cases.listing import past_time
     from escalate_cli.core.errors import UsageError
-    from escalate_cli.core.listing import past_time
 
     try:
         return past_time(text, state.now)
@@ -243,8 +243,8 @@ def when_option(help_text: str) -> Any:
 
 
 def parse_when_option(text: str | None, state: Settings, flag: str) -> Any:
-    from escalate_cli.core import timing
     from escalate_cli.core.errors import UsageError
+    from escalate_cli.core.time import timing
 
     if text is None:
         return None
@@ -257,7 +257,7 @@ def parse_when_option(text: str | None, state: Settings, flag: str) -> Any:
 def print_next(matrix: Matrix, view: NextView, case: Case, now: datetime) -> None:
     """The closing lines of every step: who to escalate to next, when, and why."""
     from escalate_cli import output
-    from escalate_cli.core.timers import is_on_hold
+    from escalate_cli.core.engine.timers import is_on_hold
 
     esc = output.esc
     upcoming = view.data["next"]
@@ -300,7 +300,7 @@ def due_text(due_at: str, now: datetime) -> str:
     """A due time for people, saying how long ago it passed."""
     from datetime import timedelta
 
-    from escalate_cli.core import timing
+    from escalate_cli.core.time import timing
     from escalate_cli.output import when
 
     late = now - timing.from_iso(due_at)
@@ -333,13 +333,13 @@ def _print_triggers(view: NextView, now: datetime) -> None:
 def after_change(state: Settings, done: Changed, said: str) -> None:
     """Every command that changes a case prints it (JSON), or what happened and who is next."""
     from escalate_cli import output
-    from escalate_cli.core.planning import next_view
+    from escalate_cli.core.cases.planning import next_view
 
     case = done.case
     if state.json:
         output.emit_json(case)
         return
-    from escalate_cli.core.timing import stamps_in_zone
+    from escalate_cli.core.time.timing import stamps_in_zone
 
     output.text(f"[bold]{case['id']}[/bold] {output.esc(stamps_in_zone(said, None))}")
     print_next(done.matrix, next_view(done.matrix, case, done.now), case, done.now)

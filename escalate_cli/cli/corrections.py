@@ -53,7 +53,7 @@ def route(
 
     Example: escalate route ESC-7 --path security --reason "It is a breach, not a bug"
     """
-    from escalate_cli.core.cases import escalation_text
+    from escalate_cli.core.cases.document import escalation_text
 
     state = settings(ctx)
     done = state.session(by).route(case_ref, path, reason)

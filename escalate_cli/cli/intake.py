@@ -24,8 +24,8 @@ def import_(
     """
     from escalate_cli import output
     from escalate_cli.core.errors import ExitCode
-    from escalate_cli.core.intake import read_rows
-    from escalate_cli.core.words import plural
+    from escalate_cli.core.io.intake import read_rows
+    from escalate_cli.core.text.words import plural
 
     state = settings(ctx)
     report = state.session(by).import_cases(read_rows(path), dry_run=dry_run)

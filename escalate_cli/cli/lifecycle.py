@@ -99,7 +99,7 @@ def reopen(
 
     Example: escalate reopen ESC-7 --reason "Customer reports the error again"
     """
-    from escalate_cli.core.words import plural
+    from escalate_cli.core.text.words import plural
 
     state = settings(ctx)
     done = state.session(by).reopen(case_ref, reason)

@@ -9,8 +9,8 @@ from escalate_cli.cli import matrix_io
 from escalate_cli.cli._app import chosen_matrix, first_day, settings
 
 if TYPE_CHECKING:
-    from escalate_cli.core.matrix_lint import LintResult
-    from escalate_cli.core.model import Matrix
+    from escalate_cli.core.matrix.matrix_lint import LintResult
+    from escalate_cli.core.matrix.model import Matrix
 
 app = typer.Typer(
     help="Check, lint and display an escalation matrix.",
@@ -63,8 +63,8 @@ def validate(ctx: typer.Context, paths: PathsArgument = None) -> None:
 
 def _validate_one(ctx: typer.Context, chosen: Path) -> bool:
     from escalate_cli import output
-    from escalate_cli.core.matrix import check_file, load_matrix
-    from escalate_cli.core.words import plural
+    from escalate_cli.core.matrix.loader import check_file, load_matrix
+    from escalate_cli.core.text.words import plural
 
     problems, warnings = check_file(chosen)
     if settings(ctx).json:
@@ -115,7 +115,7 @@ def lint(
     """
     from escalate_cli import output
     from escalate_cli.core.errors import ExitCode
-    from escalate_cli.core.matrix_lint import lint_file
+    from escalate_cli.core.matrix.matrix_lint import lint_file
 
     state = settings(ctx)
     chosen = (
@@ -138,7 +138,7 @@ def _report_lint(path: Path, result: "LintResult", printed: bool) -> None:
     """On stderr, like validate: an invalid matrix's problems, else the findings unless
     --json printed them, then one summary line."""
     from escalate_cli import output
-    from escalate_cli.core.words import plural
+    from escalate_cli.core.text.words import plural
 
     if result.problems:
         for problem in result.problems:
@@ -163,7 +163,7 @@ def _problem_json(problem: Any) -> dict[str, Any]:
 
 
 def _summary(matrix: "Matrix") -> str:
-    from escalate_cli.core.words import plural
+    from escalate_cli.core.text.words import plural
 
     return ", ".join(
         [
@@ -184,7 +184,7 @@ def show(ctx: typer.Context, path: PathArgument = None) -> None:
     Example: escalate matrix show matrices/support.yaml
     """
     from escalate_cli import output
-    from escalate_cli.core.matrix import load_matrix
+    from escalate_cli.core.matrix.loader import load_matrix
 
     matrix = load_matrix(chosen_matrix(ctx, path, "escalate matrix validate PATH"))
     if settings(ctx).json:
@@ -195,12 +195,12 @@ def show(ctx: typer.Context, path: PathArgument = None) -> None:
 
 def _print_matrix(matrix: "Matrix") -> None:
     from escalate_cli import output
-    from escalate_cli.core.timing import format_duration
+    from escalate_cli.core.time.timing import format_duration
 
     def duration(value: object) -> str:
         from datetime import timedelta
 
-        from escalate_cli.core.model import BySeverity
+        from escalate_cli.core.matrix.model import BySeverity
 
         if isinstance(value, BySeverity):  # `sev1 5m, sev2 15m, default 4h`
             return ", ".join(f"{name} {format_duration(span)}" for name, span in value.items())
@@ -297,7 +297,7 @@ def _print_delivery(matrix: "Matrix") -> None:
     from dataclasses import fields
 
     from escalate_cli import output
-    from escalate_cli.core.model import Hooks
+    from escalate_cli.core.matrix.model import Hooks
 
     if matrix.channels:
         output.table(
@@ -326,7 +326,7 @@ def _print_delivery(matrix: "Matrix") -> None:
 def _print_audiences(matrix: "Matrix") -> None:
     """Who hears of each event of `notify_on`, defaults included, and who owns a moved case."""
     from escalate_cli import output
-    from escalate_cli.core.model import DEFAULT_AUDIENCES
+    from escalate_cli.core.matrix.model import DEFAULT_AUDIENCES
 
     rows = []
     for event in DEFAULT_AUDIENCES:
@@ -366,8 +366,8 @@ def _conditions(when: object) -> str:
 
 
 def _action(trigger: object) -> str:
-    from escalate_cli.core.escalation import describe
-    from escalate_cli.core.model import Trigger
+    from escalate_cli.core.cases.escalation import describe
+    from escalate_cli.core.matrix.model import Trigger
 
     assert isinstance(trigger, Trigger)
     return describe(trigger.then) + (", again each time" if trigger.repeat else "")

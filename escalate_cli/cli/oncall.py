@@ -23,7 +23,7 @@ def oncall(
     Example: escalate oncall --at "sat 03:00" --level L2
     """
     from escalate_cli import output
-    from escalate_cli.core.timing import from_iso
+    from escalate_cli.core.time.timing import from_iso
 
     state = settings(ctx)
     found = state.session().oncall(at=parse_when_option(at, state, "--at"), level=level)

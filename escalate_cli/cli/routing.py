@@ -15,7 +15,7 @@ from escalate_cli.cli._app import (
 )
 
 if TYPE_CHECKING:
-    from escalate_cli.core.model import Matrix
+    from escalate_cli.core.matrix.model import Matrix
 
 
 def next_(ctx: typer.Context, case_ref: CaseArgument) -> None:
@@ -55,7 +55,7 @@ def up(
 
     Example: escalate up ESC-7 --reason "refund above my authority"
     """
-    from escalate_cli.core.cases import escalation_text
+    from escalate_cli.core.cases.document import escalation_text
 
     state = settings(ctx)
     done = state.session(by).up(
@@ -75,7 +75,7 @@ def sweep(
     Example: escalate sweep --json   (from cron, every minute)
     """
     from escalate_cli import output
-    from escalate_cli.core.words import plural
+    from escalate_cli.core.text.words import plural
 
     state = settings(ctx)
     swept = state.session().sweep(dry_run=dry_run)  # and claims what is due for a retry
@@ -109,7 +109,7 @@ def sweep_lines(matrix: "Matrix", report: dict[str, Any]) -> list[str]:
     """One line per thing a sweep did, case by case: the move, the fields a trigger changed,
     notify-only triggers, breaches. A path switch at the same level says so, not "L1 -> L1"."""
     from escalate_cli import output
-    from escalate_cli.core.timing import stamps_in_zone
+    from escalate_cli.core.time.timing import stamps_in_zone
 
     lines: dict[str, list[str]] = {}
 

@@ -15,7 +15,7 @@ from escalate_cli.cli._app import (
 )
 
 if TYPE_CHECKING:
-    from escalate_cli.core.cases import Case
+    from escalate_cli.core.cases.document import Case
 
 Texts = list[str] | None
 
