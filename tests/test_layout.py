@@ -1,5 +1,6 @@
-"""The package's layout, read from its imports: command modules share helpers only through
-cli/_app.py, never through each other."""
+"""The package's layout, read from its files and imports: command modules share helpers only
+through cli/_app.py, never through each other; core/ is grouped into sub-packages and imports no
+CLI."""
 
 import ast
 from pathlib import Path
@@ -63,3 +64,31 @@ def test_the_layout_test_sees_imports_between_command_modules(tmp_path: Path) ->
         encoding="utf-8",
     )
     assert cli_modules_imported(module) == {"_app", "routing", "cases"}
+
+
+CORE = PACKAGE / "core"
+
+# core/'s own modules: the unit of work and the sweep (both span the store, the matrix and the
+# outbox), the errors every part raises, and where the settings and files are.
+CORE_FLAT = {"__init__", "session", "sweeping", "errors", "config", "locations"}
+
+
+def folders(parent: Path) -> list[Path]:
+    return [path for path in parent.iterdir() if path.is_dir() and path.name != "__pycache__"]
+
+
+def test_core_is_grouped_into_sub_packages_one_level_deep() -> None:
+    assert {path.stem for path in CORE.glob("*.py")} == CORE_FLAT
+    for package in folders(CORE):
+        assert (package / "__init__.py").is_file(), package.name
+        assert folders(package) == [], package.name
+
+
+def test_core_and_its_store_import_neither_the_cli_nor_its_output() -> None:
+    for path in sorted(CORE.rglob("*.py")):
+        wrong = {
+            name
+            for name in imported_modules(path)
+            if name.startswith(("escalate_cli.cli", "escalate_cli.output", "typer", "rich"))
+        }
+        assert wrong == set(), path.relative_to(PACKAGE)
