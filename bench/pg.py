@@ -44,11 +44,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import pg_startup, stores
 from bench.run import Ran, open_race, run_one
-from escalate_cli.core.matrix import load_matrix
-from escalate_cli.core.store_file import dumps
-from escalate_cli.core.store_pg import _CASE_COLUMNS, _METRICS_COLUMNS, PgStore, _metrics_row, _row
-from escalate_cli.core.timing import to_iso
-from escalate_cli.core.wake import matrix_key, wake
+from escalate_cli.core.engine.wake import matrix_key, wake
+from escalate_cli.core.matrix.loader import load_matrix
+from escalate_cli.core.store.store_file import dumps
+from escalate_cli.core.store.store_pg import (
+    _CASE_COLUMNS,
+    _METRICS_COLUMNS,
+    PgStore,
+    _metrics_row,
+    _row,
+)
+from escalate_cli.core.time.timing import to_iso
 
 ESCALATE = str(Path(sys.executable).with_name("escalate"))
 # (command, store, median ms, measured ratio or figure, budget, passed)

@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import stores
-from escalate_cli.core.timing import to_iso
+from escalate_cli.core.time.timing import to_iso
 
 ESCALATE = [str(Path(sys.executable).with_name("escalate"))]
 Row = tuple[str, str, float, str]
@@ -236,7 +236,7 @@ def timed_taskwarrior(workdir: Path, runs: int) -> float | None:
 def timed_long_case(workdir: Path, runs: int) -> float:
     """`show` of one case whose timeline holds 5,000 notes (a long incident)."""
     from escalate_cli import Session
-    from escalate_cli.core.corrections import note
+    from escalate_cli.core.cases.corrections import note
 
     path = workdir / "long.json"
     with Session(path, stores.MATRIX, now=stores.NOW, user="frontline") as session:

@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from escalate_cli.core.store import CaseStore
+from escalate_cli.core.store.json_store import CaseStore
 
 ROOT = Path(__file__).resolve().parent.parent
 MATRIX = ROOT / "matrices" / "support.yaml"

@@ -8,12 +8,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from escalate_cli.core import lifecycle, timing
-from escalate_cli.core.cases import OpenRequest, new_case
-from escalate_cli.core.matrix import load_matrix
-from escalate_cli.core.model import Matrix
-from escalate_cli.core.store import CaseStore
-from escalate_cli.core.wake import matrix_key, wake
+from escalate_cli.core.cases import lifecycle
+from escalate_cli.core.cases.document import OpenRequest, new_case
+from escalate_cli.core.engine.wake import matrix_key, wake
+from escalate_cli.core.matrix.loader import load_matrix
+from escalate_cli.core.matrix.model import Matrix
+from escalate_cli.core.store.json_store import CaseStore
+from escalate_cli.core.time import timing
 
 ROOT = Path(__file__).resolve().parent.parent
 MATRIX = ROOT / "matrices" / "support.yaml"

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 def emit_json(data: Any) -> None:
     """One JSON document on stdout, nothing else there; control and bidi characters escaped."""
-    from escalate_cli.core.visible import dumps
+    from escalate_cli.core.text.visible import dumps
 
     sys.stdout.write(dumps(data, indent=2) + "\n")
 
@@ -59,7 +59,7 @@ def text(line: str) -> None:
 
     Long lines fold at the terminal's edge rather than being broken into new lines. Whatever
     `esc` missed, no control or bidi character reaches the terminal."""
-    from escalate_cli.core.visible import visible
+    from escalate_cli.core.text.visible import visible
 
     console().print(visible(line, lines=True), soft_wrap=True)
 
@@ -69,7 +69,7 @@ def esc(value: object, *, lines: bool = False) -> str:
     read as Rich markup. One line unless `lines` (then newlines and tabs stay)."""
     from rich.markup import escape
 
-    from escalate_cli.core.visible import visible
+    from escalate_cli.core.text.visible import visible
 
     return escape(visible(value, lines=lines))
 
@@ -110,7 +110,7 @@ def _plain_table(
     lay out a timeline of 5,000 events."""
     from rich.cells import cell_len
 
-    from escalate_cli.core.visible import visible
+    from escalate_cli.core.text.visible import visible
 
     def lines_of(value: object) -> list[str]:
         if isinstance(value, Styled):
@@ -167,7 +167,7 @@ class Styled(str):
     def __new__(cls, value: str, style: str) -> Styled:
         cell = super().__new__(cls, f"[{style}]{esc(value)}[/{style}]")
         cell.style = style
-        from escalate_cli.core.visible import visible
+        from escalate_cli.core.text.visible import visible
 
         cell.plain = visible(value)
         return cell
@@ -193,7 +193,7 @@ def when(iso: str | None) -> str:
         return "-"
     if len(iso) == 20 and iso.endswith("Z"):  # as stored; the minute is all that shows
         return _minute_shown(iso[:16], (*time.tzname, time.timezone, time.altzone))
-    from escalate_cli.core.timing import from_iso
+    from escalate_cli.core.time.timing import from_iso
 
     return local_time(from_iso(iso))
 
@@ -202,7 +202,7 @@ def when(iso: str | None) -> str:
 def _minute_shown(minute: str, zone: tuple[str | int, ...]) -> str:
     """A stored minute (`2026-11-23T14:05`) as `when` shows it, worked out once per minute and
     local zone: a long timeline has many events in a minute, and converting each took ~10 µs."""
-    from escalate_cli.core.timing import from_iso
+    from escalate_cli.core.time.timing import from_iso
 
     return local_time(from_iso(minute + ":00Z"))
 
@@ -218,8 +218,8 @@ def jsonable(value: Any) -> Any:
     from datetime import date, timedelta
     from zoneinfo import ZoneInfo
 
-    from escalate_cli.core.model import BySeverity
-    from escalate_cli.core.timing import format_duration
+    from escalate_cli.core.matrix.model import BySeverity
+    from escalate_cli.core.time.timing import format_duration
 
     if isinstance(value, BySeverity):  # a level timer by severity, as the YAML writes it
         return {name: format_duration(span) for name, span in value.items()}

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from escalate_cli.core.store_base import is_url, open_store
+from escalate_cli.core.store.store_base import is_url, open_store
 
 
 def location() -> str:

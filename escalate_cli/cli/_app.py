@@ -1,4 +1,5 @@
-"""Shared CLI plumbing: the global options, and loading the matrix, the store and the clock."""
+"""Shared CLI plumbing: the global options, loading the matrix, the store and the clock, and the
+options and printing every command module shares (command modules never import each other)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 if TYPE_CHECKING:
-    from escalate_cli.core.model import Matrix
-    from escalate_cli.core.session import Session
-    from escalate_cli.core.store_base import Store
+    from datetime import date
+
+    from escalate_cli.core.cases.document import Case
+    from escalate_cli.core.cases.planning import NextView
+    from escalate_cli.core.matrix.model import Matrix
+    from escalate_cli.core.session import Changed, Session
+    from escalate_cli.core.store.store_base import Store
 
 # Options that may stand before or after the subcommand; the value says whether they take one.
 GLOBAL_OPTIONS = {
@@ -107,8 +112,8 @@ class Settings:
     @property
     def now(self) -> datetime:
         if self._now is None:
-            from escalate_cli.core import timing
             from escalate_cli.core.errors import UsageError
+            from escalate_cli.core.time import timing
 
             try:
                 self._now = timing.resolve_now(self.now_flag, os.environ)
@@ -168,7 +173,7 @@ def complete_case_id(ctx: typer.Context, incomplete: str) -> list[tuple[str, str
     except Exception:
         # Completion runs on every Tab press: a broken store must not spew a traceback.
         return []
-    from escalate_cli.core.visible import one_line
+    from escalate_cli.core.text.visible import one_line
 
     wanted = incomplete.lower()
     # The shell prints the titles beside the ids: they must not drive the terminal either.
@@ -202,13 +207,163 @@ def past_time_option(state: Settings, text: str | None, flag: str) -> datetime |
     """A `--since`/`--until` of `list` and `search`: a time, or a duration back from now."""
     if text is None:
         return None
+    from escalate_cli.core.cases.listing import past_time
     from escalate_cli.core.errors import UsageError
-    from escalate_cli.core.listing import past_time
 
     try:
         return past_time(text, state.now)
     except ValueError as error:
         raise UsageError(f"{flag}: {error}") from None
+
+
+# --- what the command modules share (they never import each other) ---------------------
+
+CaseArgument = Annotated[
+    str,
+    typer.Argument(
+        metavar="CASE", help="Case id, e.g. ESC-7 (or just 7).", autocompletion=complete_case_id
+    ),
+]
+
+
+By = Annotated[
+    str | None,
+    typer.Option(
+        "--by",
+        envvar="ESCALATE_USER",
+        callback=user_default,
+        help="Contact doing this (a contact id; default: the config's user).",
+    ),
+]
+
+
+def when_option(help_text: str) -> Any:
+    """An option taking WHEN: an ISO time, or a duration from now such as `2d`."""
+    return typer.Option(metavar="WHEN", help=help_text)
+
+
+def parse_when_option(text: str | None, state: Settings, flag: str) -> Any:
+    from escalate_cli.core.errors import UsageError
+    from escalate_cli.core.time import timing
+
+    if text is None:
+        return None
+    try:
+        return timing.parse_when(text, state.now)
+    except ValueError as error:
+        raise UsageError(f"{flag}: {error}") from None
+
+
+def print_next(matrix: Matrix, view: NextView, case: Case, now: datetime) -> None:
+    """The closing lines of every step: who to escalate to next, when, and why."""
+    from escalate_cli import output
+    from escalate_cli.core.engine.timers import is_on_hold
+
+    esc = output.esc
+    upcoming = view.data["next"]
+    if upcoming is None:
+        output.text(f"Next: nobody ({esc(view.note or 'nothing due')})")
+        for deadline in view.data["deadlines"]:  # at the top: a breach is all that is left
+            output.text(f"  {deadline['sla']} SLA due {due_text(deadline['due_at'], now)}")
+        _print_triggers(view, now)
+        return
+    if upcoming["external"]:
+        where = "external contacts"
+    else:
+        level = matrix.levels_by_id[upcoming["level"]]
+        where = f"{level.id} ({level.label})"
+    held = is_on_hold(case, now)
+    until = case["holds"][-1].get("until") if held else None
+    if upcoming["due_at"]:
+        when = f"at {due_text(upcoming['due_at'], now)}"
+    elif held and not until:
+        when = "when the hold ends"
+    else:
+        when = "when you decide"
+    output.text(f"[bold]Next:[/bold] {esc(where)} {esc(when)}: {esc(upcoming['reason'])}")
+    for contact in upcoming["contacts"]:
+        state = "available" if contact["available"] else "not available"
+        via = f", {contact['via']}" if contact.get("via") else ""
+        output.text(f"  {esc(contact['name'])} ({esc(contact['id'])}{esc(via)}): {state}")
+    if not upcoming["available"] and upcoming.get("available_at"):
+        output.text(f"  someone is next available {output.when(upcoming['available_at'])}")
+    if upcoming["skipped"]:
+        output.text(f"  skipping {esc(', '.join(upcoming['skipped']))}: nobody available")
+    if view.data["notify"]:
+        output.text(f"  also notify: {esc(', '.join(view.data['notify']))}")
+    if until:
+        output.text(f"  on hold until {output.when(until)}: timers count again from then")
+    _print_triggers(view, now)
+
+
+def due_text(due_at: str, now: datetime) -> str:
+    """A due time for people, saying how long ago it passed."""
+    from datetime import timedelta
+
+    from escalate_cli.core.time import timing
+    from escalate_cli.output import when
+
+    late = now - timing.from_iso(due_at)
+    if late < timedelta(0):
+        return when(due_at)
+    if late < timedelta(minutes=1):
+        return f"{when(due_at)} (due now)"
+    minutes = timedelta(minutes=int(late.total_seconds() // 60))
+    return f"{when(due_at)} (overdue by {timing.format_duration(minutes)})"
+
+
+def _print_triggers(view: NextView, now: datetime) -> None:
+    """The notify-only and reminder triggers still to fire, and the next repeat at the top of
+    the path: they tell people without moving the case."""
+    from escalate_cli import output
+
+    for notice in view.data["triggers"]:
+        told = output.esc(", ".join(notice["contacts"]))
+        at = due_text(notice["due_at"], now)
+        verb = "reminds" if notice["trigger"] in view.reminding else "notifies"
+        output.text(f"  trigger {output.esc(notice['trigger'])} at {at}: {verb} {told}")
+    repeat = view.data["repeat"]
+    if repeat is not None:
+        told = output.esc(", ".join(repeat["contacts"]))
+        at = due_text(repeat["due_at"], now)
+        count = f"{repeat['number']} of {repeat['times']}"
+        output.text(f"  unacknowledged: repeat {count} at {at}: notifies {told}")
+
+
+def after_change(state: Settings, done: Changed, said: str) -> None:
+    """Every command that changes a case prints it (JSON), or what happened and who is next."""
+    from escalate_cli import output
+    from escalate_cli.core.cases.planning import next_view
+
+    case = done.case
+    if state.json:
+        output.emit_json(case)
+        return
+    from escalate_cli.core.time.timing import stamps_in_zone
+
+    output.text(f"[bold]{case['id']}[/bold] {output.esc(stamps_in_zone(said, None))}")
+    print_next(done.matrix, next_view(done.matrix, case, done.now), case, done.now)
+
+
+def first_day(text: str | None, state: Settings, weeks: int) -> date | datetime:
+    """A plain date stays a day; anything else is an instant, whose day each matrix's zone says.
+    The whole walk must lie in the times escalate accepts (with a day's slack for the zone)."""
+    from datetime import date, datetime, timedelta
+
+    from escalate_cli.core.errors import UsageError
+
+    first: date | datetime = state.now
+    if text is not None:
+        try:
+            first = date.fromisoformat(text.strip())
+        except ValueError:
+            first = parse_when_option(text, state, "--from")
+    day = first.date() if isinstance(first, datetime) else first
+    last = date(9998, 12, 30) - timedelta(weeks=weeks)
+    if not date(1970, 1, 2) <= day <= last:
+        span = f"from 1970-01-02 to {last} with --weeks {weeks}"
+        raise UsageError(f"--from: {day} is out of range ({span})")
+    return first
 
 
 # --- how each command's --help reads ---------------------------------------------------------

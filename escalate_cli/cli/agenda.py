@@ -4,11 +4,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from escalate_cli.cli._app import settings
-from escalate_cli.cli.routing import By, due_text, parse_when_option, when_option
+from escalate_cli.cli._app import By, due_text, parse_when_option, settings, when_option
 
 if TYPE_CHECKING:
-    from escalate_cli.core.agenda import Agenda
+    from escalate_cli.core.cases.agenda import Agenda
 
 
 def agenda(
@@ -38,7 +37,7 @@ def agenda(
 
 def print_agenda(found: "Agenda") -> None:
     from escalate_cli import output
-    from escalate_cli.core.timing import to_iso
+    from escalate_cli.core.time.timing import to_iso
 
     who = f" for {found.user}" if found.user else ""
     when = output.when(to_iso(found.at))

@@ -5,9 +5,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from escalate_cli.cli._app import (
+    CaseArgument,
     Settings,
     Since,
-    complete_case_id,
     past_time_option,
     settings,
     user_default,
@@ -16,16 +16,9 @@ from escalate_cli.cli._app import (
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from escalate_cli.core.cases import Case
-    from escalate_cli.core.model import Matrix
-    from escalate_cli.core.routing import NextDue
-
-CaseArgument = Annotated[
-    str,
-    typer.Argument(
-        metavar="CASE", help="Case id, e.g. ESC-7 (or just 7).", autocompletion=complete_case_id
-    ),
-]
+    from escalate_cli.core.cases.document import Case
+    from escalate_cli.core.engine.routing import NextDue
+    from escalate_cli.core.matrix.model import Matrix
 
 
 def load_case(state: Settings, ref: str) -> "Case":
@@ -111,8 +104,8 @@ def open_case(
 def _warn_if_unreachable(matrix: "Matrix", case: "Case", now: "datetime") -> None:
     """Nobody at the level a case opened at can answer now: say so, and when someone can."""
     from escalate_cli import output
-    from escalate_cli.core.availability import level_next_available_at
-    from escalate_cli.core.routing import has_available
+    from escalate_cli.core.engine.availability import level_next_available_at
+    from escalate_cli.core.engine.levels import has_available
 
     if has_available(matrix, case["level"], now):
         return
@@ -246,7 +239,7 @@ def list_cases(
 def _list_row(case: "Case", due: "NextDue | None") -> dict[str, Any]:
     """A case in `list --json`: without its timeline; `matrix` null for one from before teams;
     `next_due` when it is next due (null: nothing is, or no usable matrix)."""
-    from escalate_cli.core.timing import to_iso
+    from escalate_cli.core.time.timing import to_iso
 
     row = {k: v for k, v in case.items() if k != "timeline"}
     row.setdefault("matrix", None)
@@ -271,10 +264,10 @@ def show(ctx: typer.Context, case_ref: CaseArgument) -> None:
 
 def _print_case(case: "Case") -> None:
     from escalate_cli import output
-    from escalate_cli.core.cases import step_checklist
-    from escalate_cli.core.steps import attachment_states, open_actions
-    from escalate_cli.core.timing import stamps_in_zone
-    from escalate_cli.core.words import plural
+    from escalate_cli.core.cases.document import step_checklist
+    from escalate_cli.core.cases.steps import attachment_states, open_actions
+    from escalate_cli.core.text.words import plural
+    from escalate_cli.core.time.timing import stamps_in_zone
 
     esc = output.esc
     customer = case["customer"]

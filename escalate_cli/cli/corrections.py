@@ -4,9 +4,7 @@ from typing import Annotated
 
 import typer
 
-from escalate_cli.cli._app import settings
-from escalate_cli.cli.cases import CaseArgument
-from escalate_cli.cli.routing import By, after_change
+from escalate_cli.cli._app import By, CaseArgument, after_change, settings
 
 Reason = Annotated[str, typer.Option(metavar="TEXT", help="Why (on the timeline).")]
 Tags = Annotated[list[str] | None, typer.Option(metavar="TAG", help="Repeatable.")]
@@ -55,7 +53,7 @@ def route(
 
     Example: escalate route ESC-7 --path security --reason "It is a breach, not a bug"
     """
-    from escalate_cli.core.cases import escalation_text
+    from escalate_cli.core.cases.document import escalation_text
 
     state = settings(ctx)
     done = state.session(by).route(case_ref, path, reason)

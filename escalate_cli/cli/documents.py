@@ -4,8 +4,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from escalate_cli.cli._app import settings
-from escalate_cli.cli.cases import CaseArgument
+from escalate_cli.cli._app import CaseArgument, settings
 
 if TYPE_CHECKING:
     pass

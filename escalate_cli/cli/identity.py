@@ -197,7 +197,7 @@ def _contact_name(state: Settings, user: str, source: str) -> str | None:
 def _warn_if_unknown(state: Settings, user: str, source: str) -> None:
     """A note, not an error: the id may belong to another team's matrix."""
     from escalate_cli import output
-    from escalate_cli.core.cases import require_contact
+    from escalate_cli.core.cases.document import require_contact
     from escalate_cli.core.errors import EscalateError, NotFoundError
 
     try:

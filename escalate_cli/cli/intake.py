@@ -5,8 +5,7 @@ from typing import Annotated
 
 import typer
 
-from escalate_cli.cli._app import settings
-from escalate_cli.cli.routing import By
+from escalate_cli.cli._app import By, settings
 
 
 def import_(
@@ -25,8 +24,8 @@ def import_(
     """
     from escalate_cli import output
     from escalate_cli.core.errors import ExitCode
-    from escalate_cli.core.intake import read_rows
-    from escalate_cli.core.words import plural
+    from escalate_cli.core.io.intake import read_rows
+    from escalate_cli.core.text.words import plural
 
     state = settings(ctx)
     report = state.session(by).import_cases(read_rows(path), dry_run=dry_run)

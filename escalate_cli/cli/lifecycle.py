@@ -4,9 +4,7 @@ from typing import Annotated
 
 import typer
 
-from escalate_cli.cli._app import settings
-from escalate_cli.cli.cases import CaseArgument
-from escalate_cli.cli.routing import By, after_change
+from escalate_cli.cli._app import By, CaseArgument, after_change, settings
 
 AUDIENCES = ("internal", "customer")
 
@@ -101,7 +99,7 @@ def reopen(
 
     Example: escalate reopen ESC-7 --reason "Customer reports the error again"
     """
-    from escalate_cli.core.words import plural
+    from escalate_cli.core.text.words import plural
 
     state = settings(ctx)
     done = state.session(by).reopen(case_ref, reason)

@@ -12,8 +12,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from escalate_cli.core.cases import Case
-    from escalate_cli.core.routing import NextDue
+    from escalate_cli.core.cases.document import Case
+    from escalate_cli.core.engine.routing import NextDue
 
 SHORT_STATUS = {"acknowledged": "ack", "on_hold": "hold"}
 _SGR = {
@@ -55,8 +55,8 @@ def lines(
     colour: bool,
 ) -> list[str]:
     """The header and one line per case; with a `width`, each line fits it (the title cut)."""
-    from escalate_cli.core.timing import from_iso
-    from escalate_cli.core.visible import one_line
+    from escalate_cli.core.text.visible import one_line
+    from escalate_cli.core.time.timing import from_iso
     from escalate_cli.output import local_time
 
     def when(at: datetime) -> str:

@@ -6,13 +6,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from escalate_cli.cli import matrix_io
-from escalate_cli.cli._app import Settings, chosen_matrix, settings
+from escalate_cli.cli._app import chosen_matrix, first_day, settings
 
 if TYPE_CHECKING:
-    from datetime import date, datetime
-
-    from escalate_cli.core.matrix_lint import LintResult
-    from escalate_cli.core.model import Matrix
+    from escalate_cli.core.matrix.matrix_lint import LintResult
+    from escalate_cli.core.matrix.model import Matrix
 
 app = typer.Typer(
     help="Check, lint and display an escalation matrix.",
@@ -65,8 +63,8 @@ def validate(ctx: typer.Context, paths: PathsArgument = None) -> None:
 
 def _validate_one(ctx: typer.Context, chosen: Path) -> bool:
     from escalate_cli import output
-    from escalate_cli.core.matrix import check_file, load_matrix
-    from escalate_cli.core.words import plural
+    from escalate_cli.core.matrix.loader import check_file, load_matrix
+    from escalate_cli.core.text.words import plural
 
     problems, warnings = check_file(chosen)
     if settings(ctx).json:
@@ -117,7 +115,7 @@ def lint(
     """
     from escalate_cli import output
     from escalate_cli.core.errors import ExitCode
-    from escalate_cli.core.matrix_lint import lint_file
+    from escalate_cli.core.matrix.matrix_lint import lint_file
 
     state = settings(ctx)
     chosen = (
@@ -125,7 +123,7 @@ def lint(
         if paths
         else [chosen_matrix(ctx, None, "escalate matrix validate PATH")]
     )
-    first = _first_day(start, state, weeks)
+    first = first_day(start, state, weeks)
     results = [(path, lint_file(path, first, weeks)) for path in chosen]
     findings = [finding for _, result in results for finding in result.findings]
     if state.json:
@@ -136,33 +134,11 @@ def lint(
         raise typer.Exit(int(ExitCode.INVALID_MATRIX))
 
 
-def _first_day(text: str | None, state: Settings, weeks: int) -> "date | datetime":
-    """A plain date stays a day; anything else is an instant, whose day each matrix's zone says.
-    The whole walk must lie in the times escalate accepts (with a day's slack for the zone)."""
-    from datetime import date, datetime, timedelta
-
-    from escalate_cli.cli.routing import parse_when_option
-    from escalate_cli.core.errors import UsageError
-
-    first: date | datetime = state.now
-    if text is not None:
-        try:
-            first = date.fromisoformat(text.strip())
-        except ValueError:
-            first = parse_when_option(text, state, "--from")
-    day = first.date() if isinstance(first, datetime) else first
-    last = date(9998, 12, 30) - timedelta(weeks=weeks)
-    if not date(1970, 1, 2) <= day <= last:
-        span = f"from 1970-01-02 to {last} with --weeks {weeks}"
-        raise UsageError(f"--from: {day} is out of range ({span})")
-    return first
-
-
 def _report_lint(path: Path, result: "LintResult", printed: bool) -> None:
     """On stderr, like validate: an invalid matrix's problems, else the findings unless
     --json printed them, then one summary line."""
     from escalate_cli import output
-    from escalate_cli.core.words import plural
+    from escalate_cli.core.text.words import plural
 
     if result.problems:
         for problem in result.problems:
@@ -187,7 +163,7 @@ def _problem_json(problem: Any) -> dict[str, Any]:
 
 
 def _summary(matrix: "Matrix") -> str:
-    from escalate_cli.core.words import plural
+    from escalate_cli.core.text.words import plural
 
     return ", ".join(
         [
@@ -208,7 +184,7 @@ def show(ctx: typer.Context, path: PathArgument = None) -> None:
     Example: escalate matrix show matrices/support.yaml
     """
     from escalate_cli import output
-    from escalate_cli.core.matrix import load_matrix
+    from escalate_cli.core.matrix.loader import load_matrix
 
     matrix = load_matrix(chosen_matrix(ctx, path, "escalate matrix validate PATH"))
     if settings(ctx).json:
@@ -219,12 +195,12 @@ def show(ctx: typer.Context, path: PathArgument = None) -> None:
 
 def _print_matrix(matrix: "Matrix") -> None:
     from escalate_cli import output
-    from escalate_cli.core.timing import format_duration
+    from escalate_cli.core.time.timing import format_duration
 
     def duration(value: object) -> str:
         from datetime import timedelta
 
-        from escalate_cli.core.model import BySeverity
+        from escalate_cli.core.matrix.model import BySeverity
 
         if isinstance(value, BySeverity):  # `sev1 5m, sev2 15m, default 4h`
             return ", ".join(f"{name} {format_duration(span)}" for name, span in value.items())
@@ -321,7 +297,7 @@ def _print_delivery(matrix: "Matrix") -> None:
     from dataclasses import fields
 
     from escalate_cli import output
-    from escalate_cli.core.model import Hooks
+    from escalate_cli.core.matrix.model import Hooks
 
     if matrix.channels:
         output.table(
@@ -350,7 +326,7 @@ def _print_delivery(matrix: "Matrix") -> None:
 def _print_audiences(matrix: "Matrix") -> None:
     """Who hears of each event of `notify_on`, defaults included, and who owns a moved case."""
     from escalate_cli import output
-    from escalate_cli.core.model import DEFAULT_AUDIENCES
+    from escalate_cli.core.matrix.model import DEFAULT_AUDIENCES
 
     rows = []
     for event in DEFAULT_AUDIENCES:
@@ -390,8 +366,8 @@ def _conditions(when: object) -> str:
 
 
 def _action(trigger: object) -> str:
-    from escalate_cli.core.escalation import describe
-    from escalate_cli.core.model import Trigger
+    from escalate_cli.core.cases.escalation import describe
+    from escalate_cli.core.matrix.model import Trigger
 
     assert isinstance(trigger, Trigger)
     return describe(trigger.then) + (", again each time" if trigger.repeat else "")

@@ -51,8 +51,8 @@ def export(
 
     Example: escalate matrix export matrices/support.yaml --to pagerduty -o support.pd.json
     """
-    from escalate_cli.core.matrix import load_matrix
-    from escalate_cli.core.matrix_export import export_matrix
+    from escalate_cli.core.io.matrix_export import export_matrix
+    from escalate_cli.core.matrix.loader import load_matrix
 
     exported = export_matrix(
         load_matrix(chosen_matrix(ctx, path, "escalate matrix export PATH --to pagerduty")),
@@ -77,7 +77,7 @@ def import_(
     Example: escalate matrix import --from pagerduty support.pd.json -o escalation.yaml
     """
     from escalate_cli.core.errors import UsageError
-    from escalate_cli.core.import_pagerduty import from_pagerduty
+    from escalate_cli.core.io.import_pagerduty import from_pagerduty
 
     try:
         text = file.read_text(encoding="utf-8")
@@ -102,7 +102,7 @@ def _deliver(
 
     from escalate_cli import output as show
     from escalate_cli.core.errors import UsageError
-    from escalate_cli.core.words import plural
+    from escalate_cli.core.text.words import plural
 
     for line in warnings:
         show.err(f"warning: {line}")

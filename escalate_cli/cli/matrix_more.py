@@ -5,13 +5,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from escalate_cli.cli._app import settings
+from escalate_cli.cli._app import first_day, settings
 
 if TYPE_CHECKING:
     from rich.text import Text
 
-    from escalate_cli.core.matrix_coverage import CoverageDay, CoverageWeek
-    from escalate_cli.core.matrix_diff import CaseChange, MatrixDiff
+    from escalate_cli.core.matrix.matrix_coverage import CoverageDay, CoverageWeek
+    from escalate_cli.core.matrix.matrix_diff import CaseChange, MatrixDiff
 
 STYLES = {0: "bold white on red", 1: "black on yellow", 2: "black on green"}
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -55,10 +55,9 @@ def coverage(
     Example: escalate matrix coverage matrices/support.yaml --from 2026-12-21 --svg cover.svg
     """
     from escalate_cli import output
-    from escalate_cli.cli.matrix import _first_day
 
     state = settings(ctx)
-    first = _first_day(start, state, weeks) if start is not None else None
+    first = first_day(start, state, weeks) if start is not None else None
     grids = state.session().coverage(first, weeks=weeks, level=level, matrix_file=path)
     if svg is not None:
         _write_svg(svg, grids)
@@ -74,8 +73,8 @@ def _write_svg(target: str, grids: "list[CoverageWeek]") -> None:
     from pathlib import Path
 
     from escalate_cli import output
-    from escalate_cli.core.coverage_svg import render
     from escalate_cli.core.errors import UsageError
+    from escalate_cli.core.matrix.coverage_svg import render
 
     try:
         Path(target).write_text(render(grids), encoding="utf-8")
@@ -88,7 +87,7 @@ def _print_grid(grid: "CoverageWeek") -> None:
     from rich.text import Text
 
     from escalate_cli import output
-    from escalate_cli.core.words import plural
+    from escalate_cli.core.text.words import plural
 
     empty = f"nobody for {plural(grid.empty_hours, 'hour')}" if grid.empty_hours else "no gaps"
     output.text(
@@ -103,7 +102,7 @@ def _print_grid(grid: "CoverageWeek") -> None:
 def _day_row(day: "CoverageDay") -> "Text":
     from rich.text import Text
 
-    from escalate_cli.core.matrix_coverage import mark
+    from escalate_cli.core.matrix.matrix_coverage import mark
 
     row = Text(f"{DAY_NAMES[day.day.weekday()]} {day.day.day:02d} ")
     for hour, count in enumerate(day.hours):
@@ -146,7 +145,7 @@ def diff(
 
 def _print_diff(found: "MatrixDiff") -> None:
     from escalate_cli import output
-    from escalate_cli.core.words import plural
+    from escalate_cli.core.text.words import plural
 
     output.text(f"--- {output.esc(found.old)}")
     output.text(f"+++ {output.esc(found.new)}")
@@ -169,7 +168,7 @@ def _print_diff(found: "MatrixDiff") -> None:
 
 def _case_rows(case: "CaseChange") -> list[tuple[str, str, str, str]]:
     from escalate_cli import output
-    from escalate_cli.core.matrix_diff import shown
+    from escalate_cli.core.matrix.matrix_diff import shown
 
     rows = []
     for key in ("level", "contacts", "due_at", "reason"):

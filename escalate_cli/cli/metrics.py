@@ -9,7 +9,7 @@ from escalate_cli.cli._app import settings
 if TYPE_CHECKING:
     from datetime import datetime, timedelta
 
-    from escalate_cli.core.metrics import Breakdown, Metrics
+    from escalate_cli.core.documents.metrics import Breakdown, Metrics
 
 # The chart stays readable at 80 columns whatever the terminal's width.
 CHART_WIDTH = 80
@@ -77,7 +77,7 @@ def metrics(
 def breakdown_json(table: "Breakdown") -> dict[str, Any]:
     """`metrics --by/--period --json`: each row's `metrics --json` with its key and breach
     rates."""
-    from escalate_cli.core.metrics import breach_rates
+    from escalate_cli.core.documents.metrics import breach_rates
 
     return {
         "by" if table.kind not in ("week", "month") else "period": table.kind,
@@ -92,7 +92,7 @@ def print_csv(rows: "list[tuple[str, Metrics]]", key: str) -> None:
     import csv as csv_module
     import sys
 
-    from escalate_cli.core.metrics import CSV_COLUMNS, csv_row
+    from escalate_cli.core.documents.metrics import CSV_COLUMNS, csv_row
 
     writer = csv_module.writer(sys.stdout, lineterminator="\n")
     writer.writerow([key, *CSV_COLUMNS])
@@ -103,7 +103,7 @@ def print_csv(rows: "list[tuple[str, Metrics]]", key: str) -> None:
 def print_breakdown(table: "Breakdown", since: str | None) -> None:
     """A table, one row per group or period, then cases per row as bars."""
     from escalate_cli import output
-    from escalate_cli.core.metrics import breach_rates
+    from escalate_cli.core.documents.metrics import breach_rates
 
     scope = f"opened in the last {since}" if since else "all cases"
     output.text(f"[bold]Per {table.kind}[/bold] ({output.esc(scope)})")
@@ -145,8 +145,8 @@ def since_window(since: str, now: "datetime") -> "timedelta":
     """`--since`: a duration back from now (`30d`), or a moment (`mon 9:00`, an ISO time)."""
     from datetime import timedelta
 
+    from escalate_cli.core.cases.listing import past_time
     from escalate_cli.core.errors import UsageError
-    from escalate_cli.core.listing import past_time
 
     try:
         start = past_time(since, now)

@@ -4,8 +4,7 @@ from typing import Annotated
 
 import typer
 
-from escalate_cli.cli._app import settings
-from escalate_cli.cli.routing import parse_when_option, when_option
+from escalate_cli.cli._app import parse_when_option, settings, when_option
 
 
 def oncall(
@@ -24,7 +23,7 @@ def oncall(
     Example: escalate oncall --at "sat 03:00" --level L2
     """
     from escalate_cli import output
-    from escalate_cli.core.timing import from_iso
+    from escalate_cli.core.time.timing import from_iso
 
     state = settings(ctx)
     found = state.session().oncall(at=parse_when_option(at, state, "--at"), level=level)

@@ -7,7 +7,7 @@ import typer
 from escalate_cli.cli._app import Settings, settings
 
 if TYPE_CHECKING:
-    from escalate_cli.core.outbox import Delivered
+    from escalate_cli.core.notify.outbox import Delivered
 
 app = typer.Typer(
     help="Notifications waiting to be sent, failed or sent.",
@@ -113,7 +113,7 @@ def _print_delivered(state: Settings, done: "Delivered", lines: list[str]) -> No
     failed = sum(1 for result in results if not result["sent"])
     if failed:
         from escalate_cli.core.errors import ExitCode
-        from escalate_cli.core.words import plural
+        from escalate_cli.core.text.words import plural
 
         it = "it stays" if failed == 1 else "they stay"
         output.err(
@@ -136,7 +136,7 @@ def drop(ctx: typer.Context, ids: Annotated[list[str], typer.Argument(metavar="I
     if state.json:
         output.emit_json({"dropped": dropped})
     else:
-        from escalate_cli.core.words import plural
+        from escalate_cli.core.text.words import plural
 
         output.err(f"dropped {plural(len(dropped), 'outbox entry', 'outbox entries')}")
 

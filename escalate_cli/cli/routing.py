@@ -4,122 +4,18 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from escalate_cli.cli._app import Settings, settings, user_default
-from escalate_cli.cli.cases import CaseArgument
+from escalate_cli.cli._app import (
+    By,
+    CaseArgument,
+    after_change,
+    parse_when_option,
+    print_next,
+    settings,
+    when_option,
+)
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
-    from escalate_cli.core.cases import Case
-    from escalate_cli.core.model import Matrix
-    from escalate_cli.core.planning import NextView
-    from escalate_cli.core.session import Changed
-
-By = Annotated[
-    str | None,
-    typer.Option(
-        "--by",
-        envvar="ESCALATE_USER",
-        callback=user_default,
-        help="Contact doing this (a contact id; default: the config's user).",
-    ),
-]
-
-
-def when_option(help_text: str) -> Any:
-    """An option taking WHEN: an ISO time, or a duration from now such as `2d`."""
-    return typer.Option(metavar="WHEN", help=help_text)
-
-
-def print_next(matrix: "Matrix", view: "NextView", case: "Case", now: "datetime") -> None:
-    """The closing lines of every step: who to escalate to next, when, and why."""
-    from escalate_cli import output
-    from escalate_cli.core.timers import is_on_hold
-
-    esc = output.esc
-    upcoming = view.data["next"]
-    if upcoming is None:
-        output.text(f"Next: nobody ({esc(view.note or 'nothing due')})")
-        for deadline in view.data["deadlines"]:  # at the top: a breach is all that is left
-            output.text(f"  {deadline['sla']} SLA due {due_text(deadline['due_at'], now)}")
-        _print_triggers(view, now)
-        return
-    if upcoming["external"]:
-        where = "external contacts"
-    else:
-        level = matrix.levels_by_id[upcoming["level"]]
-        where = f"{level.id} ({level.label})"
-    held = is_on_hold(case, now)
-    until = case["holds"][-1].get("until") if held else None
-    if upcoming["due_at"]:
-        when = f"at {due_text(upcoming['due_at'], now)}"
-    elif held and not until:
-        when = "when the hold ends"
-    else:
-        when = "when you decide"
-    output.text(f"[bold]Next:[/bold] {esc(where)} {esc(when)}: {esc(upcoming['reason'])}")
-    for contact in upcoming["contacts"]:
-        state = "available" if contact["available"] else "not available"
-        via = f", {contact['via']}" if contact.get("via") else ""
-        output.text(f"  {esc(contact['name'])} ({esc(contact['id'])}{esc(via)}): {state}")
-    if not upcoming["available"] and upcoming.get("available_at"):
-        output.text(f"  someone is next available {output.when(upcoming['available_at'])}")
-    if upcoming["skipped"]:
-        output.text(f"  skipping {esc(', '.join(upcoming['skipped']))}: nobody available")
-    if view.data["notify"]:
-        output.text(f"  also notify: {esc(', '.join(view.data['notify']))}")
-    if until:
-        output.text(f"  on hold until {output.when(until)}: timers count again from then")
-    _print_triggers(view, now)
-
-
-def due_text(due_at: str, now: "datetime") -> str:
-    """A due time for people, saying how long ago it passed."""
-    from datetime import timedelta
-
-    from escalate_cli.core import timing
-    from escalate_cli.output import when
-
-    late = now - timing.from_iso(due_at)
-    if late < timedelta(0):
-        return when(due_at)
-    if late < timedelta(minutes=1):
-        return f"{when(due_at)} (due now)"
-    minutes = timedelta(minutes=int(late.total_seconds() // 60))
-    return f"{when(due_at)} (overdue by {timing.format_duration(minutes)})"
-
-
-def _print_triggers(view: "NextView", now: "datetime") -> None:
-    """The notify-only and reminder triggers still to fire, and the next repeat at the top of
-    the path: they tell people without moving the case."""
-    from escalate_cli import output
-
-    for notice in view.data["triggers"]:
-        told = output.esc(", ".join(notice["contacts"]))
-        at = due_text(notice["due_at"], now)
-        verb = "reminds" if notice["trigger"] in view.reminding else "notifies"
-        output.text(f"  trigger {output.esc(notice['trigger'])} at {at}: {verb} {told}")
-    repeat = view.data["repeat"]
-    if repeat is not None:
-        told = output.esc(", ".join(repeat["contacts"]))
-        at = due_text(repeat["due_at"], now)
-        count = f"{repeat['number']} of {repeat['times']}"
-        output.text(f"  unacknowledged: repeat {count} at {at}: notifies {told}")
-
-
-def after_change(state: Settings, done: "Changed", said: str) -> None:
-    """Every command that changes a case prints it (JSON), or what happened and who is next."""
-    from escalate_cli import output
-    from escalate_cli.core.planning import next_view
-
-    case = done.case
-    if state.json:
-        output.emit_json(case)
-        return
-    from escalate_cli.core.timing import stamps_in_zone
-
-    output.text(f"[bold]{case['id']}[/bold] {output.esc(stamps_in_zone(said, None))}")
-    print_next(done.matrix, next_view(done.matrix, case, done.now), case, done.now)
+    from escalate_cli.core.matrix.model import Matrix
 
 
 def next_(ctx: typer.Context, case_ref: CaseArgument) -> None:
@@ -159,7 +55,7 @@ def up(
 
     Example: escalate up ESC-7 --reason "refund above my authority"
     """
-    from escalate_cli.core.cases import escalation_text
+    from escalate_cli.core.cases.document import escalation_text
 
     state = settings(ctx)
     done = state.session(by).up(
@@ -179,7 +75,7 @@ def sweep(
     Example: escalate sweep --json   (from cron, every minute)
     """
     from escalate_cli import output
-    from escalate_cli.core.words import plural
+    from escalate_cli.core.text.words import plural
 
     state = settings(ctx)
     swept = state.session().sweep(dry_run=dry_run)  # and claims what is due for a retry
@@ -213,7 +109,7 @@ def sweep_lines(matrix: "Matrix", report: dict[str, Any]) -> list[str]:
     """One line per thing a sweep did, case by case: the move, the fields a trigger changed,
     notify-only triggers, breaches. A path switch at the same level says so, not "L1 -> L1"."""
     from escalate_cli import output
-    from escalate_cli.core.timing import stamps_in_zone
+    from escalate_cli.core.time.timing import stamps_in_zone
 
     lines: dict[str, list[str]] = {}
 
@@ -327,18 +223,6 @@ def hold(
     state = settings(ctx)
     ends = parse_when_option(until, state, "--until")
     after_change(state, state.session(by).hold(case_ref, reason, until=ends), "on hold")
-
-
-def parse_when_option(text: str | None, state: Settings, flag: str) -> Any:
-    from escalate_cli.core import timing
-    from escalate_cli.core.errors import UsageError
-
-    if text is None:
-        return None
-    try:
-        return timing.parse_when(text, state.now)
-    except ValueError as error:
-        raise UsageError(f"{flag}: {error}") from None
 
 
 def resume(ctx: typer.Context, case_ref: CaseArgument, by: By = None) -> None:

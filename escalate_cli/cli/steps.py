@@ -1,13 +1,21 @@
 """Steps 2 to 7: gather, assess, convene, brainstorm, implement, learn (step 1, acknowledge,
 lives with the lifecycle commands)."""
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from escalate_cli.cli._app import settings
-from escalate_cli.cli.cases import CaseArgument
-from escalate_cli.cli.routing import By, after_change, when_option
+from escalate_cli.cli._app import (
+    By,
+    CaseArgument,
+    after_change,
+    parse_when_option,
+    settings,
+    when_option,
+)
+
+if TYPE_CHECKING:
+    from escalate_cli.core.cases.document import Case
 
 Texts = list[str] | None
 
@@ -109,7 +117,6 @@ def implement(
 
     Example: escalate implement ESC-7 --action "Raise timeout" --kind workaround --due 4h
     """
-    from escalate_cli.cli.routing import parse_when_option
 
     state = settings(ctx)
     changed = state.session(by).implement(
@@ -152,7 +159,6 @@ def learn(
 
     Example: escalate learn ESC-7 --lesson "Deploy skipped smoke test" --follow-up 1w --with dana
     """
-    from escalate_cli.cli.routing import parse_when_option
 
     state = settings(ctx)
     done = state.session(by).learn(
@@ -169,11 +175,9 @@ def learn(
     after_change(state, done, _last_step(done.case))
 
 
-def _last_step(case: dict[str, object]) -> str:
-    timeline = case["timeline"]
-    assert isinstance(timeline, list)
+def _last_step(case: "Case") -> str:
     # Who the step told comes after it (convene's `notified`): the step says what was done.
-    return str(next(e for e in reversed(timeline) if e["kind"] == "step")["text"])
+    return str(next(e for e in reversed(case["timeline"]) if e["kind"] == "step")["text"])
 
 
 def register(app: typer.Typer) -> None:

@@ -24,7 +24,7 @@ def copy(
     Example: escalate store copy ~/.local/share/escalate/cases.json postgresql://db/escalate
     """
     from escalate_cli import output
-    from escalate_cli.core.store_copy import copy_between, summary_line
+    from escalate_cli.core.store.store_copy import copy_between, summary_line
 
     state = settings(ctx)
     copied = copy_between(source, target)

@@ -14,8 +14,8 @@ from escalate_cli.cli._app import Settings, settings
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
-    from escalate_cli.core.board import BoardRow
-    from escalate_cli.core.watching import Watched
+    from escalate_cli.core.cases.board import BoardRow
+    from escalate_cli.core.cases.watching import Watched
 
 POLL_SECONDS = 0.25  # how often the store is looked at, and the keyboard read between
 TITLE_ROOM = 24  # with less than this left for titles, columns stand closer together
@@ -116,8 +116,8 @@ def _cells(
     rows: "list[BoardRow]", now: datetime, external: str, columns: list[str]
 ) -> list[list[tuple[str, str]]]:
     """Each row's cells as (text, style), in `columns` order and the title last."""
-    from escalate_cli.core.board import countdown
-    from escalate_cli.core.visible import one_line
+    from escalate_cli.core.cases.board import countdown
+    from escalate_cli.core.text.visible import one_line
     from escalate_cli.output import STATUS_STYLES
 
     lines = []
@@ -215,7 +215,7 @@ def live_frame(watched: "Watched", now: datetime, width: int, height: int) -> "R
     from rich.console import Group
     from rich.text import Text
 
-    from escalate_cli.core.visible import one_line
+    from escalate_cli.core.text.visible import one_line
 
     notes = [
         Text(one_line(note), style="bold red", no_wrap=True, overflow="ellipsis")

@@ -104,7 +104,7 @@ def without_password(location: str) -> str:
     parameter) is left out; a path is shown as it is."""
     if not is_url(location):
         return location
-    from escalate_cli.core.store_base import redact  # one rule for every place that prints it
+    from escalate_cli.core.store.store_base import redact  # one rule for every place that prints it
 
     return redact(location)
 

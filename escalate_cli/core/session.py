@@ -24,20 +24,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from escalate_cli.core.agenda import Agenda
-    from escalate_cli.core.board import BoardRow
-    from escalate_cli.core.cases import Case, OpenRequest
-    from escalate_cli.core.intake import Imported, Row
-    from escalate_cli.core.matrix_coverage import CoverageWeek
-    from escalate_cli.core.matrix_diff import MatrixDiff
-    from escalate_cli.core.metrics import Breakdown, Metrics
-    from escalate_cli.core.model import Matrix
-    from escalate_cli.core.outbox import Delivered, Dispatch
-    from escalate_cli.core.planning import NextView
-    from escalate_cli.core.routing import NextDue
-    from escalate_cli.core.search import Searched
-    from escalate_cli.core.store_base import Store, StoreTransaction
-    from escalate_cli.core.watching import Watched
+    from escalate_cli.core.cases.agenda import Agenda
+    from escalate_cli.core.cases.board import BoardRow
+    from escalate_cli.core.cases.document import Case, OpenRequest
+    from escalate_cli.core.cases.planning import NextView
+    from escalate_cli.core.cases.search import Searched
+    from escalate_cli.core.cases.watching import Watched
+    from escalate_cli.core.documents.metrics import Breakdown, Metrics
+    from escalate_cli.core.engine.routing import NextDue
+    from escalate_cli.core.io.intake import Imported, Row
+    from escalate_cli.core.matrix.matrix_coverage import CoverageWeek
+    from escalate_cli.core.matrix.matrix_diff import MatrixDiff
+    from escalate_cli.core.matrix.model import Matrix
+    from escalate_cli.core.notify.outbox import Delivered, Dispatch
+    from escalate_cli.core.store.store_base import Store, StoreTransaction
 
 Location = str | os.PathLike[str]
 
@@ -99,7 +99,7 @@ class Briefed:
     now: datetime
 
     def text(self, *, wrap: bool = True) -> str:
-        from escalate_cli.core.documents import brief_text
+        from escalate_cli.core.documents.brief import brief_text
 
         return brief_text(self.matrix, self.data, self.now, wrap=wrap)
 
@@ -115,7 +115,7 @@ class Reported:
     problem: str | None
 
     def markdown(self) -> str:
-        from escalate_cli.core.case_report import report_markdown
+        from escalate_cli.core.documents.case_report import report_markdown
 
         return report_markdown(self.matrix, self.case, self.now)
 
@@ -228,7 +228,7 @@ class Session:
     def store(self) -> Store:
         if self._store is None:
             from escalate_cli.core.locations import store_path
-            from escalate_cli.core.store_base import open_store
+            from escalate_cli.core.store.store_base import open_store
 
             spec = None if self._store_spec is None else os.fspath(self._store_spec)
             self._store = open_store(store_path(spec, self.environ))
@@ -239,7 +239,7 @@ class Session:
         """The instant a call made now works at: the fixed one, or the clock's reading."""
         clock = self._clock
         if clock is None:
-            from escalate_cli.core.timing import system_now
+            from escalate_cli.core.time.timing import system_now
 
             return system_now()
         return clock if isinstance(clock, datetime) else clock()
@@ -259,8 +259,8 @@ class Session:
     def matrix(self) -> Matrix:
         if self._matrix is not None:
             return self._matrix
-        from escalate_cli.core import matrix_cache
         from escalate_cli.core.errors import MatrixError, MatrixProblem
+        from escalate_cli.core.matrix import matrix_cache
 
         path = self.matrix_path()
         if path is None:
@@ -271,7 +271,7 @@ class Session:
 
     def team(self) -> str:
         """The name of this session's matrix: what its cases record as `matrix`."""
-        from escalate_cli.core.teams import team_name
+        from escalate_cli.core.cases.teams import team_name
 
         return team_name(self.matrix(), self.matrix_path())
 
@@ -306,7 +306,7 @@ class Session:
 
     def next(self, ref: str | int) -> NextOf:
         """Who to escalate the case to next, when, and why."""
-        from escalate_cli.core.planning import next_view
+        from escalate_cli.core.cases.planning import next_view
 
         matrix = self.matrix()
         stored = self._stored(ref)
@@ -316,7 +316,7 @@ class Session:
 
     def who(self, ref: str | int) -> dict[str, Any]:
         """`escalate who`: the owner, the level and its contacts now, the participants."""
-        from escalate_cli.core.cases import who
+        from escalate_cli.core.cases.document import who
 
         case = self.case(ref)
         return who(self.matrix(), case, self.now)
@@ -324,7 +324,7 @@ class Session:
     def brief(self, ref: str | int, *, ask: str | None = None) -> Briefed:
         """`escalate brief`: the situation report's data (`brief --json`); `text()` is what
         people paste."""
-        from escalate_cli.core import documents
+        from escalate_cli.core.documents import brief as documents
 
         if ask is not None and ask not in documents.ASKS:
             from escalate_cli.core.errors import UsageError
@@ -351,22 +351,22 @@ class Session:
         self, *, severity: str | None = None, type: str | None = None, tier: str | None = None
     ) -> list[dict[str, Any]]:
         """`escalate simulate`: the timeline a new case would follow if nobody acted."""
-        from escalate_cli.core.cases import OpenRequest
-        from escalate_cli.core.planning import simulate
+        from escalate_cli.core.cases.document import OpenRequest
+        from escalate_cli.core.cases.planning import simulate
 
         request = OpenRequest("simulated case", severity, type, tier=tier)
         return simulate(self.matrix(), request, self.now)
 
     def oncall(self, *, at: datetime | None = None, level: str | None = None) -> OnCall:
         """`escalate oncall`: who is reachable at each level (or `level`) at `at` (now)."""
-        from escalate_cli.core.oncall import oncall
+        from escalate_cli.core.cases.oncall import oncall
 
         moment = self.now if at is None else at
         return OnCall(moment, oncall(self.matrix(), moment, level))
 
     def _stored(self, ref: str | int) -> Case:
-        from escalate_cli.core.cases import matches_ref, parse_case_ref
-        from escalate_cli.core.teams import require_team
+        from escalate_cli.core.cases.document import matches_ref, parse_case_ref
+        from escalate_cli.core.cases.teams import require_team
 
         ref = str(ref)
         _, number = parse_case_ref(ref)
@@ -378,7 +378,7 @@ class Session:
     def _as_of(self, case: Case, now: datetime | None) -> Case:
         if case.get("status") != "on_hold":
             return case  # spares `show` and `list` the import
-        from escalate_cli.core.lifecycle import as_of
+        from escalate_cli.core.cases.lifecycle import as_of
 
         return as_of(case, self.now if now is None else now)
 
@@ -412,11 +412,11 @@ class Session:
         the matrix, as do `sort` `due` and `severity` (see listing.ordered). `limit` keeps the
         first that many. Without `history`, a case may come as no more than the table shows and
         the filters read (store_file.row)."""
-        from escalate_cli.core import listing
-        from escalate_cli.core.cases import CaseFilter
+        from escalate_cli.core.cases import listing
+        from escalate_cli.core.cases.document import CaseFilter
+        from escalate_cli.core.engine.wake import matrix_key
         from escalate_cli.core.errors import UsageError
-        from escalate_cli.core.store_base import Listing
-        from escalate_cli.core.wake import matrix_key
+        from escalate_cli.core.store.store_base import Listing
 
         if sort is not None and sort not in listing.SORTS:
             raise UsageError(f'--sort "{sort}": use one of {", ".join(listing.SORTS)}')
@@ -458,9 +458,9 @@ class Session:
         """`escalate search`: the cases of this team (of every team with `all_matrices`, or
         when there is no usable matrix), open and closed, that hold every word of `text` in any
         field, case-insensitively (`word*` is a prefix), best match first; `status` as for
-        `cases`, `since` bounds when a case was opened. See core/search.py."""
-        from escalate_cli.core import listing, search
-        from escalate_cli.core.cases import CaseFilter
+        `cases`, `since` bounds when a case was opened. See core/cases/search.py."""
+        from escalate_cli.core.cases import listing, search
+        from escalate_cli.core.cases.document import CaseFilter
 
         query = search.parse_query(text)
         wanted = CaseFilter(status, since=since)
@@ -498,9 +498,9 @@ class Session:
         """`escalate agenda`: open actions, due follow-ups, cases waiting for an
         acknowledgement and updates due by cadence, as of `at` (default now); with `mine`,
         only the session user's."""
-        from escalate_cli.core.agenda import agenda
-        from escalate_cli.core.listing import usable
-        from escalate_cli.core.teams import belongs
+        from escalate_cli.core.cases.agenda import agenda
+        from escalate_cli.core.cases.listing import usable
+        from escalate_cli.core.cases.teams import belongs
 
         matrix = self.matrix()
         if mine and self.user is None:
@@ -527,7 +527,7 @@ class Session:
     def board(self) -> Board:
         """`escalate watch --once`: every active case of this team, whatever falls due first
         on top."""
-        from escalate_cli.core.board import board
+        from escalate_cli.core.cases.board import board
 
         matrix = self.matrix()
         now = self.now
@@ -537,7 +537,7 @@ class Session:
         """`escalate watch`: the board's cases and matrix, read again when either changes.
         Use it in a `with` block; `poll()` says whether anything changed, `rows(now)` gives the
         board."""
-        from escalate_cli.core.watching import Watched
+        from escalate_cli.core.cases.watching import Watched
 
         return Watched(self, self.matrix())
 
@@ -553,8 +553,8 @@ class Session:
         has available each hour, from the Monday of `start` (default: now) in the matrix's
         zone; `matrix_file` instead of the session's matrix. Reads no store."""
         from escalate_cli.core.errors import UsageError
-        from escalate_cli.core.matrix import load_matrix
-        from escalate_cli.core.matrix_coverage import coverage
+        from escalate_cli.core.matrix.loader import load_matrix
+        from escalate_cli.core.matrix.matrix_coverage import coverage
 
         if weeks < 1:
             raise UsageError(f"--weeks {weeks}: give a number of weeks, 1 or more")
@@ -566,10 +566,11 @@ class Session:
         revision: `HEAD~1`, `main:escalation.yaml`), and each open case of this team whose
         `next` answer changes. A bare revision means the other side's file, else this
         session's matrix file, at that revision."""
-        from escalate_cli.core import listing, matrix_diff
-        from escalate_cli.core.matrix_sources import load_side
-        from escalate_cli.core.teams import belongs, team_name
-        from escalate_cli.core.timers import ACTIVE
+        from escalate_cli.core.cases import listing
+        from escalate_cli.core.cases.teams import belongs, team_name
+        from escalate_cli.core.engine.timers import ACTIVE
+        from escalate_cli.core.matrix import matrix_diff
+        from escalate_cli.core.matrix.matrix_sources import load_side
 
         named = [Path(spec) for spec in (new, old) if Path(spec).is_file()]
         file_at_revision = named[0] if named else self.matrix_path()
@@ -594,8 +595,8 @@ class Session:
         """`escalate metrics`: the cases of this team (every team's with `all_matrices`, or
         when there is no usable matrix), only those opened within `since` before now when
         given; summed in SQL on PostgreSQL."""
+        from escalate_cli.core.documents.metrics import for_store
         from escalate_cli.core.errors import StoreError
-        from escalate_cli.core.metrics import for_store
 
         now = self.now
         team = None if all_matrices else self.team_if_any()
@@ -609,8 +610,8 @@ class Session:
     ) -> Breakdown:
         """`escalate metrics --by KIND` (severity, owner, customer, path, level) or `--period
         KIND` (week, month): the metrics of each group or period, of the cases `metrics` takes."""
+        from escalate_cli.core.documents.metrics import BY, PERIODS, breakdown_for_store
         from escalate_cli.core.errors import StoreError, UsageError
-        from escalate_cli.core.metrics import BY, PERIODS, breakdown_for_store
 
         if kind not in BY + PERIODS:
             raise UsageError(f'"{kind}": use one of {", ".join(BY + PERIODS)}')
@@ -624,7 +625,7 @@ class Session:
     def outbox(self, status: str = "unsent") -> Outbox:
         """`escalate outbox`: the entries of `status`: `unsent` (pending, failed, no_channel),
         one status, or `all`."""
-        from escalate_cli.core.outbox import select
+        from escalate_cli.core.notify.outbox import select
 
         entries = select(self.store.outbox(), status)
         return Outbox(entries, no_channels=not entries and self._without_channels())
@@ -641,7 +642,7 @@ class Session:
         """`escalate init`: create the store (or create or migrate its schema) and record the
         matrix file it follows, validated first. A Matrix given as such is no file to record:
         a UsageError, as when no matrix is found."""
-        from escalate_cli.core.matrix import load_matrix
+        from escalate_cli.core.matrix.loader import load_matrix
 
         path = self.matrix_path()
         if path is None:
@@ -695,7 +696,7 @@ class Session:
         email addresses that hear `update --audience customer`. With an `external_id` this
         team has opened before, nothing is opened: `result` is "existing" and `case` that
         case (so that running an import twice opens nothing twice)."""
-        from escalate_cli.core.cases import OpenRequest, check_external_id
+        from escalate_cli.core.cases.document import OpenRequest, check_external_id
 
         matrix = self.matrix()
         now = self.now
@@ -722,8 +723,8 @@ class Session:
     ) -> tuple[Changed, Dispatch | None]:
         """One open inside a transaction: the new case and its outbox entries, or the case
         already opened with the request's external id."""
-        from escalate_cli.core.cases import case_id, new_case
-        from escalate_cli.core.wake import wake
+        from escalate_cli.core.cases.document import case_id, new_case
+        from escalate_cli.core.engine.wake import wake
 
         if request.external_id is not None:
             number = tx.find_external(request.matrix, request.external_id)
@@ -735,7 +736,8 @@ class Session:
         # every racing `open` would wait for in turn.
         case = new_case(matrix, 0, request, now)
         number = tx.next_number()
-        case.update(number=number, id=case_id(number, matrix.case_prefix))
+        case["number"] = number
+        case["id"] = case_id(number, matrix.case_prefix)
         tx.put(case, wake(matrix, case))
         written = self._record(tx, matrix, case, list(range(len(case["timeline"]))), now)
         return Changed(case, matrix, now, "opened"), written
@@ -745,7 +747,7 @@ class Session:
         (their notifications delivered after each); a row that cannot be opened is refused
         with why, and a row whose external id this team has opened opens nothing. With
         `dry_run`, the same report and nothing written."""
-        from escalate_cli.core.intake import BATCH, Imported
+        from escalate_cli.core.io.intake import BATCH, Imported
 
         matrix = self.matrix()
         now = self.now
@@ -776,9 +778,9 @@ class Session:
         now: datetime,
         report: Imported,
     ) -> None:
-        from escalate_cli.core.cases import OpenRequest, check_external_id
+        from escalate_cli.core.cases.document import OpenRequest, check_external_id
         from escalate_cli.core.errors import EscalateError
-        from escalate_cli.core.intake import contacts_of, given
+        from escalate_cli.core.io.intake import contacts_of, given
 
         if "?" in row.fields:
             report.refused.append({"row": row.number, "error": row.fields["?"]})
@@ -814,10 +816,15 @@ class Session:
         """Read, change and write one case, with the outbox entries of what the change added
         to its timeline; `change(matrix, case, now)` edits the case in place, and what it
         returns is the result's `result`. The matrix and the clock are read before the lock."""
-        from escalate_cli.core.cases import matches_ref, new_events, parse_case_ref, timeline_mark
-        from escalate_cli.core.reminders import keep as keep_tracked
-        from escalate_cli.core.teams import adopt, require_team
-        from escalate_cli.core.wake import wake
+        from escalate_cli.core.cases.document import (
+            matches_ref,
+            new_events,
+            parse_case_ref,
+            timeline_mark,
+        )
+        from escalate_cli.core.cases.reminders import keep as keep_tracked
+        from escalate_cli.core.cases.teams import adopt, require_team
+        from escalate_cli.core.engine.wake import wake
 
         matrix = self.matrix()
         if now is None:
@@ -840,7 +847,7 @@ class Session:
 
     def acknowledge(self, case: str | int, *, note: str | None = None) -> Changed:
         """Step 1: the problem is seen and owned; stops the level's ack timer."""
-        from escalate_cli.core import lifecycle
+        from escalate_cli.core.cases import lifecycle
 
         by = self.user
         return self.change(case, lambda m, c, now: lifecycle.acknowledge(m, c, now, by, note))
@@ -848,7 +855,7 @@ class Session:
     def update(self, case: str | int, text: str, *, audience: str = "internal") -> Changed:
         """A status update, for the `customer` or `internal`; resets silent_for. `result` is
         who was told."""
-        from escalate_cli.core import lifecycle
+        from escalate_cli.core.cases import lifecycle
 
         if audience not in ("internal", "customer"):
             from escalate_cli.core.errors import UsageError
@@ -860,14 +867,14 @@ class Session:
 
     def resolve(self, case: str | int, summary: str) -> Changed:
         """Resolve a case: every timer stops."""
-        from escalate_cli.core import lifecycle
+        from escalate_cli.core.cases import lifecycle
 
         by = self.user
         return self.change(case, lambda m, c, now: lifecycle.resolve(m, c, now, summary, by))
 
     def close(self, case: str | int, *, summary: str | None = None, force: bool = False) -> Changed:
         """Close a resolved case (one never resolved needs a `summary` or `force`)."""
-        from escalate_cli.core import lifecycle
+        from escalate_cli.core.cases import lifecycle
 
         by = self.user
         return self.change(
@@ -877,7 +884,7 @@ class Session:
 
     def reopen(self, case: str | int, reason: str) -> Changed:
         """Reopen a resolved or closed case at its level, with fresh level timers."""
-        from escalate_cli.core import lifecycle
+        from escalate_cli.core.cases import lifecycle
 
         by = self.user
         return self.change(case, lambda m, c, now: lifecycle.reopen(m, c, now, reason, by))
@@ -885,28 +892,28 @@ class Session:
     def subscribe(self, case: str | int, contact: str) -> Changed:
         """A contact id or an email address hears what the customer hears; `result` is False
         when they already did."""
-        from escalate_cli.core.subscribers import subscribe
+        from escalate_cli.core.cases.subscribers import subscribe
 
         by = self.user
         return self.change(case, lambda m, c, now: subscribe(m, c, now, contact, by))
 
     def unsubscribe(self, case: str | int, contact: str) -> Changed:
         """A subscriber or customer contact hears no more of the case."""
-        from escalate_cli.core.subscribers import unsubscribe
+        from escalate_cli.core.cases.subscribers import unsubscribe
 
         by = self.user
         return self.change(case, lambda m, c, now: unsubscribe(m, c, now, contact, by))
 
     def hold(self, case: str | int, reason: str, *, until: datetime | None = None) -> Changed:
         """Put a case on hold: no timer runs and no trigger fires until it resumes."""
-        from escalate_cli.core import lifecycle
+        from escalate_cli.core.cases import lifecycle
 
         by = self.user
         return self.change(case, lambda m, c, now: lifecycle.hold(m, c, now, until, reason, by))
 
     def resume(self, case: str | int) -> Changed:
         """Resume a case on hold: its timers continue where they stopped."""
-        from escalate_cli.core import lifecycle
+        from escalate_cli.core.cases import lifecycle
 
         by = self.user
         return self.change(case, lambda m, c, now: lifecycle.resume(m, c, now, by))
@@ -921,7 +928,7 @@ class Session:
     ) -> Changed:
         """Step 2: facts, the chain of "why?" answers, and files kept by path and sha256 (hashed
         before the store is locked)."""
-        from escalate_cli.core.steps import Gathered, attachment, gather
+        from escalate_cli.core.cases.steps import Gathered, attachment, gather
 
         by = self.user
         now = self.now
@@ -938,7 +945,7 @@ class Session:
         root_cause: str | None = None,
     ) -> Changed:
         """Step 3: impact, root cause and severity (a raise moves the case up)."""
-        from escalate_cli.core.steps import Assessment, assess
+        from escalate_cli.core.cases.steps import Assessment, assess
 
         by = self.user
         found = Assessment(severity, impact, root_cause)
@@ -948,7 +955,7 @@ class Session:
         self, case: str | int, *, owner: str | None = None, add: Iterable[str] = ()
     ) -> Changed:
         """Step 4: the people at the table (`CONTACT[:ROLE]`) and one clear owner."""
-        from escalate_cli.core.steps import convene
+        from escalate_cli.core.cases.steps import convene
 
         by = self.user
         members = list(add)
@@ -958,7 +965,7 @@ class Session:
         self, case: str | int, *, options: Iterable[str] = (), choose: int | None = None
     ) -> Changed:
         """Step 5: options, then a choice (counting from 1). `result` is the advice given."""
-        from escalate_cli.core.steps import brainstorm
+        from escalate_cli.core.cases.steps import brainstorm
 
         by = self.user
         listed = list(options)
@@ -976,7 +983,7 @@ class Session:
     ) -> Changed:
         """Step 6: a corrective action (a `workaround` or a `fix`), or action `done` marked
         done."""
-        from escalate_cli.core.steps import ActionRequest, implement
+        from escalate_cli.core.cases.steps import ActionRequest, implement
 
         by = self.user
         request = ActionRequest(action, kind, assignee, due, done)
@@ -998,7 +1005,7 @@ class Session:
         """Step 7, after resolve: lessons, prevention (with an `assignee` and a `due` time,
         reminded when it falls due), and a follow-up check-in; or follow-up or prevention
         item N marked done."""
-        from escalate_cli.core.steps import Learning, learn
+        from escalate_cli.core.cases.steps import Learning, learn
 
         by = self.user
         found = Learning(
@@ -1025,7 +1032,7 @@ class Session:
     ) -> Changed:
         """Escalate now: one level up the case's path, or `to` a higher level. `result` is the
         escalation recorded."""
-        from escalate_cli.core.escalation import UpRequest, escalate_up
+        from escalate_cli.core.cases.escalation import UpRequest, escalate_up
 
         request = UpRequest(reason, to, agreed_by, transfer, force, self.user)
         return self.change(case, lambda m, c, now: escalate_up(m, c, request, now))
@@ -1045,7 +1052,7 @@ class Session:
     ) -> Changed:
         """Correct the title, description, customer, tier or tags. `result`: what changed, one
         line each (empty when nothing did)."""
-        from escalate_cli.core.corrections import Edit, edit
+        from escalate_cli.core.cases.corrections import Edit, edit
 
         by = self.user
         change = Edit(title, description, customer, tier, list(tag), list(untag))
@@ -1053,21 +1060,21 @@ class Session:
 
     def route(self, case: str | int, path: str, reason: str) -> Changed:
         """Move the case to another path by hand (timing rule 9). `result`: the escalation."""
-        from escalate_cli.core.corrections import route
+        from escalate_cli.core.cases.corrections import route
 
         by = self.user
         return self.change(case, lambda m, c, now: route(m, c, now, path, reason, by))
 
     def down(self, case: str | int, reason: str, *, to: str | None = None) -> Changed:
         """Hand the case down its path (one level, or `to` a lower one). `result`: the level."""
-        from escalate_cli.core.corrections import down
+        from escalate_cli.core.cases.corrections import down
 
         by = self.user
         return self.change(case, lambda m, c, now: down(m, c, now, to, reason, by))
 
     def assign(self, case: str | int, contact: str) -> Changed:
         """Make `contact` the owner."""
-        from escalate_cli.core.corrections import assign
+        from escalate_cli.core.cases.corrections import assign
 
         by = self.user
         return self.change(case, lambda m, c, now: assign(m, c, now, contact, by))
@@ -1084,7 +1091,7 @@ class Session:
 
     def note(self, case: str | int, text: str) -> Changed:
         """An internal note: resets nothing, tells nobody."""
-        from escalate_cli.core.corrections import note
+        from escalate_cli.core.cases.corrections import note
 
         by = self.user
         return self.change(case, lambda m, c, now: note(c, now, text, by))
@@ -1103,7 +1110,7 @@ class Session:
         )
         swept = Swept(report, matrix, now, dry_run)
         if dispatch is not None:
-            from escalate_cli.core.outbox import claim
+            from escalate_cli.core.notify.outbox import claim
 
             claim(self.store, now, dispatch, due_only=True)
             self._last_now = now
@@ -1119,7 +1126,7 @@ class Session:
         dispatch = self._dispatch
         if dispatch is None or not (dispatch.claimed or dispatch.unrouted or dispatch.hooks):
             return []
-        from escalate_cli.core.outbox import finish
+        from escalate_cli.core.notify.outbox import finish
 
         now = self._last_now if self._last_now is not None else self.now
         try:
@@ -1134,7 +1141,7 @@ class Session:
         """`escalate outbox retry`: send again now what is pending or failed (or only the
         entries named, each of which must be in the outbox and not sent, suppressed or without
         a channel), whatever `notify` says; the outcomes, and one line for each problem."""
-        from escalate_cli.core.outbox import Dispatch, claim, finish
+        from escalate_cli.core.notify.outbox import Dispatch, claim, finish
 
         if ids:
             self._require_outbox(ids, refuse=("sent", "suppressed", "no_channel"))
@@ -1152,7 +1159,7 @@ class Session:
 
     def _pending(self) -> Dispatch:
         if self._dispatch is None:
-            from escalate_cli.core.outbox import Dispatch
+            from escalate_cli.core.notify.outbox import Dispatch
 
             self._dispatch = Dispatch(send=self.notify)
         return self._dispatch
@@ -1164,7 +1171,7 @@ class Session:
         What it returns joins the session's dispatch only once the transaction is saved."""
         if not matrix.channels and not matrix.hooks.configured:
             return None  # nothing is ever sent or run: spare every change the imports
-        from escalate_cli.core.outbox import record
+        from escalate_cli.core.notify.outbox import record
 
         fork = self._pending().fork()
         record(tx, matrix, [(case, added)], now, fork)
@@ -1182,7 +1189,7 @@ class Session:
         """The user must be a contact of the matrix (exit 3), named by `user_label`."""
         if self.user is None:
             return
-        from escalate_cli.core.cases import require_contact
+        from escalate_cli.core.cases.document import require_contact
         from escalate_cli.core.errors import NotFoundError
 
         try:
@@ -1194,7 +1201,7 @@ class Session:
         """Exit 6, naming the store and the field, when a stored time in the case is unusable
         (written by hand or by an older version): nothing is changed."""
         from escalate_cli.core.errors import StoreError
-        from escalate_cli.core.timing import stored_time_problem
+        from escalate_cli.core.time.timing import stored_time_problem
 
         problem = stored_time_problem(case)
         if problem is not None:

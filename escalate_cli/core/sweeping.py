@@ -1,6 +1,6 @@
 """`escalate sweep`: every open case checked against its timers and triggers, at most one move
 each. Cases are checked without the lock; only those with something due are locked and moved.
-On PostgreSQL the store hands over only the cases that may be due (see core/wake.py)."""
+On PostgreSQL the store hands over only the cases that may be due (see core/engine/wake.py)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,14 @@ import copy
 from datetime import datetime
 from typing import Any
 
-from escalate_cli.core import outbox, reminders, routing, teams, timers
-from escalate_cli.core.cases import Case, new_events, timeline_mark
-from escalate_cli.core.escalation import SweepResult, sweep_case
-from escalate_cli.core.model import Matrix
-from escalate_cli.core.store_base import Store
-from escalate_cli.core.wake import matrix_key, wake
+from escalate_cli.core.cases import reminders, teams
+from escalate_cli.core.cases.document import Case, new_events, timeline_mark
+from escalate_cli.core.cases.escalation import SweepResult, sweep_case
+from escalate_cli.core.engine import routing, timers
+from escalate_cli.core.engine.wake import matrix_key, wake
+from escalate_cli.core.matrix.model import Matrix
+from escalate_cli.core.notify import outbox
+from escalate_cli.core.store.store_base import Store
 
 
 def needs_sweep(matrix: Matrix, case: Case, now: datetime) -> bool:
@@ -88,7 +90,7 @@ def sweep_store(
             troubled.add(case["number"])
         elif needs_sweep(matrix, case, now):
             due.append(case)
-    # Dated items due (core/reminders.py), of cases in any state: closed ones included.
+    # Dated items due (core/cases/reminders.py), of cases in any state: closed ones included.
     reminding = [n for n, at in store.tracked().items() if at is not None and at <= now]
     if dry_run:
         for case in due:

@@ -71,7 +71,7 @@ def test_store_is_private_to_its_owner(cli: Cli, tmp_path: Path) -> None:
 def test_unexpected_failure_is_exit_1_without_traceback(
     cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from escalate_cli.core import cases
+    from escalate_cli.core.cases import document as cases
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")

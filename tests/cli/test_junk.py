@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from escalate_cli.cli import app
-from escalate_cli.core.cases import parse_case_ref
+from escalate_cli.core.cases.document import parse_case_ref
 from escalate_cli.core.errors import EscalateError
 
 COMMANDS = ["open", "list", "show", "who", "next", "up", "sweep", "simulate", "hold", "resume"]

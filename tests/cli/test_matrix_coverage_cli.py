@@ -111,7 +111,7 @@ def test_colour_on_a_terminal_red_for_nobody_green_for_two(monkeypatch: pytest.M
     from rich.console import Console
 
     from escalate_cli.cli.matrix_more import _day_row
-    from escalate_cli.core.matrix_coverage import CoverageDay
+    from escalate_cli.core.matrix.matrix_coverage import CoverageDay
 
     monkeypatch.delenv("NO_COLOR")
     console = Console(force_terminal=True, color_system="standard", width=80)

@@ -154,10 +154,10 @@ def live_frame(width: int, height: int = 24) -> list[str]:
     from rich.console import Console
 
     from escalate_cli.cli.watch import frame
-    from escalate_cli.core.board import board
-    from escalate_cli.core.matrix import load_matrix
-    from escalate_cli.core.store_base import open_store
-    from escalate_cli.core.timing import from_iso
+    from escalate_cli.core.cases.board import board
+    from escalate_cli.core.matrix.loader import load_matrix
+    from escalate_cli.core.store.store_base import open_store
+    from escalate_cli.core.time.timing import from_iso
 
     now = from_iso(AT)
     store = open_store(os.environ["ESCALATE_STORE"])  # the JSON file, or PostgreSQL
@@ -241,7 +241,7 @@ def test_the_live_board_rereads_the_store_when_its_source_says_so_and_keeps_the_
 ) -> None:
     from escalate_cli.cli._app import Settings
     from escalate_cli.cli.watch import live_frame
-    from escalate_cli.core.timing import from_iso
+    from escalate_cli.core.time.timing import from_iso
 
     cli("open", "Printer jams")
     state = Settings()
@@ -272,7 +272,7 @@ def test_the_live_board_follows_the_matrix_file_and_keeps_the_last_good_one(
 ) -> None:
     from escalate_cli.cli._app import Settings
     from escalate_cli.cli.watch import live_frame
-    from escalate_cli.core.timing import from_iso
+    from escalate_cli.core.time.timing import from_iso
 
     matrix = tmp_path / "matrix.yaml"
     matrix.write_text(BASIC_MATRIX.read_text())

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from escalate_cli.core.errors import MatrixError
-from escalate_cli.core.matrix import load_matrix_text
+from escalate_cli.core.matrix.loader import load_matrix_text
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures"

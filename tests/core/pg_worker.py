@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from escalate_cli.core.store_pg import PgStore
+from escalate_cli.core.store.store_pg import PgStore
 
 BASIC = Path(__file__).resolve().parents[1] / "data" / "basic.yaml"
 NOW = datetime(2026, 11, 23, 10, 20, tzinfo=UTC)
@@ -47,7 +47,7 @@ def count(store: PgStore, count: int) -> Any:
 
 
 def sweep(store: PgStore, count: int) -> Any:
-    from escalate_cli.core.matrix import load_matrix
+    from escalate_cli.core.matrix.loader import load_matrix
     from escalate_cli.core.sweeping import sweep_store
 
     report = sweep_store(store, load_matrix(BASIC), NOW, dry_run=False)
@@ -55,7 +55,7 @@ def sweep(store: PgStore, count: int) -> Any:
 
 
 def claim(store: PgStore, count: int) -> Any:
-    from escalate_cli.core import outbox
+    from escalate_cli.core.notify import outbox
 
     dispatch = outbox.Dispatch()
     outbox.claim(store, NOW, dispatch, due_only=False)

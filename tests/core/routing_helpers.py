@@ -12,9 +12,9 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
-from escalate_cli.core.cases import OpenRequest, new_case
-from escalate_cli.core.matrix import load_matrix
-from escalate_cli.core.model import Action, Conditions, Matrix, Trigger
+from escalate_cli.core.cases.document import OpenRequest, new_case
+from escalate_cli.core.matrix.loader import load_matrix
+from escalate_cli.core.matrix.model import Action, Conditions, Matrix, Trigger
 from tests.conftest import ROOT
 
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)

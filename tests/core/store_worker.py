@@ -16,8 +16,8 @@ from __future__ import annotations
 import os
 import sys
 
-from escalate_cli.core import store_file
-from escalate_cli.core.store import CaseStore
+from escalate_cli.core.store import store_file
+from escalate_cli.core.store.json_store import CaseStore
 
 
 def alloc(store: CaseStore, count: int) -> None:

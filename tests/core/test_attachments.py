@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from escalate_cli.core import steps
+from escalate_cli.core.cases import steps
 from escalate_cli.core.errors import NotFoundError, UsageError
 
 NOW = datetime(2026, 11, 23, 10, tzinfo=UTC)

@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 
 from escalate_cli import Session
-from escalate_cli.core import templates
-from escalate_cli.core.documents import brief, brief_text
+from escalate_cli.core.documents.brief import brief, brief_text
 from escalate_cli.core.errors import MatrixError, NotFoundError, RefusedError, UsageError
-from escalate_cli.core.matrix import load_matrix_text
-from escalate_cli.core.model import Matrix
+from escalate_cli.core.matrix.loader import load_matrix_text
+from escalate_cli.core.matrix.model import Matrix
+from escalate_cli.core.notify import templates
 
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
@@ -278,7 +278,7 @@ def test_the_example_in_the_notifications_page_is_a_valid_matrix_section() -> No
 
 
 def test_an_address_is_reached_by_the_matrix_email_channel_only() -> None:
-    from escalate_cli.core.outbox import channels_for
+    from escalate_cli.core.notify.outbox import channels_for
 
     hook = "channels:\n  chat: {kind: webhook, url: 'https://chat.example/h'}\n"
     mail = "  mail: {kind: email, host: smtp.example, from: esc@acme.example}\n"
@@ -294,7 +294,7 @@ def test_an_address_is_reached_by_the_matrix_email_channel_only() -> None:
 def test_validate_warns_when_notify_on_names_customers_no_channel_can_reach(
     tmp_path: Path,
 ) -> None:
-    from escalate_cli.core.matrix import check_file
+    from escalate_cli.core.matrix.loader import check_file
 
     path = tmp_path / "m.yaml"
     chat = "channels:\n  chat: {kind: webhook, url: 'https://chat.example/h'}\n"

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from escalate_cli.core.availability import (
+from escalate_cli.core.engine.availability import (
     Reached,
     contact_zone,
     is_available,
@@ -23,9 +23,9 @@ from escalate_cli.core.availability import (
     rotation_zone,
 )
 from escalate_cli.core.errors import NotFoundError
-from escalate_cli.core.hours import parse_hours
-from escalate_cli.core.model import Contact, Level, Matrix, Rotation
-from escalate_cli.core.timing import Away
+from escalate_cli.core.matrix.model import Contact, Level, Matrix, Rotation
+from escalate_cli.core.time.hours import parse_hours
+from escalate_cli.core.time.timing import Away
 
 LONDON = ZoneInfo("Europe/London")
 CHICAGO = ZoneInfo("America/Chicago")

@@ -12,11 +12,12 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from escalate_cli.core import lifecycle, routing
-from escalate_cli.core.board import BoardRow, board, countdown, span
-from escalate_cli.core.cases import OpenRequest, new_case
-from escalate_cli.core.escalation import sweep_case
-from escalate_cli.core.planning import next_view
+from escalate_cli.core.cases import lifecycle
+from escalate_cli.core.cases.board import BoardRow, board, countdown, span
+from escalate_cli.core.cases.document import OpenRequest, new_case
+from escalate_cli.core.cases.escalation import sweep_case
+from escalate_cli.core.cases.planning import next_view
+from escalate_cli.core.engine import routing
 from tests.core.routing_helpers import T0, mins, routing_matrix
 
 ROW_KEYS = [

@@ -1,4 +1,4 @@
-"""core/business.py: SLA clocks in business hours, checked against a minute-by-minute count."""
+"""core/time/business.py: SLA clocks in business hours, checked against a minute-by-minute count."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from escalate_cli.core.business import Holiday, business_due, parse_holiday
-from escalate_cli.core.hours import Hours
-from escalate_cli.core.model import Calendar
+from escalate_cli.core.matrix.model import Calendar
+from escalate_cli.core.time.business import Holiday, business_due, parse_holiday
+from escalate_cli.core.time.hours import Hours
 
 LONDON = ZoneInfo("Europe/London")
 OFFICE = Calendar(

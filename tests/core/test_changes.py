@@ -6,8 +6,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from escalate_cli.core.changes import ChangeSource, FileChanges, PolledChanges, changes_for
-from escalate_cli.core.store import CaseStore
+from escalate_cli.core.store.changes import ChangeSource, FileChanges, PolledChanges, changes_for
+from escalate_cli.core.store.json_store import CaseStore
 
 
 def put(store: CaseStore, number: int, **fields: object) -> None:

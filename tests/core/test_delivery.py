@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from escalate_cli.core import delivery, hooks, outbox
-from escalate_cli.core.cases import OpenRequest, new_case
-from escalate_cli.core.matrix import load_matrix_text
-from escalate_cli.core.model import Matrix
+from escalate_cli.core.cases.document import OpenRequest, new_case
+from escalate_cli.core.matrix.loader import load_matrix_text
+from escalate_cli.core.matrix.model import Matrix
+from escalate_cli.core.notify import delivery, hooks, outbox
 from tests.notify_servers import (
     SmtpServer,
     WebServer,

@@ -10,12 +10,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from escalate_cli.core import documents, timing
-from escalate_cli.core.case_report import cell, item, one_line, report_markdown
-from escalate_cli.core.cases import Case, OpenRequest, new_case
-from escalate_cli.core.matrix import load_matrix
-from escalate_cli.core.model import Matrix
-from escalate_cli.core.visible import visible
+from escalate_cli.core.cases.document import Case, OpenRequest, new_case
+from escalate_cli.core.documents import brief as documents
+from escalate_cli.core.documents.case_report import cell, item, one_line, report_markdown
+from escalate_cli.core.matrix.loader import load_matrix
+from escalate_cli.core.matrix.model import Matrix
+from escalate_cli.core.text.visible import visible
+from escalate_cli.core.time import timing
 from tests.conftest import BASIC_MATRIX, ROOT
 
 OPENED = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)

@@ -14,11 +14,12 @@ from typing import Any
 
 import pytest
 
-from escalate_cli.core import lifecycle, routing
+from escalate_cli.core.cases import lifecycle
+from escalate_cli.core.cases.escalation import UpRequest, apply_move, escalate_up
+from escalate_cli.core.engine import routing
+from escalate_cli.core.engine.routing import Move
 from escalate_cli.core.errors import NotFoundError, RefusedError, UsageError
-from escalate_cli.core.escalation import UpRequest, apply_move, escalate_up
-from escalate_cli.core.model import Action, Matrix, Path
-from escalate_cli.core.routing import Move
+from escalate_cli.core.matrix.model import Action, Matrix, Path
 from tests.core.routing_helpers import (
     SECOND,
     T0,

@@ -10,9 +10,11 @@ from typing import Any
 
 import pytest
 
-from escalate_cli.core import lifecycle, routing, timing
+from escalate_cli.core.cases import lifecycle
+from escalate_cli.core.cases.escalation import apply_move
+from escalate_cli.core.engine import routing
 from escalate_cli.core.errors import RefusedError, UsageError
-from escalate_cli.core.escalation import apply_move
+from escalate_cli.core.time import timing
 from tests.core.routing_helpers import events, kinds, mins, open_at, routing_matrix
 
 M = routing_matrix()
@@ -344,7 +346,7 @@ def test_record_breach_records_each_sla_once_dated_at_its_deadline() -> None:
 
 
 def test_an_event_recorded_late_is_placed_at_its_time_and_still_counts_as_new() -> None:
-    from escalate_cli.core.cases import add_event, event, new_events, timeline_mark
+    from escalate_cli.core.cases.document import add_event, event, new_events, timeline_mark
 
     case = sev2()
     lifecycle.update(M, case, mins(20), "still looking", "internal", "desk")

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from escalate_cli.core.matrix import load_matrix, validate_file
-from escalate_cli.core.model import Matrix
+from escalate_cli.core.matrix.loader import load_matrix, validate_file
+from escalate_cli.core.matrix.model import Matrix
 
 MATRICES = Path(__file__).resolve().parents[2] / "matrices"
 BUNDLED = sorted(MATRICES.glob("*.yaml"))

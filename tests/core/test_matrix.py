@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 import yaml
 
-from escalate_cli.core import matrix as matrix_module
 from escalate_cli.core.errors import ExitCode, MatrixError
-from escalate_cli.core.matrix import load_matrix, load_matrix_text, validate_file
-from escalate_cli.core.model import Matrix
-from escalate_cli.core.model import Path as MatrixPath
+from escalate_cli.core.matrix import loader as matrix_module
+from escalate_cli.core.matrix.loader import load_matrix, load_matrix_text, validate_file
+from escalate_cli.core.matrix.model import Matrix
+from escalate_cli.core.matrix.model import Path as MatrixPath
 from tests.core.matrix_helpers import BASE, DURATION_HELP, FIXTURES, ROOT, problems, with_base
 
 # Loading a valid matrix ---------------------------------------------------------------------------

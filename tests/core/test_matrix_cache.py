@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from escalate_cli.core import matrix, matrix_cache
 from escalate_cli.core.errors import MatrixError
+from escalate_cli.core.matrix import loader as matrix
+from escalate_cli.core.matrix import matrix_cache
 from tests.conftest import BASIC_MATRIX
 
 
@@ -113,7 +114,7 @@ def test_old_entries_are_pruned(copy: Path, tmp_path: Path) -> None:
 def test_a_cache_hit_does_not_start_pydantic_yaml_or_openssl(copy: Path) -> None:
     program = (
         "import sys\n"
-        "from escalate_cli.core import matrix_cache\n"
+        "from escalate_cli.core.matrix import matrix_cache\n"
         f"m = matrix_cache.load({str(copy)!r})\n"
         "print(m.name, *(name in sys.modules for name in ('pydantic', 'yaml', 'hashlib')))\n"
     )
@@ -147,7 +148,7 @@ def test_changed_model_code_is_never_served_a_stale_entry(
 def test_the_key_covers_every_module_that_builds_or_checks_a_matrix() -> None:
     program = (
         "import sys\n"
-        "import escalate_cli.core.matrix\n"
+        "import escalate_cli.core.matrix.loader\n"
         "print(*(m.__file__ for n, m in sys.modules.items() if n.startswith('escalate_cli.core.')))"
     )
     run = [sys.executable, "-c", program]

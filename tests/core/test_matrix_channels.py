@@ -10,7 +10,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from escalate_cli.core.matrix import load_matrix_text
+from escalate_cli.core.matrix.loader import load_matrix_text
 from tests.core.matrix_helpers import BASE, problems, with_base
 from tests.core.test_matrix_junk import (
     JUNK_SETTINGS,

@@ -10,12 +10,12 @@ from xml.dom import minidom
 
 import pytest
 
-from escalate_cli.core import level_gaps
-from escalate_cli.core.coverage_svg import render
 from escalate_cli.core.errors import NotFoundError
-from escalate_cli.core.matrix import load_matrix, load_matrix_text
-from escalate_cli.core.matrix_coverage import coverage, mark, monday_of
-from escalate_cli.core.model import Matrix
+from escalate_cli.core.matrix import level_gaps
+from escalate_cli.core.matrix.coverage_svg import render
+from escalate_cli.core.matrix.loader import load_matrix, load_matrix_text
+from escalate_cli.core.matrix.matrix_coverage import coverage, mark, monday_of
+from escalate_cli.core.matrix.model import Matrix
 
 ROOT = Path(__file__).resolve().parents[2]
 SUPPORT = ROOT / "matrices" / "support.yaml"

@@ -13,9 +13,9 @@ import pytest
 
 from escalate_cli import Session
 from escalate_cli.core.errors import MatrixError, UsageError
-from escalate_cli.core.matrix import load_matrix, load_matrix_text
-from escalate_cli.core.matrix_diff import Change, changes
-from escalate_cli.core.model import Matrix
+from escalate_cli.core.matrix.loader import load_matrix, load_matrix_text
+from escalate_cli.core.matrix.matrix_diff import Change, changes
+from escalate_cli.core.matrix.model import Matrix
 
 ROOT = Path(__file__).resolve().parents[2]
 SUPPORT = ROOT / "matrices" / "support.yaml"

@@ -10,12 +10,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from escalate_cli.core.errors import EscalateError, MatrixError, NotFoundError, UsageError
-from escalate_cli.core.export_opsgenie import to_opsgenie
-from escalate_cli.core.export_pagerduty import to_pagerduty
-from escalate_cli.core.export_terraform import hcl_names, hcl_string, to_terraform
-from escalate_cli.core.import_pagerduty import from_pagerduty
-from escalate_cli.core.matrix import load_matrix_text
-from escalate_cli.core.model import Matrix
+from escalate_cli.core.io.export_opsgenie import to_opsgenie
+from escalate_cli.core.io.export_pagerduty import to_pagerduty
+from escalate_cli.core.io.export_terraform import hcl_names, hcl_string, to_terraform
+from escalate_cli.core.io.import_pagerduty import from_pagerduty
+from escalate_cli.core.matrix.loader import load_matrix_text
+from escalate_cli.core.matrix.model import Matrix
 
 SMALL = """\
 version: 1

@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from escalate_cli.core.errors import MatrixError
-from escalate_cli.core.matrix import load_matrix_text
-from escalate_cli.core.model import Matrix
+from escalate_cli.core.matrix.loader import load_matrix_text
+from escalate_cli.core.matrix.model import Matrix
 from tests.core.matrix_helpers import ROOT
 
 MATRIX_WORDS = [

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from escalate_cli.core import level_gaps
-from escalate_cli.core.matrix import load_matrix_text
-from escalate_cli.core.matrix_lint import CODES, lint_file
+from escalate_cli.core.matrix import level_gaps
+from escalate_cli.core.matrix.loader import load_matrix_text
+from escalate_cli.core.matrix.matrix_lint import CODES, lint_file
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLED = sorted((ROOT / "matrices").glob("*.yaml"))

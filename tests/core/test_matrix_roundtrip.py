@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from escalate_cli.core.cases import OpenRequest
-from escalate_cli.core.export_pagerduty import to_pagerduty
-from escalate_cli.core.import_pagerduty import from_pagerduty
-from escalate_cli.core.matrix import load_matrix, load_matrix_text
-from escalate_cli.core.model import Matrix
-from escalate_cli.core.planning import simulate
+from escalate_cli.core.cases.document import OpenRequest
+from escalate_cli.core.cases.planning import simulate
+from escalate_cli.core.io.export_pagerduty import to_pagerduty
+from escalate_cli.core.io.import_pagerduty import from_pagerduty
+from escalate_cli.core.matrix.loader import load_matrix, load_matrix_text
+from escalate_cli.core.matrix.model import Matrix
 
 BUNDLED = Path(__file__).resolve().parents[2] / "escalate_cli" / "matrices"
 # A Monday morning in every matrix's zone: everyone inside their hours. Hours and

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from escalate_cli.core import timers
-from escalate_cli.core.cases import OpenRequest, new_case
-from escalate_cli.core.matrix import load_matrix_text
-from escalate_cli.core.model import BySeverity, Level
+from escalate_cli.core.cases.document import OpenRequest, new_case
+from escalate_cli.core.engine import timers
+from escalate_cli.core.matrix.loader import load_matrix_text
+from escalate_cli.core.matrix.model import BySeverity, Level
 from tests.core.matrix_helpers import with_base
 from tests.core.routing_helpers import T0, open_at, routing_matrix
 

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from escalate_cli.core.metrics import compute
-from escalate_cli.core.timing import to_iso
+from escalate_cli.core.documents.metrics import compute
+from escalate_cli.core.time.timing import to_iso
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from escalate_cli.core.timing import in_range, parse_when, to_iso
+from escalate_cli.core.time.timing import in_range, parse_when, to_iso
 
 MONDAY_10_UTC = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 

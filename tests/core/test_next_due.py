@@ -12,9 +12,9 @@ from typing import Any
 
 from hypothesis import given, settings
 
-from escalate_cli.core import routing
-from escalate_cli.core.escalation import sweep_case
-from escalate_cli.core.model import Action, Matrix
+from escalate_cli.core.cases.escalation import sweep_case
+from escalate_cli.core.engine import routing
+from escalate_cli.core.matrix.model import Action, Matrix
 from tests.core.routing_helpers import SECOND, mins, minutes, open_at, trigger, with_triggers
 from tests.core.test_routing_agreement import histories, play
 

@@ -12,12 +12,13 @@ from typing import Any
 
 import pytest
 
-from escalate_cli.core import delivery, outbox, templates, timing
-from escalate_cli.core.cases import OpenRequest, new_case, new_events, timeline_mark
-from escalate_cli.core.matrix import load_matrix_text
-from escalate_cli.core.model import Matrix
-from escalate_cli.core.store import CaseStore
+from escalate_cli.core.cases.document import OpenRequest, new_case, new_events, timeline_mark
+from escalate_cli.core.matrix.loader import load_matrix_text
+from escalate_cli.core.matrix.model import Matrix
+from escalate_cli.core.notify import delivery, outbox, templates
+from escalate_cli.core.store.json_store import CaseStore
 from escalate_cli.core.sweeping import sweep_store
+from escalate_cli.core.time import timing
 from tests.notify_servers import WebServer, hook_command, matrix_yaml, web_server
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
@@ -289,7 +290,7 @@ def test_a_notify_only_trigger_gets_the_short_status_line(tmp_path: Path) -> Non
     text = matrix_yaml("notify_via: [chat]\nchannels:\n  chat: {kind: webhook, url: http://x}\n")
     matrix = load_matrix_text(text + extra, "m.yaml")
     case = new_case(matrix, 1, OpenRequest("Down", severity="sev1"), NOW)
-    from escalate_cli.core.escalation import sweep_case
+    from escalate_cli.core.cases.escalation import sweep_case
 
     mark = timeline_mark(case)
     sweep_case(matrix, case, NOW)

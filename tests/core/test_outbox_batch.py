@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from escalate_cli.core import delivery, outbox
-from escalate_cli.core.cases import OpenRequest, new_case
-from escalate_cli.core.matrix import load_matrix_text
-from escalate_cli.core.model import Matrix
-from escalate_cli.core.store import CaseStore
+from escalate_cli.core.cases.document import OpenRequest, new_case
+from escalate_cli.core.matrix.loader import load_matrix_text
+from escalate_cli.core.matrix.model import Matrix
+from escalate_cli.core.notify import delivery, outbox
+from escalate_cli.core.store.json_store import CaseStore
 from tests.notify_servers import matrix_yaml
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from escalate_cli.core.cases import OpenRequest, new_case
-from escalate_cli.core.matrix import load_matrix
-from escalate_cli.core.store_pg import PgStore
-from escalate_cli.core.teams import team_name
+from escalate_cli.core.cases.document import OpenRequest, new_case
+from escalate_cli.core.cases.teams import team_name
+from escalate_cli.core.matrix.loader import load_matrix
+from escalate_cli.core.store.store_pg import PgStore
 from tests.notify_servers import SmtpServer, matrix_yaml
 
 ESCALATE = str(Path(sys.executable).with_name("escalate"))

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from escalate_cli.core import delivery, hooks, outbox, programs
-from escalate_cli.core.cases import OpenRequest, new_case
-from escalate_cli.core.matrix import load_matrix_text
+from escalate_cli.core.cases.document import OpenRequest, new_case
+from escalate_cli.core.matrix.loader import load_matrix_text
+from escalate_cli.core.notify import delivery, hooks, outbox, programs
 from tests.notify_servers import matrix_yaml
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)

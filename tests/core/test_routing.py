@@ -14,10 +14,12 @@ from typing import Any
 
 import pytest
 
-from escalate_cli.core import hours, lifecycle, routing
-from escalate_cli.core.escalation import sweep_case
-from escalate_cli.core.model import Action, Contact, Level, Matrix, Path
-from escalate_cli.core.routing import Move
+from escalate_cli.core.cases import lifecycle
+from escalate_cli.core.cases.escalation import sweep_case
+from escalate_cli.core.engine import routing
+from escalate_cli.core.engine.routing import Move
+from escalate_cli.core.matrix.model import Action, Contact, Level, Matrix, Path
+from escalate_cli.core.time import hours
 from tests.core.routing_helpers import (
     T0,
     mins,
@@ -210,7 +212,7 @@ def test_due_now_at_the_top_of_a_path_with_externals_calls_them_once() -> None:
 
 
 def test_a_reminder_for_the_owner_of_a_case_with_none_tells_its_level() -> None:
-    from escalate_cli.core.model import OWNER, Action
+    from escalate_cli.core.matrix.model import OWNER, Action
 
     matrix = routing_matrix()
     case = open_at(matrix, severity="sev4")

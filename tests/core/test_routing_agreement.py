@@ -14,11 +14,12 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from escalate_cli.core import lifecycle, routing
+from escalate_cli.core.cases import lifecycle
+from escalate_cli.core.cases.escalation import UpRequest, escalate_up, sweep_case
+from escalate_cli.core.engine import routing
+from escalate_cli.core.engine.routing import Move
 from escalate_cli.core.errors import EscalateError
-from escalate_cli.core.escalation import UpRequest, escalate_up, sweep_case
-from escalate_cli.core.model import Action, Matrix
-from escalate_cli.core.routing import Move
+from escalate_cli.core.matrix.model import Action, Matrix
 from tests.core.routing_helpers import (
     SECOND,
     mins,

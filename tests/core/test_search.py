@@ -14,9 +14,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from escalate_cli import Session
-from escalate_cli.core import search
+from escalate_cli.core.cases import search
 from escalate_cli.core.errors import UsageError
-from escalate_cli.core.store_pg import PgStore
+from escalate_cli.core.store.store_pg import PgStore
 from tests.conftest import BASIC_MATRIX
 
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)

@@ -14,7 +14,7 @@ import pytest
 
 from escalate_cli import Session
 from escalate_cli.core.errors import MatrixError, NotFoundError, RefusedError, UsageError
-from escalate_cli.core.store_base import open_store
+from escalate_cli.core.store.store_base import open_store
 from tests.conftest import BASIC_MATRIX
 from tests.notify_servers import matrix_yaml, web_server
 
@@ -100,7 +100,7 @@ def test_an_update_for_nobody_is_refused_before_the_store_is_touched(tmp_path: P
 
 
 def test_a_loaded_matrix_and_an_open_store_are_used_as_given(tmp_path: Path) -> None:
-    from escalate_cli.core import matrix_cache
+    from escalate_cli.core.matrix import matrix_cache
 
     matrix = matrix_cache.load(BASIC_MATRIX)
     store = open_store(tmp_path / "cases.json")
@@ -289,14 +289,14 @@ def test_init_prepares_the_store_and_records_the_matrix(
     monkeypatch.delenv("ESCALATE_MATRIX")
     monkeypatch.chdir(tmp_path)
     assert Session(store).matrix_path() == BASIC_MATRIX  # what init recorded
-    from escalate_cli.core import matrix_cache
+    from escalate_cli.core.matrix import matrix_cache
 
     with pytest.raises(UsageError, match="init needs a matrix"):
         Session(tmp_path / "other.json", matrix_cache.load(BASIC_MATRIX)).init()
 
 
 def test_store_copy_opens_both_stores_and_counts_both_sides(tmp_path: Path, location: str) -> None:
-    from escalate_cli.core.store_copy import copy_between
+    from escalate_cli.core.store.store_copy import copy_between
 
     source = tmp_path / "source.json"
     with Session(source, BASIC_MATRIX, now=T0) as session:

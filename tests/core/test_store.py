@@ -22,11 +22,11 @@ from typing import Any
 import pytest
 from tinydb import TinyDB
 
-from escalate_cli.core import store_file
 from escalate_cli.core.errors import ExitCode, StoreError, UsageError
-from escalate_cli.core.store import CaseStore
-from escalate_cli.core.store_base import lock_timeout
-from escalate_cli.core.store_file import SCHEMA_VERSION
+from escalate_cli.core.store import store_file
+from escalate_cli.core.store.json_store import CaseStore
+from escalate_cli.core.store.store_base import lock_timeout
+from escalate_cli.core.store.store_file import SCHEMA_VERSION
 
 REPO = Path(__file__).resolve().parents[2]
 WORKER = Path(__file__).with_name("store_worker.py")

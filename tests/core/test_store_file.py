@@ -14,10 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tinydb import TinyDB
 
-from escalate_cli.core import store_file
 from escalate_cli.core.errors import StoreError
-from escalate_cli.core.store import CaseStore
-from escalate_cli.core.store_file import SCHEMA_VERSION, StoreFile
+from escalate_cli.core.store import store_file
+from escalate_cli.core.store.json_store import CaseStore
+from escalate_cli.core.store.store_file import SCHEMA_VERSION, StoreFile
 
 
 def make_case(number: int, **extra: Any) -> dict[str, Any]:

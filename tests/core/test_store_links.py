@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from escalate_cli.core.errors import StoreError
-from escalate_cli.core.store import CaseStore
+from escalate_cli.core.store.json_store import CaseStore
 from tests.core.test_store import numbers_in, open_cases, set_status
 
 

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from escalate_cli.core import store_file
 from escalate_cli.core.errors import StoreError
-from escalate_cli.core.store import CaseStore
+from escalate_cli.core.store import store_file
+from escalate_cli.core.store.json_store import CaseStore
 from tests.core.test_store import make_case, numbers_in, open_cases, reads, set_status, store
 
 __all__ = ["reads", "store"]  # fixtures

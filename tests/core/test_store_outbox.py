@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from escalate_cli.core import store_file
 from escalate_cli.core.errors import StoreError
-from escalate_cli.core.store import CaseStore
-from escalate_cli.core.store_file import SCHEMA_VERSION
+from escalate_cli.core.store import store_file
+from escalate_cli.core.store.json_store import CaseStore
+from escalate_cli.core.store.store_file import SCHEMA_VERSION
 
 
 @pytest.fixture

@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 
 from escalate_cli.core.errors import RefusedError, StoreError
-from escalate_cli.core.store import CaseStore
-from escalate_cli.core.store_base import open_store, redact
-from escalate_cli.core.store_copy import copy_store, counts
-from escalate_cli.core.store_pg import PgStore
-from escalate_cli.core.store_pg_schema import MIGRATIONS, SCHEMA_VERSION
+from escalate_cli.core.store.json_store import CaseStore
+from escalate_cli.core.store.store_base import open_store, redact
+from escalate_cli.core.store.store_copy import copy_store, counts
+from escalate_cli.core.store.store_pg import PgStore
+from escalate_cli.core.store.store_pg_schema import MIGRATIONS, SCHEMA_VERSION
 from tests.conftest import Cli
 
 REPO = Path(__file__).resolve().parents[2]
@@ -372,7 +372,7 @@ def test_recording_a_sent_entry_waits_for_a_racing_claimer(store: PgStore, pg_ur
     that then exits, the entry would be taken over and sent a second time."""
     import threading
 
-    from escalate_cli.core import outbox
+    from escalate_cli.core.notify import outbox
 
     now = datetime(2026, 11, 23, 10, 20, tzinfo=UTC)
     claim = {"token": "t1", "pid": os.getpid(), "host": "here", "at": "2026-11-23T10:20:00Z"}

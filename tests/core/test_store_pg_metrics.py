@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from escalate_cli.core import metrics
-from escalate_cli.core.store import CaseStore
-from escalate_cli.core.store_file import dumps
-from escalate_cli.core.store_pg import PgStore, _metrics_row, _row
-from escalate_cli.core.store_pg_schema import MIGRATIONS
+from escalate_cli.core.documents import metrics
+from escalate_cli.core.store.json_store import CaseStore
+from escalate_cli.core.store.store_file import dumps
+from escalate_cli.core.store.store_pg import PgStore, _metrics_row, _row
+from escalate_cli.core.store.store_pg_schema import MIGRATIONS
 from tests.cli.test_metrics import history  # noqa: F401  (a fixture)
 from tests.conftest import Cli
 

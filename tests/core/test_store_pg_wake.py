@@ -1,6 +1,6 @@
-"""A sweep on PostgreSQL reads only the cases due by its `now` (core/wake.py): each write keeps
-the case's wake and the key of the matrix it was worked out under, and a case worked out under
-another matrix, or never (copied in, migrated), is read until a sweep keeps its wake.
+"""A sweep on PostgreSQL reads only the cases due by its `now` (core/engine/wake.py): each write
+keeps the case's wake and the key of the matrix it was worked out under, and a case worked out
+under another matrix, or never (copied in, migrated), is read until a sweep keeps its wake.
 
 The clock is Monday 2026-11-23; tests/data/basic.yaml's L1 ack is 15m.
 """
@@ -15,12 +15,12 @@ from typing import Any
 import pytest
 
 from escalate_cli import Session
-from escalate_cli.core.matrix import load_matrix
-from escalate_cli.core.store import CaseStore
-from escalate_cli.core.store_base import Wake
-from escalate_cli.core.store_copy import copy_store
-from escalate_cli.core.store_pg import PgStore
-from escalate_cli.core.wake import ALWAYS, matrix_key, wake_at
+from escalate_cli.core.engine.wake import ALWAYS, matrix_key, wake_at
+from escalate_cli.core.matrix.loader import load_matrix
+from escalate_cli.core.store.json_store import CaseStore
+from escalate_cli.core.store.store_base import Wake
+from escalate_cli.core.store.store_copy import copy_store
+from escalate_cli.core.store.store_pg import PgStore
 
 BASIC = Path(__file__).resolve().parents[1] / "data" / "basic.yaml"
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)

@@ -1,5 +1,5 @@
-"""Both stores keep each case's wake beside it (core/wake.py), and `list` and a sweep trust it:
-a case nothing acts on before its wake is listed from its summary, due at its wake, and left
+"""Both stores keep each case's wake beside it (core/engine/wake.py), and `list` and a sweep trust
+it: a case nothing acts on before its wake is listed from its summary, due at its wake, and left
 unread by a sweep. Whatever they keep, the answers must be those worked out from the whole
 case: after any history, after a matrix edit, after the file was edited by hand.
 
@@ -19,13 +19,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from escalate_cli import Session
-from escalate_cli.core import listing, routing
-from escalate_cli.core.matrix import load_matrix
-from escalate_cli.core.model import Matrix
-from escalate_cli.core.store import CaseStore
-from escalate_cli.core.store_base import Store, open_store
-from escalate_cli.core.store_file import ROW_FIELDS
-from escalate_cli.core.wake import matrix_key, wake
+from escalate_cli.core.cases import listing
+from escalate_cli.core.engine import routing
+from escalate_cli.core.engine.wake import matrix_key, wake
+from escalate_cli.core.matrix.loader import load_matrix
+from escalate_cli.core.matrix.model import Matrix
+from escalate_cli.core.store.json_store import CaseStore
+from escalate_cli.core.store.store_base import Store, open_store
+from escalate_cli.core.store.store_file import ROW_FIELDS
 from tests.core.test_routing_agreement import histories, play
 from tests.core.test_wake import probes
 

@@ -13,12 +13,13 @@ from typing import Any
 
 import pytest
 
-from escalate_cli.core import lifecycle, planning, routing
-from escalate_cli.core.cases import OpenRequest, new_case
-from escalate_cli.core.escalation import sweep_case
-from escalate_cli.core.model import Action, Contact, Level, Matrix, Severity
-from escalate_cli.core.model import Path as MatrixPath
-from escalate_cli.core.store import CaseStore
+from escalate_cli.core.cases import lifecycle, planning
+from escalate_cli.core.cases.document import OpenRequest, new_case
+from escalate_cli.core.cases.escalation import sweep_case
+from escalate_cli.core.engine import routing
+from escalate_cli.core.matrix.model import Action, Contact, Level, Matrix, Severity
+from escalate_cli.core.matrix.model import Path as MatrixPath
+from escalate_cli.core.store.json_store import CaseStore
 from escalate_cli.core.sweeping import sweep_store
 from tests.core.routing_helpers import T0, mins, minutes, open_at, routing_matrix, trigger
 

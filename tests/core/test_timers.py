@@ -12,8 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from escalate_cli.core import lifecycle, routing, timers
-from escalate_cli.core.escalation import apply_move
+from escalate_cli.core.cases import lifecycle
+from escalate_cli.core.cases.escalation import apply_move
+from escalate_cli.core.engine import routing, timers
 from tests.core.routing_helpers import (
     SECOND,
     T0,

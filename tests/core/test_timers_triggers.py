@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 
-from escalate_cli.core import lifecycle, routing, timers
-from escalate_cli.core.escalation import apply_move
-from escalate_cli.core.model import Action, Matrix, Trigger
+from escalate_cli.core.cases import lifecycle
+from escalate_cli.core.cases.escalation import apply_move
+from escalate_cli.core.engine import routing, timers
+from escalate_cli.core.matrix.model import Action, Matrix, Trigger
 from tests.core.routing_helpers import (
     SECOND,
     T0,

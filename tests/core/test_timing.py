@@ -14,9 +14,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from escalate_cli.core import timing
-from escalate_cli.core.hours import Hours, parse_hours
-from escalate_cli.core.timing import (
+from escalate_cli.core.time import timing
+from escalate_cli.core.time.hours import Hours, parse_hours
+from escalate_cli.core.time.timing import (
     MAX_DURATION,
     Away,
     format_duration,

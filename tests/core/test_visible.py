@@ -8,7 +8,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from escalate_cli.core.visible import dumps, one_line, visible
+from escalate_cli.core.text.visible import dumps, one_line, visible
 from escalate_cli.output import esc
 
 RAW = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")

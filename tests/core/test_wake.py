@@ -15,11 +15,12 @@ from typing import Any
 
 from hypothesis import given, settings
 
-from escalate_cli.core import matrix_cache, routing
-from escalate_cli.core.matrix import load_matrix
-from escalate_cli.core.model import Matrix
+from escalate_cli.core.engine import routing
+from escalate_cli.core.engine.wake import ALWAYS, matrix_key, wake_at
+from escalate_cli.core.matrix import matrix_cache
+from escalate_cli.core.matrix.loader import load_matrix
+from escalate_cli.core.matrix.model import Matrix
 from escalate_cli.core.sweeping import needs_sweep
-from escalate_cli.core.wake import ALWAYS, matrix_key, wake_at
 from tests.core.routing_helpers import SECOND, minutes, open_at, routing_matrix
 from tests.core.test_routing_agreement import histories, play
 
@@ -57,7 +58,7 @@ def test_a_sweep_never_acts_on_a_case_before_its_wake(history: dict[str, Any]) -
 
 
 def test_a_hold_with_an_end_wakes_at_its_end_and_one_without_never() -> None:
-    from escalate_cli.core import lifecycle
+    from escalate_cli.core.cases import lifecycle
 
     matrix = routing_matrix()
     case = open_at(matrix, severity="sev4")
@@ -92,7 +93,8 @@ def test_the_matrix_key_is_the_same_in_every_process_and_changes_with_the_matrix
     fresh = matrix_key(load_matrix(BASIC))
     assert matrix_key(matrix_cache.load(BASIC, {"XDG_CACHE_HOME": str(tmp_path)})) == fresh
     code = (
-        "from escalate_cli.core.matrix import load_matrix; from escalate_cli.core.wake import"
+        "from escalate_cli.core.matrix.loader import load_matrix;"
+        " from escalate_cli.core.engine.wake import"
         f" matrix_key; print(matrix_key(load_matrix({str(BASIC)!r})))"
     )
     other = subprocess.run(

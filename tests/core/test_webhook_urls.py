@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from escalate_cli.core import delivery, outbox
-from escalate_cli.core.cases import OpenRequest, new_case
-from escalate_cli.core.matrix import load_matrix_text
-from escalate_cli.core.matrix_channels import url_problem
-from escalate_cli.core.model import Matrix
+from escalate_cli.core.cases.document import OpenRequest, new_case
+from escalate_cli.core.matrix.loader import load_matrix_text
+from escalate_cli.core.matrix.matrix_channels import url_problem
+from escalate_cli.core.matrix.model import Matrix
+from escalate_cli.core.notify import delivery, outbox
 from tests.core.matrix_helpers import problems, with_base
 from tests.notify_servers import matrix_yaml
 

@@ -1,0 +1,408 @@
+"""Steps 2 to 7 of working an escalation: gather, assess, convene, brainstorm, implement, learn.
+
+Each records its data on the case (docs/case.md) and a `step` event on the timeline.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from escalate_cli.core.cases.document import (
+    Case,
+    add_event,
+    event,
+    require_contact,
+    require_severity,
+)
+from escalate_cli.core.cases.lifecycle import settle
+from escalate_cli.core.errors import NotFoundError, RefusedError, UsageError
+from escalate_cli.core.matrix.model import Matrix
+from escalate_cli.core.text.words import plural
+from escalate_cli.core.time import timing
+
+ACTION_KINDS = ("workaround", "fix")
+ROLES = ("decision-maker", "expert", "affected")
+
+
+def _entry(text: str, now: datetime, by: str | None) -> dict[str, Any]:
+    return {"text": text, "at": timing.to_iso(now), "by": by}
+
+
+def _texts(values: list[str], what: str) -> list[str]:
+    cleaned = [value.strip() for value in values]
+    if any(not value for value in cleaned):
+        raise UsageError(f"{what} needs some text")
+    return cleaned
+
+
+def _begin(matrix: Matrix, case: Case, now: datetime, step: str) -> None:
+    settle(matrix, case, now)
+    if case["status"] == "closed":
+        raise RefusedError(f"cannot {step} {case['id']}: it is closed (reopen it first)")
+
+
+def _step_event(case: Case, now: datetime, by: str | None, step: str, text: str) -> None:
+    add_event(case, event(now, "step", by, f"{step}: {text}", step=step))
+
+
+def sha256_of(fd: int) -> str:
+    """The SHA-256 of an open file, read from its start in blocks of 1 MiB."""
+    digest = hashlib.sha256()
+    os.lseek(fd, 0, os.SEEK_SET)
+    for block in iter(lambda: os.read(fd, 1 << 20), b""):
+        digest.update(block)
+    return digest.hexdigest()
+
+
+# Non-blocking, so a FIFO opens at once (to be refused); binary, so Windows reads bytes as they are.
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+
+
+def _hashed(path: Path) -> tuple[str, os.stat_result] | None:
+    """The file's SHA-256 and its status as it was before reading, or None when the path is not
+    a regular file (a FIFO or a device is never opened for reading: it could block or never
+    end). Raises OSError."""
+    fd = os.open(path, _READ_FLAGS)
+    try:
+        status = os.fstat(fd)
+        return (sha256_of(fd), status) if stat.S_ISREG(status.st_mode) else None
+    finally:
+        os.close(fd)
+
+
+def attachment(path_text: str, now: datetime, by: str | None) -> dict[str, Any]:
+    """The record of one file for `gather --attach`: its path, sha256, size and modification
+    time. Call it before the store's lock is taken: hashing a large file takes seconds."""
+    path = Path(path_text).expanduser()
+    try:
+        hashed = _hashed(path)
+    except (FileNotFoundError, NotADirectoryError):
+        hashed = None
+    except OSError as error:
+        shown = timing.show_value(path_text)
+        raise UsageError(f"cannot read attachment {shown}: {error.strerror}") from None
+    if hashed is None:
+        shown = timing.show_value(path_text)
+        raise NotFoundError(f"attachment {shown} not found (give the path of a file)")
+    digest, status = hashed
+    return {
+        "path": str(path.resolve()),
+        "name": path.name,
+        "sha256": digest,
+        "size": status.st_size,
+        "mtime_ns": status.st_mtime_ns,
+        "at": timing.to_iso(now),
+        "by": by,
+    }
+
+
+@dataclass(frozen=True)
+class Gathered:
+    facts: list[str] = field(default_factory=list)
+    whys: list[str] = field(default_factory=list)
+    attachments: list[dict[str, Any]] = field(default_factory=list)  # made by attachment()
+
+
+def gather(matrix: Matrix, case: Case, now: datetime, found: Gathered, by: str | None) -> None:
+    """Step 2: facts, the chain of "why?" answers, and attachments by path and sha256."""
+    if not (found.facts or found.whys or found.attachments):
+        raise UsageError("gather needs --fact, --why or --attach")
+    _begin(matrix, case, now, "gather")
+    facts = _texts(found.facts, "--fact")
+    whys = _texts(found.whys, "--why")
+    attachments = [dict(record) for record in found.attachments]
+    data = case["steps"]["gather"]
+    data["facts"].extend(_entry(text, now, by) for text in facts)
+    data["whys"].extend(_entry(text, now, by) for text in whys)
+    data["attachments"].extend(attachments)
+    counts = [(len(facts), "fact"), (len(whys), "why"), (len(attachments), "attachment")]
+    said = ", ".join(plural(n, noun) for n, noun in counts if n)
+    _step_event(case, now, by, "gather", said)
+
+
+def attachment_state(record: dict[str, Any]) -> str:
+    """`ok`, `changed` or `missing`: nobody works from a file that moved or changed since it was
+    gathered. A file with the recorded size and modification time is not read again (as make
+    and rsync judge); another size is a change; otherwise its sha256 decides."""
+    try:
+        status = os.stat(record["path"])
+        if not stat.S_ISREG(status.st_mode):
+            return "missing"
+        if status.st_size != record["size"]:
+            return "changed"
+        if status.st_mtime_ns == record.get("mtime_ns"):  # older records have none: hash
+            return "ok"
+        hashed = _hashed(Path(record["path"]))
+    except OSError:
+        return "missing"
+    return "ok" if hashed is not None and hashed[0] == record["sha256"] else "changed"
+
+
+def attachment_states(case: Case) -> list[tuple[dict[str, Any], str]]:
+    """Each attachment with its state (attachment_state)."""
+    return [(record, attachment_state(record)) for record in case["steps"]["gather"]["attachments"]]
+
+
+@dataclass(frozen=True)
+class Assessment:
+    severity: str | None = None
+    impact: str | None = None
+    root_cause: str | None = None
+
+
+def assess(
+    matrix: Matrix, case: Case, now: datetime, found: Assessment, by: str | None
+) -> dict[str, Any] | None:
+    """Step 3: impact and root cause; a new severity re-routes the case (a raise moves it up to
+    the severity's start level when that is higher; a lowering never moves it down).
+    Returns the escalation a raise made, if any."""
+    if found.severity is None and found.impact is None and found.root_cause is None:
+        raise UsageError("assess needs --severity, --impact or --root-cause")
+    if found.severity is not None:
+        require_severity(matrix, found.severity)
+    _begin(matrix, case, now, "assess")
+    data = case["steps"]["assess"]
+    said = []
+    for key, value in (("impact", found.impact), ("root_cause", found.root_cause)):
+        if value is not None:
+            data[key] = _texts([value], f"--{key.replace('_', '-')}")[0]
+            said.append(f"{key.replace('_', ' ')}: {data[key]}")
+    data["at"], data["by"] = timing.to_iso(now), by
+    escalation = None
+    if found.severity is not None and found.severity != case["severity"]:
+        escalation = _reroute(matrix, case, now, found.severity, by)
+        said.append(f"severity {found.severity}")
+    _step_event(case, now, by, "assess", "; ".join(said) or "reassessed")
+    return escalation
+
+
+def _reroute(
+    matrix: Matrix, case: Case, now: datetime, severity: str, by: str | None
+) -> dict[str, Any] | None:
+    from escalate_cli.core.cases.escalation import apply_move
+    from escalate_cli.core.engine import routing
+
+    base = routing.Move("manual", case["level"], f"severity changed to {severity}", now)
+    if routing.problem(matrix, case) is not None:
+        move = routing.Move("manual", case["level"], base.reason, now, new_severity=severity)
+    else:
+        move = routing.severity_move(matrix, case, base, severity)
+    escalation: dict[str, Any] | None = apply_move(matrix, case, move, now, by=by)["escalation"]
+    return escalation
+
+
+def parse_member(text: str) -> tuple[str, str]:
+    """`dana:decision-maker` -> ("dana", "decision-maker"); a bare `dana` is an expert."""
+    contact, _, role = text.partition(":")
+    return contact.strip(), (role.strip() or "expert")
+
+
+def convene(
+    matrix: Matrix,
+    case: Case,
+    now: datetime,
+    owner: str | None,
+    members: list[str],
+    by: str | None,
+) -> list[str]:
+    """Step 4: one clear owner, and the right people at the table with their roles. Returns
+    who is told (`notify_on`'s `owner_changed` and `convene`)."""
+    from escalate_cli.core.cases.audiences import tell
+    from escalate_cli.core.cases.escalation import change_owner
+
+    if owner is None and not members:
+        raise UsageError("convene needs --owner or --add CONTACT[:ROLE]")
+    wanted = [parse_member(text) for text in members]
+    for contact in [owner, *(contact for contact, _ in wanted)]:
+        if contact is not None:
+            require_contact(matrix, contact)
+    _begin(matrix, case, now, "convene")
+    said = []
+    events = []
+    if owner is not None and change_owner(case, owner, now, by):
+        said.append(f"owner {owner}")
+        events.append("owner_changed")
+    stamp = timing.to_iso(now)
+    added = []
+    for contact, role in wanted:
+        present = next((p for p in case["participants"] if p["contact"] == contact), None)
+        if present is None:
+            case["participants"].append({"contact": contact, "role": role, "since": stamp})
+            added.append(contact)
+        elif present["role"] != "owner":
+            present["role"] = role
+        said.append(f"{contact} ({role})")
+    case["steps"]["convene"] = {"at": stamp, "by": by}
+    _step_event(case, now, by, "convene", ", ".join(said) or "convened")
+    return tell(matrix, case, [*events, "convene"], now, by, added=added)
+
+
+def brainstorm(
+    matrix: Matrix,
+    case: Case,
+    now: datetime,
+    options: list[str],
+    choose: int | None,
+    by: str | None,
+) -> list[str]:
+    """Step 5: the options considered and the one chosen (counting from 1).
+    Returns advice for the person, e.g. when only one option was considered."""
+    if not options and choose is None:
+        raise UsageError("brainstorm needs --option or --choose N")
+    texts = _texts(options, "--option")
+    _begin(matrix, case, now, "brainstorm")
+    data = case["steps"]["brainstorm"]
+    for text in texts:
+        data["options"].append({"n": len(data["options"]) + 1, **_entry(text, now, by)})
+    said = (
+        [f"option {o['n']}: {o['text']}" for o in data["options"][-len(texts) :]] if texts else []
+    )
+    advice = []
+    if choose is not None:
+        count = len(data["options"])
+        if not count:
+            raise NotFoundError(f"no options yet on {case['id']}: add one with --option TEXT")
+        if not 1 <= choose <= count:
+            known = "the only option is 1" if count == 1 else f"options are 1 to {count}"
+            raise NotFoundError(f"no option {choose} on {case['id']} ({known})")
+        data["chosen"], data["chosen_at"] = choose, timing.to_iso(now)
+        said.append(f"chose {choose}: {data['options'][choose - 1]['text']}")
+        if len(data["options"]) < 2:
+            advice.append("only one option was considered: more than one makes a better choice")
+    _step_event(case, now, by, "brainstorm", "; ".join(said))
+    return advice
+
+
+@dataclass(frozen=True)
+class ActionRequest:
+    text: str | None = None
+    kind: str = "fix"
+    assignee: str | None = None
+    due: datetime | None = None
+    done: int | None = None
+
+
+def implement(
+    matrix: Matrix, case: Case, now: datetime, request: ActionRequest, by: str | None
+) -> None:
+    """Step 6: corrective actions (a workaround now, the lasting fix), numbered per case."""
+    if request.text is None and request.done is None:
+        raise UsageError("implement needs --action TEXT or --done N")
+    if request.kind not in ACTION_KINDS:
+        raise UsageError(f'--kind "{request.kind}": use workaround or fix')
+    if request.assignee is not None:
+        require_contact(matrix, request.assignee)
+    _begin(matrix, case, now, "implement")
+    actions = case["steps"]["implement"]["actions"]
+    said = []
+    if request.text is not None:
+        text = _texts([request.text], "--action")[0]
+        action = {
+            "n": len(actions) + 1,
+            "text": text,
+            "kind": request.kind,
+            "assignee": request.assignee,
+            "due": timing.to_iso(request.due) if request.due else None,
+            "done": False,
+            "done_at": None,
+            **{key: value for key, value in _entry(text, now, by).items() if key != "text"},
+        }
+        actions.append(action)
+        due = f", due {action['due']}" if action["due"] else ""  # what `--due fri 5pm` meant
+        said.append(f"action {action['n']} ({request.kind}): {text}{due}")
+    if request.done is not None:
+        found = next((a for a in actions if a["n"] == request.done), None)
+        if found is None:
+            raise NotFoundError(f"no action {request.done} on {case['id']}")
+        if not found["done"]:
+            found["done"], found["done_at"] = True, timing.to_iso(now)
+        said.append(f"action {request.done} done")
+    _step_event(case, now, by, "implement", "; ".join(said))
+
+
+def open_actions(case: Case) -> list[dict[str, Any]]:
+    return [a for a in case["steps"]["implement"]["actions"] if not a["done"]]
+
+
+@dataclass(frozen=True)
+class Learning:
+    lessons: list[str] = field(default_factory=list)
+    prevent: list[str] = field(default_factory=list)
+    follow_up: datetime | None = None
+    follow_up_with: str | None = None
+    assignee: str | None = None  # of the prevention items given with it
+    due: datetime | None = None  # of the prevention items given with it
+    follow_up_done: int | None = None
+    prevent_done: int | None = None
+
+
+def learn(matrix: Matrix, case: Case, now: datetime, found: Learning, by: str | None) -> None:
+    """Step 7, after resolve: lessons, prevention, and a check-in with whoever raised it; or
+    a follow-up or prevention item marked done."""
+    if (found.follow_up is None) != (found.follow_up_with is None):
+        raise UsageError("--follow-up WHEN and --with CONTACT go together")
+    done = found.follow_up_done is not None or found.prevent_done is not None
+    if not (found.lessons or found.prevent or found.follow_up or done):
+        raise UsageError(
+            "learn needs --lesson, --prevent, --follow-up WHEN --with CONTACT,"
+            " --follow-up-done N or --prevent-done N"
+        )
+    if (found.assignee is not None or found.due is not None) and not found.prevent:
+        raise UsageError("--assignee and --due go with --prevent TEXT")
+    for contact in (found.follow_up_with, found.assignee):
+        if contact is not None:
+            require_contact(matrix, contact)
+    settle(matrix, case, now)
+    if case["status"] not in ("resolved", "closed"):
+        raise RefusedError(
+            f"cannot learn from {case['id']} yet: it is {case['status']} (resolve it first)"
+        )
+    lessons = _texts(found.lessons, "--lesson")
+    prevent = _texts(found.prevent, "--prevent")
+    data = case["steps"]["learn"]
+    data["lessons"].extend(_entry(text, now, by) for text in lessons)
+    dated = {"assignee": found.assignee, "due": _iso_or_none(found.due), "done": False}
+    data["prevent"].extend(_entry(text, now, by) | dated for text in prevent)
+    due = f", due {dated['due']}" if dated["due"] else ""
+    said = [f"lesson: {t}" for t in lessons] + [f"prevent: {t}{due}" for t in prevent]
+    if found.follow_up is not None:
+        data["follow_ups"].append(
+            {
+                "n": len(data["follow_ups"]) + 1,
+                "at": timing.to_iso(found.follow_up),
+                "with": found.follow_up_with,
+                "recorded_at": timing.to_iso(now),
+                "by": by,
+                "done": False,
+            }
+        )
+        said.append(f"follow up with {found.follow_up_with} {timing.to_iso(found.follow_up)}")
+    for items, number, noun in (
+        (data["follow_ups"], found.follow_up_done, "follow-up"),
+        (data["prevent"], found.prevent_done, "prevention item"),
+    ):
+        if number is not None:
+            _mark_done(case, items, number, noun, now)
+            said.append(f"{noun} {number} done")
+    _step_event(case, now, by, "learn", "; ".join(said))
+
+
+def _iso_or_none(at: datetime | None) -> str | None:
+    return timing.to_iso(at) if at is not None else None
+
+
+def _mark_done(
+    case: Case, items: list[dict[str, Any]], number: int, noun: str, now: datetime
+) -> None:
+    """Item `number` (counting from 1) done; exit 3 when there is none."""
+    if not 1 <= number <= len(items):
+        raise NotFoundError(f"no {noun} {number} on {case['id']}")
+    item = items[number - 1]
+    if not item.get("done"):
+        item["done"], item["done_at"] = True, timing.to_iso(now)

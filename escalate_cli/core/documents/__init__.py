@@ -1,0 +1,1 @@
+"""Documents made from cases: the brief, the report, and metrics over many cases."""

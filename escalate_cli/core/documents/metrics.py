@@ -1,0 +1,422 @@
+"""Escalation metrics over many cases: MTTA, MTTR, SLA breaches, escalations, reopen rate."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from escalate_cli.core.time import timing
+
+# Statuses that count as still being worked (`open` in the metrics).
+ACTIVE = frozenset({"open", "acknowledged", "on_hold"})
+SLAS = ("ack", "resolve")
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """What `escalate metrics` reports about the cases opened within a window.
+
+    `mtta_s` and `mttr_s` are means in seconds, None when no case qualifies; `acknowledged`
+    and `resolved` say how many cases each mean is over. `window_start` is None for all time.
+    """
+
+    cases: int = 0
+    open: int = 0
+    mtta_s: float | None = None
+    mttr_s: float | None = None
+    acknowledged: int = 0
+    resolved: int = 0
+    breaches: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SLAS, 0))
+    by_level: dict[str, int] = field(default_factory=dict)
+    by_path: dict[str, int] = field(default_factory=dict)
+    reopened: int = 0
+    window_start: datetime | None = None
+    window_end: datetime | None = None
+
+    @property
+    def escalations(self) -> int:
+        return sum(self.by_level.values())
+
+    @property
+    def reopen_rate(self) -> float | None:
+        """Reopened cases over cases; None with no cases, as a rate of nothing is unknown."""
+        return self.reopened / self.cases if self.cases else None
+
+    def to_json(self) -> dict[str, Any]:
+        """The `metrics --json` document of SPEC section 6."""
+        return {
+            "cases": self.cases,
+            "open": self.open,
+            "mtta_s": _number(self.mtta_s, 3),
+            "mttr_s": _number(self.mttr_s, 3),
+            "breaches": dict(self.breaches),
+            "escalations": {"by_level": dict(self.by_level), "by_path": dict(self.by_path)},
+            "reopen_rate": _number(self.reopen_rate, 4),
+        }
+
+
+def _number(value: float | None, digits: int) -> float | int | None:
+    """A mean for JSON: whole numbers as integers, the rest rounded off float noise."""
+    if value is None:
+        return None
+    rounded = round(value, digits)
+    return int(rounded) if rounded.is_integer() else rounded
+
+
+@dataclass
+class _Tally:
+    """Running sums for one pass over the cases."""
+
+    cases: int = 0
+    open: int = 0
+    ack_sum: float = 0.0
+    ack_count: int = 0
+    resolve_sum: float = 0.0
+    resolve_count: int = 0
+    reopened: int = 0
+    breaches: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SLAS, 0))
+    by_level: dict[str, int] = field(default_factory=dict)
+    by_path: dict[str, int] = field(default_factory=dict)
+
+    def add(self, case: Mapping[str, Any]) -> None:
+        self.cases += 1
+        if case.get("status") in ACTIVE:
+            self.open += 1
+        if case.get("reopened"):
+            self.reopened += 1
+        for sla in case.get("breached") or ():
+            if sla in self.breaches:
+                self.breaches[sla] += 1
+        self._add_times(case)
+        self._add_escalations(case)
+
+    def _add_times(self, case: Mapping[str, Any]) -> None:
+        acknowledged, resolved = case.get("acknowledged_at"), case.get("resolved_at")
+        if not (acknowledged or resolved):
+            return  # most open cases: no timestamp parsed at all
+        created = _instant(case, "created_at")
+        if acknowledged:
+            self.ack_sum += (_instant(case, "acknowledged_at") - created).total_seconds()
+            self.ack_count += 1
+        if resolved:
+            # `reopen` clears resolved_at, so this is the latest resolution (or none yet).
+            self.resolve_sum += (_instant(case, "resolved_at") - created).total_seconds()
+            self.resolve_count += 1
+
+    def _add_escalations(self, case: Mapping[str, Any]) -> None:
+        entries = case.get("escalations") or ()
+        if not entries:
+            return
+        # Entries do not record the path yet; the case's type is its path after its last path
+        # switch, so it is exact for every case that never switched. Prefer `path` if recorded.
+        case_type = case.get("type") or "default"
+        by_level, by_path = self.by_level, self.by_path
+        for entry in entries:
+            level = entry.get("to")
+            path = entry.get("path") or case_type
+            by_level[level] = by_level.get(level, 0) + 1
+            by_path[path] = by_path.get(path, 0) + 1
+
+    def result(self, start: datetime | None, end: datetime | None) -> Metrics:
+        return Metrics(
+            cases=self.cases,
+            open=self.open,
+            mtta_s=self.ack_sum / self.ack_count if self.ack_count else None,
+            mttr_s=self.resolve_sum / self.resolve_count if self.resolve_count else None,
+            acknowledged=self.ack_count,
+            resolved=self.resolve_count,
+            breaches=dict(self.breaches),
+            by_level=_sorted_counts(self.by_level),
+            by_path=_sorted_counts(self.by_path),
+            reopened=self.reopened,
+            window_start=start,
+            window_end=end,
+        )
+
+
+def _sorted_counts(counts: dict[str, int]) -> dict[str, int]:
+    """Keys in natural order (L2 before L10), so the JSON and the chart are stable."""
+    return dict(sorted(counts.items(), key=lambda item: _natural_key(str(item[0]))))
+
+
+def _natural_key(name: str) -> tuple[tuple[int, int | str], ...]:
+    parts = re.split(r"(\d+)", name)
+    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in parts if part)
+
+
+def _instant(case: Mapping[str, Any], key: str) -> datetime:
+    """A stored timestamp as an aware instant; naive values are UTC, as everywhere in the store."""
+    value = case.get(key)
+    try:
+        # fromisoformat is C code and reads the stored `...Z` form directly (Python 3.11+).
+        parsed = datetime.fromisoformat(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValueError(f"{case.get('id', '?')}: bad {key} {value!r}") from None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def _canonical(value: Any) -> str | None:
+    """The stored form `YYYY-MM-DDTHH:MM:SSZ`, which orders correctly as a string."""
+    if isinstance(value, str) and len(value) == 20 and value[10] == "T" and value[19] == "Z":
+        return value
+    try:
+        return timing.to_iso(timing.from_iso(value))
+    except ValueError:
+        return None
+
+
+def compute(
+    cases: Iterable[Mapping[str, Any]], now: datetime, since: timedelta | None = None
+) -> Metrics:
+    """Metrics over `cases` (open and archived alike), in one pass.
+
+    With `since`, only cases created in `[now - since, now]` count: both ends inclusive, so a
+    case opened exactly `since` ago is in. Without it, every case counts, whenever it opened.
+    The window is compared on the stored ISO strings, which sort like the instants they name.
+    """
+    tally = _Tally()
+    if since is None:
+        for case in cases:
+            tally.add(case)
+        return tally.result(None, None)
+    start, end = now - since, now
+    low, high = timing.to_iso(start), timing.to_iso(end)
+    for case in cases:
+        created = _canonical(case.get("created_at"))
+        if created is None:
+            raise ValueError(f"{case.get('id', '?')}: bad created_at {case.get('created_at')!r}")
+        if low <= created <= high:
+            tally.add(case)
+    return tally.result(start, end)
+
+
+# --- stores that sum the figures themselves (PostgreSQL) ----------------------------------------
+
+
+@dataclass(frozen=True)
+class Figures:
+    """What one case adds to the metrics, worked out once as the case is written, so that a
+    store can sum many cases without reading them (see `for_store`).
+
+    `breached`, `levels` and `paths` hold one item per count (a level reached twice is there
+    twice); `created` is the canonical created_at the window compares, None when unusable."""
+
+    created: str | None
+    active: bool
+    reopened: bool
+    ack_s: float | None
+    resolve_s: float | None
+    breached: tuple[str, ...]
+    levels: tuple[str, ...]
+    paths: tuple[str, ...]
+
+
+def figures(case: Mapping[str, Any]) -> Figures | None:
+    """The case's figures, exactly as `compute` would add them; None when the case holds
+    something only `compute` can report (a bad timestamp, a level that is not text)."""
+    tally = _Tally()
+    try:
+        tally.add(case)
+        created = _canonical(case.get("created_at"))
+    except Exception:  # compute reads the case again and says what is wrong with it
+        return None
+    keys = [*tally.by_level, *tally.by_path]
+    if not all(isinstance(key, str) for key in keys):
+        return None
+
+    def spread(counts: dict[str, int]) -> tuple[str, ...]:
+        return tuple(key for key, count in counts.items() for _ in range(count))
+
+    return Figures(
+        created=created,
+        active=tally.open == 1,
+        reopened=tally.reopened == 1,
+        ack_s=tally.ack_sum if tally.ack_count else None,
+        resolve_s=tally.resolve_sum if tally.resolve_count else None,
+        breached=spread(tally.breaches),
+        levels=spread(tally.by_level),
+        paths=spread(tally.by_path),
+    )
+
+
+class Summing(Protocol):
+    def metrics_sums(
+        self, window: tuple[str, str] | None, team: str | None
+    ) -> dict[str, Any] | None:
+        """The sums of the `Figures` of the cases in scope: `cases`, `open`, `reopened`,
+        `ack_sum`, `ack_count`, `resolve_sum`, `resolve_count`, and `breaches`, `by_level`,
+        `by_path` as counts (keys first seen first, by case number). `window` is (low, high),
+        canonical instants, both ends in; `team` as in teams.belongs. None when some case in
+        scope has no exact figures: then the caller reads the cases."""
+        ...
+
+
+def for_store(
+    store: Any, now: datetime, since: timedelta | None = None, team: str | None = None
+) -> Metrics:
+    """`compute` over a store's cases (open and archived) of `team` (None: every team's):
+    summed by the store itself when it can (PostgreSQL, in SQL), else read and summed here.
+    Both give the same numbers (tests/core/test_store_pg_metrics.py)."""
+    from escalate_cli.core.cases.teams import belongs
+
+    start, end = (now - since, now) if since is not None else (None, None)
+    summing = getattr(store, "metrics_sums", None)
+    if summing is not None:
+        window = (timing.to_iso(now - since), timing.to_iso(now)) if since is not None else None
+        sums = summing(window, team)
+        if sums is not None:
+            return _from_sums(sums, start, end)
+    cases = store.cases(archived=True, history=False)
+    return compute([case for case in cases if belongs(case, team)], now, since)
+
+
+# --- breakdowns: `metrics --by` and `metrics --period` -------------------------------------------
+
+BY = ("severity", "owner", "customer", "path", "level")
+PERIODS = ("week", "month")
+NONE_LABEL = "(none)"
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """Metrics per group (`--by`) or per period (`--period`), in order; a period's label is the
+    local date it starts on."""
+
+    kind: str  # one of BY or PERIODS
+    rows: list[tuple[str, Metrics]]
+    window_start: datetime | None = None
+    window_end: datetime | None = None
+
+
+def breach_rates(result: Metrics) -> dict[str, float | None]:
+    """Each SLA's breaches over the cases; None with no cases."""
+    return {
+        sla: count / result.cases if result.cases else None
+        for sla, count in result.breaches.items()
+    }
+
+
+def _group_key(case: Mapping[str, Any], by: str) -> str:
+    if by == "customer":
+        value = (case.get("customer") or {}).get("name")
+    else:
+        value = case.get({"path": "type"}.get(by, by))
+    return value if isinstance(value, str) and value else NONE_LABEL
+
+
+def _period_start(created: datetime, period: str) -> datetime:
+    """The local midnight that starts the week (Monday) or month the instant falls in."""
+    day = created.astimezone().date()
+    day = day - timedelta(days=day.weekday()) if period == "week" else day.replace(day=1)
+    return datetime(day.year, day.month, day.day).astimezone()
+
+
+def _next_period(start: datetime, period: str) -> datetime:
+    if period == "week":
+        following = start.date() + timedelta(days=7)
+    else:
+        following = (start.date().replace(day=28) + timedelta(days=4)).replace(day=1)
+    return datetime(following.year, following.month, following.day).astimezone()
+
+
+def breakdown(
+    cases: Iterable[Mapping[str, Any]], now: datetime, since: timedelta | None, kind: str
+) -> Breakdown:
+    """The cases in the window (as `compute` takes them) by `kind`: a group of BY, each with its
+    metrics, busiest first; or a period of PERIODS, oldest first and none left out between
+    the first and the last (a quiet week is a zero, not a gap)."""
+    start, end = (now - since, now) if since is not None else (None, None)
+    low = timing.to_iso(start) if start is not None else None
+    high = timing.to_iso(end) if end is not None else None
+    groups: dict[Any, list[Mapping[str, Any]]] = {}
+    for case in cases:
+        created = _canonical(case.get("created_at"))
+        if created is None:
+            raise ValueError(f"{case.get('id', '?')}: bad created_at {case.get('created_at')!r}")
+        if low is not None and high is not None and not low <= created <= high:
+            continue
+        key = (
+            _group_key(case, kind) if kind in BY else _period_start(timing.from_iso(created), kind)
+        )
+        groups.setdefault(key, []).append(case)
+    if kind in BY:
+        ordered = sorted(groups.items(), key=lambda item: (-len(item[1]), _natural_key(item[0])))
+        rows = [(key, compute(members, now)) for key, members in ordered]
+    else:
+        rows = []
+        if groups:
+            period, last = min(groups), max(groups)
+            while period <= last:
+                label = period.date().isoformat()
+                rows.append((label, compute(groups.get(period, []), now)))
+                period = _next_period(period, kind)
+    return Breakdown(kind, rows, start, end)
+
+
+def breakdown_for_store(
+    store: Any, now: datetime, since: timedelta | None, team: str | None, kind: str
+) -> Breakdown:
+    """`breakdown` over a store's cases (open and archived) of `team`: summed in SQL by a
+    store that can (PostgreSQL, for groups that are case columns), else read from the case
+    summaries. Both give the same rows (tests/core/test_store_pg_metrics.py)."""
+    from escalate_cli.core.cases.teams import belongs
+
+    column = {"path": "type"}.get(kind, kind)
+    grouping = getattr(store, "metrics_groups", None)
+    if grouping is not None and kind in ("severity", "owner", "path", "level"):
+        window = (timing.to_iso(now - since), timing.to_iso(now)) if since is not None else None
+        groups = grouping(window, team, column)
+        if groups is not None:
+            start, end = (now - since, now) if since is not None else (None, None)
+            rows = [(key, _from_sums(sums, start, end)) for key, sums in groups.items()]
+            rows.sort(key=lambda row: (-row[1].cases, _natural_key(row[0])))
+            return Breakdown(kind, rows, start, end)
+    cases = store.cases(archived=True, history=False)
+    return breakdown([case for case in cases if belongs(case, team)], now, since, kind)
+
+
+def _from_sums(sums: dict[str, Any], start: datetime | None, end: datetime | None) -> Metrics:
+    """The Metrics of a store's sums (see Summing)."""
+    tally = _Tally(**sums)
+    tally.breaches = dict.fromkeys(SLAS, 0) | {
+        sla: count for sla, count in sums["breaches"].items() if sla in SLAS
+    }
+    return tally.result(start, end)
+
+
+CSV_COLUMNS = (
+    "cases",
+    "open",
+    "mtta_s",
+    "mttr_s",
+    "ack_breaches",
+    "resolve_breaches",
+    "ack_breach_rate",
+    "resolve_breach_rate",
+    "escalations",
+    "reopen_rate",
+)
+
+
+def csv_row(result: Metrics) -> list[Any]:
+    """The CSV_COLUMNS of one result; an unknown mean or rate is an empty cell."""
+    rates = breach_rates(result)
+
+    def cell(value: float | None, digits: int) -> Any:
+        return "" if value is None else _number(value, digits)
+
+    return [
+        result.cases,
+        result.open,
+        cell(result.mtta_s, 3),
+        cell(result.mttr_s, 3),
+        result.breaches.get("ack", 0),
+        result.breaches.get("resolve", 0),
+        cell(rates.get("ack"), 4),
+        cell(rates.get("resolve"), 4),
+        result.escalations,
+        cell(result.reopen_rate, 4),
+    ]

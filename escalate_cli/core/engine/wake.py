@@ -1,0 +1,56 @@
+"""When a sweep may first act on a case, worked out each time the case is written.
+
+The PostgreSQL store keeps it in the case's `due_at` column, with the key of the matrix it was
+worked out under (`due_key`), so that a sweep of 10,000 open cases reads only the few due by its
+`now` instead of checking every one. It is a lower bound: the sweep still checks each case it
+reads (`sweeping.needs_sweep`), so a wake too early costs a read and never a wrong move, while
+a wake too late would leave a due case unmoved. Hence the rule this module keeps: whenever
+`needs_sweep(matrix, case, t)` holds, `wake_at(matrix, case) <= t`. Anything new that a sweep
+does to a case by the clock must be due by `routing.soonest_due` or by a branch here.
+
+A changed matrix (or another escalate version) has another key: cases worked out under the old
+one are read by every sweep until one of them, or a write, works them out again.
+"""
+
+from __future__ import annotations
+
+import zlib
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from escalate_cli import __version__
+from escalate_cli.core.engine import routing, timers
+from escalate_cli.core.matrix.model import Matrix
+from escalate_cli.core.store.store_base import Wake
+from escalate_cli.core.time import timing
+
+if TYPE_CHECKING:
+    from escalate_cli.core.cases.document import Case
+
+ALWAYS = datetime(1970, 1, 1, tzinfo=UTC)  # before any sweep's `now`: read by every sweep
+
+
+def matrix_key(matrix: Matrix) -> str:
+    """Names the rules a wake was worked out under: this escalate and this matrix, as loaded
+    (its repr holds every field; a checksum of it costs about 0.2 ms)."""
+    text = repr(matrix).encode("utf-8", "surrogatepass")
+    return f"{__version__}:{zlib.crc32(text):08x}{zlib.adler32(text):08x}"
+
+
+def wake_at(matrix: Matrix, case: Case) -> datetime | None:
+    """The first instant a sweep may act on the case, or None when only a write can make it
+    due (resolved, closed, on hold with no end)."""
+    if case.get("status") not in timers.ACTIVE:
+        return None
+    if routing.problem(matrix, case) is not None:
+        return ALWAYS  # every sweep reports a case routing cannot run on
+    if case["status"] == "on_hold":
+        holds = case.get("holds") or []
+        until = holds[-1].get("until") if holds else None
+        return timing.from_iso(until) if until else None  # the sweep records the resume
+    return routing.soonest_due(matrix, case)
+
+
+def wake(matrix: Matrix, case: Case, key: str | None = None) -> Wake:
+    """The case's wake under `matrix` (whose `matrix_key` may be given, worked out once)."""
+    return Wake(wake_at(matrix, case), matrix_key(matrix) if key is None else key)

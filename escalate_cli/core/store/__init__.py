@@ -1,0 +1,1 @@
+"""The Store protocol and its JSON-file and PostgreSQL implementations."""

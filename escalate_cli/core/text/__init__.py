@@ -1,0 +1,1 @@
+"""Wording and terminal-safe text shared by messages, documents and output."""
