@@ -210,34 +210,3 @@ def _minute_shown(minute: str, zone: tuple[str | int, ...]) -> str:
 def local_time(at: datetime) -> str:
     """An instant in the reader's local zone, for people."""
     return at.astimezone().strftime("%Y-%m-%d %H:%M %Z")
-
-
-def jsonable(value: Any) -> Any:
-    """Plain JSON values from the matrix's dataclasses: durations as `1h30m`, zones by name."""
-    import dataclasses
-    from datetime import date, timedelta
-    from zoneinfo import ZoneInfo
-
-    from escalate_cli.core.matrix.model import BySeverity
-    from escalate_cli.core.time.timing import format_duration
-
-    if isinstance(value, BySeverity):  # a level timer by severity, as the YAML writes it
-        return {name: format_duration(span) for name, span in value.items()}
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            field.name.rstrip("_"): jsonable(getattr(value, field.name))
-            for field in dataclasses.fields(value)
-        }
-    if isinstance(value, dict):
-        return {str(key): jsonable(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [jsonable(item) for item in value]
-    if isinstance(value, timedelta):
-        return format_duration(value)
-    if isinstance(value, ZoneInfo):
-        return value.key
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    return str(value)

@@ -185,10 +185,11 @@ def show(ctx: typer.Context, path: PathArgument = None) -> None:
     """
     from escalate_cli import output
     from escalate_cli.core.matrix.loader import load_matrix
+    from escalate_cli.core.matrix.matrix_diff import plain
 
     matrix = load_matrix(chosen_matrix(ctx, path, "escalate matrix validate PATH"))
     if settings(ctx).json:
-        output.emit_json(output.jsonable(matrix))
+        output.emit_json(plain(matrix))  # as the YAML writes it, as `matrix diff --json` does
         return
     _print_matrix(matrix)
 
@@ -354,11 +355,9 @@ def _channel_target(channel: Any) -> str:
 
 
 def _conditions(when: object) -> str:
-    from escalate_cli import output
+    from escalate_cli.core.matrix.matrix_diff import plain
 
-    shown = {
-        key: value for key, value in output.jsonable(when).items() if value not in ((), [], None)
-    }
+    shown = {key: value for key, value in plain(when).items() if value not in ((), [], None)}
     return ", ".join(
         f"{key}: {'/'.join(value) if isinstance(value, list) else value}"
         for key, value in shown.items()

@@ -86,3 +86,14 @@ def test_show_json_uses_plain_values(cli: Cli) -> None:
     assert shown["timezone"] == "Europe/London"
     assert shown["paths"]["security"]["agreement"] == "required"
     assert shown["triggers"][0]["then"] == {"kind": "path", "target": "legal", "contacts": []}
+
+
+def test_show_json_writes_hours_and_leave_as_the_yaml_does(cli: Cli) -> None:
+    """As `matrix diff --json` does: the hours' spec, not the minutes it compiles to, and leave
+    with `from`, so that the JSON reads back as the matrix was written."""
+    support = str(ROOT / "matrices" / "support.yaml")
+    contacts = {c["id"]: c for c in cli.json("matrix", "show", support)["contacts"]}
+    assert contacts["dana"]["hours"] == "Mon-Fri 08:00-18:00, Sat 10:00-14:00"
+    assert contacts["dana"]["away"] == [
+        {"from": "2026-12-24", "until": "2027-01-02", "delegate": "eli"}
+    ]
