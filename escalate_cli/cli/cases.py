@@ -284,13 +284,13 @@ def _print_case(case: "Case") -> None:
     ]
     if case.get("tags"):
         facts.append(("tags", ", ".join(case["tags"])))
-    for label, key in (
-        ("acknowledged", "acknowledged_at"),
-        ("resolved", "resolved_at"),
-        ("closed", "closed_at"),
+    for label, at in (
+        ("acknowledged", case["acknowledged_at"]),
+        ("resolved", case["resolved_at"]),
+        ("closed", case["closed_at"]),
     ):
-        if case[key]:
-            facts.append((label, output.when(case[key])))
+        if at:
+            facts.append((label, output.when(at)))
     if case["reopened"]:
         facts.append(("reopened", plural(case["reopened"], "time")))
     hearing = customer.get("contacts") or []  # older cases have neither list

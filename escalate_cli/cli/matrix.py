@@ -331,7 +331,7 @@ def _print_audiences(matrix: "Matrix") -> None:
 
     rows = []
     for event in DEFAULT_AUDIENCES:
-        told = list(matrix.notify_on.audiences(event))
+        told: list[str] = list(matrix.notify_on.audiences(event))
         if event == "severity_changed":  # timing rule 11, whatever notify_on says
             told.insert(0, "the severity's notify (when raised)")
         default = "" if getattr(matrix.notify_on, event) is not None else "(default)"
