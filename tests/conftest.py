@@ -28,7 +28,7 @@ BASIC_MATRIX = ROOT / "tests" / "data" / "basic.yaml"
 FIXED_NOW = "2026-11-23T10:00:00Z"
 
 
-# The behaviour tests run on both stores: the JSON files and PostgreSQL (SPEC section 8).
+# The behaviour tests run on both stores: the JSON files and PostgreSQL (docs/store.md).
 BOTH_STORES = ("tests/cli/", "tests/routing/")
 
 

@@ -9,7 +9,7 @@ from enum import IntEnum
 
 
 class ExitCode(IntEnum):
-    """The process exit codes of SPEC section 6; scripts depend on them staying stable."""
+    """The process exit codes of docs/scripting.md; scripts depend on them staying stable."""
 
     OK = 0
     BUG = 1

@@ -74,7 +74,7 @@ class Swept:
     warnings: list[str] = field(default_factory=list)
 
     def json(self) -> dict[str, Any]:
-        """The report in the shape of SPEC section 6 (`sweep --json`)."""
+        """The report in the shape `sweep --json` prints (docs/scripting.md)."""
         from escalate_cli.core.sweeping import report_json
 
         return report_json(self.report)
@@ -1037,7 +1037,7 @@ class Session:
         request = UpRequest(reason, to, agreed_by, transfer, force, self.user)
         return self.change(case, lambda m, c, now: escalate_up(m, c, request, now))
 
-    # -- corrections (SPEC section 10) ---------------------------------------------------------
+    # -- corrections (docs/working-cases.md) -------------------------------------------------------
 
     def edit(
         self,

@@ -37,7 +37,7 @@ def _report(report: dict[str, Any], result: SweepResult) -> None:
     report["reminded"].extend(result.reminded)
 
 
-SHAPE = {  # SPEC section 6; the report holds a little more for people (`external`, ...)
+SHAPE = {  # docs/scripting.md; the report holds a little more for people (`external`, ...)
     "escalated": ("case", "from", "to", "trigger", "at", "contacts"),
     "notified": ("case", "contacts", "trigger"),
     "breached": ("case", "sla", "at"),
@@ -47,7 +47,7 @@ SHAPE = {  # SPEC section 6; the report holds a little more for people (`externa
 
 
 def report_json(report: dict[str, Any]) -> dict[str, Any]:
-    """`sweep --json`: exactly the shape of SPEC section 6 (problems go to stderr)."""
+    """`sweep --json`: exactly the shape docs/scripting.md gives (problems go to stderr)."""
     shaped: dict[str, Any] = {"checked": report["checked"]}
     for name, keys in SHAPE.items():
         shaped[name] = [{key: entry[key] for key in keys} for entry in report[name]]

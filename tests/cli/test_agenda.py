@@ -1,5 +1,5 @@
-"""`escalate agenda` (SPEC section 9): open actions by due date (overdue first), follow-ups due
-(closed cases too), cases waiting for an acknowledgement, updates due by cadence; `--mine`,
+"""`escalate agenda` (docs/notifications.md): open actions by due date (overdue first), follow-ups
+due (closed cases too), cases waiting for an acknowledgement, updates due by cadence; `--mine`,
 `--at`, `--json`. On both stores.
 """
 

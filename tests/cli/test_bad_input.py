@@ -1,5 +1,5 @@
 """Bad input of any kind is a clear error with its exit code, never exit 1, and nothing is saved
-(SPEC section 7; issue 11, item 6)."""
+(docs/reliability.md; issue 11, item 6)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Times outside 1970-01-01T00:00Z .. 9999-01-01T00:00Z are exit 2 and save nothing; a case
-stored with one does not stop the commands that go through every case (SPEC section 7)."""
+stored with one does not stop the commands that go through every case (docs/reliability.md)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Business-hours SLAs (SPEC section 10): a severity's `calendar` makes its SLA clocks run only
-inside the calendar's hours, skipping its holidays, in its zone; `warn: 75%` warns the owner
+"""Business-hours SLAs (docs/working-cases.md): a severity's `calendar` makes its SLA clocks run
+only inside the calendar's hours, skipping its holidays, in its zone; `warn: 75%` warns the owner
 and the level before a breach. On both stores.
 """
 

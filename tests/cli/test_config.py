@@ -1,4 +1,4 @@
-"""`escalate config` and `whoami`, and the config file's place in every lookup (SPEC 2 and 8)."""
+"""`escalate config` and `whoami`, and the config file's place in every lookup (docs/store.md)."""
 
 from __future__ import annotations
 

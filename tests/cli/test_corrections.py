@@ -1,5 +1,5 @@
-"""Correcting a case (SPEC section 10): edit, route, down, assign, take, note. Each change is a
-timeline event with its author, and none rewrites history. On both stores, with
+"""Correcting a case (docs/working-cases.md): edit, route, down, assign, take, note. Each change is
+a timeline event with its author, and none rewrites history. On both stores, with
 tests/data/basic.yaml (L1 ack 15m; paths default L1-L4, security L2/L4, legal L3/L4; tiers
 undeclared) and the fixed clock Monday 2026-11-23 10:00 UTC.
 """

@@ -1,4 +1,4 @@
-"""Exit codes and the one-line error contract of SPEC section 6."""
+"""Exit codes and the one-line error contract of docs/scripting.md."""
 
 from __future__ import annotations
 

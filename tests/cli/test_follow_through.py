@@ -1,5 +1,5 @@
-"""Follow-through (SPEC section 9): a sweep reminds an action's assignee once when it falls due,
-a prevention item's assignee likewise, and a follow-up's contact on its date, closed cases
+"""Follow-through (docs/notifications.md): a sweep reminds an action's assignee once when it falls
+due, a prevention item's assignee likewise, and a follow-up's contact on its date, closed cases
 included; `--done`, `--follow-up-done` and `--prevent-done` close them. Reminders reach a real
 SMTP server; every test runs on both stores.
 """

@@ -1,5 +1,5 @@
-"""Bulk intake (SPEC section 10): `escalate import FILE [--dry-run]` from CSV or JSON lines, and
-`open --external-id` opening the same external id only once. On both stores, with
+"""Bulk intake (docs/working-cases.md): `escalate import FILE [--dry-run]` from CSV or JSON lines,
+and `open --external-id` opening the same external id only once. On both stores, with
 tests/data/basic.yaml.
 """
 

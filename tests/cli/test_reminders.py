@@ -1,6 +1,6 @@
-"""Cadence (SPEC section 9): a trigger with `repeat: true` fires again each time its conditions
-newly hold, and `then: {remind: owner}` or `{remind: [CONTACTS]}` tells people without moving
-the case; the reminders reach a real SMTP server and a real webhook receiver, and a sweep
+"""Cadence (docs/notifications.md): a trigger with `repeat: true` fires again each time its
+conditions newly hold, and `then: {remind: owner}` or `{remind: [CONTACTS]}` tells people without
+moving the case; the reminders reach a real SMTP server and a real webhook receiver, and a sweep
 reports them under `reminded`. Runs on both stores: on PostgreSQL a sweep reads only the cases
 due, so a reminder's due time must be in the case's wake.
 """

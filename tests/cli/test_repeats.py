@@ -1,5 +1,5 @@
-"""Repeat until someone answers (SPEC section 9): `repeat: {every, times}` on a path or a level
-tells the top of the path again while the case sits there unacknowledged, and a breach at the
+"""Repeat until someone answers (docs/notifications.md): `repeat: {every, times}` on a path or a
+level tells the top of the path again while the case sits there unacknowledged, and a breach at the
 top tells the level's contacts and the severity's `notify`. Through a real SMTP server and a
 real webhook receiver, on both stores.
 """

@@ -1,4 +1,4 @@
-"""Teams in one store: each case belongs to the matrix it was opened under (SPEC section 8)."""
+"""Teams in one store: each case belongs to the matrix it was opened under (docs/store.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Case text never drives a terminal (SPEC section 7): control characters and bidi overrides in
+"""Case text never drives a terminal (docs/reliability.md): control characters and bidi overrides in
 anything a case holds are shown as backslash escapes to people, and as JSON escapes in --json."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""`escalate watch --once`: one frame of the live board, for scripts and tests (SPEC section 8).
+"""`escalate watch --once`: one frame of the live board, for scripts and tests (docs/store.md).
 
 The live board itself runs in a real terminal in tests/cli/test_watch_tmux.py.
 """

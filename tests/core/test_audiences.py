@@ -1,4 +1,4 @@
-"""Who hears about what (SPEC section 9) in the core: `notify_on` validated and applied, the
+"""Who hears about what (docs/notifications.md) in the core: `notify_on` validated and applied, the
 customer audience and its plain message, subscribers, and `ownership: follow`."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Times as people type them (SPEC section 10): `tomorrow 9:00`, `mon 14:00`, `eod`, `+2h`,
+"""Times as people type them (docs/working-cases.md): `tomorrow 9:00`, `mon 14:00`, `eod`, `+2h`,
 read in the reader's zone relative to the command's clock."""
 
 from __future__ import annotations

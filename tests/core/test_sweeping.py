@@ -125,7 +125,8 @@ def simulated(matrix: Matrix) -> list[tuple[str, str, str]]:
     "top", [{"after": timedelta(minutes=30)}, {"ack": timedelta(minutes=1)}, {}]
 )
 def test_simulate_stops_at_the_top_when_its_timers_have_nowhere_to_go(top: Any) -> None:
-    # What is left at the top is the resolve SLA's breach, which tells the top (SPEC section 9).
+    # What is left at the top is the resolve SLA's breach, which tells the top
+    # (docs/notifications.md).
     expected = [("10:00", "A", "a"), ("10:05", "B", "b"), ("12:00", "B", "b")]
     assert simulated(ladder(**top)) == expected
 

@@ -1,4 +1,4 @@
-"""Acceptance tests for routing, written from SPEC section 3 "Timing rules" 1-5 and section 6.
+"""Acceptance tests for routing, written from docs/matrix.md "Timing rules" 1-5 and section 6.
 
 Every test is a timeline on tests/data/routing.yaml: open a case at t0 (Monday 2026-11-23 10:00
 UTC, London on GMT), step the clock with --now, sweep, and check who moved where and why.

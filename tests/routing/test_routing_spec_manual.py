@@ -1,5 +1,5 @@
 """Acceptance tests for `up`, `hold` and `resume`: guardrails, the top of a path (timing rule 8),
-who is notified (rule 11) and holds (rule 6), from SPEC sections 3 and 5."""
+who is notified (rule 11) and holds (rule 6), from docs/matrix.md and docs/timing.md."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Acceptance tests for timing rule 7 (who is reachable: hours, daylight saving, leave, rotations,
-skip_unavailable) and the manual-only `next`, from SPEC sections 3 and 6."""
+skip_unavailable) and the manual-only `next`, from docs/matrix.md and docs/scripting.md."""
 
 from __future__ import annotations
 

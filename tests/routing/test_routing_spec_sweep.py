@@ -1,4 +1,4 @@
-"""`sweep` reports everything it did (SPEC section 6): escalations, notify-only triggers,
+"""`sweep` reports everything it did (docs/scripting.md): escalations, notify-only triggers,
 recorded breaches and the fields triggers changed, in `--json` and for people alike."""
 
 from __future__ import annotations

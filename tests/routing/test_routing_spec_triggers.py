@@ -1,5 +1,6 @@
 """Acceptance tests for triggers: path switches (timing rule 9), firing once and `silent_for`
-(rule 10), `reopened`, severity changes and notify-only triggers, from SPEC sections 3 and 4."""
+(rule 10), `reopened`, severity changes and notify-only triggers, from docs/matrix.md and
+docs/case.md."""
 
 from __future__ import annotations
 

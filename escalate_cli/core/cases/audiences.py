@@ -1,5 +1,5 @@
-"""Who hears about what (SPEC section 9): the matrix's `notify_on` audiences made contacts, and
-the `notified` events that tell them, through the outbox like every other notification."""
+"""Who hears about what (docs/notifications.md): the matrix's `notify_on` audiences made contacts,
+and the `notified` events that tell them, through the outbox like every other notification."""
 
 from __future__ import annotations
 

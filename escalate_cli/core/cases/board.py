@@ -41,7 +41,7 @@ class BoardRow:
     problem: str | None = None  # why routing cannot run on the case (timing rule 12)
 
     def to_json(self) -> dict[str, Any]:
-        """The row as `watch --once --json` prints it (SPEC section 8)."""
+        """The row as `watch --once --json` prints it (docs/working-cases.md)."""
         return {
             "case": self.case,
             "title": self.title,

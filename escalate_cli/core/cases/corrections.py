@@ -1,4 +1,4 @@
-"""Correcting a case as it is worked (SPEC section 10): `edit`, `route`, `down`, `assign`,
+"""Correcting a case as it is worked (docs/working-cases.md): `edit`, `route`, `down`, `assign`,
 `take` and `note`. Each change is a timeline event with its author; none rewrites history:
 an edit records the old value beside the new one, a move down keeps every breach on record.
 """

@@ -289,8 +289,9 @@ def add_participants(case: Case, contacts: list[str], at: datetime) -> None:
 
 
 def notified_event(at: datetime, by: str | None, notice: Notice, **about: str) -> Event:
-    """`about` names the event of SPEC section 9 told of (`about="update"`), and `audience` is
-    `customer` when the plain message goes out: the message says what the event was."""
+    """`about` names the event told of (`about="update"`; see docs/notifications.md), and
+    `audience` is `customer` when the plain message goes out: the message says what the event
+    was."""
     names = ", ".join(notice.contacts)
     return event(
         at,

@@ -203,14 +203,14 @@ def _escalate(
 
 @dataclass(eq=False)  # never compared: __eq__ costs import time
 class SweepResult:
-    """What one sweep did to one case, as the entries of `sweep --json` (SPEC section 6)."""
+    """What one sweep did to one case, as the entries of `sweep --json` (docs/scripting.md)."""
 
     escalated: dict[str, Any] | None = None  # plus "external": the external contacts told
     notified: list[dict[str, Any]] = field(default_factory=list)
     breaches: list[dict[str, Any]] = field(default_factory=list)
     # severity or type, by a trigger; plus "contacts" when no escalation says whom it told
     changes: list[dict[str, Any]] = field(default_factory=list)
-    # notifications of SPEC section 9 made by the sweep (a severity raised in place)
+    # notifications the sweep made (docs/notifications.md): a severity raised in place
     reminded: list[dict[str, Any]] = field(default_factory=list)
     problem: str | None = None
     changed: bool = False  # whether the case was written at all

@@ -58,7 +58,7 @@ def _next_entry(matrix: Matrix, case: Case, move: Move, now: datetime) -> dict[s
 
 @dataclass(frozen=True, eq=False)  # never compared: __eq__ and __hash__ cost import time
 class NextView:
-    """`escalate next`: the JSON of SPEC section 6, and why `next` is null when it is."""
+    """`escalate next`'s JSON (docs/scripting.md), and why `next` is null when it is."""
 
     data: dict[str, Any]
     note: str | None = None

@@ -1,5 +1,5 @@
 """Subscribing to a case: a contact of the matrix, or an email address, who hears what the
-customer hears (SPEC section 9)."""
+customer hears (docs/notifications.md)."""
 
 from __future__ import annotations
 

@@ -46,7 +46,7 @@ class Metrics:
         return self.reopened / self.cases if self.cases else None
 
     def to_json(self) -> dict[str, Any]:
-        """The `metrics --json` document of SPEC section 6."""
+        """The `metrics --json` document (docs/scripting.md)."""
         return {
             "cases": self.cases,
             "open": self.open,

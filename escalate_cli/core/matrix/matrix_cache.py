@@ -8,9 +8,9 @@ than a SHA-256: hashlib would start OpenSSL (~5 ms) on every command, and two fi
 only share an entry, which the comparison rejects and rebuilds.
 
 Unpickling runs code, so an entry is read only from a folder and a file that no other user could
-have written (SPEC section 7): a real directory and a regular file, neither a symlink, both owned
-by this user and writable by nobody else. Anything else is ignored: the matrix is validated from
-its YAML and nothing is written into a folder that is not safe.
+have written (docs/reliability.md): a real directory and a regular file, neither a symlink, both
+owned by this user and writable by nobody else. Anything else is ignored: the matrix is validated
+from its YAML and nothing is written into a folder that is not safe.
 """
 
 from __future__ import annotations

@@ -47,7 +47,7 @@ class Change:
 
     @property
     def what(self) -> str:
-        """What happened to it, in words (SPEC section 11's `what`)."""
+        """What happened to it, in words (`what` in docs/matrix-as-code.md)."""
         return "; ".join([self.change, *self.lines]) if self.fields else self.change
 
     def to_json(self) -> dict[str, Any]:

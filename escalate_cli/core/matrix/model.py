@@ -430,8 +430,9 @@ class Hooks:
 
 Audience = Literal["owner", "participants", "level", "customer", "added"]
 Audiences = tuple[Audience, ...]
-# SPEC section 9. `severity_changed` always tells the raised severity's `notify` (timing rule
-# 11); its audiences here come on top. `update --audience customer` goes to `customer` alone.
+# Who hears of each event by default (docs/notifications.md). `severity_changed` always tells the
+# raised severity's `notify` (timing rule 11); its audiences here come on top. `update --audience
+# customer` goes to `customer` alone.
 DEFAULT_AUDIENCES: dict[str, Audiences] = {
     "update": ("owner", "participants", "level"),
     "resolve": ("owner", "participants"),

@@ -36,7 +36,7 @@ class Message:
     text: str
 
 
-# The timeline event each `about` of a `notified` event tells of (SPEC section 9).
+# The timeline event each `about` of a `notified` event tells of (docs/notifications.md).
 ABOUT_KIND = {
     "update": "update",
     "resolve": "resolved",
@@ -45,7 +45,7 @@ ABOUT_KIND = {
     "owner_changed": "owner_changed",
     "convene": "step",
     "severity_changed": "severity_changed",
-    # Sweep notifications of SPEC section 9 follow no event of their own kind to quote.
+    # A sweep's notifications (docs/notifications.md) follow no event of their own kind to quote.
     "repeat": "repeat",
     "breach": "breached",
     "warning": "warned",

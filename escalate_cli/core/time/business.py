@@ -1,4 +1,4 @@
-"""Business-hours calendars: SLA clocks that run only inside working hours (SPEC section 10).
+"""Business-hours calendars: SLA clocks that run only inside working hours (docs/working-cases.md).
 
 A matrix's `calendars: {NAME: {timezone, hours, holidays}}` names weekly hours in a zone and
 the days off; a severity's `calendar: NAME` makes its SLA deadlines count only time inside

@@ -23,7 +23,7 @@ _WALL_HELP = "use 2026-01-05 or 2026-01-05T09:00, wall-clock time without an off
 _INSTANT_HELP = "use ISO-8601 such as 2026-11-23T14:05:00Z"
 _MIN_YEAR, _MAX_YEAR = 1900, 9000  # keeps zone arithmetic far from datetime's limits
 _UTC_ZONE = ZoneInfo("UTC")
-# The instants escalate accepts from people and stores (SPEC section 7): far enough from
+# The instants escalate accepts from people and stores (docs/reliability.md): far enough from
 # datetime's limits that a due time ten years on, or a reading in any zone, still fits.
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 END_OF_TIME = datetime(9999, 1, 1, tzinfo=UTC)  # the first instant that is out of range
