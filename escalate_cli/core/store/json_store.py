@@ -409,11 +409,11 @@ class CaseStore:
         case that nothing acts on by `due`'s time under the matrix its key names (see
         StoreFile.survey): such a case may come without its history; every other comes whole."""
         key, now = due
-        snapshot = self._snapshot(self.path)
-        survey = snapshot.survey(key, to_iso(now), history) if snapshot is not None else None
         merged: dict[int, dict[str, Any]] = {}
         wakes: dict[int, Wake] = {}
-        if snapshot is not None and survey is not None:
+        snapshot = self._snapshot(self.path)
+        if snapshot is not None:
+            survey = snapshot.survey(key, to_iso(now), history)
             merged.update(survey.cases)
             for number, at in survey.settled.items():
                 try:
