@@ -71,7 +71,6 @@ def lines(
     styles: list[tuple[str, str]] = []
     for case in cases:
         found = due.get(case["number"])
-        customer = case.get("customer") or {}
         row = [
             case["id"],
             case["status"] if wide else SHORT_STATUS.get(case["status"], case["status"]),
@@ -82,13 +81,17 @@ def lines(
             when(from_iso(case["created_at"])),
         ]
         if wide:
+            customer = case.get("customer") or {}
             tags = ",".join(case.get("tags") or []) or "-"
             row += [case["type"], customer.get("name") or "-", customer.get("tier") or "-", tags]
         if teams or wide:
             row.append(case.get("matrix") or "-")
-        # Case text never drives the terminal: made visible before any colour is added (most
-        # cells are plain already, and checking that is ten times cheaper than one_line).
-        rows.append([cell if cell.isprintable() else one_line(cell) for cell in map(str, row)])
+        # Case text never drives the terminal: made visible before any colour is added. Most
+        # rows are plain already, and one check of the whole row costs a tenth of one_line.
+        cells = list(map(str, row))
+        if not " ".join(cells).isprintable():
+            cells = [cell if cell.isprintable() else one_line(cell) for cell in cells]
+        rows.append(cells)
         styles.append((case["status"], "overdue" if found is not None and found.acts else ""))
     widths = [max(map(len, column)) for column in zip(header, *rows, strict=True)]
     titles = ["title"] + [

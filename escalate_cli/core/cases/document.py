@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any, NotRequired, TypedDict
 
 from escalate_cli.core.engine import availability
@@ -453,6 +454,8 @@ class CaseFilter:
             return False
         if self.status not in ("active", "all") and case["status"] != self.status:
             return False
+        if self._by_status_only:
+            return True
         wanted = {
             "owner": self.owner,
             "level": self.level,
@@ -462,6 +465,14 @@ class CaseFilter:
         if not all(value is None or case.get(key) == value for key, value in wanted.items()):
             return False
         return self._matches_more(case)
+
+    @cached_property
+    def _by_status_only(self) -> bool:
+        """Nothing but the status asked for, as a plain `list` asks: the other checks cost a
+        list of 10,000 cases ~20 ms and pass every case."""
+        asked = (self.owner, self.level, self.type, self.severity, self.customer, self.tier,
+                 self.participant, self.since, self.until)  # fmt: skip
+        return not (self.tags or self.breached) and all(value is None for value in asked)
 
     def _matches_more(self, case: Case) -> bool:
         customer = case.get("customer")
