@@ -103,11 +103,15 @@ def sweep_store(
     moving = {case["number"] for case in due}
     # Cases read only because their wake was worked out under another matrix (or never): kept
     # now, so that the next sweep reads them only when they fall due. A case routing cannot
-    # run on is read by every sweep anyway, and a damaged one is best left as it lies.
+    # run on is read by every sweep anyway, and a damaged one is best left as it lies. A case
+    # that records no matrix is every team's: each team's sweep would keep its own wake, and
+    # rewrite the store every time, so it keeps none (a move makes the case the team's).
     woken = {
         case["number"]: (found.stale[case["number"]], wake(matrix, case, key))
         for case in found.cases
-        if case["number"] in found.stale and case["number"] not in moving | troubled
+        if case["number"] in found.stale
+        and case["number"] not in moving | troubled
+        and (team is None or case.get("matrix") == team)
     }
     if due or woken or reminding:
         fork = dispatch.fork() if dispatch is not None and (due or reminding) else None

@@ -8,6 +8,7 @@ Times are minutes after T0 (Monday 2026-11-23 10:00 UTC).
 
 from __future__ import annotations
 
+import re
 import zlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -181,7 +182,7 @@ def test_a_sweep_keeps_no_wake_for_a_case_written_since_it_read_it(
     with store.transaction() as tx:
         tx.keep_wakes({number: (fresh, wake(load_matrix(matrix_file), {}, "another matrix"))})
     kept = _file_entry(Path(location), "wakes", number)
-    assert kept == {"crc": int(fresh), "at": None, "key": "another matrix", "row": ANY}
+    assert kept == {"crc": ANY, "at": None, "key": "another matrix", "row": ANY}
     assert store.sweep_cases(at(3), "another matrix", None).cases == []
 
 
@@ -219,7 +220,11 @@ def test_the_kept_row_holds_what_list_shows_and_filters_on(
         **{key: case[key] for key in ROW_FIELDS},
         "customer": {"name": "Initech", "tier": "vip"},  # no contact addresses
     }
-    assert entry["crc"] == zlib.crc32(_file_line(Path(location), "cases", case["number"]))
+    # The checksum covers the case's line, then the rest of the entry: an edit to either shows.
+    written = _file_line(Path(location), "wakes", case["number"])
+    rest = written.split(b",", 1)[1]
+    case_line = _file_line(Path(location), "cases", case["number"])
+    assert entry["crc"] == zlib.crc32(rest, zlib.crc32(case_line))
 
 
 @pytest.mark.parametrize(
@@ -275,3 +280,126 @@ def test_list_from_rows_equals_list_from_whole_cases(
     location.write_bytes(text.split(b',\n"wakes": {', 1)[0] + b"\n}\n")
     from_cases = runner.invoke(app, ["list", *flags], env=env)
     assert (from_rows.stdout, from_rows.stderr) == (from_cases.stdout, from_cases.stderr)
+
+
+def cli_env(tmp_path: Path, matrix_file: Path) -> dict[str, str]:
+    return {
+        "ESCALATE_STORE": str(tmp_path / "cases.json"),
+        "ESCALATE_MATRIX": str(matrix_file),
+        "ESCALATE_USER": "frontline",
+        "COLUMNS": "200",
+    }
+
+
+def run(env: dict[str, str], now: str, *args: str) -> Any:
+    from typer.testing import CliRunner
+
+    from escalate_cli.cli import app
+
+    return CliRunner().invoke(app, ["--now", now, *args], env=env)
+
+
+def two_cases(env: dict[str, str]) -> Path:
+    for minute, title in (("00", "printer on fire"), ("01", "fax jammed")):
+        assert (
+            run(env, f"2026-11-23T10:{minute}Z", "open", title, "--severity", "sev3").exit_code == 0
+        )
+    return Path(env["ESCALATE_STORE"])
+
+
+def edit_wake_line(path: Path, number: int, edit: Any) -> None:
+    """Change one line of the wakes table by hand, keeping the file's layout."""
+    lines = path.read_text().split("\n")
+    start = lines.index('"wakes": {')
+    at = next(i for i in range(start, len(lines)) if lines[i].startswith(f'  "{number}": '))
+    lines[at] = edit(lines[at])
+    path.write_text("\n".join(lines))
+
+
+@pytest.mark.parametrize(
+    ("edit", "what"),
+    [
+        (lambda line: line.replace("2026-11-23T10:15:00Z", "2026-11-24T10:15:00Z"), "a later wake"),
+        (lambda line: re.sub(r'"status":"[a-z_]+"', '"status":"resolved"', line), "a row"),
+        (lambda line: re.sub(r'"row":\{.*\}\}', '"row":{"number":1}}', line), "a bare row"),
+    ],
+)
+def test_a_wake_edited_by_hand_is_not_believed(
+    tmp_path: Path, matrix_file: Path, edit: Any, what: str
+) -> None:
+    """ESC-1 is due at 10:15; its wake entry edited by hand must change nothing, before the
+    wake (when `list` would read the row) or after it (when a sweep must read the case)."""
+    env = cli_env(tmp_path, matrix_file)
+    path = two_cases(env)
+    edit_wake_line(path, 1, edit)
+    before = run(env, "2026-11-23T10:10Z", "--json", "list")
+    assert before.exit_code == 0, (what, before.output)
+    listed = {c["id"]: (c["status"], c["next_due"]) for c in orjson.loads(before.stdout)}
+    assert listed == {
+        "ESC-1": ("open", "2026-11-23T10:15:00Z"),
+        "ESC-2": ("open", "2026-11-23T10:16:00Z"),
+    }, what
+    shown = run(env, "2026-11-23T10:10Z", "list")
+    assert shown.exit_code == 0 and shown.stdout.count("ESC-1 ") == 1, what
+    swept = run(env, "2026-11-23T10:20Z", "--json", "sweep", "--dry-run")
+    assert [e["case"] for e in orjson.loads(swept.stdout)["escalated"]] == ["ESC-1", "ESC-2"], what
+    overdue = run(env, "2026-11-23T10:20Z", "--json", "list", "--overdue")
+    assert [c["id"] for c in orjson.loads(overdue.stdout)] == ["ESC-1", "ESC-2"], what
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [lambda line: '  "2": null', lambda line: line.replace('  "2": ', '  "x2": ', 1)],
+)
+def test_a_damaged_wake_entry_is_dropped_not_a_reason_to_refuse_the_store(
+    tmp_path: Path, matrix_file: Path, edit: Any
+) -> None:
+    """The wakes are worked out from the cases: one that cannot be read is dropped (the case is
+    read whole), where a damaged case line is refused with exit 6."""
+    env = cli_env(tmp_path, matrix_file)
+    path = two_cases(env)
+    edit_wake_line(path, 2, edit)
+    listed = run(env, "2026-11-23T10:05Z", "--json", "list")
+    assert listed.exit_code == 0, listed.output
+    assert [c["id"] for c in orjson.loads(listed.stdout)] == ["ESC-1", "ESC-2"]
+    assert run(env, "2026-11-23T10:06Z", "note", "2", "still jammed").exit_code == 0
+    assert b'"x2"' not in path.read_bytes() and b'"2": null' not in path.read_bytes()
+
+
+def test_sweeps_of_two_teams_do_not_rewrite_the_store_each_time(
+    tmp_path: Path, matrix_file: Path
+) -> None:
+    """A case that records no matrix is every team's: if each team's sweep kept its own wake
+    for it, every sweep would rewrite the store."""
+    env = cli_env(tmp_path, matrix_file)
+    other = tmp_path / "b.yaml"
+    other.write_text(matrix_file.read_text().replace("name: Test support", "name: Team B"))
+    path = two_cases(env)
+    path.write_text(path.read_text().replace('"matrix":"Test support",', ""))  # before teams
+    env_b = {**env, "ESCALATE_MATRIX": str(other)}
+    run(env, "2026-11-23T10:02Z", "sweep")
+    run(env_b, "2026-11-23T10:02Z", "sweep")
+    before = path.read_bytes()
+    for team in (env, env_b):
+        assert run(team, "2026-11-23T10:03Z", "sweep").exit_code == 0
+        assert path.read_bytes() == before  # nothing due, nothing learnt: nothing written
+
+
+def test_the_key_changes_with_the_code_that_works_out_due_times(
+    tmp_path: Path, matrix_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Between releases the version number stays the same while the engine changes: the key
+    holds a checksum of the engine's code, so wakes kept by the old code go stale."""
+    from escalate_cli.core.engine import wake as wake_module
+
+    matrix = load_matrix(matrix_file)
+    before = matrix_key(matrix)
+    wake_module._engine_code.cache_clear()
+    real = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda self: real(self) + b"# changed")
+    try:
+        assert matrix_key(matrix) != before
+    finally:
+        monkeypatch.undo()
+        wake_module._engine_code.cache_clear()
+    assert matrix_key(matrix) == before

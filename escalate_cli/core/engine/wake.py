@@ -14,8 +14,10 @@ one are read by every sweep until one of them, or a write, works them out again.
 
 from __future__ import annotations
 
+import functools
 import zlib
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from escalate_cli import __version__
@@ -31,10 +33,24 @@ ALWAYS = datetime(1970, 1, 1, tzinfo=UTC)  # before any sweep's `now`: read by e
 
 
 def matrix_key(matrix: Matrix) -> str:
-    """Names the rules a wake was worked out under: this escalate and this matrix, as loaded
-    (its repr holds every field; a checksum of it costs about 0.2 ms)."""
+    """Names the rules a wake was worked out under: this escalate, the code that works out
+    due times, and this matrix, as loaded (its repr holds every field; a checksum of it costs
+    about 0.2 ms)."""
     text = repr(matrix).encode("utf-8", "surrogatepass")
-    return f"{__version__}:{zlib.crc32(text):08x}{zlib.adler32(text):08x}"
+    return f"{__version__}:{_engine_code()}:{zlib.crc32(text):08x}{zlib.adler32(text):08x}"
+
+
+@functools.cache
+def _engine_code() -> str:
+    """A checksum of the modules that work out when things fall due (engine/ and time/): an
+    upgrade that changes how they count makes every kept wake stale even when the version
+    number stays the same, as it does between releases. Reading them costs about 0.3 ms."""
+    core = Path(__file__).resolve().parent.parent
+    files = sorted([*(core / "engine").glob("*.py"), *(core / "time").glob("*.py")])
+    crc = 0
+    for file in files:
+        crc = zlib.crc32(file.read_bytes(), crc)
+    return f"{crc:08x}"
 
 
 def wake_at(matrix: Matrix, case: Case) -> datetime | None:

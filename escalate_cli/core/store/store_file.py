@@ -54,6 +54,7 @@ HISTORY = ("timeline", "steps")
 _ADVICE = "it was left untouched — restore it from a backup or point --store elsewhere"
 _KINDS = {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}
 Text = bytes | memoryview  # a document's JSON; a view into the file's bytes, until replaced
+_CRC_HEAD = b'{"crc":'  # how a wakes entry begins: its checksum, then what the checksum covers
 _HEADER = re.compile(rb'"(_meta|cases|outbox|summaries|wakes)": \{(\},?)?')
 
 
@@ -320,17 +321,25 @@ class StoreFile:
             }
 
     def _wake_entry(self, number: int, raw: Text) -> dict[str, Any] | None:
-        """The case's entry in `wakes`, or None when it has none, or one made for another text."""
+        """The case's entry in `wakes`; None when it has none, or one escalate did not write
+        for the case as it reads now: the entry's checksum covers the case's line and the rest
+        of the entry, so an edit by hand to either makes the case be read whole."""
         text = self.docs[WAKES].get(number)
         if text is None:
             return None
+        written = bytes(text)
+        comma = written.find(b",", len(_CRC_HEAD))
+        if not written.startswith(_CRC_HEAD) or comma < 0:
+            return None
+        stated = written[len(_CRC_HEAD) : comma]
+        if not stated.isdigit() or int(stated) != zlib.crc32(written[comma + 1 :], zlib.crc32(raw)):
+            return None
         try:
-            entry = _parse(text)
+            entry = _parse(written)
         except (ValueError, RecursionError):
             return None
-        if not isinstance(entry, dict) or entry.get("crc") != zlib.crc32(raw):
-            return None
-        return entry
+        row = entry.get("row") if isinstance(entry, dict) else None
+        return entry if isinstance(row, dict) and row.get("number") == number else None
 
     def survey(self, key: str, now: str, history: bool) -> Survey:
         """Every case, as a `list` or a sweep at `now` (stored UTC text, which compares as
@@ -368,10 +377,11 @@ class StoreFile:
 
     def index(self, number: int, row: Text, wake_at: str | None, key: str | None) -> None:
         """Keep beside a case filed here its row (see `row`) and the wake it was written with
-        (`key` None: none was worked out), both bound to the case's text by its checksum:
-        `list` and a sweep read the row, not the case, of each case that is not yet due."""
-        head = dumps({"crc": zlib.crc32(self.docs[CASES][number]), "at": wake_at, "key": key})
-        self.docs[WAKES][number] = b'%s,"row":%s}' % (head[:-1], row)
+        (`key` None: none was worked out), bound to the case's text and to themselves by a
+        checksum: `list` and a sweep read the row, not the case, of each case not yet due."""
+        rest = b'%s,"row":%s}' % (dumps({"at": wake_at, "key": key})[1:-1], row)
+        crc = zlib.crc32(rest, zlib.crc32(self.docs[CASES][number]))
+        self.docs[WAKES][number] = b"%s%d,%s" % (_CRC_HEAD, crc, rest)
 
     def checksum(self, number: int) -> int | None:
         raw = self.docs[CASES].get(number)
@@ -468,8 +478,24 @@ def _parse_whole(path: Path, raw: bytes) -> dict[str, Docs]:
     except RecursionError:
         raise corrupt(path, "is not a case store (it is nested too deeply)") from None
     data = _migrate(path, data)
+    _drop_bad_wakes(data)
     _check(path, data)
     return {name: {int(k): dumps(doc) for k, doc in data[name].items()} for name in TABLES}
+
+
+def _drop_bad_wakes(data: dict[str, Any]) -> None:
+    """The wakes are worked out from the cases: an entry that is not an object under a case
+    number (edited by hand) is dropped, not a reason to refuse the store; the case is read
+    whole until its next write or sweep keeps a wake again."""
+    wakes = data.get(WAKES)
+    if isinstance(wakes, dict):
+        data[WAKES] = {k: v for k, v in wakes.items() if _is_number(k) and isinstance(v, dict)}
+    elif wakes is not None:
+        data[WAKES] = {}
+
+
+def _is_number(key: str) -> bool:
+    return key.isascii() and key.isdigit()
 
 
 def _migrate(path: Path, data: Any) -> dict[str, Any]:
@@ -511,7 +537,7 @@ def _check(path: Path, data: dict[str, Any]) -> None:
     if set(data[META]) - {str(META_ID)}:
         raise corrupt(path, f'has a "{META}" table with entries other than "{META_ID}"')
     for key, entry in data[OUTBOX].items():
-        if not key.isdigit() or not isinstance(entry.get("id"), str):
+        if not _is_number(key) or not isinstance(entry.get("id"), str):
             raise corrupt(path, f'has outbox entry "{key}" without a number key and a string id')
     last = data[META].get(str(META_ID), {}).get("last_number", 0)
     if type(last) is not int or last < 0:
