@@ -102,7 +102,7 @@ def test_a_version_2_store_is_refused_by_a_version_1_reader(
 
 @pytest.mark.parametrize(
     "outbox",
-    [[], {"1": "x"}, {"one": {"id": "x"}}, {"1": {"status": "pending"}}],
+    [[], {"1": "x"}, {"one": {"id": "x"}}, {"²": {"id": "x"}}, {"1": {"status": "pending"}}],
 )
 def test_a_corrupt_outbox_is_reported_and_left_alone(store: CaseStore, outbox: Any) -> None:
     store.path.parent.mkdir(parents=True)
