@@ -27,6 +27,7 @@ from escalate_cli.core.store import store_file
 from escalate_cli.core.store.json_store import CaseStore
 from escalate_cli.core.store.store_base import lock_timeout
 from escalate_cli.core.store.store_file import SCHEMA_VERSION
+from escalate_cli.core.time.timing import from_iso
 
 REPO = Path(__file__).resolve().parents[2]
 WORKER = Path(__file__).with_name("store_worker.py")
@@ -918,3 +919,17 @@ def test_racing_read_modify_write_loses_nothing(store: CaseStore) -> None:
         tx.put(make_case(tx.next_number(), counter=0))
     go(start_workers("count", store, count=100, processes=2))
     assert store.get(1) == make_case(1, counter=200)
+
+
+def test_tracked_cases_edited_by_hand_into_junk_count_as_none(store: CaseStore) -> None:
+    """The tracked cases live in the metadata document; keys that name no number as escalate
+    writes them (`²` is a digit, not a number) and times that are no times are left out, and
+    the next write goes through."""
+    open_cases(store, 2)
+    data = json.loads(store.path.read_bytes())
+    data["_meta"]["1"]["tracked"] = {"1": "2026-11-30T09:00:00Z", "²": None, "x": None, "2": "soon"}
+    store.path.write_text(json.dumps(data))
+    assert store.tracked() == {1: from_iso("2026-11-30T09:00:00Z")}
+    with store.transaction() as tx:
+        tx.track(2, None)
+    assert CaseStore(store.path).tracked() == {1: from_iso("2026-11-30T09:00:00Z"), 2: None}

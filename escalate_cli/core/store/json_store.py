@@ -36,7 +36,7 @@ def _tracked_in(value: Any) -> dict[str, Any]:
     return {
         n: at
         for n, at in value.items()
-        if isinstance(n, str) and n.isdigit() and (at is None or _is_time(at))
+        if isinstance(n, str) and store_file.is_number(n) and (at is None or _is_time(at))
     }
 
 

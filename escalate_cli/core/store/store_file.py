@@ -489,12 +489,13 @@ def _drop_bad_wakes(data: dict[str, Any]) -> None:
     whole until its next write or sweep keeps a wake again."""
     wakes = data.get(WAKES)
     if isinstance(wakes, dict):
-        data[WAKES] = {k: v for k, v in wakes.items() if _is_number(k) and isinstance(v, dict)}
+        data[WAKES] = {k: v for k, v in wakes.items() if is_number(k) and isinstance(v, dict)}
     elif wakes is not None:
         data[WAKES] = {}
 
 
-def _is_number(key: str) -> bool:
+def is_number(key: str) -> bool:
+    """A key that names a number as the store writes it (`²` is a digit, but no number)."""
     return key.isascii() and key.isdigit()
 
 
@@ -537,7 +538,7 @@ def _check(path: Path, data: dict[str, Any]) -> None:
     if set(data[META]) - {str(META_ID)}:
         raise corrupt(path, f'has a "{META}" table with entries other than "{META_ID}"')
     for key, entry in data[OUTBOX].items():
-        if not _is_number(key) or not isinstance(entry.get("id"), str):
+        if not is_number(key) or not isinstance(entry.get("id"), str):
             raise corrupt(path, f'has outbox entry "{key}" without a number key and a string id')
     last = data[META].get(str(META_ID), {}).get("last_number", 0)
     if type(last) is not int or last < 0:
