@@ -171,8 +171,8 @@ class Transaction:
         """File the row and wake of each case put in the hot file, and the wakes a sweep
         kept; whether any of the latter applied (the file then needs writing)."""
         for number in to_hot:
-            brief, wake = self._indexed[number]
-            hot.index(number, brief, *_wake_fields(wake))
+            row, wake = self._indexed[number]
+            hot.index(number, row, *_wake_fields(wake))
         woke = False
         for number, (version, wake) in self._woken.items():
             if number in self._pending or str(hot.checksum(number)) != version:

@@ -320,10 +320,11 @@ class StoreFile:
                 for n in sorted(cases)
             }
 
-    def _wake_entry(self, number: int, raw: Text) -> dict[str, Any] | None:
+    def _wake_entry(self, number: int, case_crc: int) -> dict[str, Any] | None:
         """The case's entry in `wakes`; None when it has none, or one escalate did not write
-        for the case as it reads now: the entry's checksum covers the case's line and the rest
-        of the entry, so an edit by hand to either makes the case be read whole."""
+        for the case as it reads now (`case_crc`: the checksum of the case's line). The entry's
+        checksum covers the case's line and the rest of the entry, so an edit by hand to either
+        makes the case be read whole."""
         text = self.docs[WAKES].get(number)
         if text is None:
             return None
@@ -332,7 +333,7 @@ class StoreFile:
         if not written.startswith(_CRC_HEAD) or comma < 0:
             return None
         stated = written[len(_CRC_HEAD) : comma]
-        if not stated.isdigit() or int(stated) != zlib.crc32(written[comma + 1 :], zlib.crc32(raw)):
+        if not stated.isdigit() or int(stated) != zlib.crc32(written[comma + 1 :], case_crc):
             return None
         try:
             entry = _parse(written)
@@ -354,15 +355,14 @@ class StoreFile:
         with _collector_paused(sum(map(len, cases.values()))):
             for number in sorted(cases):
                 raw = cases[number]
-                entry = self._wake_entry(number, raw)
+                crc = zlib.crc32(raw)
+                entry = self._wake_entry(number, crc)
                 if entry is None or entry.get("key") != key:
-                    stale[number] = zlib.crc32(raw)
-                elif _settled(entry.get("at"), now):
-                    row = entry.get("row")
-                    if isinstance(row, dict) and row.get("status") != "on_hold":
-                        found[number] = self._checked(number, raw) if history else row
-                        settled[number] = entry["at"]
-                        continue
+                    stale[number] = crc
+                elif _settled(entry.get("at"), now) and entry["row"].get("status") != "on_hold":
+                    found[number] = self._checked(number, raw) if history else entry["row"]
+                    settled[number] = entry["at"]
+                    continue
                 found[number] = self._checked(number, raw)
         return Survey(found, settled, stale)
 

@@ -596,13 +596,14 @@ class PgStore:
         settled = (
             "due_key = %(key)s AND (due_at IS NULL OR due_at > %(now)s) AND status <> 'on_hold'"
         )
-        brief = "archived OR settled" if not history else "false"
+        # Without history, a closed or settled case is read as its brief (the case's summary).
+        column = "doc" if history else "CASE WHEN archived OR settled THEN brief ELSE doc END"
         where = "" if archived else " WHERE NOT archived"
         with self._cursor() as cur:
             if not self._ready(cur):
                 return Listing([], {})
             cur.execute(
-                f"SELECT number, CASE WHEN {brief} THEN brief ELSE doc END::text, settled, due_at"
+                f"SELECT number, ({column})::text, settled, due_at"
                 f" FROM (SELECT *, NOT archived AND {settled} AS settled FROM cases{where}) AS c"
                 " ORDER BY number",
                 {"key": key, "now": now},
