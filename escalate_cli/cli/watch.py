@@ -1,5 +1,6 @@
 """The live board: `escalate watch`, every active case with whatever falls due first on top."""
 
+import gc
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -44,6 +45,7 @@ def watch(
     if not once and not sys.stdout.isatty():
         raise UsageError("the live board needs a terminal: use --once when piping")
     if not once:
+        gc.enable()  # main() paused it for one short command; this one runs until quit
         _live(state, state.session().watch())
         return
     found = state.session().board()
