@@ -373,6 +373,33 @@ def test_to_iso_and_from_iso() -> None:
         from_iso("yesterday")
 
 
+_STAMP_CHARS = st.sampled_from([*"0123456789-:T tZz.+ ", "\u0661", "\xa0"])
+
+
+@st.composite
+def _stored_stamps(draw: st.DrawFn) -> str:
+    """A stamp as `to_iso` writes it, or one with a character swapped (t, a space, junk)."""
+    stamp = list(to_iso(draw(st.datetimes(datetime(1, 1, 2), datetime(9999, 12, 30)))))
+    for _ in range(draw(st.integers(0, 2))):
+        stamp[draw(st.integers(0, 18))] = draw(_STAMP_CHARS)
+    return "".join(stamp)
+
+
+@given(_stored_stamps())
+@settings(max_examples=400)
+def test_from_iso_reads_a_stamp_in_the_stored_form_as_any_other(text: str) -> None:
+    """Twenty characters ending in Z take a shorter path: it must read them as the general
+    path does (stripped, upper-cased, made UTC), and refuse what it refuses."""
+    try:
+        expected = datetime.fromisoformat(text.strip().upper()).astimezone(UTC)
+    except ValueError:
+        with pytest.raises(ValueError, match="bad timestamp"):
+            from_iso(text)
+        return
+    read = from_iso(text)
+    assert read == expected and read.tzinfo == UTC
+
+
 def test_resolve_now_prefers_flag_then_environment_then_clock(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -357,6 +357,11 @@ def from_iso(s: str) -> datetime:
     """Read a stored timestamp back as an aware UTC instant; a naive value is taken as UTC."""
     if not isinstance(s, str):
         raise ValueError(f"bad timestamp {show_value(s)} ({_INSTANT_HELP})")
+    if len(s) == 20 and s[-1] == "Z":  # as `to_iso` writes it: a third of the general path
+        try:
+            return datetime.fromisoformat(s)
+        except ValueError:
+            pass  # the general path reads it, or says what is wrong
     try:
         return _as_utc(datetime.fromisoformat(s.strip().upper()))
     except (ValueError, OverflowError) as error:
