@@ -39,7 +39,10 @@ def console() -> Console:
         # A pipe has no width: tables take their natural width rather than folding or
         # truncating case text, which a script or a pager would then lose.
         width = None if sys.stdout.isatty() else 1000
-        _console = Console(file=sys.stdout, highlight=False, width=width, soft_wrap=False)
+        # Case text is shown as typed: `fix :fire: now` must not print an emoji.
+        _console = Console(
+            file=sys.stdout, highlight=False, width=width, soft_wrap=False, emoji=False
+        )
     return _console
 
 
