@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import os
+import re
 import sys
 import time
 from collections.abc import Sequence
@@ -57,6 +59,21 @@ def out(*renderables: RenderableType) -> None:
     sys.stdout.write("".join(line.rstrip() + "\n" for line in captured.get().splitlines()))
 
 
+def _piped() -> bool:
+    """Stdout is a pipe or a file and nothing tells Rich otherwise (FORCE_COLOR, TTY_COMPATIBLE):
+    Rich would print no colour and no layout there, so escalate writes the text itself and
+    spares the command importing Rich (~20 ms of a `show`)."""
+    return not (
+        sys.stdout.isatty() or "FORCE_COLOR" in os.environ or "TTY_COMPATIBLE" in os.environ
+    )
+
+
+def on_terminal() -> bool:
+    """Whether stdout gets colour and Rich's layout (asks Rich only when it is not plainly a
+    pipe)."""
+    return not _piped() and console().is_terminal
+
+
 def text(line: str) -> None:
     """Plain text on stdout, with Rich markup interpreted (escape case text with `esc`).
 
@@ -64,17 +81,84 @@ def text(line: str) -> None:
     `esc` missed, no control or bidi character reaches the terminal."""
     from escalate_cli.core.text.visible import visible
 
-    console().print(visible(line, lines=True), soft_wrap=True)
+    shown = visible(line, lines=True)
+    plain = _unmarked(shown) if _piped() else None
+    if plain is None:
+        console().print(shown, soft_wrap=True)
+    else:
+        sys.stdout.write(plain + "\n")
+
+
+# Rich's console markup: a tag (`[bold]`, `[/bold]`) and the backslashes just before it.
+_TAG = re.compile(r"(\\*)\[([a-z#/@][^[]*?)]")
+_ESCAPABLE = re.compile(r"(\\*)(\[[a-z#/@][^[]*?])")
+
+
+def _unmarked(markup: str) -> str | None:
+    """`markup` as Rich prints it to a pipe (Rich's markup.render, then Text.wrap with soft wrap):
+    tags dropped, escaped tags and `\\[` shown as text, tabs expanded to every 8th cell. None
+    for the markup that Rich must judge (a closing tag that does not close the tag opened last,
+    an `@` handler), which escalate never writes."""
+    if "[" in markup:
+        pieces: list[str] = []
+        opened: list[str] = []
+        position = 0
+        for found in _TAG.finditer(markup):
+            backslashes, tag = found.groups()
+            pieces.append(markup[position : found.start()].replace("\\[", "["))
+            pieces.append("\\" * (len(backslashes) // 2))
+            position = found.end()
+            if len(backslashes) % 2:
+                pieces.append(f"[{tag}]")
+            elif tag.startswith("@"):
+                return None
+            elif not tag.startswith("/"):
+                opened.append(tag)
+            elif opened and tag[1:] in ("", opened[-1]):
+                opened.pop()
+            else:
+                return None
+        pieces.append(markup[position:].replace("\\[", "["))
+        markup = "".join(pieces)
+    if "\t" in markup:
+        markup = "\n".join(_tabs_expanded(line) for line in markup.split("\n"))
+    return markup
+
+
+def _tabs_expanded(line: str) -> str:
+    """A line's tabs as Rich expands them: each tab a space, then spaces to the next 8th cell."""
+    *tabbed, last = line.split("\t")
+    parts, cells = [], 0
+    for part in tabbed:
+        cells += _cell_width(part + " ")
+        pad = -cells % 8
+        cells += pad
+        parts.append(part + " " * (1 + pad))
+    return "".join(parts) + last
+
+
+def _cell_width(line: str) -> int:
+    """How many cells a line takes on a terminal (2 for each wide character, as Rich counts)."""
+    if line.isascii():
+        return len(line)
+    from rich.cells import cell_len
+
+    return cell_len(line)
 
 
 def esc(value: object, *, lines: bool = False) -> str:
     """Case text shown literally: control and bidi characters written out (`\\x1b`), never
-    read as Rich markup. One line unless `lines` (then newlines and tabs stay)."""
-    from rich.markup import escape
+    read as Rich markup. One line unless `lines` (then newlines and tabs stay).
 
+    Escaped as Rich's markup.escape does (a test holds them equal), without importing Rich."""
     from escalate_cli.core.text.visible import visible
 
-    return escape(visible(value, lines=lines))
+    shown = _ESCAPABLE.sub(
+        lambda found: f"{found[1]}{found[1]}\\{found[2]}", visible(value, lines=lines)
+    )
+    if shown.endswith("\\") and not shown.endswith("\\\\"):
+        return shown + "\\"
+    return shown
 
 
 def table(
@@ -84,8 +168,7 @@ def table(
     *,
     show_header: bool = True,
 ) -> None:
-    on_terminal = console().is_terminal
-    if not on_terminal:
+    if not on_terminal():
         _plain_table(columns, rows, title, show_header)
         return
     from rich import box
@@ -94,9 +177,9 @@ def table(
     grid = Table(
         *columns,
         title=esc(title) if title else None,
-        box=box.SIMPLE_HEAD if on_terminal else None,
+        box=box.SIMPLE_HEAD,
         title_justify="left",
-        header_style="bold" if on_terminal else "",
+        header_style="bold",
         pad_edge=False,
         show_header=show_header,
     )
@@ -111,8 +194,6 @@ def _plain_table(
     """The table as Rich lays it out for a pipe (no box, columns two spaces apart, each as wide
     as its widest line, a cell's extra lines under it), written directly: Rich took 1.7 s to
     lay out a timeline of 5,000 events."""
-    from rich.cells import cell_len
-
     from escalate_cli.core.text.visible import visible
 
     def lines_of(value: object) -> list[str]:
@@ -123,13 +204,10 @@ def _plain_table(
             return [text]
         return visible(text, lines=isinstance(value, Lines)).splitlines() or [""]
 
-    def width(line: str) -> int:
-        return len(line) if line.isascii() else cell_len(line)
-
     grid = [[[str(name)] for name in columns]] if show_header else []
     grid += [[lines_of(cell) for cell in row] for row in rows]
     widths = [
-        max((width(line) for row in grid for line in row[index]), default=0)
+        max((_cell_width(line) for row in grid for line in row[index]), default=0)
         for index in range(len(columns))
     ]
     # Most rows are one line of plain ASCII per cell: one format lays each out (a timeline of
@@ -144,7 +222,7 @@ def _plain_table(
             parts = []
             for index, cell in enumerate(row):
                 line = cell[depth] if depth < len(cell) else ""
-                parts.append(line + " " * (widths[index] - width(line)))
+                parts.append(line + " " * (widths[index] - _cell_width(line)))
             out_lines.append("  ".join(parts).rstrip())
     sys.stdout.write("".join(line + "\n" for line in out_lines))
 
