@@ -303,16 +303,17 @@ def when(iso: str | None) -> str:
     if not iso:
         return "-"
     if len(iso) == 20 and iso.endswith("Z"):  # as stored; the minute is all that shows
-        return _minute_shown(iso[:16], (*time.tzname, time.timezone, time.altzone))
+        return _minute_shown(iso[:16], time.tzname, time.timezone, time.altzone)
     from escalate_cli.core.time.timing import from_iso
 
     return local_time(from_iso(iso))
 
 
 @functools.lru_cache(maxsize=4096)
-def _minute_shown(minute: str, zone: tuple[str | int, ...]) -> str:
+def _minute_shown(minute: str, *zone: object) -> str:
     """A stored minute (`2026-11-23T14:05`) as `when` shows it, worked out once per minute and
-    local zone: a long timeline has many events in a minute, and converting each took ~10 µs."""
+    local zone (`zone`: its names and offsets, a key alone): a long timeline has many events in
+    a minute, and converting each took ~10 µs."""
     from escalate_cli.core.time.timing import from_iso
 
     return local_time(from_iso(minute + ":00Z"))
