@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import functools
+import os
+import re
 import sys
 import time
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from itertools import chain
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
@@ -39,7 +42,10 @@ def console() -> Console:
         # A pipe has no width: tables take their natural width rather than folding or
         # truncating case text, which a script or a pager would then lose.
         width = None if sys.stdout.isatty() else 1000
-        _console = Console(file=sys.stdout, highlight=False, width=width, soft_wrap=False)
+        # Case text is shown as typed: `fix :fire: now` must not print an emoji.
+        _console = Console(
+            file=sys.stdout, highlight=False, width=width, soft_wrap=False, emoji=False
+        )
     return _console
 
 
@@ -54,6 +60,21 @@ def out(*renderables: RenderableType) -> None:
     sys.stdout.write("".join(line.rstrip() + "\n" for line in captured.get().splitlines()))
 
 
+def _piped() -> bool:
+    """Stdout is a pipe or a file and nothing tells Rich otherwise (FORCE_COLOR, TTY_COMPATIBLE):
+    Rich would print no colour and no layout there, so escalate writes the text itself and
+    spares the command importing Rich (~20 ms of a `show`)."""
+    return not (
+        sys.stdout.isatty() or "FORCE_COLOR" in os.environ or "TTY_COMPATIBLE" in os.environ
+    )
+
+
+def on_terminal() -> bool:
+    """Whether stdout gets colour and Rich's layout (asks Rich only when it is not plainly a
+    pipe)."""
+    return not _piped() and console().is_terminal
+
+
 def text(line: str) -> None:
     """Plain text on stdout, with Rich markup interpreted (escape case text with `esc`).
 
@@ -61,17 +82,84 @@ def text(line: str) -> None:
     `esc` missed, no control or bidi character reaches the terminal."""
     from escalate_cli.core.text.visible import visible
 
-    console().print(visible(line, lines=True), soft_wrap=True)
+    shown = visible(line, lines=True)
+    plain = _unmarked(shown) if _piped() else None
+    if plain is None:
+        console().print(shown, soft_wrap=True)
+    else:
+        sys.stdout.write(plain + "\n")
+
+
+# Rich's console markup: a tag (`[bold]`, `[/bold]`) and the backslashes just before it.
+_TAG = re.compile(r"(\\*)\[([a-z#/@][^[]*?)]")
+_ESCAPABLE = re.compile(r"(\\*)(\[[a-z#/@][^[]*?])")
+
+
+def _unmarked(markup: str) -> str | None:
+    """`markup` as Rich prints it to a pipe (Rich's markup.render, then Text.wrap with soft wrap):
+    tags dropped, escaped tags and `\\[` shown as text, tabs expanded to every 8th cell. None
+    for the markup that Rich must judge (a closing tag that does not close the tag opened last,
+    an `@` handler), which escalate never writes."""
+    if "[" in markup:
+        pieces: list[str] = []
+        opened: list[str] = []
+        position = 0
+        for found in _TAG.finditer(markup):
+            backslashes, tag = found.groups()
+            pieces.append(markup[position : found.start()].replace("\\[", "["))
+            pieces.append("\\" * (len(backslashes) // 2))
+            position = found.end()
+            if len(backslashes) % 2:
+                pieces.append(f"[{tag}]")
+            elif tag.startswith("@"):
+                return None
+            elif not tag.startswith("/"):
+                opened.append(tag)
+            elif opened and tag[1:] in ("", opened[-1]):
+                opened.pop()
+            else:
+                return None
+        pieces.append(markup[position:].replace("\\[", "["))
+        markup = "".join(pieces)
+    if "\t" in markup:
+        markup = "\n".join(_tabs_expanded(line) for line in markup.split("\n"))
+    return markup
+
+
+def _tabs_expanded(line: str) -> str:
+    """A line's tabs as Rich expands them: each tab a space, then spaces to the next 8th cell."""
+    *tabbed, last = line.split("\t")
+    parts, cells = [], 0
+    for part in tabbed:
+        cells += _cell_width(part + " ")
+        pad = -cells % 8
+        cells += pad
+        parts.append(part + " " * (1 + pad))
+    return "".join(parts) + last
+
+
+def _cell_width(line: str) -> int:
+    """How many cells a line takes on a terminal (2 for each wide character, as Rich counts)."""
+    if line.isascii():
+        return len(line)
+    from rich.cells import cell_len
+
+    return cell_len(line)
 
 
 def esc(value: object, *, lines: bool = False) -> str:
     """Case text shown literally: control and bidi characters written out (`\\x1b`), never
-    read as Rich markup. One line unless `lines` (then newlines and tabs stay)."""
-    from rich.markup import escape
+    read as Rich markup. One line unless `lines` (then newlines and tabs stay).
 
+    Escaped as Rich's markup.escape does (a test holds them equal), without importing Rich."""
     from escalate_cli.core.text.visible import visible
 
-    return escape(visible(value, lines=lines))
+    shown = _ESCAPABLE.sub(
+        lambda found: f"{found[1]}{found[1]}\\{found[2]}", visible(value, lines=lines)
+    )
+    if shown.endswith("\\") and not shown.endswith("\\\\"):
+        return shown + "\\"
+    return shown
 
 
 def table(
@@ -81,8 +169,7 @@ def table(
     *,
     show_header: bool = True,
 ) -> None:
-    on_terminal = console().is_terminal
-    if not on_terminal:
+    if not on_terminal():
         _plain_table(columns, rows, title, show_header)
         return
     from rich import box
@@ -91,9 +178,9 @@ def table(
     grid = Table(
         *columns,
         title=esc(title) if title else None,
-        box=box.SIMPLE_HEAD if on_terminal else None,
+        box=box.SIMPLE_HEAD,
         title_justify="left",
-        header_style="bold" if on_terminal else "",
+        header_style="bold",
         pad_edge=False,
         show_header=show_header,
     )
@@ -108,42 +195,66 @@ def _plain_table(
     """The table as Rich lays it out for a pipe (no box, columns two spaces apart, each as wide
     as its widest line, a cell's extra lines under it), written directly: Rich took 1.7 s to
     lay out a timeline of 5,000 events."""
-    from rich.cells import cell_len
-
     from escalate_cli.core.text.visible import visible
 
     def lines_of(value: object) -> list[str]:
         if isinstance(value, Styled):
             return [value.plain]
         text = "" if value is None else str(value)
-        if text.isprintable():  # most cells: nothing to write out, one line
+        if text.isprintable():
             return [text]
         return visible(text, lines=isinstance(value, Lines)).splitlines() or [""]
 
-    def width(line: str) -> int:
-        return len(line) if line.isascii() else cell_len(line)
-
-    grid = [[[str(name)] for name in columns]] if show_header else []
-    grid += [[lines_of(cell) for cell in row] for row in rows]
-    widths = [
-        max((width(line) for row in grid for line in row[index]), default=0)
-        for index in range(len(columns))
-    ]
-    # Most rows are one line of plain ASCII per cell: one format lays each out (a timeline of
-    # 5,000 events took ~30 ms less than padding cell by cell).
-    simple = "  ".join(f"{{:<{size}}}" for size in widths)
-    out_lines = [visible(title)] if title else []
-    for row in grid:
-        if all(len(cell) == 1 and cell[0].isascii() for cell in row):
-            out_lines.append(simple.format(*(cell[0] for cell in row)).rstrip())
+    # Each line of the table: its cells, and whether they are all ASCII (then a cell's width is
+    # its length). Most rows are one line of printable ASCII per cell, which one check of the
+    # row joined up tells; only the others are taken cell by cell (a timeline of 5,000 events
+    # took ~12 ms less).
+    laid: list[tuple[Sequence[str], bool]] = []
+    if show_header:
+        header = [str(name) for name in columns]
+        laid.append((header, "".join(header).isascii()))
+    if set(map(type, chain.from_iterable(rows))) <= {str, Lines}:
+        texts = cast(Sequence[Sequence[str]], rows)
+    else:
+        texts = [[_one_line(cell) for cell in row] for row in rows]
+    for row, text in zip(rows, texts, strict=True):
+        joined = "".join(text)
+        if joined.isascii() and joined.isprintable():
+            laid.append((text, True))
             continue
-        for depth in range(max(len(cell) for cell in row)):
-            parts = []
-            for index, cell in enumerate(row):
-                line = cell[depth] if depth < len(cell) else ""
-                parts.append(line + " " * (widths[index] - width(line)))
-            out_lines.append("  ".join(parts).rstrip())
+        stacked = [lines_of(cell) for cell in row]
+        for depth in range(max(map(len, stacked))):
+            at_depth = [lines[depth] if depth < len(lines) else "" for lines in stacked]
+            laid.append((at_depth, "".join(at_depth).isascii()))
+    widths = [
+        max(map(len, column))
+        for column in zip(*(cells for cells, ascii in laid if ascii), strict=True)
+    ] or [0] * len(columns)
+    for cells, ascii in laid:
+        if not ascii:
+            widths = [
+                max(size, _cell_width(cell)) for size, cell in zip(widths, cells, strict=True)
+            ]
+    # The last column is not padded: each line loses its trailing spaces anyway, as Rich's did.
+    simple = "  ".join([*(f"%-{size}s" for size in widths[:-1]), "%s"])
+    out_lines = [visible(title)] if title else []
+    for cells, ascii in laid:
+        if ascii:
+            out_lines.append((simple % tuple(cells)).rstrip())
+        else:
+            padded = (
+                cell + " " * (size - _cell_width(cell))
+                for size, cell in zip(widths, cells, strict=True)
+            )
+            out_lines.append("  ".join(padded).rstrip())
     sys.stdout.write("".join(line + "\n" for line in out_lines))
+
+
+def _one_line(value: object) -> str:
+    """A cell's text as a one-line table cell shows it (a Styled cell without its markup)."""
+    if isinstance(value, Styled):
+        return value.plain
+    return "" if value is None else str(value)
 
 
 def _cell(value: object) -> str:
@@ -192,16 +303,17 @@ def when(iso: str | None) -> str:
     if not iso:
         return "-"
     if len(iso) == 20 and iso.endswith("Z"):  # as stored; the minute is all that shows
-        return _minute_shown(iso[:16], (*time.tzname, time.timezone, time.altzone))
+        return _minute_shown(iso[:16], time.tzname, time.timezone, time.altzone)
     from escalate_cli.core.time.timing import from_iso
 
     return local_time(from_iso(iso))
 
 
 @functools.lru_cache(maxsize=4096)
-def _minute_shown(minute: str, zone: tuple[str | int, ...]) -> str:
+def _minute_shown(minute: str, *zone: object) -> str:
     """A stored minute (`2026-11-23T14:05`) as `when` shows it, worked out once per minute and
-    local zone: a long timeline has many events in a minute, and converting each took ~10 µs."""
+    local zone (`zone`: its names and offsets, a key alone): a long timeline has many events in
+    a minute, and converting each took ~10 µs."""
     from escalate_cli.core.time.timing import from_iso
 
     return local_time(from_iso(minute + ":00Z"))

@@ -37,7 +37,7 @@ def brief(
         return
     # Plain text, never Rich: case text is shown exactly as written, brackets and all.
     # Folded for a terminal; piped (into a chat, a file, xclip) one line per item.
-    typer.echo(briefed.text(wrap=output.console().is_terminal), nl=False)
+    typer.echo(briefed.text(wrap=output.on_terminal()), nl=False)
 
 
 def report(

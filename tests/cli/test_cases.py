@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import BASIC_MATRIX, Cli
 
 
@@ -135,6 +137,18 @@ def test_show_for_people_has_checklist_and_timeline(cli: Cli) -> None:
         assert step in out
     assert "opened at Frontline support" in out
     assert "notified frontline" in out
+
+
+@pytest.mark.parametrize("terminal", [False, True])
+def test_emoji_codes_in_case_text_are_shown_as_typed(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch, terminal: bool
+) -> None:
+    if terminal:
+        monkeypatch.setenv("FORCE_COLOR", "1")
+    cli("open", "fix :fire: now", "--description", "it went :boom:")
+    shown = cli("show", "ESC-1").stdout
+    assert "fix :fire: now" in shown and "it went :boom:" in shown
+    assert "\N{FIRE}" not in shown and "\N{COLLISION SYMBOL}" not in shown
 
 
 def test_missing_and_malformed_case_refs(cli: Cli) -> None:

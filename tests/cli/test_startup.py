@@ -52,6 +52,15 @@ def test_the_command_table_lists_what_each_module_registers(module: str) -> None
     assert tuple(load_commands(module)) == COMMAND_MODULES[module]
 
 
+@pytest.mark.parametrize("module", COMMAND_MODULES)
+def test_a_command_is_converted_without_the_other_commands_of_its_module(module: str) -> None:
+    for name in COMMAND_MODULES[module]:
+        found = load_commands(module, only=name)
+        # Groups come along (identity.py has `config` beside `whoami`): few, and small.
+        assert name in found and set(found) - {name} <= {"config"}
+    assert list(load_commands("cases", only="show")) == ["show"]
+
+
 @pytest.mark.parametrize("module", ["__init__", *COMMAND_MODULES])
 def test_command_modules_keep_annotations_as_objects(module: str) -> None:
     # Typer evals a string annotation again each time it converts a command: for the four case

@@ -5,7 +5,6 @@ Each records its data on the case (docs/case.md) and a `step` event on the timel
 
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
 from dataclasses import dataclass, field
@@ -20,7 +19,6 @@ from escalate_cli.core.cases.document import (
     require_contact,
     require_severity,
 )
-from escalate_cli.core.cases.lifecycle import settle
 from escalate_cli.core.errors import NotFoundError, RefusedError, UsageError
 from escalate_cli.core.matrix.model import Matrix
 from escalate_cli.core.text.words import plural
@@ -42,9 +40,17 @@ def _texts(values: list[str], what: str) -> list[str]:
 
 
 def _begin(matrix: Matrix, case: Case, now: datetime, step: str) -> None:
-    settle(matrix, case, now)
+    _settle(matrix, case, now)
     if case["status"] == "closed":
         raise RefusedError(f"cannot {step} {case['id']}: it is closed (reopen it first)")
+
+
+def _settle(matrix: Matrix, case: Case, now: datetime) -> None:
+    # Imported here: `show` reads open actions and attachments from this module, and needs
+    # neither lifecycle nor the timers it imports (~1.4 ms).
+    from escalate_cli.core.cases.lifecycle import settle
+
+    settle(matrix, case, now)
 
 
 def _step_event(case: Case, now: datetime, by: str | None, step: str, text: str) -> None:
@@ -53,6 +59,8 @@ def _step_event(case: Case, now: datetime, by: str | None, step: str, text: str)
 
 def sha256_of(fd: int) -> str:
     """The SHA-256 of an open file, read from its start in blocks of 1 MiB."""
+    import hashlib  # loading OpenSSL takes ~2.5 ms, which `show` spares unless a file changed
+
     digest = hashlib.sha256()
     os.lseek(fd, 0, os.SEEK_SET)
     for block in iter(lambda: os.read(fd, 1 << 20), b""):
@@ -358,7 +366,7 @@ def learn(matrix: Matrix, case: Case, now: datetime, found: Learning, by: str | 
     for contact in (found.follow_up_with, found.assignee):
         if contact is not None:
             require_contact(matrix, contact)
-    settle(matrix, case, now)
+    _settle(matrix, case, now)
     if case["status"] not in ("resolved", "closed"):
         raise RefusedError(
             f"cannot learn from {case['id']} yet: it is {case['status']} (resolve it first)"

@@ -340,16 +340,16 @@ def to_iso(dt: datetime) -> str:
     return _as_utc(dt).replace(microsecond=0, tzinfo=None).isoformat() + "Z"
 
 
-_STORED_STAMP = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z"
+_STORED_STAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
 
 
 def stamps_in_zone(text: str, zone: tzinfo | None) -> str:
     """A text with each stored UTC stamp in it (`2026-11-30T16:00:00Z`, as event texts hold
     them) read in `zone` (None: the local zone) the way people are shown times."""
-    return re.sub(
-        _STORED_STAMP,
-        lambda found: from_iso(found[0]).astimezone(zone).strftime("%Y-%m-%d %H:%M %Z"),
-        text,
+    if "Z" not in text:  # no stamp: most event texts, spared the regex (`show` reads 1,000s)
+        return text
+    return _STORED_STAMP.sub(
+        lambda found: from_iso(found[0]).astimezone(zone).strftime("%Y-%m-%d %H:%M %Z"), text
     )
 
 
@@ -426,22 +426,33 @@ def _first_bad_swept_time(case: Mapping[str, Any]) -> tuple[tuple[object, ...], 
     return None
 
 
-def _first_bad_time(document: object) -> tuple[tuple[object, ...], object] | None:
+def _first_bad_time(
+    document: object, timed: dict[object, bool] | None = None
+) -> tuple[tuple[object, ...], object] | None:
+    """The path to the first unusable time in `document`, and its value. `timed` says of each
+    key seen whether it names a time, worked out once per key for the whole document (a
+    timeline of 5,000 events holds 5 keys 25,000 times: ~2 ms less)."""
+    if timed is None:
+        timed = {}
     if isinstance(document, dict):
         for key, value in document.items():
             if value is None:
                 continue
-            if key in _TIME_KEYS or (isinstance(key, str) and key.endswith("_at")):
+            is_time = timed.get(key)
+            if is_time is None:
+                is_time = key in _TIME_KEYS or (isinstance(key, str) and key.endswith("_at"))
+                timed[key] = is_time
+            if is_time:
                 if not _usable_stamp(value):
                     return (key,), value
-            elif isinstance(value, _CONTAINERS):
-                found = _first_bad_time(value)
+            elif isinstance(value, _CONTAINERS) and value:
+                found = _first_bad_time(value, timed)
                 if found is not None:
                     return (key, *found[0]), found[1]
     elif isinstance(document, list):
         for index, item in enumerate(document):
-            if isinstance(item, _CONTAINERS):
-                found = _first_bad_time(item)
+            if isinstance(item, _CONTAINERS) and item:
+                found = _first_bad_time(item, timed)
                 if found is not None:
                     return (index, *found[0]), found[1]
     return None
