@@ -92,7 +92,10 @@ def text(line: str) -> None:
 
 # Rich's console markup: a tag (`[bold]`, `[/bold]`) and the backslashes just before it.
 _TAG = re.compile(r"(\\*)\[([a-z#/@][^[]*?)]")
-_ESCAPABLE = re.compile(r"(\\*)(\[[a-z#/@][^[]*?])")
+# Every "[" of case text with the backslashes before it, and whether it opens what Rich would
+# read as a tag.
+_BRACKET = re.compile(r"(\\*)\[(?=([a-z#/@][^[]*?])?)")
+_TRAILING_BACKSLASHES = re.compile(r"\\+$")
 
 
 def _unmarked(markup: str) -> str | None:
@@ -151,15 +154,26 @@ def esc(value: object, *, lines: bool = False) -> str:
     """Case text shown literally: control and bidi characters written out (`\\x1b`), never
     read as Rich markup. One line unless `lines` (then newlines and tabs stay).
 
-    Escaped as Rich's markup.escape does (a test holds them equal), without importing Rich."""
+    Rich reads `[` with an odd run of backslashes before it as a literal tag, showing half
+    of them, and turns any other `\\[` into `[`: each run is lengthened so that what shows is
+    what was typed (Rich's own markup.escape lost the backslash of `\\[ b`). A run at the end
+    is doubled, so that a tag our code writes right after the text stays a tag; alone at the
+    end of a line it then shows doubled."""
     from escalate_cli.core.text.visible import visible
 
-    shown = _ESCAPABLE.sub(
-        lambda found: f"{found[1]}{found[1]}\\{found[2]}", visible(value, lines=lines)
-    )
-    if shown.endswith("\\") and not shown.endswith("\\\\"):
-        return shown + "\\"
+    shown = visible(value, lines=lines)
+    if "[" in shown:
+        shown = _BRACKET.sub(_escaped_bracket, shown)
+    if shown.endswith("\\"):
+        shown = _TRAILING_BACKSLASHES.sub(lambda run: run[0] * 2, shown)
     return shown
+
+
+def _escaped_bracket(found: re.Match[str]) -> str:
+    typed = len(found[1])
+    if found[2] is not None:  # a tag shape: an odd run, whose half is what was typed
+        return "\\" * (2 * typed + 1) + "["
+    return "\\" * (typed + 1 if typed else 0) + "["
 
 
 def table(
