@@ -16,14 +16,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from escalate_cli.core.time import timing
+from escalate_cli.core.values import Value
 
 # How far ahead a deadline is looked for: further than any SLA anyone writes. A calendar that
 # opens less than this allows gives no deadline (the SLA never falls due).
 HORIZON = timedelta(days=800)
 
 
-@dataclass(frozen=True)
-class Holiday:
+@dataclass(frozen=True, repr=False, eq=False)  # repr, == and hash: Value's
+class Holiday(Value):
     """Days off, both ends inclusive, in the calendar's zone."""
 
     first: date

@@ -9,6 +9,8 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from escalate_cli.core.values import Value
+
 MAX_DURATION = timedelta(days=3660)  # about ten years: anything longer is a typo
 _DURATION_HELP = "use 90s, 15m, 4h, 2d, 1w, 1h30m"
 # Patterns stay strings for `re` to compile on first use and cache: a command that reads its
@@ -184,8 +186,8 @@ def _edge(value: date | datetime, zone: ZoneInfo, *, end: bool) -> datetime:
     return wall_to_instant(datetime.combine(day, _T0), zone)
 
 
-@dataclass(frozen=True)
-class Away:
+@dataclass(frozen=True, repr=False, eq=False)  # repr, == and hash: Value's
+class Away(Value):
     """Leave: dates are whole days (both inclusive), date-times wall-clock [from, until)."""
 
     start: date | datetime

@@ -1,0 +1,80 @@
+"""Tests for core.values: the matrix's classes show, compare and hash as `@dataclass(frozen=True)`
+would have them do."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from escalate_cli.core.matrix.loader import load_matrix
+from escalate_cli.core.time.hours import Hours
+from escalate_cli.core.values import Value
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+MATRICES = sorted((ROOT / "matrices").glob("*.yaml"))
+
+
+def values_in(item: Any) -> Iterator[Value]:
+    """Every Value in a matrix, the matrix first."""
+    if isinstance(item, Value):
+        yield item
+        for field in dataclasses.fields(item):  # type: ignore[arg-type]
+            yield from values_in(getattr(item, field.name))
+    elif isinstance(item, dict):
+        for held in item.values():
+            yield from values_in(held)
+    elif isinstance(item, tuple):
+        for held in item:
+            yield from values_in(held)
+
+
+def generated_twin(value: Value) -> Any:
+    """The same fields in a class of the same name that `@dataclass(frozen=True)` wrote."""
+    cls = type(value)
+    fields = [
+        (f.name, f.type, dataclasses.field(repr=f.repr, hash=f.hash, compare=f.compare))
+        for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+    ]
+    twin_class = dataclasses.make_dataclass(cls.__name__, fields, frozen=True)
+    twin_class.__qualname__ = cls.__qualname__
+    twin: Any = object.__new__(twin_class)
+    twin.__dict__.update(value.__dict__)
+    return twin
+
+
+@pytest.mark.parametrize("path", MATRICES, ids=[path.name for path in MATRICES])
+def test_every_value_shows_and_hashes_as_a_generated_dataclass(path: Path) -> None:
+    found = list(values_in(load_matrix(path)))
+    kinds = {type(value).__name__ for value in found}
+    assert {"Matrix", "Level", "Contact", "Severity", "Hooks", "NotifyOn"} <= kinds
+    for value in found:
+        twin = generated_twin(value)
+        assert repr(value) == repr(twin)
+        try:
+            expected: Any = hash(twin)
+        except TypeError as error:  # a field holds a dict, as Matrix's do
+            expected = str(error)
+        try:
+            assert hash(value) == expected
+        except TypeError as error:
+            assert str(error) == expected
+
+
+def test_values_compare_by_their_compared_fields_alone() -> None:
+    matrix = load_matrix(MATRICES[0])
+    again = load_matrix(MATRICES[0])
+    assert matrix == again and matrix is not again
+    level = matrix.levels[0]
+    assert dataclasses.replace(level, name="Someone else") != level
+    assert level != generated_twin(level)  # another class, even with the same fields
+    assert level.__eq__("L1") is NotImplemented
+    # Hours keeps its compiled minutes out of ==, hash and repr, as its fields say.
+    hours, same = Hours("Mon-Fri 08:00-18:00"), Hours("Mon-Fri 08:00-18:00")
+    object.__setattr__(same, "changes", ())
+    assert hours == same and hash(hours) == hash(same)
+    assert repr(hours) == "Hours(spec='Mon-Fri 08:00-18:00')"
+    assert {hours: 1}[same] == 1
