@@ -69,8 +69,8 @@ def test_the_layout_test_sees_imports_between_command_modules(tmp_path: Path) ->
 CORE = PACKAGE / "core"
 
 # core/'s own modules: the unit of work and the sweep (both span the store, the matrix and the
-# outbox), the errors every part raises, where the settings and files are, and the base of the
-# matrix's value classes (time/ uses it too).
+# outbox), the errors every part raises, where the settings and files are, and the bases that
+# give dataclasses their repr, == and hash (time/ uses them too).
 CORE_FLAT = {"__init__", "session", "sweeping", "errors", "config", "locations", "values"}
 
 

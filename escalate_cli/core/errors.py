@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import IntEnum
 
+from escalate_cli.core.values import Value
+
 
 class ExitCode(IntEnum):
     """The process exit codes of docs/scripting.md; scripts depend on them staying stable."""
@@ -70,8 +72,8 @@ class StoreError(EscalateError):
     exit_code = ExitCode.STORE_UNUSABLE
 
 
-@dataclass(frozen=True)
-class MatrixProblem:
+@dataclass(frozen=True, repr=False, eq=False)  # repr, == and hash: Value's
+class MatrixProblem(Value):
     """One thing wrong with a matrix file, located by line and key path."""
 
     file: str

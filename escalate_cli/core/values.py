@@ -1,9 +1,9 @@
-"""`Value`: the repr, == and hash of the matrix's frozen dataclasses, written once for all of them.
+"""`Record` and `Value`: the repr (and the == and hash) of dataclasses, written once for all.
 
 `@dataclass` compiles every method it writes, class by class (about 0.1 ms each on Python 3.11),
-and every command that reads a matrix creates its 18 classes. Declared
-`@dataclass(frozen=True, repr=False, eq=False)` on this base, each compiles only `__init__` and
-the frozen `__setattr__`/`__delattr__`, and answers repr, == and hash exactly as
+and every command creates dozens of classes as it imports what it runs. A class declared
+`@dataclass(repr=False)` on `Record` shows as the generated repr would show it; one declared
+`@dataclass(frozen=True, repr=False, eq=False)` on `Value` also compares and hashes as
 `@dataclass(frozen=True)` would: `engine.wake.matrix_key` reads the whole matrix's repr, the
 tests compare matrices, and `Hours` (among others) may be a dict key.
 """
@@ -14,15 +14,20 @@ import dataclasses
 from reprlib import recursive_repr
 
 
-class Value:
-    """Base of a frozen dataclass declared with `repr=False, eq=False`: repr, == and hash by its
-    fields, as the ones `@dataclass(frozen=True)` generates (a field's `repr`, `compare` and
-    `hash` flags honoured)."""
+class Record:
+    """Base of a dataclass declared with `repr=False`: its repr is the generated one, fields
+    with `repr=False` left out."""
 
     @recursive_repr()
     def __repr__(self) -> str:
         shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in _names(type(self))[0])
         return f"{type(self).__qualname__}({shown})"
+
+
+class Value(Record):
+    """Base of a frozen dataclass declared with `repr=False, eq=False`: repr, == and hash by its
+    fields, as the ones `@dataclass(frozen=True)` generates (a field's `repr`, `compare` and
+    `hash` flags honoured)."""
 
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:

@@ -1,5 +1,5 @@
-"""Tests for core.values: the matrix's classes show, compare and hash as `@dataclass(frozen=True)`
-would have them do."""
+"""Tests for core.values: the classes built on Value show, compare and hash as
+`@dataclass(frozen=True)` would have them do; those built on Record show as `@dataclass` would."""
 
 from __future__ import annotations
 
@@ -10,9 +10,13 @@ from typing import Any
 
 import pytest
 
+from escalate_cli.cli._app import Settings
+from escalate_cli.core.cases.document import CaseFilter
+from escalate_cli.core.engine.routing import Due, Move
 from escalate_cli.core.matrix.loader import load_matrix
+from escalate_cli.core.store.store_base import Listing
 from escalate_cli.core.time.hours import Hours
-from escalate_cli.core.values import Value
+from escalate_cli.core.values import Record, Value
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 MATRICES = sorted((ROOT / "matrices").glob("*.yaml"))
@@ -32,7 +36,7 @@ def values_in(item: Any) -> Iterator[Value]:
             yield from values_in(held)
 
 
-def generated_twin(value: Value) -> Any:
+def generated_twin(value: Record) -> Any:
     """The same fields in a class of the same name that `@dataclass(frozen=True)` wrote."""
     cls = type(value)
     fields = [
@@ -78,3 +82,16 @@ def test_values_compare_by_their_compared_fields_alone() -> None:
     assert hours == same and hash(hours) == hash(same)
     assert repr(hours) == "Hours(spec='Mon-Fri 08:00-18:00')"
     assert {hours: 1}[same] == 1
+
+
+def test_records_show_as_generated_dataclasses() -> None:
+    records = [
+        Move("trigger", "L2", "reminder: r1", None, trigger="r1", notify=("sam",)),
+        CaseFilter(tags=("vip",), breached=True),
+        Listing([], {}),
+        Settings(json=True),
+    ]
+    for record in records:
+        assert repr(record) == repr(generated_twin(record))
+    assert repr(Due()) == "Due(move=None, notify=[], breaches=[], repeat=None, warnings=[])"
+    assert Due() == Due() and Due() != Due(notify=[records[0]])  # == stays generated

@@ -14,6 +14,7 @@ from escalate_cli.core.errors import NotFoundError, UsageError
 from escalate_cli.core.matrix.model import DEFAULT_PATH, Matrix
 from escalate_cli.core.text.words import plural
 from escalate_cli.core.time import timing
+from escalate_cli.core.values import Record
 
 
 class Event(TypedDict):
@@ -230,8 +231,8 @@ def level_audience(matrix: Matrix, level_id: str, at: datetime) -> list[str]:
     return available or [contact.id for contact in reached]
 
 
-@dataclass(frozen=True, eq=False)  # never compared: __eq__ and __hash__ cost import time
-class Notice:
+@dataclass(frozen=True, eq=False, repr=False)  # never compared; repr: Record's
+class Notice(Record):
     """Who a change notifies, each once, with the reasons that named them."""
 
     reasons: dict[str, list[str]]
@@ -306,8 +307,8 @@ def notified_event(at: datetime, by: str | None, notice: Notice, **about: str) -
     )
 
 
-@dataclass(frozen=True, eq=False)  # never compared: __eq__ and __hash__ cost import time
-class OpenRequest:
+@dataclass(frozen=True, eq=False, repr=False)  # never compared; repr: Record's
+class OpenRequest(Record):
     """What `escalate open` was asked for; None means "use the matrix's default"."""
 
     title: str
@@ -428,8 +429,8 @@ def new_case(matrix: Matrix, number: int, request: OpenRequest, now: datetime) -
     return case
 
 
-@dataclass(frozen=True, eq=False)  # never compared: __eq__ and __hash__ cost import time
-class CaseFilter:
+@dataclass(frozen=True, eq=False, repr=False)  # never compared; repr: Record's
+class CaseFilter(Record):
     """`escalate list` filters; None matches anything. Status "active" is open, ack'd or held."""
 
     status: str = "active"

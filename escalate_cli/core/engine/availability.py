@@ -11,12 +11,13 @@ from zoneinfo import ZoneInfo
 from escalate_cli.core.errors import NotFoundError
 from escalate_cli.core.matrix.model import ROTATION_PREFIX, Contact, Matrix, Rotation
 from escalate_cli.core.time import timing
+from escalate_cli.core.values import Value
 
 DEFAULT_HORIZON = timedelta(days=14)
 
 
-@dataclass(frozen=True)
-class Reached:
+@dataclass(frozen=True, repr=False, eq=False)  # repr, == and hash: Value's
+class Reached(Value):
     """The contact a reference resolves to at an instant, and how they were reached."""
 
     id: str

@@ -21,6 +21,7 @@ from escalate_cli.core.engine.levels import (
 )
 from escalate_cli.core.matrix.model import OWNER, Action, Matrix, Trigger
 from escalate_cli.core.time import timing
+from escalate_cli.core.values import Record
 
 if TYPE_CHECKING:
     from escalate_cli.core.cases.document import Case
@@ -28,8 +29,8 @@ if TYPE_CHECKING:
 Source = Literal["timer", "trigger", "manual"]
 
 
-@dataclass(frozen=True, eq=False)  # never compared: __eq__ and __hash__ cost import time
-class Move:
+@dataclass(frozen=True, eq=False, repr=False)  # never compared; repr: Record's
+class Move(Record):
     """A change of level, path or severity (or a notification) that is due or asked for."""
 
     source: Source
@@ -168,8 +169,8 @@ def choose(matrix: Matrix, candidates: list[Move]) -> Move | None:
     return max(enumerate(candidates), key=key)[1]
 
 
-@dataclass
-class Due:
+@dataclass(repr=False)  # repr: Record's
+class Due(Record):
     """Everything due on a case at an instant: the winning move, notifications, breaches."""
 
     move: Move | None = None
@@ -179,8 +180,8 @@ class Due:
     warnings: list[tuple[str, datetime, datetime]] = field(default_factory=list)  # due now
 
 
-@dataclass(frozen=True, eq=False)  # never compared: __eq__ and __hash__ cost import time
-class Schedule:
+@dataclass(frozen=True, eq=False, repr=False)  # never compared; repr: Record's
+class Schedule(Record):
     """When each thing that can act on a case falls due; these depend on the case alone.
 
     `start` is the first moment anything may act: `now`, or the end of a hold with `--until`.
@@ -308,8 +309,8 @@ def _move_times(matrix: Matrix, case: Case, plan: Schedule) -> list[datetime]:
     return times
 
 
-@dataclass(frozen=True, eq=False)  # never compared: __eq__ and __hash__ cost import time
-class Outlook:
+@dataclass(frozen=True, eq=False, repr=False)  # never compared; repr: Record's
+class Outlook(Record):
     """Everything still to happen to a case by itself, as `next` shows it."""
 
     move: Move | None  # the next move; None when no move is timed

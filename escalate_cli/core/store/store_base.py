@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 from urllib.parse import urlsplit
 
+from escalate_cli.core.values import Record
+
 if TYPE_CHECKING:
     from escalate_cli.core.cases.document import Case
     from escalate_cli.core.cases.search import Query
@@ -70,8 +72,8 @@ class Wake(NamedTuple):  # immutable, and made at import for a fifth of a datacl
     key: str
 
 
-@dataclass(eq=False)
-class Listing:
+@dataclass(eq=False, repr=False)  # repr: Record's
+class Listing(Record):
     """What `list` reads: cases by number, and the wakes of those the store knows nothing acts
     on before a later time (see Store.listing)."""
 
@@ -79,8 +81,8 @@ class Listing:
     wakes: dict[int, Wake]
 
 
-@dataclass(eq=False)
-class SweepCases:
+@dataclass(eq=False, repr=False)  # repr: Record's
+class SweepCases(Record):
     """What a sweep reads: how many active cases are in its scope, those of them that may be
     due by its `now`, and those whose wake was not worked out under its matrix (with the
     version of the row read, so that keeping their wake never overwrites a newer write)."""
