@@ -5,7 +5,6 @@ Each records its data on the case (docs/case.md) and a `step` event on the timel
 
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
 from dataclasses import dataclass, field
@@ -53,6 +52,8 @@ def _step_event(case: Case, now: datetime, by: str | None, step: str, text: str)
 
 def sha256_of(fd: int) -> str:
     """The SHA-256 of an open file, read from its start in blocks of 1 MiB."""
+    import hashlib  # starts OpenSSL (~3 ms): `show` imports this module and rarely hashes
+
     digest = hashlib.sha256()
     os.lseek(fd, 0, os.SEEK_SET)
     for block in iter(lambda: os.read(fd, 1 << 20), b""):
