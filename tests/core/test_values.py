@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ import pytest
 
 from escalate_cli.cli._app import Settings
 from escalate_cli.core.cases.document import CaseFilter
-from escalate_cli.core.engine.routing import Due, Move
+from escalate_cli.core.engine.routing import Due, Schedule
 from escalate_cli.core.matrix.loader import load_matrix
 from escalate_cli.core.store.store_base import Listing
 from escalate_cli.core.time.hours import Hours
@@ -20,6 +21,7 @@ from escalate_cli.core.values import Record, Value
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 MATRICES = sorted((ROOT / "matrices").glob("*.yaml"))
+T = datetime(2026, 11, 23, 12, tzinfo=UTC)
 
 
 def values_in(item: Any) -> Iterator[Value]:
@@ -86,7 +88,7 @@ def test_values_compare_by_their_compared_fields_alone() -> None:
 
 def test_records_show_as_generated_dataclasses() -> None:
     records = [
-        Move("trigger", "L2", "reminder: r1", None, trigger="r1", notify=("sam",)),
+        Schedule(T, [], [], warnings=[("ack", T, T)]),
         CaseFilter(tags=("vip",), breached=True),
         Listing([], {}),
         Settings(json=True),
@@ -94,4 +96,4 @@ def test_records_show_as_generated_dataclasses() -> None:
     for record in records:
         assert repr(record) == repr(generated_twin(record))
     assert repr(Due()) == "Due(move=None, notify=[], breaches=[], repeat=None, warnings=[])"
-    assert Due() == Due() and Due() != Due(notify=[records[0]])  # == stays generated
+    assert Due() == Due() and Due() != Due(warnings=[("ack", T, T)])  # == stays generated
