@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import IntEnum
 
-from escalate_cli.core.values import Value
+from escalate_cli.core.values import Value, value
 
 
 class ExitCode(IntEnum):
@@ -72,7 +71,7 @@ class StoreError(EscalateError):
     exit_code = ExitCode.STORE_UNUSABLE
 
 
-@dataclass(frozen=True, repr=False, eq=False)  # repr, == and hash: Value's
+@value
 class MatrixProblem(Value):
     """One thing wrong with a matrix file, located by line and key path."""
 

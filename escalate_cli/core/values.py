@@ -1,17 +1,22 @@
-"""`Record` and `Value`: the repr (and the == and hash) of dataclasses, written once for all.
+"""`Record` and `Value`: the repr (and the ==, hash and immutability) of dataclasses, written once
+for all.
 
 `@dataclass` compiles every method it writes, class by class (about 0.1 ms each on Python 3.11),
 and every command creates dozens of classes as it imports what it runs. A class declared
-`@dataclass(repr=False)` on `Record` shows as the generated repr would show it; one declared
-`@dataclass(frozen=True, repr=False, eq=False)` on `Value` also compares and hashes as
-`@dataclass(frozen=True)` would: `engine.wake.matrix_key` reads the whole matrix's repr, the
-tests compare matrices, and `Hours` (among others) may be a dict key.
+`@dataclass(repr=False)` on `Record` shows as the generated repr would show it. One declared
+`@value` on `Value` is `@dataclass(frozen=True)` with only its `__init__` compiled: it shows,
+compares and hashes as the generated methods would (`engine.wake.matrix_key` reads the whole
+matrix's repr, the tests compare matrices, and `Hours`, among others, may be a dict key), and
+its fields cannot be assigned or deleted once `__init__` has set them.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from reprlib import recursive_repr
+from typing import TypeVar, dataclass_transform
+
+T = TypeVar("T")
 
 
 class Record:
@@ -24,10 +29,25 @@ class Record:
         return f"{type(self).__qualname__}({shown})"
 
 
+@dataclass_transform(eq_default=False, frozen_default=True)
+def value(cls: type[T]) -> type[T]:
+    """`@dataclass(frozen=True)` for a class on Value, as type checkers see it too; at run time
+    a plain dataclass, frozen by Value's `__setattr__` instead of two methods compiled for it."""
+    return dataclasses.dataclass(repr=False, eq=False)(cls)
+
+
 class Value(Record):
-    """Base of a frozen dataclass declared with `repr=False, eq=False`: repr, == and hash by its
-    fields, as the ones `@dataclass(frozen=True)` generates (a field's `repr`, `compare` and
-    `hash` flags honoured)."""
+    """Base of a class declared `@value`: repr, == and hash by its fields, as the ones
+    `@dataclass(frozen=True)` generates (a field's `repr`, `compare` and `hash` flags honoured);
+    `__init__` sets each field once, and nothing can set or delete one after."""
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name in self.__dict__ or name not in self.__dataclass_fields__:  # type: ignore[attr-defined]
+            raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
 
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:

@@ -1,4 +1,4 @@
-"""Tests for core.values: the classes built on Value show, compare and hash as
+"""Tests for core.values: the classes built on Value show, compare, hash and refuse changes as
 `@dataclass(frozen=True)` would have them do; those built on Record show as `@dataclass` would."""
 
 from __future__ import annotations
@@ -84,6 +84,27 @@ def test_values_compare_by_their_compared_fields_alone() -> None:
     assert hours == same and hash(hours) == hash(same)
     assert repr(hours) == "Hours(spec='Mon-Fri 08:00-18:00')"
     assert {hours: 1}[same] == 1
+
+
+def refusal(action: Any, item: object) -> str:
+    with pytest.raises(dataclasses.FrozenInstanceError) as refused:
+        action(item)
+    return str(refused.value)
+
+
+@pytest.mark.parametrize("path", MATRICES[:1], ids=[path.name for path in MATRICES[:1]])
+def test_values_refuse_changes_as_frozen_dataclasses_do(path: Path) -> None:
+    matrix = load_matrix(path)
+    for value in [matrix, matrix.levels[0], matrix.hooks, Hours("Mon 09:00-17:00")]:
+        twin = generated_twin(value)
+        for action in (
+            lambda item: setattr(item, "name", "changed"),  # a field, or not, by class
+            lambda item: setattr(item, "not_a_field", 1),
+            lambda item: delattr(item, dataclasses.fields(item)[0].name),
+        ):
+            assert refusal(action, value) == refusal(action, twin)
+    assert matrix.contacts_by_id  # a cached_property still keeps what it works out
+    assert "contacts_by_id" in vars(matrix)
 
 
 def test_records_show_as_generated_dataclasses() -> None:

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from escalate_cli.core.errors import NotFoundError
 from escalate_cli.core.matrix.model import ROTATION_PREFIX, Contact, Matrix, Rotation
 from escalate_cli.core.time import timing
-from escalate_cli.core.values import Value
+from escalate_cli.core.values import Value, value
 
 DEFAULT_HORIZON = timedelta(days=14)
 
 
-@dataclass(frozen=True, repr=False, eq=False)  # repr, == and hash: Value's
+@value
 class Reached(Value):
     """The contact a reference resolves to at an instant, and how they were reached."""
 

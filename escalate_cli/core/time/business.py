@@ -10,20 +10,19 @@ stretches pause it as they pause every clock.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from escalate_cli.core.time import timing
-from escalate_cli.core.values import Value
+from escalate_cli.core.values import Value, value
 
 # How far ahead a deadline is looked for: further than any SLA anyone writes. A calendar that
 # opens less than this allows gives no deadline (the SLA never falls due).
 HORIZON = timedelta(days=800)
 
 
-@dataclass(frozen=True, repr=False, eq=False)  # repr, == and hash: Value's
+@value
 class Holiday(Value):
     """Days off, both ends inclusive, in the calendar's zone."""
 
