@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import IntEnum
 
-from escalate_cli.core.values import Value, value
+from escalate_cli.core.values import Value, frozen
 
 
 class ExitCode(IntEnum):
@@ -71,7 +71,7 @@ class StoreError(EscalateError):
     exit_code = ExitCode.STORE_UNUSABLE
 
 
-@value
+@frozen
 class MatrixProblem(Value):
     """One thing wrong with a matrix file, located by line and key path."""
 

@@ -1,13 +1,14 @@
-"""`Record` and `Value`: the repr (and the ==, hash and immutability) of dataclasses, written once
-for all.
+"""`Record`, `Frozen` and `Value`: the repr, immutability, == and hash of dataclasses, written
+once for all.
 
 `@dataclass` compiles every method it writes, class by class (about 0.1 ms each on Python 3.11),
 and every command creates dozens of classes as it imports what it runs. A class declared
 `@dataclass(repr=False)` on `Record` shows as the generated repr would show it. One declared
-`@value` on `Value` is `@dataclass(frozen=True)` with only its `__init__` compiled: it shows,
-compares and hashes as the generated methods would (`engine.wake.matrix_key` reads the whole
-matrix's repr, the tests compare matrices, and `Hours`, among others, may be a dict key), and
-its fields cannot be assigned or deleted once `__init__` has set them.
+`@frozen` on `Frozen` is `@dataclass(frozen=True, eq=False)` with only its `__init__` compiled:
+its fields cannot be assigned or deleted once `__init__` has set them. One declared `@frozen`
+on `Value` also compares and hashes as `@dataclass(frozen=True)` would: `engine.wake.matrix_key`
+reads the whole matrix's repr, the tests compare matrices, and `Hours`, among others, may be a
+dict key.
 """
 
 from __future__ import annotations
@@ -30,16 +31,16 @@ class Record:
 
 
 @dataclass_transform(eq_default=False, frozen_default=True)
-def value(cls: type[T]) -> type[T]:
-    """`@dataclass(frozen=True)` for a class on Value, as type checkers see it too; at run time
-    a plain dataclass, frozen by Value's `__setattr__` instead of two methods compiled for it."""
+def frozen(cls: type[T]) -> type[T]:
+    """`@dataclass(frozen=True, eq=False)` for a class on Frozen (or Value), as type checkers see
+    it too; at run time a plain dataclass, frozen by Frozen's `__setattr__` and `__delattr__`
+    instead of two methods compiled for it."""
     return dataclasses.dataclass(repr=False, eq=False)(cls)
 
 
-class Value(Record):
-    """Base of a class declared `@value`: repr, == and hash by its fields, as the ones
-    `@dataclass(frozen=True)` generates (a field's `repr`, `compare` and `hash` flags honoured);
-    `__init__` sets each field once, and nothing can set or delete one after."""
+class Frozen(Record):
+    """Base of a class declared `@frozen`: `__init__` sets each field once, and nothing can set
+    or delete one after (FrozenInstanceError, as a frozen dataclass says)."""
 
     def __setattr__(self, name: str, value: object) -> None:
         if name in self.__dict__ or name not in self.__dataclass_fields__:  # type: ignore[attr-defined]
@@ -48,6 +49,12 @@ class Value(Record):
 
     def __delattr__(self, name: str) -> None:
         raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
+
+
+class Value(Frozen):
+    """Base of a class declared `@frozen` that is a value: repr, == and hash by its fields, as
+    the ones `@dataclass(frozen=True)` generates (a field's `repr`, `compare` and `hash` flags
+    honoured)."""
 
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:

@@ -1,5 +1,6 @@
 """Tests for core.values: the classes built on Value show, compare, hash and refuse changes as
-`@dataclass(frozen=True)` would have them do; those built on Record show as `@dataclass` would."""
+`@dataclass(frozen=True)` would have them do, those on Frozen refuse changes, and those on Record
+show as `@dataclass` would."""
 
 from __future__ import annotations
 
@@ -93,9 +94,9 @@ def refusal(action: Any, item: object) -> str:
 
 
 @pytest.mark.parametrize("path", MATRICES[:1], ids=[path.name for path in MATRICES[:1]])
-def test_values_refuse_changes_as_frozen_dataclasses_do(path: Path) -> None:
+def test_frozen_classes_refuse_changes_as_frozen_dataclasses_do(path: Path) -> None:
     matrix = load_matrix(path)
-    for value in [matrix, matrix.levels[0], matrix.hooks, Hours("Mon 09:00-17:00")]:
+    for value in [matrix, matrix.levels[0], matrix.hooks, Hours("Mon 09:00-17:00"), CaseFilter()]:
         twin = generated_twin(value)
         for action in (
             lambda item: setattr(item, "name", "changed"),  # a field, or not, by class
@@ -105,6 +106,8 @@ def test_values_refuse_changes_as_frozen_dataclasses_do(path: Path) -> None:
             assert refusal(action, value) == refusal(action, twin)
     assert matrix.contacts_by_id  # a cached_property still keeps what it works out
     assert "contacts_by_id" in vars(matrix)
+    wanted = CaseFilter()
+    assert wanted._by_status_only and "_by_status_only" in vars(wanted)
 
 
 def test_records_show_as_generated_dataclasses() -> None:

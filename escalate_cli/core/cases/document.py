@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 from typing import Any, NamedTuple, NotRequired, TypedDict
@@ -14,7 +13,7 @@ from escalate_cli.core.errors import NotFoundError, UsageError
 from escalate_cli.core.matrix.model import DEFAULT_PATH, Matrix
 from escalate_cli.core.text.words import plural
 from escalate_cli.core.time import timing
-from escalate_cli.core.values import Record
+from escalate_cli.core.values import Frozen, frozen
 
 
 class Event(TypedDict):
@@ -427,8 +426,8 @@ def new_case(matrix: Matrix, number: int, request: OpenRequest, now: datetime) -
     return case
 
 
-@dataclass(frozen=True, eq=False, repr=False)  # never compared; repr: Record's
-class CaseFilter(Record):
+@frozen  # never compared
+class CaseFilter(Frozen):
     """`escalate list` filters; None matches anything. Status "active" is open, ack'd or held."""
 
     status: str = "active"

@@ -10,12 +10,12 @@ from zoneinfo import ZoneInfo
 from escalate_cli.core.errors import NotFoundError
 from escalate_cli.core.matrix.model import ROTATION_PREFIX, Contact, Matrix, Rotation
 from escalate_cli.core.time import timing
-from escalate_cli.core.values import Value, value
+from escalate_cli.core.values import Value, frozen
 
 DEFAULT_HORIZON = timedelta(days=14)
 
 
-@value
+@frozen
 class Reached(Value):
     """The contact a reference resolves to at an instant, and how they were reached."""
 

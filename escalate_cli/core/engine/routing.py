@@ -21,7 +21,7 @@ from escalate_cli.core.engine.levels import (
 )
 from escalate_cli.core.matrix.model import OWNER, Action, Matrix, Trigger
 from escalate_cli.core.time import timing
-from escalate_cli.core.values import Record
+from escalate_cli.core.values import Frozen, Record, frozen
 
 if TYPE_CHECKING:
     from escalate_cli.core.cases.document import Case
@@ -179,8 +179,8 @@ class Due(Record):
     warnings: list[tuple[str, datetime, datetime]] = field(default_factory=list)  # due now
 
 
-@dataclass(frozen=True, eq=False, repr=False)  # never compared; repr: Record's
-class Schedule(Record):
+@frozen  # never compared
+class Schedule(Frozen):
     """When each thing that can act on a case falls due; these depend on the case alone.
 
     `start` is the first moment anything may act: `now`, or the end of a hold with `--until`.

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from escalate_cli.core.time import timing
 from escalate_cli.core.time.business import Holiday, parse_holiday
 from escalate_cli.core.time.hours import Hours, parse_hours
-from escalate_cli.core.values import Value, value
+from escalate_cli.core.values import Value, frozen
 
 if TYPE_CHECKING:
     from pydantic import GetCoreSchemaHandler
@@ -72,7 +72,7 @@ class _NamesSpec(_ParsedBy):
     parser = staticmethod(_one_or_many)
 
 
-@value
+@frozen
 class BySeverity(Value):
     """A level timer that depends on the case's severity: `{sev1: 5m, sev2: 15m, default: 4h}`.
 
@@ -133,7 +133,7 @@ WallTime = Annotated[datetime, _WallTimeSpec]
 Names = Annotated[tuple[str, ...], _NamesSpec]
 
 
-@value
+@frozen
 class Contact(Value):
     """A person, queue or external party that can be told about a case."""
 
@@ -156,7 +156,7 @@ class Contact(Value):
         return self.name or self.id
 
 
-@value
+@frozen
 class Rotation(Value):
     """An on-call rotation: who holds a shift at a given instant."""
 
@@ -169,7 +169,7 @@ class Rotation(Value):
     name: str | None = None
 
 
-@value
+@frozen
 class Repeat(Value):
     """`repeat: {every: 15m, times: 3}`: while a case sits unacknowledged at the top of its
     path, its level's contacts are told again every `every`, at most `times` times (as
@@ -180,7 +180,7 @@ class Repeat(Value):
     times: int
 
 
-@value
+@frozen
 class Level(Value):
     """One rung of the escalation ladder."""
 
@@ -213,7 +213,7 @@ def _for_severity(
     return timer.get(severity_id) if isinstance(timer, BySeverity) else timer
 
 
-@value
+@frozen
 class Path(Value):
     """An escalation type: the levels a case climbs and who hears about it on the way."""
 
@@ -245,7 +245,7 @@ class _ShareSpec(_ParsedBy):
     parser = staticmethod(parse_share)
 
 
-@value
+@frozen
 class Calendar(Value):
     """Working hours in a zone, with days off: a severity's SLA clocks may run only in them."""
 
@@ -255,7 +255,7 @@ class Calendar(Value):
     holidays: tuple[Annotated[Holiday, _HolidaySpec], ...] = ()
 
 
-@value
+@frozen
 class Severity(Value):
     """How bad a case is: its SLAs, its start level and who hears when one opens."""
 
@@ -274,7 +274,7 @@ class Severity(Value):
         return self.name or self.id
 
 
-@value
+@frozen
 class Conditions(Value):
     """A trigger's `when`: every condition given must hold."""
 
@@ -296,7 +296,7 @@ ActionKind = Literal["escalate", "jump", "path", "notify", "severity", "remind"]
 OWNER = "owner"  # `{remind: owner}`: whoever owns the case when the reminder fires
 
 
-@value
+@frozen
 class Action(Value):
     """A trigger's `then`: one move or one notification (`notify`, or `remind` the owner or
     some contacts)."""
@@ -341,7 +341,7 @@ class _ActionSpec(_ParsedBy):
     parser = staticmethod(parse_action)
 
 
-@value
+@frozen
 class Trigger(Value):
     """An extra escalation rule checked by `next` and `sweep`."""
 
@@ -358,7 +358,7 @@ ChannelKind = Literal["email", "webhook", "command"]
 SmtpSecurity = Literal["starttls", "tls", "none"]
 
 
-@value
+@frozen
 class Channel(Value):
     """Where notifications go: an SMTP server, a webhook URL or a local command.
 
@@ -405,7 +405,7 @@ class _CommandsSpec(_ParsedBy):
 Commands = Annotated[tuple[tuple[str, ...], ...], _CommandsSpec]
 
 
-@value
+@frozen
 class Hooks(Value):
     """Commands run after a change is saved, with the case JSON on stdin (Taskwarrior's hooks)."""
 
@@ -445,7 +445,7 @@ DEFAULT_AUDIENCES: dict[str, Audiences] = {
 }
 
 
-@value
+@frozen
 class NotifyOn(Value):
     """Who hears of each event (`notify_on`); an event left out keeps its default audiences."""
 
@@ -463,7 +463,7 @@ class NotifyOn(Value):
         return DEFAULT_AUDIENCES[event] if given is None else given
 
 
-@value
+@frozen
 class Matrix(Value):
     """A validated escalation matrix, plus the look-ups every command needs."""
 

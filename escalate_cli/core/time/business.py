@@ -15,14 +15,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from escalate_cli.core.time import timing
-from escalate_cli.core.values import Value, value
+from escalate_cli.core.values import Value, frozen
 
 # How far ahead a deadline is looked for: further than any SLA anyone writes. A calendar that
 # opens less than this allows gives no deadline (the SLA never falls due).
 HORIZON = timedelta(days=800)
 
 
-@value
+@frozen
 class Holiday(Value):
     """Days off, both ends inclusive, in the calendar's zone."""
 

@@ -8,7 +8,7 @@ from dataclasses import field
 from datetime import datetime, timedelta
 
 from escalate_cli.core.time.timing import show_value
-from escalate_cli.core.values import Value, value
+from escalate_cli.core.values import Value, frozen
 
 _WEEK = 7 * 1440
 _MIDNIGHT = datetime.min.time()
@@ -103,7 +103,7 @@ def _open_minutes(ranges: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
     return tuple(merged)
 
 
-@value
+@frozen
 class Hours(Value):
     """When a contact can be reached, as a weekly wall-clock pattern such as `Mon-Fri 08:00-18:00`.
 

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from escalate_cli.core.values import Value, value
+from escalate_cli.core.values import Value, frozen
 
 MAX_DURATION = timedelta(days=3660)  # about ten years: anything longer is a typo
 _DURATION_HELP = "use 90s, 15m, 4h, 2d, 1w, 1h30m"
@@ -185,7 +185,7 @@ def _edge(value: date | datetime, zone: ZoneInfo, *, end: bool) -> datetime:
     return wall_to_instant(datetime.combine(day, _T0), zone)
 
 
-@value
+@frozen
 class Away(Value):
     """Leave: dates are whole days (both inclusive), date-times wall-clock [from, until)."""
 
