@@ -35,6 +35,8 @@ def frozen(cls: type[T]) -> type[T]:
     """`@dataclass(frozen=True, eq=False)` for a class on Frozen (or Value), as type checkers see
     it too; at run time a plain dataclass, frozen by Frozen's `__setattr__` and `__delattr__`
     instead of two methods compiled for it."""
+    if not issubclass(cls, Frozen):  # it would be mutable, whatever type checkers think
+        raise TypeError(f"@frozen class {cls.__qualname__} must derive from Frozen or Value")
     return dataclasses.dataclass(repr=False, eq=False)(cls)
 
 

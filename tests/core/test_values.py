@@ -18,7 +18,7 @@ from escalate_cli.core.engine.routing import Due, Schedule
 from escalate_cli.core.matrix.loader import load_matrix
 from escalate_cli.core.store.store_base import Listing
 from escalate_cli.core.time.hours import Hours
-from escalate_cli.core.values import Record, Value
+from escalate_cli.core.values import Record, Value, frozen
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 MATRICES = sorted((ROOT / "matrices").glob("*.yaml"))
@@ -121,3 +121,11 @@ def test_records_show_as_generated_dataclasses() -> None:
         assert repr(record) == repr(generated_twin(record))
     assert repr(Due()) == "Due(move=None, notify=[], breaches=[], repeat=None, warnings=[])"
     assert Due() == Due() and Due() != Due(warnings=[("ack", T, T)])  # == stays generated
+
+
+def test_frozen_takes_only_classes_it_can_freeze() -> None:
+    class Loose:
+        name: str
+
+    with pytest.raises(TypeError, match="must derive from Frozen"):
+        frozen(Loose)
