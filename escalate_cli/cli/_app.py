@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from escalate_cli.core.values import Record
+
 if TYPE_CHECKING:
     from datetime import date
 
@@ -57,8 +59,8 @@ def hoist_global_options(args: list[str]) -> list[str]:
     return front + rest
 
 
-@dataclass
-class Settings:
+@dataclass(eq=False, repr=False)  # never compared; repr: Record's
+class Settings(Record):
     """The global options of one invocation, and the Session they lead to, made on demand."""
 
     json: bool = False

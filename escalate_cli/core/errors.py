@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import IntEnum
+
+from escalate_cli.core.values import Value, frozen
 
 
 class ExitCode(IntEnum):
@@ -70,8 +71,8 @@ class StoreError(EscalateError):
     exit_code = ExitCode.STORE_UNUSABLE
 
 
-@dataclass(frozen=True)
-class MatrixProblem:
+@frozen
+class MatrixProblem(Value):
     """One thing wrong with a matrix file, located by line and key path."""
 
     file: str

@@ -23,6 +23,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from escalate_cli.core.values import Record
+
 if TYPE_CHECKING:
     from escalate_cli.core.cases.agenda import Agenda
     from escalate_cli.core.cases.board import BoardRow
@@ -49,8 +51,8 @@ class _RolledBack(Exception):
 Change = Callable[["Matrix", "Case", datetime], Any]
 
 
-@dataclass(eq=False)
-class Changed:
+@dataclass(eq=False, repr=False)  # repr: Record's
+class Changed(Record):
     """What one change did: the case as saved, the matrix and the instant it was changed at,
     what the change said besides (brainstorm's advice, up's escalation, ...), and one line for
     each delivery problem (empty when delivery is deferred, see `Session.deliver`)."""
@@ -62,8 +64,8 @@ class Changed:
     warnings: list[str] = field(default_factory=list)
 
 
-@dataclass(eq=False)
-class Swept:
+@dataclass(eq=False, repr=False)  # repr: Record's
+class Swept(Record):
     """What one sweep did: the report (`report["problems"]` lists the cases it could not
     route), and one line for each delivery problem."""
 
@@ -80,8 +82,8 @@ class Swept:
         return report_json(self.report)
 
 
-@dataclass(eq=False)
-class NextOf:
+@dataclass(eq=False, repr=False)  # repr: Record's
+class NextOf(Record):
     """A case as it stands at `now`, and who is next for it (`escalate next`)."""
 
     case: Case
@@ -90,8 +92,8 @@ class NextOf:
     view: NextView
 
 
-@dataclass(eq=False)
-class Briefed:
+@dataclass(eq=False, repr=False)  # repr: Record's
+class Briefed(Record):
     """A situation report: its data (`brief --json`), and the text people paste."""
 
     data: dict[str, Any]
@@ -104,8 +106,8 @@ class Briefed:
         return brief_text(self.matrix, self.data, self.now, wrap=wrap)
 
 
-@dataclass(eq=False)
-class Reported:
+@dataclass(eq=False, repr=False)  # repr: Record's
+class Reported(Record):
     """What `escalate report` documents: the case, the matrix (None, with `problem` saying
     why, when it no longer loads), and the instant."""
 
@@ -120,16 +122,16 @@ class Reported:
         return report_markdown(self.matrix, self.case, self.now)
 
 
-@dataclass(eq=False)
-class OnCall:
+@dataclass(eq=False, repr=False)  # repr: Record's
+class OnCall(Record):
     """Who is reachable at each level at `at` (`escalate oncall`)."""
 
     at: datetime
     levels: list[dict[str, Any]]
 
 
-@dataclass(eq=False)
-class Listed:
+@dataclass(eq=False, repr=False)  # repr: Record's
+class Listed(Record):
     """The cases `escalate list` shows, as they stand now: `due` is when each is next due, by
     case number (left out when nothing is due, or when it was not asked for); `skipped` each
     stored case left out with the unusable time in it; `team` the matrix the cases were picked
@@ -141,8 +143,8 @@ class Listed:
     team: str | None
 
 
-@dataclass(eq=False)
-class Board:
+@dataclass(eq=False, repr=False)  # repr: Record's
+class Board(Record):
     """The live board at `now` (`escalate watch --once`): one row per active case, whatever
     falls due first on top; a row's `problem` says why routing cannot run on its case."""
 
@@ -151,8 +153,8 @@ class Board:
     now: datetime
 
 
-@dataclass(eq=False)
-class Outbox:
+@dataclass(eq=False, repr=False)  # repr: Record's
+class Outbox(Record):
     """The outbox entries of one status (`escalate outbox`); `no_channels` is True when there
     are none because the matrix has no channels (looked at only then)."""
 
@@ -160,8 +162,8 @@ class Outbox:
     no_channels: bool = False
 
 
-@dataclass(eq=False)
-class Initialized:
+@dataclass(eq=False, repr=False)  # repr: Record's
+class Initialized(Record):
     """What `escalate init` set up: the store's location, the matrix file (absolute) it now
     follows, that matrix validated, and its name (else the name of the file as it was given)."""
 

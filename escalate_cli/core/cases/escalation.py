@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from math import ceil
 from typing import Any, cast
@@ -405,7 +405,7 @@ def _manual_move(matrix: Matrix, case: Case, request: UpRequest, now: datetime) 
         if levels.case_path(matrix, case).external:
             raise RefusedError(f"{top} and its external contacts were already told")
         raise RefusedError(f"{top}, which has no external contacts")
-    return replace(move, reason=request.reason, due_at=now)
+    return move._replace(reason=request.reason, due_at=now)
 
 
 def _off_path(matrix: Matrix, case: Case, level_id: str) -> str:

@@ -120,13 +120,11 @@ def _iso(at: datetime | None) -> str | None:
 
 
 def _manual_reason(case: Case, move: Move, now: datetime) -> Move:
-    from dataclasses import replace
-
     if timers.is_on_hold(case, now):
         why = "on hold, timers paused until resumed"
     else:
         why = f"no timer runs at {case['level']}: manual escalation only (escalate up)"
-    return replace(move, reason=why)
+    return move._replace(reason=why)
 
 
 def simulate(matrix: Matrix, request: OpenRequest, now: datetime) -> list[dict[str, Any]]:

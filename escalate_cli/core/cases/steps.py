@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from escalate_cli.core.errors import NotFoundError, RefusedError, UsageError
 from escalate_cli.core.matrix.model import Matrix
 from escalate_cli.core.text.words import plural
 from escalate_cli.core.time import timing
+from escalate_cli.core.values import Frozen, frozen
 
 ACTION_KINDS = ("workaround", "fix")
 ROLES = ("decision-maker", "expert", "affected")
@@ -110,8 +111,8 @@ def attachment(path_text: str, now: datetime, by: str | None) -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True)
-class Gathered:
+@frozen  # never compared
+class Gathered(Frozen):
     facts: list[str] = field(default_factory=list)
     whys: list[str] = field(default_factory=list)
     attachments: list[dict[str, Any]] = field(default_factory=list)  # made by attachment()
@@ -157,8 +158,8 @@ def attachment_states(case: Case) -> list[tuple[dict[str, Any], str]]:
     return [(record, attachment_state(record)) for record in case["steps"]["gather"]["attachments"]]
 
 
-@dataclass(frozen=True)
-class Assessment:
+@frozen  # never compared
+class Assessment(Frozen):
     severity: str | None = None
     impact: str | None = None
     root_cause: str | None = None
@@ -287,8 +288,8 @@ def brainstorm(
     return advice
 
 
-@dataclass(frozen=True)
-class ActionRequest:
+@frozen  # never compared
+class ActionRequest(Frozen):
     text: str | None = None
     kind: str = "fix"
     assignee: str | None = None
@@ -338,8 +339,8 @@ def open_actions(case: Case) -> list[dict[str, Any]]:
     return [a for a in case["steps"]["implement"]["actions"] if not a["done"]]
 
 
-@dataclass(frozen=True)
-class Learning:
+@frozen  # never compared
+class Learning(Frozen):
     lessons: list[str] = field(default_factory=list)
     prevent: list[str] = field(default_factory=list)
     follow_up: datetime | None = None

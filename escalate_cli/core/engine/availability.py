@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from escalate_cli.core.errors import NotFoundError
 from escalate_cli.core.matrix.model import ROTATION_PREFIX, Contact, Matrix, Rotation
 from escalate_cli.core.time import timing
+from escalate_cli.core.values import Value, frozen
 
 DEFAULT_HORIZON = timedelta(days=14)
 
 
-@dataclass(frozen=True)
-class Reached:
+@frozen
+class Reached(Value):
     """The contact a reference resolves to at an instant, and how they were reached."""
 
     id: str

@@ -9,9 +9,8 @@ which is how the next one counts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from escalate_cli.core.engine import timers
 from escalate_cli.core.matrix.model import Matrix, Path, Repeat
@@ -21,8 +20,7 @@ if TYPE_CHECKING:
     from escalate_cli.core.cases.document import Case
 
 
-@dataclass(frozen=True, eq=False)  # never compared: __eq__ and __hash__ cost import time
-class NextRepeat:
+class NextRepeat(NamedTuple):  # immutable, and made at import for a fifth of a dataclass
     """The next time the top of the path is told again."""
 
     number: int  # counting from 1

@@ -7,9 +7,9 @@ Which level a step up reaches, and where a case opens, core/engine/levels.py dec
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from escalate_cli.core.engine import repeats, timers
 from escalate_cli.core.engine.levels import (
@@ -21,6 +21,7 @@ from escalate_cli.core.engine.levels import (
 )
 from escalate_cli.core.matrix.model import OWNER, Action, Matrix, Trigger
 from escalate_cli.core.time import timing
+from escalate_cli.core.values import Frozen, Record, frozen
 
 if TYPE_CHECKING:
     from escalate_cli.core.cases.document import Case
@@ -28,8 +29,7 @@ if TYPE_CHECKING:
 Source = Literal["timer", "trigger", "manual"]
 
 
-@dataclass(frozen=True, eq=False)  # never compared: __eq__ and __hash__ cost import time
-class Move:
+class Move(NamedTuple):  # immutable, and made at import for a fifth of a dataclass
     """A change of level, path or severity (or a notification) that is due or asked for."""
 
     source: Source
@@ -75,7 +75,7 @@ def external_move(matrix: Matrix, case: Case, base: Move) -> Move | None:
     path = case_path(matrix, case)
     if not path.external or escalated_to_external(case):
         return None
-    return replace(base, to_level=case["level"], external=True, notify=path.external)
+    return base._replace(to_level=case["level"], external=True, notify=path.external)
 
 
 def timed_move(matrix: Matrix, case: Case, due: list[timers.Timer], at: datetime) -> Move | None:
@@ -88,7 +88,7 @@ def timed_move(matrix: Matrix, case: Case, due: list[timers.Timer], at: datetime
         level_id, skipped = step_up(matrix, case, at)
     except LookupError:
         return external_move(matrix, case, base)
-    return replace(base, to_level=level_id, skipped=skipped)
+    return base._replace(to_level=level_id, skipped=skipped)
 
 
 def trigger_move(matrix: Matrix, case: Case, trigger_id: str, due_at: datetime) -> Move:
@@ -103,19 +103,19 @@ def trigger_move(matrix: Matrix, case: Case, trigger_id: str, due_at: datetime) 
             level_id, skipped = step_up(matrix, case, due_at)
         except LookupError:
             return external_move(matrix, case, base) or base
-        return replace(base, to_level=level_id, skipped=skipped)
+        return base._replace(to_level=level_id, skipped=skipped)
     if action.kind == "jump" and action.target:
         target = onto_path(matrix, path, _rank(matrix, action.target))
-        return replace(base, to_level=target) if _rank(matrix, target) > current else base
+        return base._replace(to_level=target) if _rank(matrix, target) > current else base
     if action.kind == "path" and action.target:
         new_path = matrix.all_paths[action.target]
-        return replace(base, to_level=onto_path(matrix, new_path, current), new_path=action.target)
+        return base._replace(to_level=onto_path(matrix, new_path, current), new_path=action.target)
     if action.kind == "severity" and action.target:
         return severity_move(matrix, case, base, action.target)
     if action.kind == "remind":
         told = reminded(matrix, case, action)
-        return replace(base, reason=f"reminder: {trigger.id}", notify=told)
-    return replace(base, notify=action.contacts)
+        return base._replace(reason=f"reminder: {trigger.id}", notify=told)
+    return base._replace(notify=action.contacts)
 
 
 def reminded(matrix: Matrix, case: Case, action: Action) -> tuple[str, ...]:
@@ -132,13 +132,13 @@ def reminded(matrix: Matrix, case: Case, action: Action) -> tuple[str, ...]:
 def severity_move(matrix: Matrix, case: Case, base: Move, severity_id: str) -> Move:
     """Raising a severity moves up to its start level if higher; lowering never moves down."""
     severity = matrix.severities_by_id[severity_id]
-    move = replace(base, new_severity=severity_id)
+    move = base._replace(new_severity=severity_id)
     if not severity.start:
         return move
     path = case_path(matrix, case)
     target = onto_path(matrix, path, _rank(matrix, severity.start))
     current = _rank(matrix, case["level"])
-    return replace(move, to_level=target) if _rank(matrix, target) > current else move
+    return move._replace(to_level=target) if _rank(matrix, target) > current else move
 
 
 def move_height(matrix: Matrix, move: Move) -> float:
@@ -168,8 +168,8 @@ def choose(matrix: Matrix, candidates: list[Move]) -> Move | None:
     return max(enumerate(candidates), key=key)[1]
 
 
-@dataclass
-class Due:
+@dataclass(repr=False)  # repr: Record's
+class Due(Record):
     """Everything due on a case at an instant: the winning move, notifications, breaches."""
 
     move: Move | None = None
@@ -179,8 +179,8 @@ class Due:
     warnings: list[tuple[str, datetime, datetime]] = field(default_factory=list)  # due now
 
 
-@dataclass(frozen=True, eq=False)  # never compared: __eq__ and __hash__ cost import time
-class Schedule:
+@frozen  # never compared
+class Schedule(Frozen):
     """When each thing that can act on a case falls due; these depend on the case alone.
 
     `start` is the first moment anything may act: `now`, or the end of a hold with `--until`.
@@ -264,14 +264,14 @@ def _upcoming(matrix: Matrix, case: Case, plan: Schedule, now: datetime) -> Move
             continue
         move = trigger_move(matrix, case, trigger.id, max(due_at, start))
         if moves_case(matrix, case, move):
-            pending.append(replace(move, due_at=due_at))
+            pending.append(move._replace(due_at=due_at))
     if not pending:
         return None
     # Whatever is overdue is due together now, and a sweep weighs it all (timing rule 4).
     soonest_at = max(min(move.due_at or start for move in pending), start)
     chosen = choose(matrix, [move for move in pending if (move.due_at or start) <= soonest_at])
     if chosen is not None and start > now and (chosen.due_at or start) < start:
-        chosen = replace(chosen, due_at=start)  # overdue on hold: due when the hold ends
+        chosen = chosen._replace(due_at=start)  # overdue on hold: due when the hold ends
     return chosen
 
 
@@ -308,8 +308,7 @@ def _move_times(matrix: Matrix, case: Case, plan: Schedule) -> list[datetime]:
     return times
 
 
-@dataclass(frozen=True, eq=False)  # never compared: __eq__ and __hash__ cost import time
-class Outlook:
+class Outlook(NamedTuple):  # immutable, and made at import for a fifth of a dataclass
     """Everything still to happen to a case by itself, as `next` shows it."""
 
     move: Move | None  # the next move; None when no move is timed
@@ -329,18 +328,18 @@ def outlook(matrix: Matrix, case: Case, now: datetime) -> Outlook:
     if plan is None:
         return Outlook(None, [], [])
     notices = [
-        replace(trigger_move(matrix, case, rule.id, due_at), due_at=_held_back(plan, now, due_at))
+        trigger_move(matrix, case, rule.id, due_at)._replace(due_at=_held_back(plan, now, due_at))
         for rule, due_at in plan.triggers
         if rule.then.only_tells
     ]
     deadlines = [
-        replace(t, due_at=_held_back(plan, now, t.due_at))
+        t._replace(due_at=_held_back(plan, now, t.due_at))
         for t in plan.timers
         if t.is_sla and t.due_at is not None
     ]
     repeat = plan.repeat
     if repeat is not None:
-        repeat = replace(repeat, due_at=_held_back(plan, now, repeat.due_at))
+        repeat = repeat._replace(due_at=_held_back(plan, now, repeat.due_at))
     return Outlook(_upcoming(matrix, case, plan, now), notices, deadlines, repeat)
 
 
@@ -365,8 +364,7 @@ def soonest_due(matrix: Matrix, case: Case) -> datetime | None:
     return min(_move_times(matrix, case, plan) + _notice_times(plan), default=None)
 
 
-@dataclass(frozen=True, eq=False)  # never compared: __eq__ and __hash__ cost import time
-class NextDue:
+class NextDue(NamedTuple):  # immutable, and made at import for a fifth of a dataclass
     """The next thing a sweep will do to a case (a move, a notify-only trigger, a breach)."""
 
     at: datetime  # in the past when overdue; never before the end of a hold
@@ -417,4 +415,4 @@ def manual_target(matrix: Matrix, case: Case, at: datetime) -> Move | None:
         level_id, skipped = step_up(matrix, case, at)
     except LookupError:
         return external_move(matrix, case, base)
-    return replace(base, to_level=level_id, skipped=skipped)
+    return base._replace(to_level=level_id, skipped=skipped)

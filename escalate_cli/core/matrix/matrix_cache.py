@@ -33,6 +33,7 @@ KEEP = 16  # cached matrices kept; older ones are removed when a new one is writ
 # whether a file is valid at all (read by path, so a cache hit imports none of the validators).
 MODEL_CODE = (
     "matrix/model.py",
+    "values.py",
     "time/timing.py",
     "time/hours.py",
     "time/business.py",

@@ -7,7 +7,7 @@ costs no pydantic start-up.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from escalate_cli.core.time import timing
 from escalate_cli.core.time.business import Holiday, parse_holiday
 from escalate_cli.core.time.hours import Hours, parse_hours
+from escalate_cli.core.values import Value, frozen
 
 if TYPE_CHECKING:
     from pydantic import GetCoreSchemaHandler
@@ -71,8 +72,8 @@ class _NamesSpec(_ParsedBy):
     parser = staticmethod(_one_or_many)
 
 
-@dataclass(frozen=True)
-class BySeverity:
+@frozen
+class BySeverity(Value):
     """A level timer that depends on the case's severity: `{sev1: 5m, sev2: 15m, default: 4h}`.
 
     A severity with no entry takes `default`; with no `default` either, the timer does not run.
@@ -132,8 +133,8 @@ WallTime = Annotated[datetime, _WallTimeSpec]
 Names = Annotated[tuple[str, ...], _NamesSpec]
 
 
-@dataclass(frozen=True)
-class Contact:
+@frozen
+class Contact(Value):
     """A person, queue or external party that can be told about a case."""
 
     __pydantic_config__ = FORBID_EXTRA
@@ -155,8 +156,8 @@ class Contact:
         return self.name or self.id
 
 
-@dataclass(frozen=True)
-class Rotation:
+@frozen
+class Rotation(Value):
     """An on-call rotation: who holds a shift at a given instant."""
 
     __pydantic_config__ = FORBID_EXTRA
@@ -168,8 +169,8 @@ class Rotation:
     name: str | None = None
 
 
-@dataclass(frozen=True)
-class Repeat:
+@frozen
+class Repeat(Value):
     """`repeat: {every: 15m, times: 3}`: while a case sits unacknowledged at the top of its
     path, its level's contacts are told again every `every`, at most `times` times (as
     PagerDuty's `num_loops`)."""
@@ -179,8 +180,8 @@ class Repeat:
     times: int
 
 
-@dataclass(frozen=True)
-class Level:
+@frozen
+class Level(Value):
     """One rung of the escalation ladder."""
 
     __pydantic_config__ = FORBID_EXTRA
@@ -212,8 +213,8 @@ def _for_severity(
     return timer.get(severity_id) if isinstance(timer, BySeverity) else timer
 
 
-@dataclass(frozen=True)
-class Path:
+@frozen
+class Path(Value):
     """An escalation type: the levels a case climbs and who hears about it on the way."""
 
     __pydantic_config__ = FORBID_EXTRA
@@ -244,8 +245,8 @@ class _ShareSpec(_ParsedBy):
     parser = staticmethod(parse_share)
 
 
-@dataclass(frozen=True)
-class Calendar:
+@frozen
+class Calendar(Value):
     """Working hours in a zone, with days off: a severity's SLA clocks may run only in them."""
 
     __pydantic_config__ = FORBID_EXTRA
@@ -254,8 +255,8 @@ class Calendar:
     holidays: tuple[Annotated[Holiday, _HolidaySpec], ...] = ()
 
 
-@dataclass(frozen=True)
-class Severity:
+@frozen
+class Severity(Value):
     """How bad a case is: its SLAs, its start level and who hears when one opens."""
 
     __pydantic_config__ = FORBID_EXTRA
@@ -273,8 +274,8 @@ class Severity:
         return self.name or self.id
 
 
-@dataclass(frozen=True)
-class Conditions:
+@frozen
+class Conditions(Value):
     """A trigger's `when`: every condition given must hold."""
 
     __pydantic_config__ = FORBID_EXTRA
@@ -295,8 +296,8 @@ ActionKind = Literal["escalate", "jump", "path", "notify", "severity", "remind"]
 OWNER = "owner"  # `{remind: owner}`: whoever owns the case when the reminder fires
 
 
-@dataclass(frozen=True)
-class Action:
+@frozen
+class Action(Value):
     """A trigger's `then`: one move or one notification (`notify`, or `remind` the owner or
     some contacts)."""
 
@@ -340,8 +341,8 @@ class _ActionSpec(_ParsedBy):
     parser = staticmethod(parse_action)
 
 
-@dataclass(frozen=True)
-class Trigger:
+@frozen
+class Trigger(Value):
     """An extra escalation rule checked by `next` and `sweep`."""
 
     __pydantic_config__ = FORBID_EXTRA
@@ -357,8 +358,8 @@ ChannelKind = Literal["email", "webhook", "command"]
 SmtpSecurity = Literal["starttls", "tls", "none"]
 
 
-@dataclass(frozen=True)
-class Channel:
+@frozen
+class Channel(Value):
     """Where notifications go: an SMTP server, a webhook URL or a local command.
 
     One class for the three kinds keeps every key's line in the messages; `core.matrix_channels`
@@ -404,8 +405,8 @@ class _CommandsSpec(_ParsedBy):
 Commands = Annotated[tuple[tuple[str, ...], ...], _CommandsSpec]
 
 
-@dataclass(frozen=True)
-class Hooks:
+@frozen
+class Hooks(Value):
     """Commands run after a change is saved, with the case JSON on stdin (Taskwarrior's hooks)."""
 
     __pydantic_config__ = FORBID_EXTRA
@@ -444,8 +445,8 @@ DEFAULT_AUDIENCES: dict[str, Audiences] = {
 }
 
 
-@dataclass(frozen=True)
-class NotifyOn:
+@frozen
+class NotifyOn(Value):
     """Who hears of each event (`notify_on`); an event left out keeps its default audiences."""
 
     __pydantic_config__ = FORBID_EXTRA
@@ -462,8 +463,8 @@ class NotifyOn:
         return DEFAULT_AUDIENCES[event] if given is None else given
 
 
-@dataclass(frozen=True)
-class Matrix:
+@frozen
+class Matrix(Value):
     """A validated escalation matrix, plus the look-ups every command needs."""
 
     __pydantic_config__ = FORBID_EXTRA

@@ -9,8 +9,10 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 from urllib.parse import urlsplit
+
+from escalate_cli.core.values import Record
 
 if TYPE_CHECKING:
     from escalate_cli.core.cases.document import Case
@@ -61,8 +63,7 @@ def redact(url: str) -> str:
     return shown + (f"#{parts.fragment}" if parts.fragment else "")
 
 
-@dataclass(frozen=True, eq=False)  # never compared: __eq__ and __hash__ cost import time
-class Wake:
+class Wake(NamedTuple):  # immutable, and made at import for a fifth of a dataclass
     """When a sweep may first act on a case, worked out as it is written under the matrix that
     `key` names (see core/engine/wake.py); `at` None: only a write can make it due. The PostgreSQL
     store keeps it beside the case, so that a sweep reads only the cases due by then."""
@@ -71,8 +72,8 @@ class Wake:
     key: str
 
 
-@dataclass(eq=False)
-class Listing:
+@dataclass(eq=False, repr=False)  # repr: Record's
+class Listing(Record):
     """What `list` reads: cases by number, and the wakes of those the store knows nothing acts
     on before a later time (see Store.listing)."""
 
@@ -80,8 +81,8 @@ class Listing:
     wakes: dict[int, Wake]
 
 
-@dataclass(eq=False)
-class SweepCases:
+@dataclass(eq=False, repr=False)  # repr: Record's
+class SweepCases(Record):
     """What a sweep reads: how many active cases are in its scope, those of them that may be
     due by its `now`, and those whose wake was not worked out under its matrix (with the
     version of the row read, so that keeping their wake never overwrites a newer write)."""

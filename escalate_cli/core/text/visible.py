@@ -27,8 +27,10 @@ def _written(point: int) -> str:
 
 _ONE_LINE = {point: _written(point) for point in _CONTROLS}
 _LINES = {point: shown for point, shown in _ONE_LINE.items() if point not in (0x09, 0x0A)}
-# Raw in JSON text only inside strings, where `\\u0085` means the same character.
-_JSON_RAW = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Raw in JSON text only inside strings, where `\\u0085` means the same character. A pattern that
+# `re` compiles (and keeps) on first use: compiling this class takes ~0.3 ms, which every `list`
+# and `show` paid at import, and only `--json` needs.
+_JSON_RAW = "[\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
 
 
 def visible(text: object, *, lines: bool = False) -> str:
@@ -54,4 +56,4 @@ def dumps(data: Any, *, indent: int | None = None) -> str:
     escaped (`\\u202e`), as json already escapes C0 controls (`\\u001b`): it parses back to the
     same text, and never drives the terminal it is printed on."""
     text = json.dumps(data, indent=indent, ensure_ascii=False)
-    return _JSON_RAW.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
+    return re.sub(_JSON_RAW, lambda found: f"\\u{ord(found.group()):04x}", text)

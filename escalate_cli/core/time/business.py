@@ -10,20 +10,20 @@ stretches pause it as they pause every clock.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from escalate_cli.core.time import timing
+from escalate_cli.core.values import Value, frozen
 
 # How far ahead a deadline is looked for: further than any SLA anyone writes. A calendar that
 # opens less than this allows gives no deadline (the SLA never falls due).
 HORIZON = timedelta(days=800)
 
 
-@dataclass(frozen=True)
-class Holiday:
+@frozen
+class Holiday(Value):
     """Days off, both ends inclusive, in the calendar's zone."""
 
     first: date

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime, timedelta
 
 from escalate_cli.core.time.timing import show_value
+from escalate_cli.core.values import Value, frozen
 
 _WEEK = 7 * 1440
 _MIDNIGHT = datetime.min.time()
@@ -102,8 +103,8 @@ def _open_minutes(ranges: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
     return tuple(merged)
 
 
-@dataclass(frozen=True)
-class Hours:
+@frozen
+class Hours(Value):
     """When a contact can be reached, as a weekly wall-clock pattern such as `Mon-Fri 08:00-18:00`.
 
     Build one with `parse_hours` (or `Hours(spec)`): a bad spec raises ValueError.

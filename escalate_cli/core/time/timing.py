@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from escalate_cli.core.values import Value, frozen
 
 MAX_DURATION = timedelta(days=3660)  # about ten years: anything longer is a typo
 _DURATION_HELP = "use 90s, 15m, 4h, 2d, 1w, 1h30m"
@@ -184,8 +185,8 @@ def _edge(value: date | datetime, zone: ZoneInfo, *, end: bool) -> datetime:
     return wall_to_instant(datetime.combine(day, _T0), zone)
 
 
-@dataclass(frozen=True)
-class Away:
+@frozen
+class Away(Value):
     """Leave: dates are whole days (both inclusive), date-times wall-clock [from, until)."""
 
     start: date | datetime

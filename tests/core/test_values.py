@@ -1,0 +1,131 @@
+"""Tests for core.values: the classes built on Value show, compare, hash and refuse changes as
+`@dataclass(frozen=True)` would have them do, those on Frozen refuse changes, and those on Record
+show as `@dataclass` would."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from escalate_cli.cli._app import Settings
+from escalate_cli.core.cases.document import CaseFilter
+from escalate_cli.core.engine.routing import Due, Schedule
+from escalate_cli.core.matrix.loader import load_matrix
+from escalate_cli.core.store.store_base import Listing
+from escalate_cli.core.time.hours import Hours
+from escalate_cli.core.values import Record, Value, frozen
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+MATRICES = sorted((ROOT / "matrices").glob("*.yaml"))
+T = datetime(2026, 11, 23, 12, tzinfo=UTC)
+
+
+def values_in(item: Any) -> Iterator[Value]:
+    """Every Value in a matrix, the matrix first."""
+    if isinstance(item, Value):
+        yield item
+        for field in dataclasses.fields(item):  # type: ignore[arg-type]
+            yield from values_in(getattr(item, field.name))
+    elif isinstance(item, dict):
+        for held in item.values():
+            yield from values_in(held)
+    elif isinstance(item, tuple):
+        for held in item:
+            yield from values_in(held)
+
+
+def generated_twin(value: Record) -> Any:
+    """The same fields in a class of the same name that `@dataclass(frozen=True)` wrote."""
+    cls = type(value)
+    fields = [
+        (f.name, f.type, dataclasses.field(repr=f.repr, hash=f.hash, compare=f.compare))
+        for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+    ]
+    twin_class = dataclasses.make_dataclass(cls.__name__, fields, frozen=True)
+    twin_class.__qualname__ = cls.__qualname__
+    twin: Any = object.__new__(twin_class)
+    twin.__dict__.update(value.__dict__)
+    return twin
+
+
+@pytest.mark.parametrize("path", MATRICES, ids=[path.name for path in MATRICES])
+def test_every_value_shows_and_hashes_as_a_generated_dataclass(path: Path) -> None:
+    found = list(values_in(load_matrix(path)))
+    kinds = {type(value).__name__ for value in found}
+    assert {"Matrix", "Level", "Contact", "Severity", "Hooks", "NotifyOn"} <= kinds
+    for value in found:
+        twin = generated_twin(value)
+        assert repr(value) == repr(twin)
+        try:
+            expected: Any = hash(twin)
+        except TypeError as error:  # a field holds a dict, as Matrix's do
+            expected = str(error)
+        try:
+            assert hash(value) == expected
+        except TypeError as error:
+            assert str(error) == expected
+
+
+def test_values_compare_by_their_compared_fields_alone() -> None:
+    matrix = load_matrix(MATRICES[0])
+    again = load_matrix(MATRICES[0])
+    assert matrix == again and matrix is not again
+    level = matrix.levels[0]
+    assert dataclasses.replace(level, name="Someone else") != level
+    assert level != generated_twin(level)  # another class, even with the same fields
+    assert level.__eq__("L1") is NotImplemented
+    # Hours keeps its compiled minutes out of ==, hash and repr, as its fields say.
+    hours, same = Hours("Mon-Fri 08:00-18:00"), Hours("Mon-Fri 08:00-18:00")
+    object.__setattr__(same, "changes", ())
+    assert hours == same and hash(hours) == hash(same)
+    assert repr(hours) == "Hours(spec='Mon-Fri 08:00-18:00')"
+    assert {hours: 1}[same] == 1
+
+
+def refusal(action: Any, item: object) -> str:
+    with pytest.raises(dataclasses.FrozenInstanceError) as refused:
+        action(item)
+    return str(refused.value)
+
+
+@pytest.mark.parametrize("path", MATRICES[:1], ids=[path.name for path in MATRICES[:1]])
+def test_frozen_classes_refuse_changes_as_frozen_dataclasses_do(path: Path) -> None:
+    matrix = load_matrix(path)
+    for value in [matrix, matrix.levels[0], matrix.hooks, Hours("Mon 09:00-17:00"), CaseFilter()]:
+        twin = generated_twin(value)
+        for action in (
+            lambda item: setattr(item, "name", "changed"),  # a field, or not, by class
+            lambda item: setattr(item, "not_a_field", 1),
+            lambda item: delattr(item, dataclasses.fields(item)[0].name),
+        ):
+            assert refusal(action, value) == refusal(action, twin)
+    assert matrix.contacts_by_id  # a cached_property still keeps what it works out
+    assert "contacts_by_id" in vars(matrix)
+    wanted = CaseFilter()
+    assert wanted._by_status_only and "_by_status_only" in vars(wanted)
+
+
+def test_records_show_as_generated_dataclasses() -> None:
+    records = [
+        Schedule(T, [], [], warnings=[("ack", T, T)]),
+        CaseFilter(tags=("vip",), breached=True),
+        Listing([], {}),
+        Settings(json=True),
+    ]
+    for record in records:
+        assert repr(record) == repr(generated_twin(record))
+    assert repr(Due()) == "Due(move=None, notify=[], breaches=[], repeat=None, warnings=[])"
+    assert Due() == Due() and Due() != Due(warnings=[("ack", T, T)])  # == stays generated
+
+
+def test_frozen_takes_only_classes_it_can_freeze() -> None:
+    class Loose:
+        name: str
+
+    with pytest.raises(TypeError, match="must derive from Frozen"):
+        frozen(Loose)
