@@ -272,9 +272,18 @@ class Session:
         return self._matrix
 
     def team(self) -> str:
-        """The name of this session's matrix: what its cases record as `matrix`."""
-        from escalate_cli.core.cases.teams import team_name
+        """The name of this session's matrix: what its cases record as `matrix`. Taken from the
+        matrix cache while nothing else of the matrix has been needed: `show` then never
+        imports the matrix model."""
+        from escalate_cli.core.cases.teams import named_team, team_name
 
+        if self._matrix is None:
+            from escalate_cli.core.matrix import matrix_cache
+
+            path = self.matrix_path()
+            name = matrix_cache.cached_name(path) if path is not None else None
+            if name is not None:
+                return named_team(name, path)
         return team_name(self.matrix(), self.matrix_path())
 
     def team_if_any(self) -> str | None:

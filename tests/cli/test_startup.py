@@ -133,3 +133,18 @@ def test_show_starts_no_openssl(cli: Cli) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1] == ""
+
+
+def test_show_reads_the_team_without_the_matrix_model(cli: Cli) -> None:
+    # Whose the case is comes from the matrix cache's entry; the model (~10 ms of imports) is
+    # for the commands that work the case.
+    opened = cli("open", "Printer on fire", "-q").stdout.strip()  # the matrix cached, as usual
+    probe = PROBE.replace(
+        'name.startswith("escalate_cli.cli.")', 'name == "escalate_cli.core.matrix.model"'
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, "show", opened], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == ""
+    assert done.stdout.splitlines()[0] == f"{opened}  Printer on fire"

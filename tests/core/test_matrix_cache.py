@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 import os
 import pickle
 import stat
@@ -57,6 +58,16 @@ def test_an_edited_file_is_validated_again(copy: Path, monkeypatch: pytest.Monke
     assert len(calls) == 2
     assert edited.levels_by_id["L2"].after is not None
     assert edited.levels_by_id["L2"].after.total_seconds() == 5 * 3600
+
+
+def test_the_name_is_read_from_the_entry_of_the_file_as_it_is(copy: Path) -> None:
+    assert matrix_cache.cached_name(copy) is None  # nothing cached yet
+    matrix_cache.load(copy)
+    assert matrix_cache.cached_name(copy) == "Test support"
+    copy.write_text(copy.read_text().replace("name: Test support", "name: Renamed"))
+    assert matrix_cache.cached_name(copy) is None  # the entry is of the file before the edit
+    assert matrix_cache.load(copy).name == "Renamed"
+    assert matrix_cache.cached_name(copy) == "Renamed"
 
 
 def test_an_invalid_matrix_is_never_cached(copy: Path, tmp_path: Path) -> None:
@@ -167,8 +178,11 @@ def planted(copy: Path, tmp_path: Path) -> Path:
     show as "Planted"."""
     matrix_cache.load(copy)
     (cached,) = (tmp_path / "cache").glob("matrix-*.pickle")
-    sources, found = pickle.loads(cached.read_bytes())
-    cached.write_bytes(pickle.dumps((sources, dataclasses.replace(found, name="Planted"))))
+    entry = io.BytesIO(cached.read_bytes())
+    sources, _ = pickle.load(entry)
+    found = pickle.load(entry)
+    plant = dataclasses.replace(found, name="Planted")
+    cached.write_bytes(pickle.dumps((sources, "Planted")) + pickle.dumps(plant))
     assert matrix_cache.load(copy).name == "Planted"  # the plant works while the folder is safe
     return cached
 
@@ -189,6 +203,7 @@ def test_the_cache_folder_and_files_are_private(copy: Path, tmp_path: Path) -> N
 def test_a_folder_others_can_write_is_never_read(copy: Path, tmp_path: Path, mode: int) -> None:
     cached = planted(copy, tmp_path)
     (tmp_path / "cache").chmod(mode)
+    assert matrix_cache.cached_name(copy) is None
     assert matrix_cache.load(copy).name == "Test support"
     before = cached.read_bytes()
     cached.unlink()
@@ -201,6 +216,7 @@ def test_a_folder_others_can_write_is_never_read(copy: Path, tmp_path: Path, mod
 def test_a_file_others_can_write_is_never_read(copy: Path, tmp_path: Path, mode: int) -> None:
     cached = planted(copy, tmp_path)
     cached.chmod(mode)
+    assert matrix_cache.cached_name(copy) is None
     assert matrix_cache.load(copy).name == "Test support"
 
 
@@ -209,10 +225,12 @@ def test_a_symlinked_folder_or_file_is_never_read(copy: Path, tmp_path: Path) ->
     elsewhere = tmp_path / "elsewhere"
     (tmp_path / "cache").rename(elsewhere)
     (tmp_path / "cache").symlink_to(elsewhere)
+    assert matrix_cache.cached_name(copy) is None
     assert matrix_cache.load(copy).name == "Test support"
     (tmp_path / "cache").unlink()
     (tmp_path / "cache").mkdir(mode=0o700)
     cached.symlink_to(elsewhere / cached.name)
+    assert matrix_cache.cached_name(copy) is None
     assert matrix_cache.load(copy).name == "Test support"
 
 
@@ -221,4 +239,5 @@ def test_a_folder_owned_by_someone_else_is_never_read(
 ) -> None:
     planted(copy, tmp_path)
     monkeypatch.setattr(os, "geteuid", lambda: os.stat(tmp_path / "cache").st_uid + 1)
+    assert matrix_cache.cached_name(copy) is None
     assert matrix_cache.load(copy).name == "Test support"

@@ -6,14 +6,15 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from functools import cached_property
-from typing import Any, NamedTuple, NotRequired, TypedDict
+from typing import TYPE_CHECKING, Any, NamedTuple, NotRequired, TypedDict
 
-from escalate_cli.core.engine import availability
 from escalate_cli.core.errors import NotFoundError, UsageError
-from escalate_cli.core.matrix.model import DEFAULT_PATH, Matrix
 from escalate_cli.core.text.words import plural
 from escalate_cli.core.time import timing
 from escalate_cli.core.values import Frozen, frozen
+
+if TYPE_CHECKING:  # `show` reads a case without the matrix model (~10 ms of imports)
+    from escalate_cli.core.matrix.model import Matrix
 
 
 class Event(TypedDict):
@@ -225,6 +226,8 @@ def require_tier(matrix: Matrix, name: str) -> str:
 
 def level_audience(matrix: Matrix, level_id: str, at: datetime) -> list[str]:
     """Who hears when a case reaches a level: its available contacts, or all when none is."""
+    from escalate_cli.core.engine import availability
+
     reached = availability.level_contacts(matrix, level_id, at)
     available = [contact.id for contact in reached if contact.available]
     return available or [contact.id for contact in reached]
@@ -344,6 +347,9 @@ def _empty_steps() -> dict[str, Any]:
 
 def new_case(matrix: Matrix, number: int, request: OpenRequest, now: datetime) -> Case:
     """A case opened at its start level, with who was notified on its timeline."""
+    from escalate_cli.core.engine import availability
+    from escalate_cli.core.matrix.model import DEFAULT_PATH
+
     title = request.title.strip()
     if not title:
         raise UsageError("a case needs a title")
@@ -518,6 +524,8 @@ def filter_cases(cases: Iterable[Case], case_filter: CaseFilter) -> list[Case]:
 def who(matrix: Matrix, case: Case, now: datetime) -> dict[str, Any]:
     """Who owns a case, the level it is at, that level's contacts as reached now, and who else
     is at the table. A level the matrix no longer has still shows, with no contacts."""
+    from escalate_cli.core.engine import availability
+
     contacts = []
     if case["level"] in matrix.levels_by_id:
         contacts = [

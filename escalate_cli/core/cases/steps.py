@@ -10,7 +10,7 @@ import stat
 from dataclasses import field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from escalate_cli.core.cases.document import (
     Case,
@@ -20,10 +20,12 @@ from escalate_cli.core.cases.document import (
     require_severity,
 )
 from escalate_cli.core.errors import NotFoundError, RefusedError, UsageError
-from escalate_cli.core.matrix.model import Matrix
 from escalate_cli.core.text.words import plural
 from escalate_cli.core.time import timing
 from escalate_cli.core.values import Frozen, frozen
+
+if TYPE_CHECKING:  # `show` lists actions and attachments without the matrix model
+    from escalate_cli.core.matrix.model import Matrix
 
 ACTION_KINDS = ("workaround", "fix")
 ROLES = ("decision-maker", "expert", "affected")

@@ -7,17 +7,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from escalate_cli.core.errors import RefusedError
-from escalate_cli.core.matrix.model import Matrix
 
 if TYPE_CHECKING:
     from escalate_cli.core.cases.document import Case
+    from escalate_cli.core.matrix.model import Matrix
 
 
 def team_name(matrix: Matrix, path: Path | None) -> str:
     """The name a case records: the matrix's `name:`, else its file name without the extension
     (`support.yaml` -> `support`), which stays the same wherever the file is checked out."""
-    if matrix.name and matrix.name.strip():
-        return matrix.name.strip()
+    return named_team(matrix.name, path)
+
+
+def named_team(name: str | None, path: Path | None) -> str:
+    """`team_name` of a matrix named `name` at `path`."""
+    if name and name.strip():
+        return name.strip()
     return path.stem if path is not None else "escalation"
 
 

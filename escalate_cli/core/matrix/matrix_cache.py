@@ -16,16 +16,19 @@ from its YAML and nothing is written into a folder that is not safe.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import pickle
 import stat
 import zlib
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from escalate_cli.core.matrix import model
 from escalate_cli.core.matrix.matrix_file import read_matrix_bytes
-from escalate_cli.core.matrix.model import Matrix
+
+if TYPE_CHECKING:  # imported by `load` alone: `cached_name` serves `show` without the model
+    from escalate_cli.core.matrix.model import Matrix
 
 CACHE_ENV = "ESCALATE_CACHE_DIR"
 KEEP = 16  # cached matrices kept; older ones are removed when a new one is written
@@ -54,8 +57,8 @@ def cache_dir(environ: Mapping[str, str]) -> Path:
 
 def code_files() -> list[Path]:
     """The files of MODEL_CODE, under core/."""
-    here = Path(str(model.__file__)).parent.parent
-    return [here / name for name in MODEL_CODE]
+    core = Path(__file__).parent.parent
+    return [core / name for name in MODEL_CODE]
 
 
 def _sources(raw: bytes) -> tuple[bytes, ...]:
@@ -66,23 +69,49 @@ def _sources(raw: bytes) -> tuple[bytes, ...]:
 
 def load(path: str | os.PathLike[str], environ: Mapping[str, str] = os.environ) -> Matrix:
     """The matrix at `path`, validated once per version of the file."""
+    from escalate_cli.core.matrix.model import Matrix
+
     filename = os.fspath(path)
     raw = read_matrix_bytes(filename)  # MatrixError names the file when it cannot be a matrix
     sources = _sources(raw)
-    folder = cache_dir(environ)
-    name = f"matrix-{zlib.crc32(b''.join(sources)):08x}.pickle"
+    folder, name = cache_dir(environ), _entry_name(sources)
     safe = _safe_folder(folder)
     if safe is not None:
         with contextlib.suppress(Exception):
             # Anything wrong with a cache file (truncated, foreign, unreadable) means: rebuild it.
-            built_from, found = pickle.loads(_read_own_file(safe, name))
+            entry = io.BytesIO(_read_own_file(safe, name))
+            built_from, _ = pickle.load(entry)
+            found = pickle.load(entry)
             if built_from == sources and isinstance(found, Matrix):
                 return found
     matrix = _validated(raw, filename)
     if safe is not None or not _exists(folder):
         with contextlib.suppress(OSError):
-            _store(folder, folder / name, (sources, matrix))
+            _store(folder, folder / name, sources, matrix)
     return matrix
+
+
+def cached_name(
+    path: str | os.PathLike[str], environ: Mapping[str, str] = os.environ
+) -> str | None:
+    """The `name:` of the matrix at `path` ("" when it has none) as its cache entry holds it,
+    read without unpickling the matrix, so without importing its model (~10 ms): enough to
+    tell whose a case is. None when no usable entry was built from the file as it is now."""
+    raw = read_matrix_bytes(os.fspath(path))
+    sources = _sources(raw)
+    folder = cache_dir(environ)
+    safe = _safe_folder(folder)
+    if safe is None:
+        return None
+    with contextlib.suppress(Exception):
+        built_from, name = pickle.load(io.BytesIO(_read_own_file(safe, _entry_name(sources))))
+        if built_from == sources and isinstance(name, str):
+            return name
+    return None
+
+
+def _entry_name(sources: tuple[bytes, ...]) -> str:
+    return f"matrix-{zlib.crc32(b''.join(sources)):08x}.pickle"
 
 
 def _validated(raw: bytes, filename: str) -> Matrix:
@@ -135,7 +164,7 @@ def _read_own_file(folder: Path, name: str) -> bytes:
         return entry.read()
 
 
-def _store(folder: Path, target: Path, entry: tuple[tuple[bytes, ...], Matrix]) -> None:
+def _store(folder: Path, target: Path, sources: tuple[bytes, ...], matrix: Matrix) -> None:
     import tempfile  # only a cache miss writes
 
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -144,7 +173,10 @@ def _store(folder: Path, target: Path, entry: tuple[tuple[bytes, ...], Matrix]) 
     handle, temporary = tempfile.mkstemp(dir=folder, prefix=".matrix-", suffix=".tmp")  # 0600
     try:
         with os.fdopen(handle, "wb") as out:
-            pickle.dump(entry, out, protocol=pickle.HIGHEST_PROTOCOL)
+            # Two pickles: what the entry was built from with the matrix's name, then the
+            # matrix, so that `cached_name` stops before the model would be imported.
+            pickle.dump((sources, matrix.name or ""), out, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(matrix, out, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temporary, target)
     finally:
         with contextlib.suppress(FileNotFoundError):
