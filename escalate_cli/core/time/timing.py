@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from typing import Any
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING, Any
 
 from escalate_cli.core.values import Value, frozen
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
 
 MAX_DURATION = timedelta(days=3660)  # about ten years: anything longer is a typo
 _DURATION_HELP = "use 90s, 15m, 4h, 2d, 1w, 1h30m"
@@ -23,7 +25,6 @@ _WALL = r"([0-9]{4}-[0-9]{2}-[0-9]{2})(?:[T ]([0-9]{2}:[0-9]{2}(?::[0-9]{2})?))?
 _WALL_HELP = "use 2026-01-05 or 2026-01-05T09:00, wall-clock time without an offset"
 _INSTANT_HELP = "use ISO-8601 such as 2026-11-23T14:05:00Z"
 _MIN_YEAR, _MAX_YEAR = 1900, 9000  # keeps zone arithmetic far from datetime's limits
-_UTC_ZONE = ZoneInfo("UTC")
 # The instants escalate accepts from people and stores (docs/reliability.md): far enough from
 # datetime's limits that a due time ten years on, or a reading in any zone, still fits.
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
@@ -84,6 +85,8 @@ def format_duration(td: timedelta) -> str:
 
 def parse_zone(value: object) -> ZoneInfo:
     """Read an IANA zone name such as `Europe/London`."""
+    from zoneinfo import ZoneInfo  # `show` prints its times without it (~2 ms of imports)
+
     if isinstance(value, ZoneInfo):
         return value
     bad = f"unknown timezone {show_value(value)} (use an IANA name such as Europe/London or UTC)"
@@ -229,7 +232,8 @@ def parse_away(value: object) -> Away:
         raise ValueError(f"bad delegate {show_value(delegate)} (use a contact id)")
     away = Away(start, until, delegate.strip() if isinstance(delegate, str) else None)
     # Both ends are wall-clock readings in one zone, so any zone compares them fairly.
-    if away.ends_at(_UTC_ZONE) <= away.starts_at(_UTC_ZONE):
+    utc = parse_zone("UTC")
+    if away.ends_at(utc) <= away.starts_at(utc):
         raise ValueError(f"until {until} is not after from {start} (nothing is away)")
     return away
 
