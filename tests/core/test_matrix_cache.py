@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import io
 import os
 import pickle
 import stat
@@ -68,6 +67,17 @@ def test_the_name_is_read_from_the_entry_of_the_file_as_it_is(copy: Path) -> Non
     assert matrix_cache.cached_name(copy) is None  # the entry is of the file before the edit
     assert matrix_cache.load(copy).name == "Renamed"
     assert matrix_cache.cached_name(copy) == "Renamed"
+
+
+def test_an_entry_without_the_name_line_is_rebuilt(copy: Path, tmp_path: Path) -> None:
+    # As escalate wrote entries before the name had a line of its own: the pickle alone.
+    matrix_cache.load(copy)
+    (cached,) = (tmp_path / "cache").glob("matrix-*.pickle")
+    _, _, pickled = cached.read_bytes().partition(b"\n")
+    cached.write_bytes(pickled)
+    assert matrix_cache.cached_name(copy) is None
+    assert matrix_cache.load(copy).name == "Test support"
+    assert matrix_cache.cached_name(copy) == "Test support"
 
 
 def test_an_invalid_matrix_is_never_cached(copy: Path, tmp_path: Path) -> None:
@@ -178,11 +188,10 @@ def planted(copy: Path, tmp_path: Path) -> Path:
     show as "Planted"."""
     matrix_cache.load(copy)
     (cached,) = (tmp_path / "cache").glob("matrix-*.pickle")
-    entry = io.BytesIO(cached.read_bytes())
-    sources, _ = pickle.load(entry)
-    found = pickle.load(entry)
+    header, _, pickled = cached.read_bytes().partition(b"\n")
+    sources, found = pickle.loads(pickled)
     plant = dataclasses.replace(found, name="Planted")
-    cached.write_bytes(pickle.dumps((sources, "Planted")) + pickle.dumps(plant))
+    cached.write_bytes(header + b"\n" + pickle.dumps((sources, plant)))
     assert matrix_cache.load(copy).name == "Planted"  # the plant works while the folder is safe
     return cached
 
