@@ -6,7 +6,7 @@ import importlib
 import os
 import sys
 from collections.abc import Iterator, Mapping, MutableMapping, Sequence
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from typer.core import TyperGroup
@@ -108,6 +108,15 @@ class EscalateGroup(TyperGroup):
     def __init__(self, **attrs: Any) -> None:
         super().__init__(**attrs)
         self.commands = LazyCommands(self.commands)
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            # The reader left (`escalate list | head`): not a failure. Typer would exit 1,
+            # which is a bug's exit code, and a `set -o pipefail` script would stop on it.
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+            return 0
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         from escalate_cli.cli.help import format_commands
@@ -274,4 +283,25 @@ def main() -> None:
     # few hundred objects it could have freed (measured). Reference counting frees the rest;
     # the live board, which runs for hours, turns the collector back on.
     gc.disable()
-    app()
+    try:
+        app()
+    except SystemExit as done:
+        if not isinstance(done.code, int):
+            raise
+        _leave(done.code)
+
+
+def _leave(code: int) -> NoReturn:
+    """End the process without tearing the interpreter down: freeing every object one by one
+    cost a `show` of 5,000 events ~10 ms (measured), and the system frees the memory at once.
+    Nothing of escalate's needs the teardown: it starts no threads, registers nothing to run
+    at exit (a test checks), and closes each file it writes; what stdout and stderr hold is
+    flushed here."""
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:
+        pass  # the reader left (`escalate list | head`): not a failure, as in _run
+    except OSError:
+        sys.exit(code)  # the interpreter's own exit says what could not be written
+    os._exit(code)

@@ -103,3 +103,44 @@ def test_completion_survives_a_corrupt_store(tmp_path: Path) -> None:
     done = run(env=env)
     assert done.returncode == 0
     assert "Traceback" not in done.stderr
+
+
+# Runs the app as the console script does, then reports what an exit that skips the
+# interpreter's teardown (cli._leave) would skip: callbacks registered to run at exit, and
+# threads still running.
+AT_EXIT = """
+import atexit, sys, threading
+from escalate_cli.cli import app
+try:
+    app(sys.argv[1:])
+except SystemExit:
+    pass
+sys.stderr.write(f"{atexit._ncallbacks()} {threading.active_count()}\\n")
+"""
+
+
+def test_commands_leave_nothing_for_the_teardown_they_skip() -> None:
+    opened = run("open", "Printer on fire", "-q").stdout.strip()
+    commands = (["list"], ["show", opened], ["acknowledge", opened], ["sweep"], ["brief", opened])
+    for command in commands:
+        done = subprocess.run(
+            [sys.executable, "-c", AT_EXIT, *command], capture_output=True, text=True, timeout=60
+        )
+        assert done.stderr.splitlines()[-1] == "0 1", (command, done.stderr)
+
+
+def test_output_is_whole_and_a_reader_gone_early_is_no_failure() -> None:
+    for n in range(12):
+        run("open", f"Printer {n} on fire", "-q")
+    listed = run("list")
+    assert listed.returncode == 0 and listed.stderr == ""
+    assert len(listed.stdout.splitlines()) == 13 and listed.stdout.endswith("fire\n")
+    # A reader that has gone before the output is written: the write fails with EPIPE, which
+    # is no failure of escalate's (exit 1 would say it is a bug).
+    gone = subprocess.Popen(
+        [ESCALATE, "list"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert gone.stdout is not None and gone.stderr is not None
+    gone.stdout.close()
+    assert gone.stderr.read() == ""
+    assert gone.wait(timeout=60) == 0
