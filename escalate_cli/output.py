@@ -219,49 +219,55 @@ def _plain_table(
             return [text]
         return visible(text, lines=isinstance(value, Lines)).splitlines() or [""]
 
-    # Each line of the table: its cells, and whether they are all ASCII (then a cell's width is
-    # its length). Most rows are one line of printable ASCII per cell, which one check of the
-    # row joined up tells; only the others are taken cell by cell (a timeline of 5,000 events
-    # took ~12 ms less).
-    laid: list[tuple[Sequence[str], bool]] = []
-    if show_header:
-        header = [str(name) for name in columns]
-        laid.append((header, "".join(header).isascii()))
     if set(map(type, chain.from_iterable(rows))) <= {str, Lines}:
         texts = cast(Sequence[Sequence[str]], rows)
     else:
         texts = [[_one_line(cell) for cell in row] for row in rows]
-    for row, text in zip(rows, texts, strict=True):
-        joined = "".join(text)
-        if joined.isascii() and joined.isprintable():
-            laid.append((text, True))
-            continue
-        stacked = [lines_of(cell) for cell in row]
-        for depth in range(max(map(len, stacked))):
-            at_depth = [lines[depth] if depth < len(lines) else "" for lines in stacked]
-            laid.append((at_depth, "".join(at_depth).isascii()))
-    widths = [
-        max(map(len, column))
-        for column in zip(*(cells for cells, ascii in laid if ascii), strict=True)
-    ] or [0] * len(columns)
-    for cells, ascii in laid:
-        if not ascii:
-            widths = [
-                max(size, _cell_width(cell)) for size, cell in zip(widths, cells, strict=True)
-            ]
+    # Each line of the table as its cells; `wide` holds the indexes of those not all ASCII,
+    # where a cell's width is not its length. Most tables are one line of printable ASCII per
+    # cell, which one check of all their text tells (a timeline of 5,000 events: ~1.5 ms less
+    # than a check of each row); only the others are taken row by row.
+    laid: list[Sequence[str]] = []
+    wide: set[int] = set()
+    if show_header:
+        laid.append([str(name) for name in columns])
+        if not "".join(laid[0]).isascii():
+            wide.add(0)
+    everything = "".join(chain.from_iterable(texts))
+    if everything.isascii() and everything.isprintable():
+        laid.extend(texts)
+    else:
+        for row, text in zip(rows, texts, strict=True):
+            joined = "".join(text)
+            if joined.isascii() and joined.isprintable():
+                laid.append(text)
+                continue
+            stacked = [lines_of(cell) for cell in row]
+            for depth in range(max(map(len, stacked))):
+                at_depth = [lines[depth] if depth < len(lines) else "" for lines in stacked]
+                if not "".join(at_depth).isascii():
+                    wide.add(len(laid))
+                laid.append(at_depth)
+    narrow = [cells for index, cells in enumerate(laid) if index not in wide] if wide else laid
+    widths = [max(map(len, column)) for column in zip(*narrow, strict=True)] or [0] * len(columns)
+    for index in wide:
+        widths = [
+            max(size, _cell_width(cell)) for size, cell in zip(widths, laid[index], strict=True)
+        ]
     # The last column is not padded: each line loses its trailing spaces anyway, as Rich's did.
+    # Every line is laid out as ASCII, then the wide ones again by their cells' widths.
     simple = "  ".join([*(f"%-{size}s" for size in widths[:-1]), "%s"])
-    out_lines = [visible(title)] if title else []
-    for cells, ascii in laid:
-        if ascii:
-            out_lines.append((simple % tuple(cells)).rstrip())
-        else:
-            padded = (
-                cell + " " * (size - _cell_width(cell))
-                for size, cell in zip(widths, cells, strict=True)
-            )
-            out_lines.append("  ".join(padded).rstrip())
-    sys.stdout.write("".join(line + "\n" for line in out_lines))
+    shown = [(simple % tuple(cells)).rstrip() for cells in laid]
+    for index in wide:
+        padded = (
+            cell + " " * (size - _cell_width(cell))
+            for size, cell in zip(widths, laid[index], strict=True)
+        )
+        shown[index] = "  ".join(padded).rstrip()
+    if title:
+        shown.insert(0, visible(title))
+    if shown:
+        sys.stdout.write("\n".join(shown) + "\n")
 
 
 def _one_line(value: object) -> str:

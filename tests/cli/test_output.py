@@ -116,3 +116,77 @@ def test_a_case_for_a_pipe_is_printed_without_importing_rich(cli: Cli, command: 
     assert done.returncode == 0, done.stderr
     assert done.stdout == cli(*command).stdout
     assert done.stderr == ""
+
+
+# Table cells: one-line ASCII (the fast path), and what takes a row off it: wide and combining
+# characters, newlines and tabs (kept in a Lines cell), controls, markup-like text, empties.
+CELL_TEXT = st.lists(
+    st.sampled_from(["a", "bc", " ", "日本", "e\u0301", "é", "\t", "\n", "\x1b", "[red]", "\\"]),
+    max_size=4,
+).map("".join)
+HEADINGS = st.sampled_from(["", "at", "event", "日本", "e\u0301"])  # ours: printable
+CELLS = st.one_of(
+    CELL_TEXT,
+    CELL_TEXT.map(output.Lines),
+    CELL_TEXT.map(lambda value: output.Styled(value, "green")),
+    st.none(),
+    st.integers(0, 99),
+)
+
+
+def _table_laid_out_cell_by_cell(
+    columns: list[str], rows: list[list[object]], title: str | None, show_header: bool
+) -> str:
+    """A table for a pipe the plain way: each cell's lines, each line's width in cells (an
+    ASCII line's is its length, a tab's too)."""
+    from rich.cells import cell_len
+
+    from escalate_cli.core.text.visible import visible
+
+    def width(line: str) -> int:
+        return len(line) if line.isascii() else cell_len(line)
+
+    def lines_of(value: object) -> list[str]:
+        if isinstance(value, output.Styled):
+            return [value.plain]
+        text = "" if value is None else str(value)
+        if text.isprintable():
+            return [text]
+        return visible(text, lines=isinstance(value, output.Lines)).splitlines() or [""]
+
+    grid = [[[name] for name in columns]] if show_header else []
+    grid += [[lines_of(cell) for cell in row] for row in rows]
+    widths = [
+        max((width(line) for row in grid for line in row[index]), default=0)
+        for index in range(len(columns))
+    ]
+    shown = [visible(title)] if title else []
+    for row in grid:
+        for depth in range(max(len(cell) for cell in row)):
+            parts = []
+            for index, cell in enumerate(row):
+                line = cell[depth] if depth < len(cell) else ""
+                parts.append(line + " " * (widths[index] - width(line)))
+            shown.append("  ".join(parts).rstrip())
+    return "".join(line + "\n" for line in shown)
+
+
+@given(
+    st.integers(1, 4).flatmap(
+        lambda width: st.tuples(
+            st.lists(HEADINGS, min_size=width, max_size=width),
+            st.lists(st.lists(CELLS, min_size=width, max_size=width), max_size=5),
+        )
+    ),
+    st.sampled_from([None, "Timeline"]),
+    st.booleans(),
+)
+def test_a_table_for_a_pipe_is_laid_out_as_cell_by_cell(
+    table: tuple[list[str], list[list[object]]], title: str | None, show_header: bool
+) -> None:
+    """The pipe's table takes rows of one-line printable ASCII, or whole tables of them, by a
+    shorter path: it must lay them out as a cell-by-cell layout does."""
+    columns, rows = table
+    with piped_stdout() as written:
+        output.table(columns, rows, title, show_header=show_header)
+    assert written.getvalue() == _table_laid_out_cell_by_cell(columns, rows, title, show_header)

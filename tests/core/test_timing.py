@@ -400,6 +400,64 @@ def test_from_iso_reads_a_stamp_in_the_stored_form_as_any_other(text: str) -> No
     assert read == expected and read.tzinfo == UTC
 
 
+# A few stamps, so that documents repeat them: good ones, and ones the check refuses (a bad
+# date, out of range, lower case, a number, a list).
+_STAMP_POOL = st.sampled_from(
+    [
+        "2026-11-23T12:00:00Z",
+        "2026-11-23T12:00:01Z",
+        "2026-11-23T12:00:00+01:00",
+        "2026-02-30T00:00:00Z",
+        "1969-12-31T23:59:59Z",
+        "9999-01-01T00:00:00Z",
+        "2026-11-23t12:00:00z",
+        17,
+        ["2026-11-23T12:00:00Z"],
+        None,
+    ]
+)
+_DOCUMENTS = st.recursive(
+    st.one_of(_STAMP_POOL, st.text(max_size=3)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(st.sampled_from(["at", "due_at", "since", "text", "data", "atx"]), inner),
+    ),
+    max_leaves=20,
+)
+
+
+def _reference_first_bad_time(document: object) -> tuple[tuple[object, ...], object] | None:
+    """The first unusable time, in document order, found the plain way: every key judged and
+    every stamp checked where it is met."""
+    if isinstance(document, dict):
+        entries = list(document.items())
+    elif isinstance(document, list):
+        entries = list(enumerate(document))
+    else:
+        return None
+    for key, value in entries:
+        named_time = isinstance(key, str) and (
+            key in ("at", "since", "until", "due") or key.endswith("_at")
+        )
+        if named_time and value is not None:
+            if not timing._usable_stamp(value):
+                return (key,), value
+        elif isinstance(value, dict | list):
+            found = _reference_first_bad_time(value)
+            if found is not None:
+                return (key, *found[0]), found[1]
+    return None
+
+
+@given(st.lists(_DOCUMENTS, max_size=6))
+@settings(max_examples=400)
+def test_first_bad_time_finds_what_a_plain_walk_finds(timeline: list[object]) -> None:
+    """The check remembers keys and usable stamps across a document: it must still find the
+    first bad time with its path, as a walk that remembers nothing does."""
+    document = {"created_at": "2026-11-23T12:00:00Z", "timeline": timeline}
+    assert timing._first_bad_time(document) == _reference_first_bad_time(document)
+
+
 def test_resolve_now_prefers_flag_then_environment_then_clock(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
