@@ -133,6 +133,15 @@ def test_a_note_resets_nothing_and_tells_nobody(opened: Cli) -> None:
     assert opened.json("show", "ESC-1").get("last_update_at") is None
 
 
+def test_a_note_holding_a_time_that_is_no_time_shows_as_typed(opened: Cli) -> None:
+    # Stamps in event texts are shown in the reader's zone; one that is no real date is text.
+    typed = "see 2026-13-30T16:00:00Z and 2026-11-23T10:00:00Z"
+    opened("note", "ESC-1", typed, "--by", "sam", "--now", at("10:06"))
+    shown = opened("show", "ESC-1").stdout
+    assert "see 2026-13-30T16:00:00Z and 2026-11-23 10:00 UTC" in shown
+    assert "2026-13-30T16:00:00Z" in opened("report", "ESC-1").stdout
+
+
 def test_a_closed_case_is_not_corrected(opened: Cli) -> None:
     opened("resolve", "ESC-1", "--summary", "done", "--now", at("10:30"))
     opened("close", "ESC-1", "--now", at("10:31"))

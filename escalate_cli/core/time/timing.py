@@ -353,9 +353,16 @@ def stamps_in_zone(text: str, zone: tzinfo | None) -> str:
     them) read in `zone` (None: the local zone) the way people are shown times."""
     if "Z" not in text:  # no stamp: most event texts, spared the regex (`show` reads 1,000s)
         return text
-    return _STORED_STAMP.sub(
-        lambda found: from_iso(found[0]).astimezone(zone).strftime("%Y-%m-%d %H:%M %Z"), text
-    )
+    return _STORED_STAMP.sub(lambda found: _in_zone(found[0], zone), text)
+
+
+def _in_zone(stamp: str, zone: tzinfo | None) -> str:
+    """A stamp as people are shown it; one that is no real time (`2026-13-30T16:00:00Z`,
+    typed into a note) stays as it was typed."""
+    try:
+        return from_iso(stamp).astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+    except (ValueError, OverflowError):
+        return stamp
 
 
 def from_iso(s: str) -> datetime:
