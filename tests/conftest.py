@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -138,3 +140,15 @@ def web() -> Iterator[Any]:
     from tests.notify_servers import web_server
 
     yield from web_server()
+
+
+def run_python(code: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """`code` run by a fresh interpreter in this test's environment, with `args` as its argv:
+    for what only a new process shows (which modules a command imports, how it exits)."""
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=60,
+    )

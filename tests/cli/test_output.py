@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
-import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,7 +12,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from escalate_cli import output
-from tests.conftest import Cli
+from tests.conftest import Cli, run_python
 
 # What output.text is given: our own tags around case text passed through esc, and the pieces
 # that make Rich's markup tricky (escapes, backslashes, tabs after wide characters).
@@ -106,13 +104,7 @@ sys.stderr.write(" ".join(sorted(name for name in sys.modules if name.split(".")
 def test_a_case_for_a_pipe_is_printed_without_importing_rich(cli: Cli, command: list[str]) -> None:
     # ASCII text: only a wide character needs Rich's table of cell widths (rich.cells).
     cli("open", "Printer [bold]on fire[/bold]", "--description", "smoke\teverywhere\nagain")
-    done = subprocess.run(
-        [sys.executable, "-c", PROBE, *command],
-        capture_output=True,
-        text=True,
-        env=dict(os.environ),
-        timeout=60,
-    )
+    done = run_python(PROBE, *command)
     assert done.returncode == 0, done.stderr
     assert done.stdout == cli(*command).stdout
     assert done.stderr == ""

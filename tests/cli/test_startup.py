@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from escalate_cli import cli
 from escalate_cli.cli import COMMAND_MODULES, load_commands
-from tests.conftest import Cli
+from tests.conftest import Cli, run_python
 
 # Runs the app in a fresh interpreter (this one has imported every CLI module already) and
-# prints, last, the CLI modules that got imported.
+# prints, last, the modules it imported that `kept` (an expression of `name`) keeps.
 PROBE = """
 import sys
 from escalate_cli.cli import app
@@ -22,20 +19,18 @@ try:
     app(sys.argv[1:])
 except SystemExit as done:
     assert not done.code, done.code
-print(" ".join(sorted(name for name in sys.modules if name.startswith("escalate_cli.cli."))))
+print(" ".join(sorted(name for name in sys.modules if {kept})))
 """
 
 
-def cli_modules_loaded_by(*args: str) -> set[str]:
-    done = subprocess.run(
-        [sys.executable, "-c", PROBE, *args],
-        capture_output=True,
-        text=True,
-        env=dict(os.environ),
-        timeout=60,
-    )
+def modules_loaded_by(kept: str, *args: str) -> set[str]:
+    done = run_python(PROBE.format(kept=kept), *args)
     assert done.returncode == 0, done.stderr
     return set(done.stdout.splitlines()[-1].split())
+
+
+def cli_modules_loaded_by(*args: str) -> set[str]:
+    return modules_loaded_by('name.startswith("escalate_cli.cli.")', *args)
 
 
 def test_open_loads_the_case_commands_alone() -> None:
@@ -102,13 +97,7 @@ print(" ".join(written))
 
 
 def generated_methods(*args: str) -> list[str]:
-    done = subprocess.run(
-        [sys.executable, "-c", COUNT_GENERATED, *args],
-        capture_output=True,
-        text=True,
-        env=dict(os.environ),
-        timeout=60,
-    )
+    done = run_python(COUNT_GENERATED, *args)
     assert done.returncode == 0, done.stderr
     return done.stdout.splitlines()[-1].split()
 
@@ -127,25 +116,12 @@ def test_list_and_show_compile_few_dataclass_methods(cli: Cli) -> None:
 def test_show_starts_no_openssl(cli: Cli) -> None:
     # hashlib starts OpenSSL (~3 ms); show lists attachments without hashing them.
     opened = cli("open", "Printer on fire", "-q").stdout.strip()
-    probe = PROBE.replace('name.startswith("escalate_cli.cli.")', 'name == "hashlib"')
-    done = subprocess.run(
-        [sys.executable, "-c", probe, "show", opened], capture_output=True, text=True, timeout=60
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[-1] == ""
+    assert modules_loaded_by('name == "hashlib"', "show", opened) == set()
 
 
 def test_show_reads_the_team_without_the_matrix_model(cli: Cli) -> None:
     # Whose the case is comes from the first line of the matrix cache's entry; the model and
     # pickle (~12 ms of imports) are for the commands that work the case.
     opened = cli("open", "Printer on fire", "-q").stdout.strip()  # the matrix cached, as usual
-    probe = PROBE.replace(
-        'name.startswith("escalate_cli.cli.")',
-        'name in ("escalate_cli.core.matrix.model", "pickle")',
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", probe, "show", opened], capture_output=True, text=True, timeout=60
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[-1] == ""
-    assert done.stdout.splitlines()[0] == f"{opened}  Printer on fire"
+    kept = 'name in ("escalate_cli.core.matrix.model", "pickle")'
+    assert modules_loaded_by(kept, "show", opened) == set()

@@ -9,7 +9,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from tests.conftest import BASIC_MATRIX, FIXED_NOW
+from tests.conftest import BASIC_MATRIX, FIXED_NOW, run_python
 
 ESCALATE = str(Path(sys.executable).with_name("escalate"))
 
@@ -123,9 +123,7 @@ def test_commands_leave_nothing_for_the_teardown_they_skip() -> None:
     opened = run("open", "Printer on fire", "-q").stdout.strip()
     commands = (["list"], ["show", opened], ["acknowledge", opened], ["sweep"], ["brief", opened])
     for command in commands:
-        done = subprocess.run(
-            [sys.executable, "-c", AT_EXIT, *command], capture_output=True, text=True, timeout=60
-        )
+        done = run_python(AT_EXIT, *command)
         assert done.stderr.splitlines()[-1] == "0 1", (command, done.stderr)
 
 
