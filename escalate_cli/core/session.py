@@ -277,14 +277,14 @@ class Session:
         imports the matrix model."""
         from escalate_cli.core.cases.teams import named_team, team_name
 
-        if self._matrix is None:
+        path = self.matrix_path()
+        if self._matrix is None and path is not None:
             from escalate_cli.core.matrix import matrix_cache
 
-            path = self.matrix_path()
-            name = matrix_cache.cached_name(path) if path is not None else None
+            name = matrix_cache.cached_name(path)
             if name is not None:
                 return named_team(name, path)
-        return team_name(self.matrix(), self.matrix_path())
+        return team_name(self.matrix(), path)
 
     def team_if_any(self) -> str | None:
         """The team, or None when there is no usable matrix (then every case is shown)."""

@@ -76,19 +76,20 @@ def load(path: str | os.PathLike[str], environ: Mapping[str, str] = os.environ) 
     filename = os.fspath(path)
     raw = read_matrix_bytes(filename)  # MatrixError names the file when it cannot be a matrix
     sources = _sources(raw)
-    folder, name = cache_dir(environ), _entry_name(sources)
+    folder = cache_dir(environ)
     safe = _safe_folder(folder)
-    if safe is not None:
+    entry = _entry(safe, sources)
+    if entry is not None:
         with contextlib.suppress(Exception):
-            # Anything wrong with a cache file (truncated, foreign, unreadable) means: rebuild it.
-            _, _, pickled = _read_own_file(safe, name).partition(b"\n")
+            # Anything wrong with a cache file (truncated, foreign) means: rebuild it.
+            _, _, pickled = entry.partition(b"\n")
             built_from, found = pickle.loads(pickled)
             if built_from == sources and isinstance(found, Matrix):
                 return found
     matrix = _validated(raw, filename)
     if safe is not None or not _exists(folder):
         with contextlib.suppress(OSError):
-            _store(folder, folder / name, sources, matrix)
+            _store(folder, folder / _entry_name(sources), sources, matrix)
     return matrix
 
 
@@ -99,19 +100,27 @@ def cached_name(
     cache entry, read without unpickling the matrix or importing its model or pickle (~12 ms
     of imports): enough to tell whose a case is. None when no usable entry was built from the
     file as it is now."""
-    raw = read_matrix_bytes(os.fspath(path))
-    sources = _sources(raw)
-    folder = cache_dir(environ)
-    safe = _safe_folder(folder)
-    if safe is None:
+    sources = _sources(read_matrix_bytes(os.fspath(path)))
+    entry = _entry(_safe_folder(cache_dir(environ)), sources)
+    if entry is None:
         return None
     with contextlib.suppress(Exception):
-        header, _, _ = _read_own_file(safe, _entry_name(sources)).partition(b"\n")
-        fingerprint, name = header.split(b" ", 1)
+        fingerprint, name = entry.partition(b"\n")[0].split(b" ", 1)
         if fingerprint == _fingerprint(sources):
             found = orjson.loads(name)
             return found if isinstance(found, str) else None
     return None
+
+
+def _entry(safe: Path | None, sources: tuple[bytes, ...]) -> bytes | None:
+    """The bytes of the entry built from `sources`, when `safe` is a folder to read it from
+    and it holds one that only this user could have written; None otherwise."""
+    if safe is None:
+        return None
+    try:
+        return _read_own_file(safe, _entry_name(sources))
+    except OSError:
+        return None
 
 
 def _fingerprint(sources: tuple[bytes, ...]) -> bytes:
