@@ -112,11 +112,8 @@ class EscalateGroup(TyperGroup):
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
-        except BrokenPipeError:
-            # The reader left (`escalate list | head`): not a failure. Typer would exit 1,
-            # which is a bug's exit code, and a `set -o pipefail` script would stop on it.
-            sys.stdout = open(os.devnull, "w")  # noqa: SIM115
-            return 0
+        except BrokenPipeError:  # caught here: Typer would make it exit 1, a bug's exit code
+            return _reader_gone()
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         from escalate_cli.cli.help import format_commands
@@ -169,9 +166,7 @@ def _run(root: Any, main: Any, args: Any, prog_name: Any, complete_var: Any, ext
         err("aborted")
         return 130
     except BrokenPipeError:
-        # `escalate list | head` closes the pipe early; that is not a failure.
-        sys.stdout = open(os.devnull, "w")  # noqa: SIM115
-        return 0
+        return _reader_gone()
     except Exception as error:
         if os.environ.get("ESCALATE_DEBUG") == "1":
             raise
@@ -184,6 +179,13 @@ def _run(root: Any, main: Any, args: Any, prog_name: Any, complete_var: Any, ext
         err(f"unexpected failure: {type(error).__name__}: {error} (ESCALATE_DEBUG=1 shows details)")
         return int(ExitCode.BUG)
     return result if isinstance(result, int) else 0
+
+
+def _reader_gone() -> int:
+    """`escalate list | head` closed the pipe early: not a failure (a `set -o pipefail` script
+    would stop on one), and nothing more is written there."""
+    sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+    return 0
 
 
 def _command_path(error: Any, root: Any, args: Sequence[str]) -> str:
@@ -301,7 +303,7 @@ def _leave(code: int) -> NoReturn:
         sys.stdout.flush()
         sys.stderr.flush()
     except BrokenPipeError:
-        pass  # the reader left (`escalate list | head`): not a failure, as in _run
+        pass  # the reader left (`escalate list | head`): not a failure, see _reader_gone
     except OSError:
         sys.exit(code)  # the interpreter's own exit says what could not be written
     os._exit(code)
