@@ -90,11 +90,12 @@ def text(line: str) -> None:
         sys.stdout.write(plain + "\n")
 
 
-# Rich's console markup: a tag (`[bold]`, `[/bold]`) and the backslashes just before it.
-_TAG = re.compile(r"(\\*)\[([a-z#/@][^[]*?)]")
-# Every "[" of case text with the backslashes before it, and whether it opens what Rich would
-# read as a tag.
-_BRACKET = re.compile(r"(\\*)\[(?=([a-z#/@][^[]*?])?)")
+# What Rich's console markup reads as a tag after a "[" (`bold]`, `/bold]`).
+_TAG_BODY = r"[a-z#/@][^[]*?"
+# A tag and the backslashes just before it.
+_TAG = re.compile(rf"(\\*)\[({_TAG_BODY})]")
+# Every "[" of case text with the backslashes before it, and whether it opens a tag.
+_BRACKET = re.compile(rf"(\\*)\[(?=({_TAG_BODY}])?)")
 _TRAILING_BACKSLASHES = re.compile(r"\\+$")
 
 
@@ -212,10 +213,8 @@ def _plain_table(
     from escalate_cli.core.text.visible import visible
 
     def lines_of(value: object) -> list[str]:
-        if isinstance(value, Styled):
-            return [value.plain]
-        text = "" if value is None else str(value)
-        if text.isprintable():
+        text = _one_line(value)
+        if text.isprintable():  # a Styled cell's plain text always is
             return [text]
         return visible(text, lines=isinstance(value, Lines)).splitlines() or [""]
 
