@@ -340,4 +340,6 @@ def _minute_shown(minute: str, *zone: object) -> str:
 
 def local_time(at: datetime) -> str:
     """An instant in the reader's local zone, for people."""
-    return at.astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    from escalate_cli.core.time.timing import shown_time
+
+    return shown_time(at)

@@ -29,7 +29,7 @@ def when(iso: str | None, zone: tzinfo | None = None) -> str:
     """A stored instant for people, in `zone` (None: the local zone): `2026-11-23 14:05 UTC`."""
     if not iso:
         return "-"
-    return timing.from_iso(iso).astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+    return timing.shown_time(timing.from_iso(iso), zone)
 
 
 def span(start: str | None, end: str | None) -> str | None:

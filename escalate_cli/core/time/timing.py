@@ -360,9 +360,15 @@ def _in_zone(stamp: str, zone: tzinfo | None) -> str:
     """A stamp as people are shown it; one that is no real time (`2026-13-30T16:00:00Z`,
     typed into a note) stays as it was typed."""
     try:
-        return from_iso(stamp).astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+        return shown_time(from_iso(stamp), zone)
     except (ValueError, OverflowError):
         return stamp
+
+
+def shown_time(at: datetime, zone: tzinfo | None = None) -> str:
+    """An instant as people are shown it, in `zone` (None: the local zone):
+    `2026-11-23 14:05 UTC`."""
+    return at.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def from_iso(s: str) -> datetime:
