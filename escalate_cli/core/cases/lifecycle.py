@@ -174,15 +174,20 @@ def resolve(matrix: Matrix, case: Case, now: datetime, summary: str, by: str | N
         raise RefusedError(f"{case['id']} is already {case['status']}")
     if not summary.strip():
         raise UsageError("--summary must say how it was resolved")
-    late = ("resolve",) if case["acknowledged_at"] else ("ack", "resolve")
-    _record_late(matrix, case, late, now)
-    if case["status"] == "on_hold":
-        case["holds"][-1]["ended_at"] = timing.to_iso(now)
+    _stop_clocks(matrix, case, now)
     case["status"] = "resolved"
     case["resolved_at"] = timing.to_iso(now)
     case["resolution"] = summary
     add_event(case, event(now, "resolved", by, summary))
     return audiences.tell(matrix, case, ["resolve"], now, by)
+
+
+def _stop_clocks(matrix: Matrix, case: Case, now: datetime) -> None:
+    """The case stops being worked: SLAs it missed are recorded as breached, a hold ends."""
+    late = ("resolve",) if case["acknowledged_at"] else ("ack", "resolve")
+    _record_late(matrix, case, late, now)
+    if case["status"] == "on_hold":
+        case["holds"][-1]["ended_at"] = timing.to_iso(now)
 
 
 def close(
@@ -210,11 +215,8 @@ def close(
         told = resolve(matrix, case, now, summary, by)
     elif case["status"] != "resolved" and not force:
         raise RefusedError(f"{case['id']} was never resolved: add --summary TEXT or --force")
-    if case["status"] != "resolved":
-        late = ("resolve",) if case["acknowledged_at"] else ("ack", "resolve")
-        _record_late(matrix, case, late, now)
-    if case["status"] == "on_hold":
-        case["holds"][-1]["ended_at"] = timing.to_iso(now)
+    if case["status"] != "resolved":  # else they stopped when it was resolved
+        _stop_clocks(matrix, case, now)
     case["status"] = "closed"
     case["closed_at"] = timing.to_iso(now)
     add_event(case, event(now, "closed", by, "closed"))
