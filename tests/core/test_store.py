@@ -451,12 +451,14 @@ def test_write_is_temp_file_fsync_replace_fsync_dir(
     monkeypatch.setattr(os, "fsync", fsync)
     monkeypatch.setattr(os, "replace", replace)
     open_cases(store, 1)
-    assert [e[0] for e in events] == ["fsync-file", "replace", "fsync-dir"]
+    # Then the rows file: a cache checked against the file it describes, so not fsynced.
+    assert [e[0] for e in events] == ["fsync-file", "replace", "fsync-dir", "replace"]
     src, dst = Path(events[1][1]), Path(events[1][2])
     assert dst == store.path
     assert src.parent == store.path.parent
     assert src.name.startswith(".cases.json.tmp-")
     assert not src.exists()
+    assert Path(events[3][2]) == store.path.with_name("cases.json.rows")
 
 
 def test_files_are_created_owner_only(store: CaseStore) -> None:

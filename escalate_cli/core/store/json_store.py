@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from escalate_cli.core.errors import StoreError
-from escalate_cli.core.store import store_file
+from escalate_cli.core.store import store_file, store_rows
 from escalate_cli.core.store.store_base import Listing, SweepCases, Wake, lock_timeout
 from escalate_cli.core.store.store_file import StoreFile, clone, dumps, loads
 from escalate_cli.core.store.store_lock import exclusive
@@ -252,8 +252,9 @@ class Transaction:
         there = self._archive.case(number) if self._archive is not None else None
         return there is not None and case is not None and _same_case(there, case)
 
-    def _finish(self) -> list[tuple[Path, bytes]]:
-        """Apply the pending puts; return the files to write, in a crash-safe order."""
+    def _finish(self) -> tuple[list[tuple[Path, bytes]], bytes | None]:
+        """Apply the pending puts; return the files to write, in a crash-safe order, and the
+        rows of the hot file when it is one of them (see store_rows)."""
         self._active = False
         hot, archive, version = self._hot, self._archive, store_file.SCHEMA_VERSION
         to_hot = {n: text for n, (text, closed) in self._pending.items() if not closed}
@@ -285,12 +286,15 @@ class Transaction:
         meta_changed = meta != self._meta_before or self._tracked != self._tracked_before
         hot.replace(closing, to_hot)
         woke = self._index(hot, to_hot)
+        rows = None
         if to_hot or closing or not hot.existed or meta_changed or outbox_changed or woke:
             hot.set_meta(meta)
-            writes.append((hot.path, hot.dump()))
+            places: dict[int, tuple[int, int]] = {}
+            writes.append((hot.path, hot.dump(places)))
+            rows = store_rows.body(hot, places)
         # The file that gains a case goes first: if the second write never happens, the case is
         # in both files or still where it was, and never in neither.
-        return writes if closing else writes[::-1]
+        return (writes if closing else writes[::-1]), rows
 
 
 def _wake_fields(wake: Wake | None) -> tuple[str | None, str | None]:
@@ -411,15 +415,14 @@ class CaseStore:
         key, now = due
         merged: dict[int, dict[str, Any]] = {}
         wakes: dict[int, Wake] = {}
-        snapshot = self._snapshot(self.path)
-        if snapshot is not None:
-            survey = snapshot.survey(key, to_iso(now), history)
+        survey = self._survey(key, to_iso(now), history)
+        if survey is not None:
             merged.update(survey.cases)
             for number, at in survey.settled.items():
                 try:
                     wakes[number] = Wake(from_iso(at) if at is not None else None, key)
                 except ValueError:  # kept wrong by hand: work it out from the whole case
-                    merged[number] = snapshot.case(number) or merged[number]
+                    merged[number] = dict(self.get(number) or merged[number])
         archive = self._snapshot(self.archive_path) if archived else None
         if archive is not None:
             closed = archive.cases() if history else archive.briefs()
@@ -434,10 +437,9 @@ class CaseStore:
         from escalate_cli.core.cases.teams import belongs
         from escalate_cli.core.engine.timers import ACTIVE
 
-        snapshot = self._snapshot(self.path)
-        if snapshot is None:
+        survey = self._survey(key, to_iso(now), history=False)
+        if survey is None:
             return SweepCases(0, [], {})
-        survey = snapshot.survey(key, to_iso(now), history=False)
         scope = [
             case
             for case in survey.cases.values()
@@ -448,6 +450,15 @@ class CaseStore:
             c["number"]: str(survey.stale[c["number"]]) for c in due if c["number"] in survey.stale
         }
         return SweepCases(len(scope), cast("list[Case]", due), stale)
+
+    def _survey(self, key: str, now: str, history: bool) -> store_file.Survey | None:
+        """StoreFile.survey of the hot file, from its rows file when that describes it (see
+        store_rows); None when there is no hot file."""
+        found = None if history else store_rows.survey(self.path, key, now)
+        if found is not None:
+            return found
+        snapshot = self._snapshot(self.path)
+        return snapshot.survey(key, now, history) if snapshot is not None else None
 
     def outbox(self) -> list[dict[str, Any]]:
         """The outbox entries, oldest first, read without the lock."""
@@ -480,7 +491,7 @@ class CaseStore:
             except BaseException:
                 transaction._active = False  # an exception in the block writes nothing
                 raise
-            self._commit(transaction._finish())
+            self._commit(*transaction._finish())
         finally:
             held.discard(key)
             lock.__exit__(None, None, None)
@@ -492,12 +503,14 @@ class CaseStore:
         archive = StoreFile.load(self.archive_path)[0] if gone else None
         return Transaction(self.archive_path, hot, archive)
 
-    def _commit(self, writes: list[tuple[Path, bytes]]) -> None:
+    def _commit(self, writes: list[tuple[Path, bytes]], rows: bytes | None) -> None:
         if writes:
-            store_file.remove_stale_temps(self.path)
-            store_file.remove_stale_temps(self.archive_path)
+            for path in (self.path, self.archive_path, store_rows.rows_path(self.path)):
+                store_file.remove_stale_temps(path)
         for path, payload in writes:
             try:
                 store_file.write_atomic(path, payload)
             except OSError as error:
                 raise StoreError(f"cannot write {path}: {error.strerror or error}") from None
+        if rows is not None:
+            store_rows.write(self.path, rows)

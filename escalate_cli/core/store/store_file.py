@@ -135,12 +135,13 @@ def clone(value: Any) -> Any:
 
 
 def identity(path: Path | int) -> tuple[int, ...]:
-    # Every write replaces the file, so a changed inode, size or mtime means new content.
+    # Every write replaces the file, so a changed inode, size or mtime means new content; the
+    # change time is there because nobody can set it back, as `touch` can the modification time.
     st = os.stat(path)
-    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
-def _open_regular(path: Path) -> Any:
+def open_regular(path: Path) -> Any:
     """Open a store file for reading; a FIFO or a device (`/dev/zero`) is refused before any
     byte is read: it would block, or never end."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
@@ -159,7 +160,7 @@ def _open_regular(path: Path) -> Any:
 def read_file(path: Path) -> tuple[bytes, tuple[int, ...]] | None:
     """The bytes of one store file and their identity; None when it does not exist."""
     try:
-        with _open_regular(path) as handle:
+        with open_regular(path) as handle:
             return handle.read(), identity(handle.fileno())
     except FileNotFoundError:
         return None
@@ -177,7 +178,7 @@ def read_mark(path: Path) -> int | None:
     first lines alone; 0 when there is no file, None when it cannot tell (another layout, or a
     file written before the mark was kept in both files): then load the whole file."""
     try:
-        with _open_regular(path) as handle:
+        with open_regular(path) as handle:
             head = handle.read(4096)
     except FileNotFoundError:
         return 0
@@ -291,15 +292,7 @@ class StoreFile:
             return {n: self._checked(n, cases[n]) for n in sorted(cases)}
 
     def _checked(self, number: int, raw: Text) -> dict[str, Any]:
-        try:
-            doc = _parse(raw)
-        except (ValueError, RecursionError):
-            raise corrupt(self.path, f'has case "{number}" that is not valid JSON') from None
-        if not isinstance(doc, dict):
-            raise corrupt(self.path, f'has "{CASES}" entry "{number}" that is {_kind(doc)}')
-        if type(doc.get("number")) is not int or doc["number"] != number or number < 1:
-            raise corrupt(self.path, f'has case "{number}" whose number is {doc.get("number")!r}')
-        return doc
+        return checked_case(self.path, number, raw)
 
     def screened(self, keep: Callable[[Text], bool], skip: Container[int]) -> list[dict[str, Any]]:
         """The cases not numbered in skip whose JSON text keep accepts, parsed: a search parses
@@ -320,51 +313,38 @@ class StoreFile:
                 for n in sorted(cases)
             }
 
-    def _wake_entry(self, number: int, case_crc: int) -> dict[str, Any] | None:
-        """The case's entry in `wakes`; None when it has none, or one escalate did not write
-        for the case as it reads now (`case_crc`: the checksum of the case's line). The entry's
-        checksum covers the case's line and the rest of the entry, so an edit by hand to either
-        makes the case be read whole."""
-        text = self.docs[WAKES].get(number)
-        if text is None:
+    def trusted_entry(self, number: int) -> Text | None:
+        """The case's entry in `wakes` as written; None when it has none, or one escalate did
+        not write for the case as it reads now. The entry's checksum covers the case's line and
+        the rest of the entry, so an edit by hand to either makes the case be read whole."""
+        text, raw = self.docs[WAKES].get(number), self.docs[CASES].get(number)
+        if text is None or raw is None:
             return None
         written = bytes(text)
         comma = written.find(b",", len(_CRC_HEAD))
         if not written.startswith(_CRC_HEAD) or comma < 0:
             return None
         stated = written[len(_CRC_HEAD) : comma]
-        if not stated.isdigit() or int(stated) != zlib.crc32(written[comma + 1 :], case_crc):
+        if not stated.isdigit() or int(stated) != zlib.crc32(written[comma + 1 :], zlib.crc32(raw)):
+            return None
+        return text
+
+    def _wake_entry(self, number: int) -> dict[str, Any] | None:
+        text = self.trusted_entry(number)
+        if text is None:
             return None
         try:
-            entry = _parse(written)
+            return usable_entry(number, _parse(text))
         except (ValueError, RecursionError):
             return None
-        row = entry.get("row") if isinstance(entry, dict) else None
-        return entry if isinstance(row, dict) and row.get("number") == number else None
 
     def survey(self, key: str, now: str, history: bool) -> Survey:
-        """Every case, as a `list` or a sweep at `now` (stored UTC text, which compares as
-        time) needs it under the matrix that `key` names. A case not on hold whose wake says
-        nothing acts on it before a later time is *settled*: it comes as its row (see `row`;
-        whole, with `history`), with that wake. Every other case comes whole, for its due time
-        to be worked out; those with no wake under `key` are `stale`, with their checksum."""
+        """Every case, as a `list` or a sweep at `now` (stored UTC text) needs it under the
+        matrix that `key` names (see `surveyed`)."""
         cases = self.docs[CASES]
-        found: dict[int, dict[str, Any]] = {}
-        settled: dict[int, str | None] = {}
-        stale: dict[int, int] = {}
         with _collector_paused(sum(map(len, cases.values()))):
-            for number in sorted(cases):
-                raw = cases[number]
-                crc = zlib.crc32(raw)
-                entry = self._wake_entry(number, crc)
-                if entry is None or entry.get("key") != key:
-                    stale[number] = crc
-                elif _settled(entry.get("at"), now) and entry["row"].get("status") != "on_hold":
-                    found[number] = self._checked(number, raw) if history else entry["row"]
-                    settled[number] = entry["at"]
-                    continue
-                found[number] = self._checked(number, raw)
-        return Survey(found, settled, stale)
+            entries = ((n, self._wake_entry(n)) for n in sorted(cases))
+            return surveyed(self.path, entries, cases.__getitem__, key, now, history)
 
     def replace(self, drop: Iterable[int], add: Mapping[int, Text]) -> None:
         """Remove the cases numbered in drop, then file each case text in add by its number."""
@@ -403,23 +383,82 @@ class StoreFile:
     def set_outbox(self, entries: Iterable[dict[str, Any]]) -> None:
         self.docs[OUTBOX] = {n: dumps(entry) for n, entry in enumerate(entries, 1)}
 
-    def dump(self) -> bytes:
+    def dump(self, places: dict[int, tuple[int, int]] | None = None) -> bytes:
         """One line per document in number order: readable, and a change diffs as one line.
         Joined once from the documents' own texts: building per-table strings first copied a
-        10,000-case file three more times."""
+        10,000-case file three more times. `places`, if given, gains where each case's text
+        lies in the result (offset, length)."""
         pieces: list[Text] = [b"{"]
         for name in TABLES:
             docs = self.docs[name]
             if name in OPTIONAL and not docs:
                 continue
             pieces.append(b'%s\n"%s": {' % (b"," if len(pieces) > 1 else b"", name.encode()))
-            separator = b"\n  "
-            for number in sorted(docs):
+            first, numbers, separator = len(pieces), sorted(docs), b"\n  "
+            for number in numbers:
                 pieces += (b'%s"%d": ' % (separator, number), docs[number])
                 separator = b",\n  "
+            if places is not None and name == CASES:
+                offset = sum(map(len, pieces[:first]))
+                keys, texts = pieces[first::2], pieces[first + 1 :: 2]
+                for number, key, doc in zip(numbers, keys, texts, strict=True):
+                    offset += len(key)
+                    places[number] = (offset, len(doc))
+                    offset += len(doc)
             pieces.append(b"\n}" if docs else b"}")
         pieces.append(b"\n}\n")
         return b"".join(pieces)
+
+
+def checked_case(path: Path, number: int, raw: Text) -> dict[str, Any]:
+    """The case filed under number in the store file at path, parsed; StoreError if it is no
+    case, or another number's."""
+    try:
+        doc = _parse(raw)
+    except (ValueError, RecursionError):
+        raise corrupt(path, f'has case "{number}" that is not valid JSON') from None
+    if not isinstance(doc, dict):
+        raise corrupt(path, f'has "{CASES}" entry "{number}" that is {_kind(doc)}')
+    if type(doc.get("number")) is not int or doc["number"] != number or number < 1:
+        raise corrupt(path, f'has case "{number}" whose number is {doc.get("number")!r}')
+    return doc
+
+
+def usable_entry(number: int, entry: Any) -> dict[str, Any] | None:
+    """A parsed wake entry, if it has the shape escalate writes for the case numbered so."""
+    row = entry.get("row") if isinstance(entry, dict) else None
+    return entry if isinstance(row, dict) and row.get("number") == number else None
+
+
+def surveyed(
+    path: Path,
+    entries: Iterable[tuple[int, dict[str, Any] | None]],
+    text: Callable[[int], Text],
+    key: str,
+    now: str,
+    history: bool,
+) -> Survey:
+    """The cases of the store file at path, as a `list` or a sweep at `now` (stored UTC text,
+    which compares as time) needs them under the matrix that `key` names, from each case's
+    number and trusted wake entry (None: it has none); `text` gives a case's JSON. A case not
+    on hold whose wake says nothing acts on it before a later time is *settled*: it comes as
+    its row (see `row`; whole, with `history`), with that wake. Every other case comes whole,
+    for its due time to be worked out; those with no wake under `key` are `stale`, with their
+    checksum."""
+    found: dict[int, dict[str, Any]] = {}
+    settled: dict[int, str | None] = {}
+    stale: dict[int, int] = {}
+    for number, entry in entries:
+        if entry is None or entry.get("key") != key:
+            raw = text(number)
+            stale[number] = zlib.crc32(raw)
+            found[number] = checked_case(path, number, raw)
+        elif _settled(entry.get("at"), now) and entry["row"].get("status") != "on_hold":
+            found[number] = checked_case(path, number, text(number)) if history else entry["row"]
+            settled[number] = entry["at"]
+        else:
+            found[number] = checked_case(path, number, text(number))
+    return Survey(found, settled, stale)
 
 
 def _readable_as_is(version: Any) -> bool:
@@ -549,7 +588,7 @@ def _check(path: Path, data: dict[str, Any]) -> None:
             raise corrupt(path, f'has case "{key}" whose number is {number!r}')
 
 
-def _write_all(fd: int, payload: bytes) -> None:
+def write_all(fd: int, payload: bytes) -> None:
     view = memoryview(payload)
     while view:
         view = view[os.write(fd, view) :]
@@ -562,7 +601,7 @@ def write_atomic(path: Path, payload: bytes) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)  # mode 0600
     try:
         try:
-            _write_all(fd, payload)
+            write_all(fd, payload)
             os.fsync(fd)
         finally:
             os.close(fd)

@@ -1,0 +1,126 @@
+"""The rows file beside a JSON store's hot file (`cases.json.rows`): what `list` and a sweep
+need of every case, without reading the cases.
+
+The hot file keeps each case's row and wake in its `wakes` table (see store_file), but finding
+them there means reading, splitting and checksumming every line: on 10,000 open cases, 47 MB
+and about 140 ms before anything is listed. So each write, once it has replaced the hot file,
+also writes this file: where each case's line lies in the hot file, and its wake entry when the
+entry's checksum holds for the case, under the identity of the hot file just written (device,
+inode, size, modification and change times). A reader believes it only while the hot file it
+has open has that identity: any later write, a restore from a backup or an edit by hand gives
+the hot file another (nobody can set a change time back), and the reader then reads the hot
+file whole, as it did before this file existed. It is a cache: deleting it loses nothing.
+
+Layout: a header line, `{"rows": 1, "file": [identity], "crc": crc32 of the rest}`, then one
+JSON array of `[number, offset, length, entry or null]`, by case number.
+"""
+
+from __future__ import annotations
+
+import os
+import zlib
+from collections.abc import Iterator, Mapping
+from contextlib import suppress
+from pathlib import Path
+from typing import Any
+
+from escalate_cli.core.store.store_file import (
+    StoreFile,
+    Survey,
+    dumps,
+    identity,
+    loads,
+    open_regular,
+    surveyed,
+    usable_entry,
+    write_all,
+)
+
+VERSION = 1
+
+
+def rows_path(hot: Path) -> Path:
+    return hot.with_name(f"{hot.name}.rows")
+
+
+def body(hot: StoreFile, places: Mapping[int, tuple[int, int]]) -> bytes:
+    """The rows of the hot file as `StoreFile.dump` wrote it with these `places`."""
+    items = (
+        b"[%d,%d,%d,%s]" % (number, offset, length, hot.trusted_entry(number) or b"null")
+        for number, (offset, length) in sorted(places.items())
+    )
+    return b"[" + b",".join(items) + b"]"
+
+
+def write(hot: Path, rows: bytes) -> None:
+    """Write the rows of the hot file at `hot`, which must not have changed since it was
+    written (the caller holds the lock). No fsync: after a crash the header or its checksum
+    no longer matches, and the hot file is read whole. If it cannot be written, an older rows
+    file goes too, so that no reader can ever pair it with a hot file of the same identity."""
+    import tempfile  # only commands that write need it (it imports random and shutil)
+
+    target = rows_path(hot)
+    try:
+        header = dumps({"rows": VERSION, "file": identity(hot), "crc": zlib.crc32(rows)})
+        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.tmp-", dir=target.parent)
+        try:
+            try:
+                write_all(fd, header + b"\n")
+                write_all(fd, rows)
+            finally:
+                os.close(fd)
+            os.replace(temp, target)
+        except BaseException:
+            with suppress(OSError):
+                os.unlink(temp)
+            raise
+    except OSError:
+        with suppress(OSError):
+            os.unlink(target)
+
+
+class _Unusable(Exception):
+    """The rows file does not describe the hot file as it is: read the hot file whole."""
+
+
+def survey(hot: Path, key: str, now: str) -> Survey | None:
+    """StoreFile.survey of the hot file at `hot` without its history, from the rows file and
+    the lines of the cases that must be read whole; None when the rows file cannot be used
+    (missing, damaged, or written for another version of the hot file)."""
+    try:
+        with open_regular(hot) as handle:
+            fd = handle.fileno()
+            places: dict[int, tuple[int, int]] = {}
+            entries = []
+            for number, offset, length, entry in _rows(hot, identity(fd)):
+                places[number] = (offset, length)
+                entries.append((number, usable_entry(number, entry)))
+
+            def text(number: int) -> bytes:
+                offset, length = places[number]
+                raw = os.pread(fd, length, offset)
+                if len(raw) != length:
+                    raise _Unusable
+                return raw
+
+            return surveyed(hot, entries, text, key, now, history=False)
+    except (OSError, ValueError, TypeError, _Unusable):
+        return None
+
+
+def _rows(hot: Path, seen: tuple[int, ...]) -> Iterator[tuple[int, int, int, Any]]:
+    with open_regular(rows_path(hot)) as handle:
+        raw = handle.read()
+    end = raw.find(b"\n")
+    header = loads(raw[:end]) if end > 0 else None
+    if not (
+        isinstance(header, dict)
+        and header.get("rows") == VERSION
+        and header.get("file") == list(seen)
+        and header.get("crc") == zlib.crc32(memoryview(raw)[end + 1 :])
+    ):
+        raise _Unusable
+    for number, offset, length, entry in loads(memoryview(raw)[end + 1 :]):
+        if not (type(number) is type(offset) is type(length) is int):
+            raise _Unusable
+        yield number, offset, length, entry

@@ -1,0 +1,209 @@
+"""The rows file beside the hot file (core/store/store_rows.py): `list` and a sweep read it
+instead of the whole hot file, and only while it describes the hot file exactly. Whatever
+happens to either file, what they read must be what the hot file itself says.
+
+Times are minutes after T0 (Monday 2026-11-23 10:00 UTC).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from escalate_cli import Session
+from escalate_cli.core.engine.wake import matrix_key
+from escalate_cli.core.matrix.loader import load_matrix
+from escalate_cli.core.store import store_rows
+from escalate_cli.core.store.json_store import CaseStore
+from escalate_cli.core.store.store_file import StoreFile
+from escalate_cli.core.time.timing import to_iso
+
+BASIC = Path(__file__).resolve().parents[1] / "data" / "basic.yaml"
+T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+
+
+def at(minutes: float) -> datetime:
+    return T0 + timedelta(minutes=minutes)
+
+
+@pytest.fixture
+def matrix_file(tmp_path: Path) -> Path:
+    path = tmp_path / "escalation.yaml"
+    path.write_text(BASIC.read_text())
+    return path
+
+
+@pytest.fixture
+def hot(tmp_path: Path, matrix_file: Path) -> Path:
+    """A store of five cases in every state a survey tells apart: due later, acknowledged, on
+    hold, escalated after a breach, and one written without a wake (as an older escalate
+    left it)."""
+    location = tmp_path / "store" / "cases.json"
+    with Session(location, matrix_file, now=at(0), user="frontline") as work:
+        numbers = [int(work.open(f"case {n}", severity="sev3").case["number"]) for n in range(5)]
+        work.acknowledge(numbers[1])
+        work.hold(numbers[2], "waiting for the customer", until=at(90))
+    with Session(location, matrix_file, now=at(20), user="frontline") as work:
+        work.sweep()  # the open ones escalate
+    store = CaseStore(location)
+    with store.transaction() as tx:
+        case = tx.get(numbers[4])
+        assert case is not None
+        tx.put({**case, "title": "written without a wake"})
+    return location
+
+
+def survey_of_hot_file(path: Path, key: str, now: datetime) -> dict[str, Any]:
+    return vars(StoreFile.load(path)[0].survey(key, to_iso(now), history=False))
+
+
+def survey_of_rows(path: Path, key: str, now: datetime) -> dict[str, Any] | None:
+    found = store_rows.survey(path, key, to_iso(now))
+    return None if found is None else vars(found)
+
+
+def listed(path: Path, matrix_file: Path, now: datetime) -> list[tuple[str, str, str | None]]:
+    with Session(path, matrix_file, now=now, user="frontline") as work:
+        found = work.cases(history=False)
+    return [
+        (case["title"], case["status"], to_iso(found.due[case["number"]].at))
+        for case in found.cases
+    ]
+
+
+def test_each_write_leaves_rows_that_survey_as_the_hot_file_does(
+    hot: Path, matrix_file: Path
+) -> None:
+    key = matrix_key(load_matrix(matrix_file))
+    for now in (at(21), at(40), at(95), at(600)):
+        for under in (key, "another matrix"):
+            expected = survey_of_hot_file(hot, under, now)
+            assert survey_of_rows(hot, under, now) == expected, (now, under)
+    found = survey_of_hot_file(hot, key, at(21))
+    assert found["stale"] and found["settled"] and len(found["cases"]) == 5  # all kinds there
+
+
+def test_list_reads_the_rows_not_the_whole_hot_file(
+    hot: Path, matrix_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = listed(hot, matrix_file, at(21))
+
+    def whole(path: Path) -> Any:
+        raise AssertionError(f"{path} was read whole")
+
+    monkeypatch.setattr(StoreFile, "load", whole)
+    assert listed(hot, matrix_file, at(21)) == expected
+
+
+def _edit_in_place_keeping_size_and_times(path: Path) -> None:
+    """What `touch -r` after an edit leaves: the same inode, size and modification time; only
+    the change time, which nobody can set back, tells the file is not the one described."""
+    before = path.stat()
+    text = path.read_bytes()
+    with path.open("r+b") as handle:  # the case's line; its row in `wakes` keeps the old title
+        handle.write(text.replace(b'"title":"case 0"', b'"title":"case X"', 1))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = path.stat()
+    assert (after.st_ino, after.st_size, after.st_mtime_ns) == (
+        before.st_ino,
+        before.st_size,
+        before.st_mtime_ns,
+    )
+
+
+def _restore_an_older_copy(path: Path) -> None:
+    """A backup put back with its times (`cp -p`): another inode, an older content."""
+    older = path.with_name("backup.json")
+    shutil.copy2(path, older)
+    store = CaseStore(path)
+    with store.transaction() as tx:
+        case = tx.get(1)
+        assert case is not None
+        tx.put({**case, "title": "renamed after the backup"})
+    shutil.copy2(older, path)
+
+
+@pytest.mark.parametrize("change", [_edit_in_place_keeping_size_and_times, _restore_an_older_copy])
+def test_rows_are_not_believed_once_the_hot_file_is_another(
+    hot: Path, matrix_file: Path, change: Callable[[Path], None]
+) -> None:
+    change(hot)
+    assert survey_of_rows(hot, matrix_key(load_matrix(matrix_file)), at(21)) is None
+    titles = [title for title, _, _ in listed(hot, matrix_file, at(21))]
+    assert titles[0] == ("case X" if change is _edit_in_place_keeping_size_and_times else "case 0")
+
+
+def _truncated(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[:-40])
+
+
+def _garbage(path: Path) -> None:
+    path.write_bytes(b"\x00\xff not rows at all")
+
+
+def _body_changed(path: Path) -> None:
+    """A body that no longer matches the checksum its header gives."""
+    path.write_bytes(path.read_bytes().replace(b'"case 1"', b'"case 9"', 1))
+
+
+def _empty(path: Path) -> None:
+    path.write_bytes(b"")
+
+
+def _directory(path: Path) -> None:
+    path.unlink()
+    path.mkdir()
+
+
+def _fifo(path: Path) -> None:
+    path.unlink()
+    os.mkfifo(path)  # opened blocking, a read would wait for a writer forever
+
+
+@pytest.mark.parametrize(
+    "damage", [_truncated, _garbage, _body_changed, _empty, _directory, _fifo, Path.unlink]
+)
+def test_a_damaged_or_missing_rows_file_is_read_around(
+    hot: Path, matrix_file: Path, damage: Callable[[Path], None]
+) -> None:
+    expected = listed(hot, matrix_file, at(21))
+    damage(store_rows.rows_path(hot))
+    assert survey_of_rows(hot, matrix_key(load_matrix(matrix_file)), at(21)) is None
+    assert listed(hot, matrix_file, at(21)) == expected
+
+
+def test_rows_that_cannot_be_written_leave_no_older_rows_behind(
+    hot: Path, matrix_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = tempfile.mkstemp
+
+    def mkstemp(*args: Any, **kwargs: Any) -> tuple[int, str]:
+        if kwargs.get("prefix", "").startswith(".cases.json.rows"):
+            raise OSError(28, "No space left on device")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+    with Session(hot, matrix_file, now=at(22), user="frontline") as work:
+        work.update(1, "still looking")  # the store is written; its rows cannot be
+    assert not store_rows.rows_path(hot).exists()
+    monkeypatch.undo()
+    assert listed(hot, matrix_file, at(23))[0][0] == "case 0"
+
+
+def test_a_rows_file_is_owner_only_and_its_temp_files_are_cleaned_up(
+    hot: Path, matrix_file: Path
+) -> None:
+    rows = store_rows.rows_path(hot)
+    assert rows.stat().st_mode & 0o777 == 0o600  # it holds titles and customers
+    left = rows.with_name(".cases.json.rows.tmp-abcd1234")  # by a writer killed mid-write
+    left.write_bytes(b"[")
+    with Session(hot, matrix_file, now=at(22), user="frontline") as work:
+        work.update(1, "still looking")
+    assert not left.exists()
