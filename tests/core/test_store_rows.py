@@ -140,6 +140,23 @@ def test_rows_are_not_believed_once_the_hot_file_is_another(
     assert titles[0] == ("case X" if change is _edit_in_place_keeping_size_and_times else "case 0")
 
 
+def test_a_write_after_an_edit_by_hand_does_not_vouch_for_the_edited_case(
+    hot: Path, matrix_file: Path
+) -> None:
+    """The next write checks every wake entry again (its rows file describes another file), and
+    the new rows say the edited case has none it can trust: it is read whole from then on."""
+    _edit_in_place_keeping_size_and_times(hot)
+    with Session(hot, matrix_file, now=at(22), user="frontline") as work:
+        work.update(2, "still looking")  # another case: the edited one is written as it reads
+    key = matrix_key(load_matrix(matrix_file))
+    assert survey_of_rows(hot, key, at(23)) == survey_of_hot_file(hot, key, at(23))
+    assert 1 in survey_of_hot_file(hot, key, at(23))["stale"]
+    with Session(hot, matrix_file, now=at(24), user="frontline") as work:
+        work.update(3, "and again")  # vouched for by the rows above, except the edited case
+    assert listed(hot, matrix_file, at(25))[0][0] == "case X"
+    assert survey_of_rows(hot, key, at(25)) == survey_of_hot_file(hot, key, at(25))
+
+
 def _truncated(path: Path) -> None:
     path.write_bytes(path.read_bytes()[:-40])
 

@@ -252,7 +252,7 @@ class Transaction:
         there = self._archive.case(number) if self._archive is not None else None
         return there is not None and case is not None and _same_case(there, case)
 
-    def _finish(self) -> tuple[list[tuple[Path, bytes]], bytes | None]:
+    def _finish(self) -> tuple[list[tuple[Path, bytes]], store_rows.Rows | None]:
         """Apply the pending puts; return the files to write, in a crash-safe order, and the
         rows of the hot file when it is one of them (see store_rows)."""
         self._active = False
@@ -291,7 +291,7 @@ class Transaction:
             hot.set_meta(meta)
             places: dict[int, tuple[int, int]] = {}
             writes.append((hot.path, hot.dump(places)))
-            rows = store_rows.body(hot, places)
+            rows = store_rows.rows(hot, places)
         # The file that gains a case goes first: if the second write never happens, the case is
         # in both files or still where it was, and never in neither.
         return (writes if closing else writes[::-1]), rows
@@ -497,13 +497,15 @@ class CaseStore:
             lock.__exit__(None, None, None)
 
     def _begin(self) -> Transaction:
-        hot = StoreFile.load(self.path)[0]
+        hot, seen = StoreFile.load(self.path)
+        if seen is not None:
+            store_rows.vouch(hot, seen)
         # The counter lives in the hot file: without it, the archive's numbers stay taken.
         gone = not hot.existed and self.archive_path.exists()
         archive = StoreFile.load(self.archive_path)[0] if gone else None
         return Transaction(self.archive_path, hot, archive)
 
-    def _commit(self, writes: list[tuple[Path, bytes]], rows: bytes | None) -> None:
+    def _commit(self, writes: list[tuple[Path, bytes]], rows: store_rows.Rows | None) -> None:
         if writes:
             for path in (self.path, self.archive_path, store_rows.rows_path(self.path)):
                 store_file.remove_stale_temps(path)

@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import os
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from contextlib import suppress
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from escalate_cli.core.store.store_file import (
+    WAKES,
     StoreFile,
     Survey,
     dumps,
@@ -43,16 +44,41 @@ def rows_path(hot: Path) -> Path:
     return hot.with_name(f"{hot.name}.rows")
 
 
-def body(hot: StoreFile, places: Mapping[int, tuple[int, int]]) -> bytes:
+class Rows(NamedTuple):
+    text: bytes  # the JSON array
+    without: list[int]  # the cases written there with no wake entry
+
+
+def rows(hot: StoreFile, places: Mapping[int, tuple[int, int]]) -> Rows:
     """The rows of the hot file as `StoreFile.dump` wrote it with these `places`."""
-    items = (
-        b"[%d,%d,%d,%s]" % (number, offset, length, hot.trusted_entry(number) or b"null")
-        for number, (offset, length) in sorted(places.items())
-    )
-    return b"[" + b",".join(items) + b"]"
+    items, without = [], []
+    for number, (offset, length) in sorted(places.items()):
+        entry = hot.trusted_entry(number)
+        if entry is None:
+            without.append(number)
+        items.append(b"[%d,%d,%d,%s]" % (number, offset, length, entry or b"null"))
+    return Rows(b"[" + b",".join(items) + b"]", without)
 
 
-def write(hot: Path, rows: bytes) -> None:
+def vouch(hot: StoreFile, seen: tuple[int, ...]) -> None:
+    """Tell the hot file, just read with identity `seen` for a write, which of its wake entries
+    its rows file found sound: their checksums need no checking again for the next rows."""
+    try:
+        with open_regular(rows_path(hot.path)) as handle:
+            header = loads(handle.readline())
+    except (OSError, ValueError):
+        return
+    if (
+        isinstance(header, dict)
+        and header.get("rows") == VERSION
+        and header.get("file") == list(seen)
+    ):
+        without = header.get("without")
+        if isinstance(without, list) and all(type(number) is int for number in without):
+            hot.vouched = hot.docs[WAKES].keys() - without
+
+
+def write(hot: Path, rows: Rows) -> None:
     """Write the rows of the hot file at `hot`, which must not have changed since it was
     written (the caller holds the lock). No fsync: after a crash the header or its checksum
     no longer matches, and the hot file is read whole. If it cannot be written, an older rows
@@ -61,12 +87,13 @@ def write(hot: Path, rows: bytes) -> None:
 
     target = rows_path(hot)
     try:
-        header = dumps({"rows": VERSION, "file": identity(hot), "crc": zlib.crc32(rows)})
+        crc = zlib.crc32(rows.text)
+        header = {"rows": VERSION, "file": identity(hot), "crc": crc, "without": rows.without}
         fd, temp = tempfile.mkstemp(prefix=f".{target.name}.tmp-", dir=target.parent)
         try:
             try:
-                write_all(fd, header + b"\n")
-                write_all(fd, rows)
+                write_all(fd, dumps(header) + b"\n")
+                write_all(fd, rows.text)
             finally:
                 os.close(fd)
             os.replace(temp, target)
@@ -90,11 +117,9 @@ def survey(hot: Path, key: str, now: str) -> Survey | None:
     try:
         with open_regular(hot) as handle:
             fd = handle.fileno()
-            places: dict[int, tuple[int, int]] = {}
-            entries = []
-            for number, offset, length, entry in _rows(hot, identity(fd)):
-                places[number] = (offset, length)
-                entries.append((number, usable_entry(number, entry)))
+            listed = _rows(hot, identity(fd))
+            places = {number: (offset, length) for number, offset, length, _ in listed}
+            entries = [(number, usable_entry(number, entry)) for number, _, _, entry in listed]
 
             def text(number: int) -> bytes:
                 offset, length = places[number]
@@ -108,7 +133,8 @@ def survey(hot: Path, key: str, now: str) -> Survey | None:
         return None
 
 
-def _rows(hot: Path, seen: tuple[int, ...]) -> Iterator[tuple[int, int, int, Any]]:
+def _rows(hot: Path, seen: tuple[int, ...]) -> list[tuple[int, int, int, Any]]:
+    """The rows of the hot file with identity `seen`, as written; _Unusable if there are none."""
     with open_regular(rows_path(hot)) as handle:
         raw = handle.read()
     end = raw.find(b"\n")
@@ -120,7 +146,7 @@ def _rows(hot: Path, seen: tuple[int, ...]) -> Iterator[tuple[int, int, int, Any
         and header.get("crc") == zlib.crc32(memoryview(raw)[end + 1 :])
     ):
         raise _Unusable
-    for number, offset, length, entry in loads(memoryview(raw)[end + 1 :]):
-        if not (type(number) is type(offset) is type(length) is int):
-            raise _Unusable
-        yield number, offset, length, entry
+    listed: list[tuple[int, int, int, Any]] = loads(memoryview(raw)[end + 1 :])
+    if not all(type(number) is int for number, _, _, _ in listed):
+        raise _Unusable  # the numbers would be taken for the hot file's, and found wrong there
+    return listed
