@@ -116,14 +116,14 @@ def survey(hot: Path, key: str, now: str) -> Survey | None:
     (missing, damaged, or written for another version of the hot file)."""
     try:
         with open_regular(hot) as handle:
-            fd = handle.fileno()
-            listed = _rows(hot, identity(fd))
+            listed = _rows(hot, identity(handle.fileno()))
             places = {number: (offset, length) for number, offset, length, _ in listed}
             entries = [(number, usable_entry(number, entry)) for number, _, _, entry in listed]
 
             def text(number: int) -> bytes:
                 offset, length = places[number]
-                raw = os.pread(fd, length, offset)
+                handle.seek(offset)
+                raw: bytes = handle.read(length)
                 if len(raw) != length:
                     raise _Unusable
                 return raw
