@@ -4,18 +4,18 @@ once for all.
 `@dataclass` compiles every method it writes, class by class (about 0.1 ms each on Python 3.11),
 and every command creates dozens of classes as it imports what it runs. A class declared
 `@dataclass(repr=False)` on `Record` shows as the generated repr would show it. One declared
-`@frozen` on `Frozen` is `@dataclass(frozen=True, eq=False)` with only its `__init__` compiled:
-its fields cannot be assigned or deleted once `__init__` has set them. One declared `@frozen`
-on `Value` also compares and hashes as `@dataclass(frozen=True)` would: `engine.wake.matrix_key`
-reads the whole matrix's repr, the tests compare matrices, and `Hours`, among others, may be a
-dict key.
+`@frozen` on `Frozen` is `@dataclass(frozen=True, eq=False)` with only its `__init__` compiled,
+and that when the first one is made: its fields cannot be assigned or deleted once `__init__`
+has set them. One declared `@frozen` on `Value` also compares and hashes as
+`@dataclass(frozen=True)` would: `engine.wake.matrix_key` reads the whole matrix's repr, the
+tests compare matrices, and `Hours`, among others, may be a dict key.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from reprlib import recursive_repr
-from typing import TypeVar, dataclass_transform
+from typing import Any, TypeVar, dataclass_transform
 
 T = TypeVar("T")
 
@@ -37,7 +37,34 @@ def frozen(cls: type[T]) -> type[T]:
     instead of two methods compiled for it."""
     if not issubclass(cls, Frozen):  # it would be mutable, whatever type checkers think
         raise TypeError(f"@frozen class {cls.__qualname__} must derive from Frozen or Value")
-    return dataclasses.dataclass(repr=False, eq=False)(cls)
+    made = dataclasses.dataclass(repr=False, eq=False, init=False)(cls)
+    made.__init__ = _InitOnFirstUse(made)  # type: ignore[assignment,method-assign]
+    return made
+
+
+class _InitOnFirstUse:
+    """The `__init__` of one @frozen class: the very one `@dataclass` writes, compiled the first
+    time the class is made or its `__init__` looked at. A command imports dozens of these
+    classes and makes few: the matrix is unpickled, which calls no `__init__`, and compiling
+    them all cost `list` ~2.5 ms."""
+
+    def __init__(self, cls: type) -> None:
+        self.cls = cls
+
+    def __get__(self, instance: object, owner: type | None = None) -> Any:
+        cls = self.cls
+        # `@dataclass` cannot process the class again (its defaults are class attributes now,
+        # or gone); on a bare subclass named as the class, it writes the `__init__` it would
+        # have written for the class, from the fields the subclass inherits.
+        named = {
+            "__module__": cls.__module__,
+            "__qualname__": cls.__qualname__,
+            "__doc__": cls.__doc__,
+        }
+        stand_in = type(cls.__name__, (cls,), named)
+        init = vars(dataclasses.dataclass(repr=False, eq=False)(stand_in))["__init__"]
+        cls.__init__ = init  # type: ignore[misc]
+        return init.__get__(instance, owner)
 
 
 class Frozen(Record):
