@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from escalate_cli.core.values import Record
+from escalate_cli.core.values import Record, record
 
 if TYPE_CHECKING:
     from escalate_cli.core.cases.agenda import Agenda
@@ -51,7 +51,7 @@ class _RolledBack(Exception):
 Change = Callable[["Matrix", "Case", datetime], Any]
 
 
-@dataclass(eq=False, repr=False)  # repr: Record's
+@record
 class Changed(Record):
     """What one change did: the case as saved, the matrix and the instant it was changed at,
     what the change said besides (brainstorm's advice, up's escalation, ...), and one line for
@@ -64,7 +64,7 @@ class Changed(Record):
     warnings: list[str] = field(default_factory=list)
 
 
-@dataclass(eq=False, repr=False)  # repr: Record's
+@record
 class Swept(Record):
     """What one sweep did: the report (`report["problems"]` lists the cases it could not
     route), and one line for each delivery problem."""
@@ -82,7 +82,7 @@ class Swept(Record):
         return report_json(self.report)
 
 
-@dataclass(eq=False, repr=False)  # repr: Record's
+@record
 class NextOf(Record):
     """A case as it stands at `now`, and who is next for it (`escalate next`)."""
 
@@ -92,7 +92,7 @@ class NextOf(Record):
     view: NextView
 
 
-@dataclass(eq=False, repr=False)  # repr: Record's
+@record
 class Briefed(Record):
     """A situation report: its data (`brief --json`), and the text people paste."""
 
@@ -106,7 +106,7 @@ class Briefed(Record):
         return brief_text(self.matrix, self.data, self.now, wrap=wrap)
 
 
-@dataclass(eq=False, repr=False)  # repr: Record's
+@record
 class Reported(Record):
     """What `escalate report` documents: the case, the matrix (None, with `problem` saying
     why, when it no longer loads), and the instant."""
@@ -122,7 +122,7 @@ class Reported(Record):
         return report_markdown(self.matrix, self.case, self.now)
 
 
-@dataclass(eq=False, repr=False)  # repr: Record's
+@record
 class OnCall(Record):
     """Who is reachable at each level at `at` (`escalate oncall`)."""
 
@@ -130,7 +130,7 @@ class OnCall(Record):
     levels: list[dict[str, Any]]
 
 
-@dataclass(eq=False, repr=False)  # repr: Record's
+@record
 class Listed(Record):
     """The cases `escalate list` shows, as they stand now: `due` is when each is next due, by
     case number (left out when nothing is due, or when it was not asked for); `skipped` each
@@ -143,7 +143,7 @@ class Listed(Record):
     team: str | None
 
 
-@dataclass(eq=False, repr=False)  # repr: Record's
+@record
 class Board(Record):
     """The live board at `now` (`escalate watch --once`): one row per active case, whatever
     falls due first on top; a row's `problem` says why routing cannot run on its case."""
@@ -153,7 +153,7 @@ class Board(Record):
     now: datetime
 
 
-@dataclass(eq=False, repr=False)  # repr: Record's
+@record
 class Outbox(Record):
     """The outbox entries of one status (`escalate outbox`); `no_channels` is True when there
     are none because the matrix has no channels (looked at only then)."""
@@ -162,7 +162,7 @@ class Outbox(Record):
     no_channels: bool = False
 
 
-@dataclass(eq=False, repr=False)  # repr: Record's
+@record
 class Initialized(Record):
     """What `escalate init` set up: the store's location, the matrix file (absolute) it now
     follows, that matrix validated, and its name (else the name of the file as it was given)."""

@@ -3,7 +3,8 @@ once for all.
 
 `@dataclass` compiles every method it writes, class by class (about 0.1 ms each on Python 3.11),
 and every command creates dozens of classes as it imports what it runs. A class declared
-`@dataclass(repr=False)` on `Record` shows as the generated repr would show it. One declared
+`@record` (or `@dataclass(repr=False)`) on `Record` shows as the generated repr would show it,
+and `@record` compiles its `__init__` only when the first one is made. One declared
 `@frozen` on `Frozen` is `@dataclass(frozen=True, eq=False)` with only its `__init__` compiled,
 and that when the first one is made: its fields cannot be assigned or deleted once `__init__`
 has set them. One declared `@frozen` on `Value` also compares and hashes as
@@ -30,6 +31,15 @@ class Record:
         return f"{type(self).__qualname__}({shown})"
 
 
+@dataclass_transform(eq_default=False)
+def record(cls: type[T]) -> type[T]:
+    """`@dataclass(eq=False)` for a class on Record, its `__init__` compiled when the first one
+    is made (most commands make one or two of the records a module declares)."""
+    if not issubclass(cls, Record):  # its repr would be object's
+        raise TypeError(f"@record class {cls.__qualname__} must derive from Record")
+    return _init_on_first_use(dataclasses.dataclass(repr=False, eq=False, init=False)(cls))
+
+
 @dataclass_transform(eq_default=False, frozen_default=True)
 def frozen(cls: type[T]) -> type[T]:
     """`@dataclass(frozen=True, eq=False)` for a class on Frozen (or Value), as type checkers see
@@ -37,16 +47,19 @@ def frozen(cls: type[T]) -> type[T]:
     instead of two methods compiled for it."""
     if not issubclass(cls, Frozen):  # it would be mutable, whatever type checkers think
         raise TypeError(f"@frozen class {cls.__qualname__} must derive from Frozen or Value")
-    made = dataclasses.dataclass(repr=False, eq=False, init=False)(cls)
-    made.__init__ = _InitOnFirstUse(made)  # type: ignore[assignment,method-assign]
-    return made
+    return _init_on_first_use(dataclasses.dataclass(repr=False, eq=False, init=False)(cls))
+
+
+def _init_on_first_use(cls: type[T]) -> type[T]:
+    cls.__init__ = _InitOnFirstUse(cls)  # type: ignore[assignment,method-assign]
+    return cls
 
 
 class _InitOnFirstUse:
-    """The `__init__` of one @frozen class: the very one `@dataclass` writes, compiled the first
-    time the class is made or its `__init__` looked at. A command imports dozens of these
-    classes and makes few: the matrix is unpickled, which calls no `__init__`, and compiling
-    them all cost `list` ~2.5 ms."""
+    """The `__init__` of one @frozen or @record class: the very one `@dataclass` writes,
+    compiled the first time the class is made or its `__init__` looked at. A command imports
+    dozens of these classes and makes few: the matrix is unpickled, which calls no `__init__`,
+    and compiling them all cost `list` ~3.5 ms."""
 
     def __init__(self, cls: type) -> None:
         self.cls = cls

@@ -21,7 +21,7 @@ from escalate_cli.core.engine.routing import Due, Schedule
 from escalate_cli.core.matrix.loader import load_matrix
 from escalate_cli.core.store.store_base import Listing
 from escalate_cli.core.time.hours import Hours
-from escalate_cli.core.values import Frozen, Record, Value, frozen
+from escalate_cli.core.values import Record, Value, frozen, record
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 MATRICES = sorted((ROOT / "matrices").glob("*.yaml"))
@@ -120,32 +120,40 @@ def test_records_show_as_generated_dataclasses() -> None:
         Listing([], {}),
         Settings(json=True),
     ]
-    for record in records:
-        assert repr(record) == repr(generated_twin(record))
+    for each in records:
+        assert repr(each) == repr(generated_twin(each))
     assert repr(Due()) == "Due(move=None, notify=[], breaches=[], repeat=None, warnings=[])"
     assert Due() == Due() and Due() != Due(warnings=[("ack", T, T)])  # == stays generated
 
 
-def test_frozen_takes_only_classes_it_can_freeze() -> None:
+def test_frozen_and_record_take_only_classes_on_their_bases() -> None:
     class Loose:
         name: str
 
     with pytest.raises(TypeError, match="must derive from Frozen"):
         frozen(Loose)
+    with pytest.raises(TypeError, match="must derive from Record"):
+        record(Loose)
 
 
-def frozen_classes() -> list[type]:
-    """Every class escalate declares @frozen (the stand-ins that wrote an `__init__` left out)."""
-    for module in ("escalate_cli.core.cases.steps", "escalate_cli.core.engine.availability"):
+def declared_records() -> list[type]:
+    """Every dataclass escalate declares on Record: @record, @frozen, and `@dataclass` ones (the
+    stand-ins that wrote an `__init__` left out)."""
+    for module in (
+        "escalate_cli.core.cases.steps",
+        "escalate_cli.core.engine.availability",
+        "escalate_cli.core.session",
+    ):
         importlib.import_module(module)  # they declare some, and nothing above imports them
     found: list[type] = []
-    waiting: list[type] = [Frozen]
+    waiting: list[type] = [Record]
     while waiting:
         for sub in waiting.pop().__subclasses__():
             waiting.append(sub)
-            if getattr(sys.modules[sub.__module__], sub.__name__, None) is sub:
+            declared = getattr(sys.modules[sub.__module__], sub.__name__, None) is sub
+            if declared and dataclasses.is_dataclass(sub):
                 found.append(sub)
-    return [cls for cls in found if cls is not Value]
+    return found
 
 
 def made_with(cls: type, args: tuple[int, ...]) -> str:
@@ -157,12 +165,13 @@ def made_with(cls: type, args: tuple[int, ...]) -> str:
     return "made"
 
 
-def test_frozen_classes_are_made_as_generated_dataclasses_are() -> None:
-    # Their `__init__` is written on first use (values._InitOnFirstUse): the same signature,
-    # defaults and messages as the one `@dataclass` writes at once.
-    classes = frozen_classes()
+def test_records_are_made_as_generated_dataclasses_are() -> None:
+    # A @frozen or @record class's `__init__` is written on first use (values._InitOnFirstUse):
+    # the same signature, defaults and messages as the one `@dataclass` writes at once.
+    classes = declared_records()
     names = {cls.__name__ for cls in classes}
     assert {"Matrix", "Level", "Hours", "CaseFilter", "Schedule", "Reached", "Away"} <= names
+    assert {"Changed", "Listed", "Initialized", "Listing", "SweepCases"} <= names
     for cls in classes:
         fields = [
             (f.name, f.type, dataclasses.field(default=f.default, init=f.init))

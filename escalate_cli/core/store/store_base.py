@@ -6,13 +6,12 @@ import os
 import re
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 from urllib.parse import urlsplit
 
-from escalate_cli.core.values import Record
+from escalate_cli.core.values import Record, record
 
 if TYPE_CHECKING:
     from escalate_cli.core.cases.document import Case
@@ -72,7 +71,7 @@ class Wake(NamedTuple):  # immutable, and made at import for a fifth of a datacl
     key: str
 
 
-@dataclass(eq=False, repr=False)  # repr: Record's
+@record
 class Listing(Record):
     """What `list` reads: cases by number, and the wakes of those the store knows nothing acts
     on before a later time (see Store.listing)."""
@@ -81,7 +80,7 @@ class Listing(Record):
     wakes: dict[int, Wake]
 
 
-@dataclass(eq=False, repr=False)  # repr: Record's
+@record
 class SweepCases(Record):
     """What a sweep reads: how many active cases are in its scope, those of them that may be
     due by its `now`, and those whose wake was not worked out under its matrix (with the
