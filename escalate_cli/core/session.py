@@ -437,10 +437,11 @@ class Session:
             status, owner, level, type, severity, customer, tier, tuple(tags), breached,
             participant, since, until,
         )  # fmt: skip
-        team = None if all_matrices else self.team_if_any()
         now = self._clock_once()
         needs_due = overdue or sort == "due"
         matrix = self._listing_matrix(required=needs_due) if needs_due or due else None
+        # After the matrix: the team is then its name, not read again from the cache's entry.
+        team = None if all_matrices else self.team_if_any()
         # A sort by the latest event reads the timeline; the table and the filters do not.
         history = history or sort == "updated"
         if matrix is None:
