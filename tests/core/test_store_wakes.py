@@ -219,6 +219,7 @@ def test_the_kept_row_holds_what_list_shows_and_filters_on(
     assert entry["row"] == {
         **{key: case[key] for key in ROW_FIELDS},
         "customer": {"name": "Initech", "tier": "vip"},  # no contact addresses
+        "participant_ids": [p["contact"] for p in case["participants"]],  # no roles, no times
     }
     # The checksum covers the case's line, then the rest of the entry: an edit to either shows.
     written = _file_line(Path(location), "wakes", case["number"])

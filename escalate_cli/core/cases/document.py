@@ -500,6 +500,9 @@ class CaseFilter(Frozen):
 
 
 def _contacts(case: Case) -> set[object]:
+    kept = case.get("participant_ids")  # a case read as its row (store_file.row)
+    if isinstance(kept, list):
+        return set(kept)
     people = case.get("participants")
     return (
         {p.get("contact") for p in people if isinstance(p, dict)}
