@@ -7,6 +7,8 @@ signal: the test closes every worker's stdin at once), then works and prints "do
 
 - alloc: COUNT transactions that each allocate a number and put an open case.
 - count: COUNT transactions that each add 1 to case 1's "counter".
+- retitle: COUNT transactions that each give one of the first five cases a new title, with a
+  wake (tests/core/test_store_rows.py).
 - hang: one transaction whose write stops halfway through the temp file, prints "half" and
   waits to be killed.
 """
@@ -18,6 +20,7 @@ import sys
 
 from escalate_cli.core.store import store_file
 from escalate_cli.core.store.json_store import CaseStore
+from escalate_cli.core.store.store_base import Wake
 
 
 def alloc(store: CaseStore, count: int) -> None:
@@ -34,6 +37,17 @@ def count(store: CaseStore, count: int) -> None:
             assert case is not None
             case["counter"] += 1
             tx.put(case)
+
+
+def retitle(store: CaseStore, count: int) -> None:
+    """Give the first cases new titles of new lengths, each with a wake: every write moves the
+    lines after it, and writes the rows anew."""
+    for turn in range(count):
+        with store.transaction() as tx:
+            number = turn % 5 + 1
+            case = tx.get(number) or {"number": number, "id": f"ESC-{number}", "status": "open"}
+            title = f"{os.getpid()} {turn} " + "x" * (turn % 17)
+            tx.put({**case, "title": title}, Wake(None, "key"))
 
 
 def hang(store: CaseStore, count: int) -> None:
@@ -56,7 +70,7 @@ def main() -> None:
     print("ready", flush=True)
     if mode != "hang":
         sys.stdin.read()
-    {"alloc": alloc, "count": count, "hang": hang}[mode](store, number)
+    {"alloc": alloc, "count": count, "hang": hang, "retitle": retitle}[mode](store, number)
     print("done", flush=True)
 
 

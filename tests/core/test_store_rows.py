@@ -10,17 +10,19 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 
 from escalate_cli import Session
 from escalate_cli.core.engine.wake import matrix_key
 from escalate_cli.core.matrix.loader import load_matrix
-from escalate_cli.core.store import store_rows
+from escalate_cli.core.store import store_file, store_rows
 from escalate_cli.core.store.json_store import CaseStore
 from escalate_cli.core.store.store_file import StoreFile
 from escalate_cli.core.time.timing import to_iso
@@ -224,3 +226,34 @@ def test_a_rows_file_is_owner_only_and_its_temp_files_are_cleaned_up(
     with Session(hot, matrix_file, now=at(22), user="frontline") as work:
         work.update(1, "still looking")
     assert not left.exists()
+
+
+def test_rows_read_while_writers_race_always_describe_the_file_read(tmp_path: Path) -> None:
+    """Two processes rewrite titles as fast as they can, moving every line after the one they
+    change; whenever a reader takes the rows as describing the hot file it has open, every row
+    must be the case at the place it names."""
+    from tests.core.test_store import go, start_workers
+
+    store = CaseStore(tmp_path / "cases.json", lock_timeout=60)
+    workers = start_workers("retitle", store, count=150, processes=2)
+    go_thread = threading.Thread(target=go, args=(workers,))
+    go_thread.start()
+    believed = 0
+    while go_thread.is_alive() or believed == 0:
+        try:
+            handle = store_file.open_regular(store.path)
+        except FileNotFoundError:
+            continue
+        with handle:
+            try:
+                listed = store_rows.listed_rows(store.path, store_file.identity(handle.fileno()))
+            except (store_rows.Unusable, OSError, ValueError):
+                continue  # between a write and its rows, or no rows yet
+            for number, offset, length, entry in listed:
+                handle.seek(offset)
+                case = orjson.loads(handle.read(length))
+                assert case["number"] == number and entry["row"]["title"] == case["title"]
+            believed += 1
+    go_thread.join()
+    assert all(worker.returncode == 0 for worker in workers)
+    assert believed > 1

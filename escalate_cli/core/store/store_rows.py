@@ -106,7 +106,7 @@ def write(hot: Path, rows: Rows) -> None:
             os.unlink(target)
 
 
-class _Unusable(Exception):
+class Unusable(Exception):
     """The rows file does not describe the hot file as it is: read the hot file whole."""
 
 
@@ -116,7 +116,7 @@ def survey(hot: Path, key: str, now: str) -> Survey | None:
     (missing, damaged, or written for another version of the hot file)."""
     try:
         with open_regular(hot) as handle:
-            listed = _rows(hot, identity(handle.fileno()))
+            listed = listed_rows(hot, identity(handle.fileno()))
             places = {number: (offset, length) for number, offset, length, _ in listed}
             entries = [(number, usable_entry(number, entry)) for number, _, _, entry in listed]
 
@@ -125,16 +125,16 @@ def survey(hot: Path, key: str, now: str) -> Survey | None:
                 handle.seek(offset)
                 raw: bytes = handle.read(length)
                 if len(raw) != length:
-                    raise _Unusable
+                    raise Unusable
                 return raw
 
             return surveyed(hot, entries, text, key, now, history=False)
-    except (OSError, ValueError, TypeError, _Unusable):
+    except (OSError, ValueError, TypeError, Unusable):
         return None
 
 
-def _rows(hot: Path, seen: tuple[int, ...]) -> list[tuple[int, int, int, Any]]:
-    """The rows of the hot file with identity `seen`, as written; _Unusable if there are none."""
+def listed_rows(hot: Path, seen: tuple[int, ...]) -> list[tuple[int, int, int, Any]]:
+    """The rows of the hot file with identity `seen`, as written; Unusable if there are none."""
     with open_regular(rows_path(hot)) as handle:
         raw = handle.read()
     end = raw.find(b"\n")
@@ -145,8 +145,8 @@ def _rows(hot: Path, seen: tuple[int, ...]) -> list[tuple[int, int, int, Any]]:
         and header.get("file") == list(seen)
         and header.get("crc") == zlib.crc32(memoryview(raw)[end + 1 :])
     ):
-        raise _Unusable
+        raise Unusable
     listed: list[tuple[int, int, int, Any]] = loads(memoryview(raw)[end + 1 :])
     if not all(type(number) is int for number, _, _, _ in listed):
-        raise _Unusable  # the numbers would be taken for the hot file's, and found wrong there
+        raise Unusable  # the numbers would be taken for the hot file's, and found wrong there
     return listed
