@@ -104,8 +104,7 @@ def open_case(
 def _warn_if_unreachable(matrix: "Matrix", case: "Case", now: "datetime") -> None:
     """Nobody at the level a case opened at can answer now: say so, and when someone can."""
     from escalate_cli import output
-    from escalate_cli.core.engine.availability import level_next_available_at
-    from escalate_cli.core.engine.levels import has_available
+    from escalate_cli.core.engine.availability import has_available, level_next_available_at
 
     if has_available(matrix, case["level"], now):
         return

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from escalate_cli.core.engine.availability import (
     Reached,
     contact_zone,
+    has_available,
     is_available,
     level_contacts,
     level_next_available_at,
@@ -225,6 +226,17 @@ def test_weekly_shift_hands_over_at_nine_local_both_sides_of_dst() -> None:
 
 
 # Levels ----------------------------------------------------------------------------------------
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(LEVELS), st.integers(0, 60 * 24 * 400))
+def test_has_available_is_whether_any_level_contact_is(level: Level, minutes: int) -> None:
+    """Asked without describing who is reached (a sweep asks it of every overdue case), the
+    answer is still that of the contacts as described: through rotations, leave, delegates
+    and loops."""
+    at = utc(2026, 1, 1) + timedelta(minutes=minutes)
+    expected = any(person.available for person in level_contacts(MATRIX, level.id, at))
+    assert has_available(MATRIX, level.id, at) == expected
 
 
 def test_level_contacts_resolve_and_deduplicate_in_matrix_order() -> None:

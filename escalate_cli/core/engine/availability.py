@@ -106,6 +106,15 @@ def reach(matrix: Matrix, ref: str, at: datetime) -> Reached:
     A rotation gives the member on shift; an away contact gives their delegate, following
     chains of delegates; a loop, a missing delegate or leave without one ends unavailable.
     """
+    return _reached(*_followed(matrix, ref, at))
+
+
+def _followed(
+    matrix: Matrix, ref: str, at: datetime
+) -> tuple[Contact, bool, str | None, list[str]]:
+    """Who `ref` reaches at `at` (see `reach`): the contact at the end of the chain, whether
+    they are available, the rotation it went through, and the chain from the contact asked
+    for."""
     rotation = _rotation_named(matrix, ref)
     rotation_via = f"{ROTATION_PREFIX}{rotation.id}" if rotation else None
     first = _member_on_shift(matrix, rotation, at) if rotation else ref
@@ -114,10 +123,10 @@ def reach(matrix: Matrix, ref: str, at: datetime) -> Reached:
     while (away := _away_at(matrix, contact, at)) is not None:
         delegate = away.delegate
         if delegate is None or delegate in chain or delegate not in matrix.contacts_by_id:
-            return _reached(contact, False, rotation_via, chain)
+            return contact, False, rotation_via, chain
         contact = matrix.contacts_by_id[delegate]
         chain.append(delegate)
-    return _reached(contact, _in_hours(matrix, contact, at), rotation_via, chain)
+    return contact, _in_hours(matrix, contact, at), rotation_via, chain
 
 
 def _reached(
@@ -137,6 +146,12 @@ def _level(matrix: Matrix, level_id: str) -> tuple[str, ...]:
     if level is None:
         raise NotFoundError(f'level "{level_id}" not found in the matrix')
     return level.contacts
+
+
+def has_available(matrix: Matrix, level_id: str, at: datetime) -> bool:
+    """Whether someone at the level is available at `at`: any of `level_contacts`, asked
+    without describing each one (a sweep and `list` ask it of every overdue case)."""
+    return any(_followed(matrix, ref, at)[1] for ref in _level(matrix, level_id))
 
 
 def level_contacts(matrix: Matrix, level_id: str, at: datetime) -> list[Reached]:

@@ -61,10 +61,6 @@ def levels_above(matrix: Matrix, case: Case) -> list[str]:
     return [level_id for level_id in path.levels if matrix.level_rank[level_id] > current]
 
 
-def has_available(matrix: Matrix, level_id: str, at: datetime) -> bool:
-    return any(c.available for c in availability.level_contacts(matrix, level_id, at))
-
-
 def step_up(matrix: Matrix, case: Case, at: datetime) -> tuple[str, tuple[tuple[str, str], ...]]:
     """One level up the path; with `skip_unavailable`, past levels nobody can answer.
 
@@ -87,7 +83,7 @@ def first_reachable(
         return candidates[0], ()
     skipped: list[tuple[str, str]] = []
     for level_id in candidates[:-1]:
-        if has_available(matrix, level_id, at):
+        if availability.has_available(matrix, level_id, at):
             return level_id, tuple(skipped)
         skipped.append((level_id, f"nobody at {level_id} is available"))
     return candidates[-1], tuple(skipped)
