@@ -11,7 +11,9 @@ MATRIX_IN_CWD = "escalation.yaml"
 
 
 def _path_or_url(value: str) -> Path | str:
-    from escalate_cli.core.config import is_url
+    # The store's own test: config.py's would cost a command given its store by $ESCALATE_STORE
+    # ~0.9 ms of imports (and tempfile, when nothing else imports it).
+    from escalate_cli.core.store.store_base import is_url
 
     return value if is_url(value) else Path(value).expanduser()
 

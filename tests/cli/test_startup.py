@@ -127,3 +127,11 @@ def test_show_reads_the_team_without_the_matrix_model(cli: Cli) -> None:
     opened = cli("open", "Printer on fire", "-q").stdout.strip()  # the matrix cached, as usual
     kept = 'name in ("escalate_cli.core.matrix.model", "pickle")'
     assert modules_loaded_by(kept, "show", opened) == set()
+
+
+def test_show_reads_a_store_named_in_the_environment_without_the_config_module(cli: Cli) -> None:
+    # $ESCALATE_STORE names the store: config.py (~0.9 ms of imports) is for the commands
+    # that read the config file.
+    opened = cli("open", "Printer on fire", "-q").stdout.strip()
+    kept = 'name == "escalate_cli.core.config"'
+    assert modules_loaded_by(kept, "show", opened) == set()
