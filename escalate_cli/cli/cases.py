@@ -263,8 +263,8 @@ def show(ctx: typer.Context, case_ref: CaseArgument) -> None:
 
 def _print_case(case: "Case") -> None:
     from escalate_cli import output
-    from escalate_cli.core.cases.document import step_checklist
-    from escalate_cli.core.cases.steps import attachment_states, open_actions
+    from escalate_cli.core.cases.attachments import attachment_states
+    from escalate_cli.core.cases.document import open_actions, step_checklist
     from escalate_cli.core.text.words import plural
     from escalate_cli.core.time.timing import stamps_in_zone
 

@@ -940,7 +940,8 @@ class Session:
     ) -> Changed:
         """Step 2: facts, the chain of "why?" answers, and files kept by path and sha256 (hashed
         before the store is locked)."""
-        from escalate_cli.core.cases.steps import Gathered, attachment, gather
+        from escalate_cli.core.cases.attachments import attachment
+        from escalate_cli.core.cases.steps import Gathered, gather
 
         by = self.user
         now = self.now

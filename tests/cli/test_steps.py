@@ -73,10 +73,10 @@ def hashing_spy(monkeypatch: pytest.MonkeyPatch, lock: Path) -> list[bool]:
     """Spy on attachment hashing: one entry per file hashed, True when the store was free at
     that moment: its lock file (flock is per open file, so this process's own lock competes
     too), or on PostgreSQL no transaction open in the database."""
-    from escalate_cli.core.cases import steps as core_steps
+    from escalate_cli.core.cases import attachments
 
     free: list[bool] = []
-    real = core_steps.sha256_of
+    real = attachments.sha256_of
 
     def spy(*args: Any) -> str:
         if stores.on_postgres():
@@ -93,7 +93,7 @@ def hashing_spy(monkeypatch: pytest.MonkeyPatch, lock: Path) -> list[bool]:
             os.close(fd)
         return real(*args)
 
-    monkeypatch.setattr(core_steps, "sha256_of", spy)
+    monkeypatch.setattr(attachments, "sha256_of", spy)
     return free
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from escalate_cli.core.cases import steps
+from escalate_cli.core.cases import attachments
 from escalate_cli.core.errors import NotFoundError, UsageError
 
 NOW = datetime(2026, 11, 23, 10, tzinfo=UTC)
@@ -20,19 +20,19 @@ NOW = datetime(2026, 11, 23, 10, tzinfo=UTC)
 def hashed(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The file descriptors hashed, in order."""
     calls: list[int] = []
-    real = steps.sha256_of
+    real = attachments.sha256_of
 
     def spy(fd: int) -> str:
         calls.append(fd)
         return real(fd)
 
-    monkeypatch.setattr(steps, "sha256_of", spy)
+    monkeypatch.setattr(attachments, "sha256_of", spy)
     return calls
 
 
 def gathered(path: Path, text: str = "504 Gateway Timeout\n") -> dict[str, Any]:
     path.write_text(text)
-    return steps.attachment(str(path), NOW, "sam")
+    return attachments.attachment(str(path), NOW, "sam")
 
 
 def shift_mtime(path: Path, seconds: int) -> None:
@@ -51,7 +51,7 @@ def test_the_record_has_size_and_mtime(tmp_path: Path) -> None:
 def test_an_unchanged_file_is_not_read(tmp_path: Path, hashed: list[int]) -> None:
     record = gathered(tmp_path / "a.log")
     hashed.clear()
-    assert steps.attachment_state(record) == "ok"
+    assert attachments.attachment_state(record) == "ok"
     assert hashed == []
 
 
@@ -59,7 +59,7 @@ def test_a_touched_file_is_hashed_and_still_ok(tmp_path: Path, hashed: list[int]
     record = gathered(tmp_path / "a.log")
     shift_mtime(tmp_path / "a.log", 60)
     hashed.clear()
-    assert steps.attachment_state(record) == "ok"
+    assert attachments.attachment_state(record) == "ok"
     assert len(hashed) == 1
 
 
@@ -67,14 +67,14 @@ def test_new_bytes_of_the_same_size_are_a_change(tmp_path: Path, hashed: list[in
     record = gathered(tmp_path / "a.log", "one")
     (tmp_path / "a.log").write_text("two")
     shift_mtime(tmp_path / "a.log", 60)  # whatever the clock's granularity
-    assert steps.attachment_state(record) == "changed"
+    assert attachments.attachment_state(record) == "changed"
 
 
 def test_another_size_is_a_change_without_reading(tmp_path: Path, hashed: list[int]) -> None:
     record = gathered(tmp_path / "a.log", "one")
     (tmp_path / "a.log").write_text("one, edited")
     hashed.clear()
-    assert steps.attachment_state(record) == "changed"
+    assert attachments.attachment_state(record) == "changed"
     assert hashed == []
 
 
@@ -82,19 +82,19 @@ def test_a_record_without_mtime_is_hashed(tmp_path: Path, hashed: list[int]) -> 
     record = gathered(tmp_path / "a.log")
     del record["mtime_ns"]  # recorded before escalate kept it
     hashed.clear()
-    assert steps.attachment_state(record) == "ok"
+    assert attachments.attachment_state(record) == "ok"
     assert len(hashed) == 1
 
 
 def test_gone_or_not_a_file_is_missing(tmp_path: Path, hashed: list[int]) -> None:
     record = gathered(tmp_path / "a.log")
     (tmp_path / "a.log").unlink()
-    assert steps.attachment_state(record) == "missing"
+    assert attachments.attachment_state(record) == "missing"
     (tmp_path / "a.log").mkdir()
-    assert steps.attachment_state(record) == "missing"
+    assert attachments.attachment_state(record) == "missing"
     (tmp_path / "a.log").rmdir()
     os.mkfifo(tmp_path / "a.log")
-    assert steps.attachment_state(record) == "missing"
+    assert attachments.attachment_state(record) == "missing"
 
 
 def test_a_fifo_is_not_found_and_never_blocks(tmp_path: Path) -> None:
@@ -103,7 +103,7 @@ def test_a_fifo_is_not_found_and_never_blocks(tmp_path: Path) -> None:
 
     def attach() -> None:
         try:
-            steps.attachment(str(tmp_path / "pipe"), NOW, None)
+            attachments.attachment(str(tmp_path / "pipe"), NOW, None)
         except BaseException as error:
             raised.append(error)
 
@@ -116,8 +116,8 @@ def test_a_fifo_is_not_found_and_never_blocks(tmp_path: Path) -> None:
 
 def test_unreadable_paths_are_clean_errors(tmp_path: Path) -> None:
     with pytest.raises(NotFoundError, match="not found"):
-        steps.attachment(str(tmp_path / "nope"), NOW, None)
+        attachments.attachment(str(tmp_path / "nope"), NOW, None)
     with pytest.raises(NotFoundError, match="not found"):
-        steps.attachment(str(tmp_path), NOW, None)  # a directory
+        attachments.attachment(str(tmp_path), NOW, None)  # a directory
     with pytest.raises(UsageError, match="File name too long"):
-        steps.attachment(str(tmp_path / ("x" * 300)), NOW, None)
+        attachments.attachment(str(tmp_path / ("x" * 300)), NOW, None)

@@ -544,6 +544,10 @@ def who(matrix: Matrix, case: Case, now: datetime) -> dict[str, Any]:
     }
 
 
+def open_actions(case: Case) -> list[dict[str, Any]]:
+    return [a for a in case["steps"]["implement"]["actions"] if not a["done"]]
+
+
 def step_checklist(
     case: Case, when: Callable[[str], str] = str
 ) -> list[tuple[str, bool, list[str]]]:
