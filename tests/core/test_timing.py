@@ -458,6 +458,17 @@ def test_first_bad_time_finds_what_a_plain_walk_finds(timeline: list[object]) ->
     assert timing._first_bad_time(document) == _reference_first_bad_time(document)
 
 
+@given(st.lists(_DOCUMENTS, max_size=6), st.lists(_DOCUMENTS, max_size=3))
+@settings(max_examples=400)
+def test_times_usable_when_a_plain_walk_finds_no_bad_time(
+    timeline: list[object], customer: list[object]
+) -> None:
+    """The check a key at a time across the dicts of one depth says a document is fine exactly
+    when a walk of every value finds no bad time."""
+    document = {"created_at": "2026-11-23T12:00:00Z", "timeline": timeline, "more": customer}
+    assert timing._times_usable(document) == (_reference_first_bad_time(document) is None)
+
+
 def test_resolve_now_prefers_flag_then_environment_then_clock(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
