@@ -17,7 +17,8 @@ from escalate_cli.cli import _app
 # The module whose register() adds each command, in the order `escalate --help` lists them.
 COMMAND_MODULES = {
     "setup": ("init",),
-    "cases": ("open", "list", "show", "who"),
+    "cases": ("open", "list"),
+    "case_views": ("show", "who"),
     "search": ("search",),
     "routing": ("next", "up", "sweep", "simulate", "hold", "resume"),
     "lifecycle": (
