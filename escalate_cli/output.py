@@ -10,6 +10,7 @@ import time
 from collections.abc import Sequence
 from datetime import datetime
 from itertools import chain
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
@@ -248,7 +249,9 @@ def _plain_table(
                     wide.add(len(laid))
                 laid.append(at_depth)
     narrow = [cells for index, cells in enumerate(laid) if index not in wide] if wide else laid
-    widths = [max(map(len, column)) for column in zip(*narrow, strict=True)] or [0] * len(columns)
+    # A column's width from its cells picked out row by row: zip(*narrow) built every column as a
+    # tuple from one call of 5,000 arguments (~0.65 ms more for a timeline).
+    widths = [max(map(len, map(itemgetter(i), narrow)), default=0) for i in range(len(columns))]
     for index in wide:
         widths = [
             max(size, _cell_width(cell)) for size, cell in zip(widths, laid[index], strict=True)
