@@ -290,6 +290,13 @@ class Lines(str):
     """A table cell whose newlines are meant (a description, an update): they stay newlines."""
 
 
+def lines(text: str) -> str:
+    """A cell whose newlines are meant: a Lines when it holds a newline or a tab, else the text
+    itself, which shows the same. Making a Lines copies the text (~0.8 ms over the 5,000 event
+    texts of a long timeline)."""
+    return Lines(text) if "\n" in text or "\t" in text else text
+
+
 class Styled(str):
     """A table cell shown in colour on a terminal (and plain in a pipe or with NO_COLOR)."""
 

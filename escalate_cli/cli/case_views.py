@@ -110,7 +110,7 @@ def _print_case(case: "Case") -> None:
                 shown[e["at"]],
                 e["kind"],
                 e["by"] or "",
-                output.Lines(stamps_in_zone(e["text"], None)),
+                output.lines(stamps_in_zone(e["text"], None)),
             )
             for e in timeline
         ],

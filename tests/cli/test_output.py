@@ -126,6 +126,23 @@ CELLS = st.one_of(
 )
 
 
+@given(st.lists(CELL_TEXT, max_size=4), st.booleans())
+def test_a_cell_of_meant_lines_shows_as_a_lines_cell(texts: list[str], piped: bool) -> None:
+    """output.lines leaves a text without a newline or a tab as it is, rather than copy it into
+    a Lines: on a terminal and in a pipe it must show as the Lines would."""
+    if not piped:
+        assert [output._cell(output.lines(text)) for text in texts] == [
+            output._cell(output.Lines(text)) for text in texts
+        ]
+        return
+    shown = []
+    for cell in (output.lines, output.Lines):
+        with piped_stdout() as written:
+            output.table(["what"], [[cell(text)] for text in texts], "Timeline")
+        shown.append(written.getvalue())
+    assert shown[0] == shown[1]
+
+
 def _table_laid_out_cell_by_cell(
     columns: list[str], rows: list[list[object]], title: str | None, show_header: bool
 ) -> str:
