@@ -346,7 +346,9 @@ def to_iso(dt: datetime) -> str:
     return _as_utc(dt).replace(microsecond=0, tzinfo=None).isoformat() + "Z"
 
 
-_STORED_STAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
+# A pattern that `re` compiles (and keeps) on first use: most event texts hold no stamp, and
+# compiling it cost every command that imports this module ~0.12 ms.
+_STORED_STAMP = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z"
 
 
 def stamps_in_zone(text: str, zone: tzinfo | None) -> str:
@@ -354,7 +356,7 @@ def stamps_in_zone(text: str, zone: tzinfo | None) -> str:
     them) read in `zone` (None: the local zone) the way people are shown times."""
     if "Z" not in text:  # no stamp: most event texts, spared the regex (`show` reads 1,000s)
         return text
-    return _STORED_STAMP.sub(lambda found: _in_zone(found[0], zone), text)
+    return re.sub(_STORED_STAMP, lambda found: _in_zone(found[0], zone), text)
 
 
 def _in_zone(stamp: str, zone: tzinfo | None) -> str:
