@@ -18,13 +18,13 @@ import sys
 import zlib
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from escalate_cli.core.errors import StoreError
+from escalate_cli.core.values import Record, record
 
 
 def _add_outbox(data: dict[str, Any]) -> dict[str, Any]:
@@ -487,8 +487,8 @@ def _settled(at: Any, now: str) -> bool:
     return isinstance(at, str) and len(at) == len(now) and at.endswith("Z") and at > now
 
 
-@dataclass(eq=False)
-class Survey:
+@record
+class Survey(Record):
     """What StoreFile.survey found: cases by number, the settled ones' wakes (stored text;
     None: only a write makes the case due) and the stale ones' checksums."""
 
