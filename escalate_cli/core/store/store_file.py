@@ -605,15 +605,17 @@ def write_all(fd: int, payload: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
-def write_atomic(path: Path, payload: bytes) -> None:
-    """Replace path with payload so a reader, or a crash, sees the old file or the new one."""
+def write_atomic(path: Path, payload: bytes, *, durable: bool = True) -> None:
+    """Replace path with payload so a reader, or a crash, sees the old file or the new one;
+    one that is not `durable` (a cache, which its readers check) may be lost in a crash."""
     import tempfile  # only commands that write need it (it imports random and shutil)
 
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)  # mode 0600
     try:
         try:
             write_all(fd, payload)
-            os.fsync(fd)
+            if durable:
+                os.fsync(fd)
         finally:
             os.close(fd)
         os.replace(tmp, path)
@@ -621,7 +623,7 @@ def write_atomic(path: Path, payload: bytes) -> None:
         with suppress(OSError):
             os.unlink(tmp)
         raise
-    if sys.platform != "win32":  # the rename is durable only once its directory is
+    if durable and sys.platform != "win32":  # the rename is durable only once its directory is
         dir_fd = os.open(path.parent, os.O_RDONLY)
         try:
             os.fsync(dir_fd)

@@ -34,7 +34,7 @@ from escalate_cli.core.store.store_file import (
     open_regular,
     surveyed,
     usable_entry,
-    write_all,
+    write_atomic,
 )
 
 VERSION = 1
@@ -83,24 +83,11 @@ def write(hot: Path, rows: Rows) -> None:
     written (the caller holds the lock). No fsync: after a crash the header or its checksum
     no longer matches, and the hot file is read whole. If it cannot be written, an older rows
     file goes too, so that no reader can ever pair it with a hot file of the same identity."""
-    import tempfile  # only commands that write need it (it imports random and shutil)
-
     target = rows_path(hot)
     try:
         crc = zlib.crc32(rows.text)
         header = {"rows": VERSION, "file": identity(hot), "crc": crc, "without": rows.without}
-        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.tmp-", dir=target.parent)
-        try:
-            try:
-                write_all(fd, dumps(header) + b"\n")
-                write_all(fd, rows.text)
-            finally:
-                os.close(fd)
-            os.replace(temp, target)
-        except BaseException:
-            with suppress(OSError):
-                os.unlink(temp)
-            raise
+        write_atomic(target, b"%s\n%s" % (dumps(header), rows.text), durable=False)
     except OSError:
         with suppress(OSError):
             os.unlink(target)
