@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
+from operator import itemgetter
 from typing import TYPE_CHECKING
 
 from escalate_cli.core.cases.document import Case, CaseFilter, filter_cases
@@ -101,7 +102,7 @@ def ordered(
     """`list --sort`: `due` soonest first (nothing due last), `created` and `updated` newest
     first (the newer case first on a tie), `severity` in the matrix's order (most severe
     first; unknown ones last). Other ties, and no sort, by case number."""
-    by_number = sorted(cases, key=lambda case: case["number"])
+    by_number = sorted(cases, key=itemgetter("number"))  # C-level: a listing is 10,000s
     if sort is None:
         return by_number
     if sort == "due":
