@@ -39,6 +39,11 @@ def test_a_file_rewritten_in_place_within_the_same_second_is_a_change(tmp_path: 
     path.write_text("{ }")
     os.utime(path, ns=(stamp, stamp))  # same modification time: the size tells
     assert source.changed()
+    assert not source.changed()
+    with path.open("r+") as handle:  # the same size, the modification time put back
+        handle.write("{}\n")
+    os.utime(path, ns=(stamp, stamp))
+    assert source.changed()  # the change time tells: nobody can set it back
     path.unlink()
     assert source.changed()  # gone is a change too (the board shows it empty)
     assert not source.changed()

@@ -2,10 +2,10 @@
 
 A source answers one question, cheaply and without blocking: has the store changed since I last
 asked? The JSON store is replaced by an atomic rename on every write, so its file's identity
-(device, inode, size, modification time) changes with every write; a poll of `os.stat` four times
-a second finds it on every platform. A store that can tell its watchers itself (PostgreSQL's
-LISTEN/NOTIFY) plugs in by having a `changes()` method that returns its own source; any other
-store is read again and compared, twice a second.
+(device, inode, size, modification and change times) changes with every write; a poll of
+`os.stat` four times a second finds it on every platform. A store that can tell its watchers
+itself (PostgreSQL's LISTEN/NOTIFY) plugs in by having a `changes()` method that returns its own
+source; any other store is read again and compared, twice a second.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-Signature = tuple[int, int, int, int] | None
+Signature = tuple[int, ...] | None
 
 
 class ChangeSource(Protocol):
@@ -33,12 +33,14 @@ class ChangeSource(Protocol):
 
 
 def file_signature(path: Path) -> Signature:
-    """What changes whenever the file is written or replaced; None while it does not exist."""
+    """What changes whenever the file is written or replaced (store_file.identity); None while
+    it does not exist."""
+    from escalate_cli.core.store.store_file import identity
+
     try:
-        found = os.stat(path)
+        return identity(path)
     except OSError:
         return None
-    return (found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns)
 
 
 class FileChanges:
