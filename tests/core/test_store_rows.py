@@ -104,6 +104,30 @@ def test_list_reads_the_rows_not_the_whole_hot_file(
     assert listed(hot, matrix_file, at(21)) == expected
 
 
+def cases_one_by_one(path: Path) -> list[Any]:
+    store = CaseStore(path)
+    return [store.get(number) for number in range(0, 8)]  # ESC-6 is archived, 0 and 7 none
+
+
+def test_a_command_on_one_case_reads_its_line_alone(
+    hot: Path, matrix_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Session(hot, matrix_file, now=at(22), user="frontline") as work:
+        closed = work.open("closed at once", severity="sev3").case["number"]
+        work.resolve(closed, "a duplicate")
+        work.close(closed)
+    expected = cases_one_by_one(hot)
+    assert [case and case["number"] for case in expected] == [None, 1, 2, 3, 4, 5, 6, None]
+    real = StoreFile.load
+
+    def archive_only(path: Path) -> Any:
+        assert path != hot, "the hot file was read whole"
+        return real(path)
+
+    monkeypatch.setattr(StoreFile, "load", archive_only)
+    assert cases_one_by_one(hot) == expected
+
+
 def _edit_in_place_keeping_size_and_times(path: Path) -> None:
     """What `touch -r` after an edit leaves: the same inode, size and modification time; only
     the change time, which nobody can set back, tells the file is not the one described."""
@@ -138,8 +162,13 @@ def test_rows_are_not_believed_once_the_hot_file_is_another(
 ) -> None:
     change(hot)
     assert survey_of_rows(hot, matrix_key(load_matrix(matrix_file)), at(21)) is None
+    with pytest.raises(store_rows.Unusable):
+        store_rows.case_line(hot, 1)
     titles = [title for title, _, _ in listed(hot, matrix_file, at(21))]
-    assert titles[0] == ("case X" if change is _edit_in_place_keeping_size_and_times else "case 0")
+    title = "case X" if change is _edit_in_place_keeping_size_and_times else "case 0"
+    assert titles[0] == title
+    first = CaseStore(hot).get(1)
+    assert first is not None and first["title"] == title
 
 
 def test_a_write_after_an_edit_by_hand_does_not_vouch_for_the_edited_case(
@@ -192,10 +221,11 @@ def _fifo(path: Path) -> None:
 def test_a_damaged_or_missing_rows_file_is_read_around(
     hot: Path, matrix_file: Path, damage: Callable[[Path], None]
 ) -> None:
-    expected = listed(hot, matrix_file, at(21))
+    expected, one_by_one = listed(hot, matrix_file, at(21)), cases_one_by_one(hot)
     damage(store_rows.rows_path(hot))
     assert survey_of_rows(hot, matrix_key(load_matrix(matrix_file)), at(21)) is None
     assert listed(hot, matrix_file, at(21)) == expected
+    assert cases_one_by_one(hot) == one_by_one
 
 
 def test_rows_that_cannot_be_written_leave_no_older_rows_behind(
@@ -249,7 +279,7 @@ def test_rows_read_while_writers_race_always_describe_the_file_read(tmp_path: Pa
                 listed = store_rows.listed_rows(store.path, store_file.identity(handle.fileno()))
             except (store_rows.Unusable, OSError, ValueError):
                 continue  # between a write and its rows, or no rows yet
-            for number, offset, length, entry in listed:
+            for (number, offset, length), entry in listed:
                 handle.seek(offset)
                 case = orjson.loads(handle.read(length))
                 assert case["number"] == number and entry["row"]["title"] == case["title"]

@@ -177,27 +177,37 @@ def read_file(path: Path) -> tuple[bytes, tuple[int, ...]] | None:
 _MARK_HEAD = b'{\n"_meta": {\n  "1": '  # how a file in the layout of StoreFile.dump begins
 
 
+def head_meta(path: Path) -> dict[str, Any] | None:
+    """The file's metadata, read from its first lines alone; None when they cannot tell
+    (another layout, or a schema to migrate): then load the whole file. FileNotFoundError when
+    there is no file."""
+    try:
+        with open_regular(path) as handle:
+            head = handle.readline() + handle.readline() + handle.readline()
+    except FileNotFoundError:
+        raise
+    except OSError:
+        return None  # loading it says what is wrong
+    if not (head.startswith(_MARK_HEAD) and head.endswith(b"\n")):
+        return None
+    try:
+        meta = orjson.loads(head[len(_MARK_HEAD) : -1])
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(meta, dict) or not _readable_as_is(meta.get("schema_version")):
+        return None
+    return meta
+
+
 def read_mark(path: Path) -> int | None:
     """The file's `last_number` (every number it has ever held is at most this), read from its
     first lines alone; 0 when there is no file, None when it cannot tell (another layout, or a
     file written before the mark was kept in both files): then load the whole file."""
     try:
-        with open_regular(path) as handle:
-            head = handle.read(4096)
+        meta = head_meta(path)
     except FileNotFoundError:
         return 0
-    except OSError:
-        return None  # loading it says what is wrong
-    end = head.find(b"\n", len(_MARK_HEAD))
-    if not head.startswith(_MARK_HEAD) or end < 0:
-        return None
-    try:
-        meta = orjson.loads(head[len(_MARK_HEAD) : end])
-    except orjson.JSONDecodeError:
-        return None
-    if not isinstance(meta, dict) or not _readable_as_is(meta.get("schema_version")):
-        return None
-    last = meta.get("last_number")
+    last = meta.get("last_number") if meta is not None else None
     return last if type(last) is int and last >= 0 else None
 
 

@@ -1,5 +1,5 @@
 """The rows file beside a JSON store's hot file (`cases.json.rows`): what `list` and a sweep
-need of every case, without reading the cases.
+need of every case, and where a command on one case finds it, without reading the others.
 
 The hot file keeps each case's row and wake in its `wakes` table (see store_file), but finding
 them there means reading, splitting and checksumming every line: on 10,000 open cases, 47 MB
@@ -11,19 +11,24 @@ has open has that identity: any later write, a restore from a backup or an edit 
 the hot file another (nobody can set a change time back), and the reader then reads the hot
 file whole, as it did before this file existed. It is a cache: deleting it loses nothing.
 
-Layout: a header line, `{"rows": 1, "file": [identity], "crc": crc32 of the rest}`, then one
-JSON array of `[number, offset, length, entry or null]`, by case number.
+Layout, three lines: a header, `{"rows": 2, "schema": the store's schema version, "file":
+[identity], "crc": [crc32 of each line after it], "without": [the cases with no entry]}`; the
+places, a JSON array of `[number, offset, length]` by case number (all that a command on one
+case reads); the entries, a JSON array of each case's wake entry or null, in the same order.
 """
 
 from __future__ import annotations
 
 import os
 import zlib
+from bisect import bisect_left
 from collections.abc import Mapping
 from contextlib import suppress
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from escalate_cli.core.store import store_file
 from escalate_cli.core.store.store_file import (
     WAKES,
     StoreFile,
@@ -37,7 +42,7 @@ from escalate_cli.core.store.store_file import (
     write_atomic,
 )
 
-VERSION = 1
+VERSION = 2
 
 
 def rows_path(hot: Path) -> Path:
@@ -45,19 +50,21 @@ def rows_path(hot: Path) -> Path:
 
 
 class Rows(NamedTuple):
-    text: bytes  # the JSON array
+    places: bytes  # JSON: [[number, offset, length], ...]
+    entries: bytes  # JSON: [entry or null, ...]
     without: list[int]  # the cases written there with no wake entry
 
 
 def rows(hot: StoreFile, places: Mapping[int, tuple[int, int]]) -> Rows:
     """The rows of the hot file as `StoreFile.dump` wrote it with these `places`."""
-    items, without = [], []
+    where, entries, without = [], [], []
     for number, (offset, length) in sorted(places.items()):
         entry = hot.trusted_entry(number)
         if entry is None:
             without.append(number)
-        items.append(b"[%d,%d,%d,%s]" % (number, offset, length, entry or b"null"))
-    return Rows(b"[" + b",".join(items) + b"]", without)
+        where.append(b"[%d,%d,%d]" % (number, offset, length))
+        entries.append(entry or b"null")
+    return Rows(b"[%s]" % b",".join(where), b"[%s]" % b",".join(entries), without)
 
 
 def vouch(hot: StoreFile, seen: tuple[int, ...]) -> None:
@@ -68,11 +75,7 @@ def vouch(hot: StoreFile, seen: tuple[int, ...]) -> None:
             header = loads(handle.readline())
     except (OSError, ValueError):
         return
-    if (
-        isinstance(header, dict)
-        and header.get("rows") == VERSION
-        and header.get("file") == list(seen)
-    ):
+    if _describes(header, seen):
         without = header.get("without")
         if isinstance(without, list) and all(type(number) is int for number in without):
             hot.vouched = hot.docs[WAKES].keys() - without
@@ -85,9 +88,16 @@ def write(hot: Path, rows: Rows) -> None:
     file goes too, so that no reader can ever pair it with a hot file of the same identity."""
     target = rows_path(hot)
     try:
-        crc = zlib.crc32(rows.text)
-        header = {"rows": VERSION, "file": identity(hot), "crc": crc, "without": rows.without}
-        write_atomic(target, b"%s\n%s" % (dumps(header), rows.text), durable=False)
+        crc = [zlib.crc32(rows.places), zlib.crc32(rows.entries)]
+        header = {
+            "rows": VERSION,
+            "schema": store_file.SCHEMA_VERSION,
+            "file": identity(hot),
+            "crc": crc,
+            "without": rows.without,
+        }
+        payload = b"%s\n%s\n%s" % (dumps(header), rows.places, rows.entries)
+        write_atomic(target, payload, durable=False)
     except OSError:
         with suppress(OSError):
             os.unlink(target)
@@ -104,8 +114,8 @@ def survey(hot: Path, key: str, now: str) -> Survey | None:
     try:
         with open_regular(hot) as handle:
             listed = listed_rows(hot, identity(handle.fileno()))
-            places = {number: (offset, length) for number, offset, length, _ in listed}
-            entries = [(number, usable_entry(number, entry)) for number, _, _, entry in listed]
+            places = {number: (offset, length) for (number, offset, length), _ in listed}
+            entries = [(number, usable_entry(number, entry)) for (number, _, _), entry in listed]
 
             def text(number: int) -> bytes:
                 offset, length = places[number]
@@ -120,20 +130,59 @@ def survey(hot: Path, key: str, now: str) -> Survey | None:
         return None
 
 
-def listed_rows(hot: Path, seen: tuple[int, ...]) -> list[tuple[int, int, int, Any]]:
-    """The rows of the hot file with identity `seen`, as written; Unusable if there are none."""
+def listed_rows(hot: Path, seen: tuple[int, ...]) -> list[tuple[list[int], Any]]:
+    """The places and entries of the hot file with identity `seen`, as written; Unusable if
+    there are none."""
     with open_regular(rows_path(hot)) as handle:
-        raw = handle.read()
-    end = raw.find(b"\n")
-    header = loads(raw[:end]) if end > 0 else None
-    if not (
+        lines = handle.read().split(b"\n")
+    if len(lines) != 3:
+        raise Unusable
+    header = loads(lines[0])
+    places = _places(header, seen, lines[1])
+    if header["crc"][1] != zlib.crc32(lines[2]):
+        raise Unusable
+    return list(zip(places, loads(lines[2]), strict=True))
+
+
+def case_line(hot: Path, number: int) -> bytes | None:
+    """The JSON text of case `number` as the hot file holds it, read alone through the rows
+    file; None when the hot file does not hold it; Unusable when the rows file does not
+    describe the hot file (or there is none)."""
+    try:
+        with open_regular(hot) as handle:
+            with open_regular(rows_path(hot)) as rows_file:
+                header, places = rows_file.readline(), rows_file.readline().rstrip(b"\n")
+            listed = _places(loads(header), identity(handle.fileno()), places)
+            at = bisect_left(listed, number, key=itemgetter(0))
+            if at == len(listed) or listed[at][0] != number:
+                return None
+            _, offset, length = listed[at]
+            handle.seek(offset)
+            raw: bytes = handle.read(length)
+    except (OSError, ValueError, TypeError) as error:
+        raise Unusable from error
+    if len(raw) != length:
+        raise Unusable
+    return raw
+
+
+def _describes(header: Any, seen: tuple[int, ...]) -> bool:
+    """Whether the header is of rows written for the hot file with identity `seen`, in the
+    schema this escalate reads as it is (an older one is migrated case by case: read whole)."""
+    return (
         isinstance(header, dict)
         and header.get("rows") == VERSION
+        and header.get("schema") == store_file.SCHEMA_VERSION
         and header.get("file") == list(seen)
-        and header.get("crc") == zlib.crc32(memoryview(raw)[end + 1 :])
-    ):
+    )
+
+
+def _places(header: Any, seen: tuple[int, ...], places: bytes) -> list[list[int]]:
+    """The places line, checked against the header for the hot file with identity `seen`."""
+    crc = header.get("crc") if _describes(header, seen) else None
+    if not (isinstance(crc, list) and len(crc) == 2 and crc[0] == zlib.crc32(places)):
         raise Unusable
-    listed: list[tuple[int, int, int, Any]] = loads(memoryview(raw)[end + 1 :])
-    if not all(type(number) is int for number, _, _, _ in listed):
+    listed: list[list[int]] = loads(places)
+    if not all(type(n) is type(at) is type(size) is int for n, at, size in listed):
         raise Unusable  # the numbers would be taken for the hot file's, and found wrong there
     return listed
