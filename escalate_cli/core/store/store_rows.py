@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from contextlib import suppress
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, BinaryIO, NamedTuple
 
 from escalate_cli.core.store import store_file
 from escalate_cli.core.store.store_file import (
@@ -118,12 +118,7 @@ def survey(hot: Path, key: str, now: str) -> Survey | None:
             entries = [(number, usable_entry(number, entry)) for (number, _, _), entry in listed]
 
             def text(number: int) -> bytes:
-                offset, length = places[number]
-                handle.seek(offset)
-                raw: bytes = handle.read(length)
-                if len(raw) != length:
-                    raise Unusable
-                return raw
+                return _line_at(handle, *places[number])
 
             return surveyed(hot, entries, text, key, now, history=False)
     except (OSError, ValueError, TypeError, Unusable):
@@ -157,10 +152,15 @@ def case_line(hot: Path, number: int) -> bytes | None:
             if at == len(listed) or listed[at][0] != number:
                 return None
             _, offset, length = listed[at]
-            handle.seek(offset)
-            raw: bytes = handle.read(length)
+            return _line_at(handle, offset, length)
     except (OSError, ValueError, TypeError) as error:
         raise Unusable from error
+
+
+def _line_at(handle: BinaryIO, offset: int, length: int) -> bytes:
+    """The `length` bytes at `offset` of the open hot file; Unusable if it ends before."""
+    handle.seek(offset)
+    raw = handle.read(length)
     if len(raw) != length:
         raise Unusable
     return raw
