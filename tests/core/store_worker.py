@@ -56,7 +56,7 @@ def hang(store: CaseStore, count: int) -> None:
         print("half", flush=True)
         sys.stdin.read()  # the test kills this process with SIGKILL before anything comes
 
-    store_file.write_all = write_half_then_wait
+    store_file._write_all = write_half_then_wait
     with store.transaction() as tx:
         for _ in range(count):
             number = tx.next_number()

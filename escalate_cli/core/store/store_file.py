@@ -609,7 +609,7 @@ def _check(path: Path, data: dict[str, Any]) -> None:
             raise corrupt(path, f'has case "{key}" whose number is {number!r}')
 
 
-def write_all(fd: int, payload: bytes) -> None:
+def _write_all(fd: int, payload: bytes) -> None:
     view = memoryview(payload)
     while view:
         view = view[os.write(fd, view) :]
@@ -623,7 +623,7 @@ def write_atomic(path: Path, payload: bytes, *, durable: bool = True) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)  # mode 0600
     try:
         try:
-            write_all(fd, payload)
+            _write_all(fd, payload)
             if durable:
                 os.fsync(fd)
         finally:
