@@ -452,8 +452,8 @@ def _reference_first_bad_time(document: object) -> tuple[tuple[object, ...], obj
 @given(st.lists(_DOCUMENTS, max_size=6))
 @settings(max_examples=400)
 def test_first_bad_time_finds_what_a_plain_walk_finds(timeline: list[object]) -> None:
-    """The check remembers keys and usable stamps across a document: it must still find the
-    first bad time with its path, as a walk that remembers nothing does."""
+    """The check finds the first bad time with its path, in document order, as a walk written
+    the plain way does."""
     document = {"created_at": "2026-11-23T12:00:00Z", "timeline": timeline}
     assert timing._first_bad_time(document) == _reference_first_bad_time(document)
 
