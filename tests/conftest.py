@@ -77,6 +77,15 @@ def pg_cluster() -> Iterator[Any]:
 
 
 @pytest.fixture
+def matrix_file(tmp_path: Path) -> Path:
+    """A copy of tests/data/basic.yaml that the test may edit (its L1 ack is 15m)."""
+    path = tmp_path / "team" / "escalation.yaml"
+    path.parent.mkdir()
+    shutil.copy(BASIC_MATRIX, path)
+    return path
+
+
+@pytest.fixture
 def pg_url(pg_cluster: Any) -> str:
     """The URL of an empty PostgreSQL store of this test's own (a schema of its own)."""
     return str(pg_cluster.url(pg_cluster.new_schema()))

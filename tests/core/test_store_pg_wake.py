@@ -7,12 +7,8 @@ The clock is Monday 2026-11-23; tests/data/basic.yaml's L1 ack is 15m.
 
 from __future__ import annotations
 
-import shutil
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from escalate_cli import Session
 from escalate_cli.core.engine.wake import ALWAYS, matrix_key, wake_at
@@ -21,21 +17,7 @@ from escalate_cli.core.store.json_store import CaseStore
 from escalate_cli.core.store.store_base import Wake
 from escalate_cli.core.store.store_copy import copy_store
 from escalate_cli.core.store.store_pg import PgStore
-
-BASIC = Path(__file__).resolve().parents[1] / "data" / "basic.yaml"
-T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
-
-
-def at(minutes: float) -> datetime:
-    return T0 + timedelta(minutes=minutes)
-
-
-@pytest.fixture
-def matrix_file(tmp_path: Path) -> Path:
-    path = tmp_path / "team" / "escalation.yaml"
-    path.parent.mkdir()
-    shutil.copy(BASIC, path)
-    return path
+from tests.core.routing_helpers import mins as at
 
 
 def session(url: str, matrix: Path, minutes: float) -> Session:

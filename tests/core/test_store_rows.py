@@ -12,7 +12,7 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,20 +26,7 @@ from escalate_cli.core.store import store_file, store_rows
 from escalate_cli.core.store.json_store import CaseStore
 from escalate_cli.core.store.store_file import StoreFile
 from escalate_cli.core.time.timing import to_iso
-
-BASIC = Path(__file__).resolve().parents[1] / "data" / "basic.yaml"
-T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
-
-
-def at(minutes: float) -> datetime:
-    return T0 + timedelta(minutes=minutes)
-
-
-@pytest.fixture
-def matrix_file(tmp_path: Path) -> Path:
-    path = tmp_path / "escalation.yaml"
-    path.write_text(BASIC.read_text())
-    return path
+from tests.core.routing_helpers import mins as at
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import zlib
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from unittest.mock import ANY
@@ -28,15 +28,9 @@ from escalate_cli.core.matrix.model import Matrix
 from escalate_cli.core.store.json_store import CaseStore
 from escalate_cli.core.store.store_base import Store, open_store
 from escalate_cli.core.store.store_file import ROW_FIELDS
+from tests.core.routing_helpers import mins as at
 from tests.core.test_routing_agreement import histories, play
 from tests.core.test_wake import probes
-
-BASIC = Path(__file__).resolve().parents[1] / "data" / "basic.yaml"
-T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
-
-
-def at(minutes: float) -> datetime:
-    return T0 + timedelta(minutes=minutes)
 
 
 @pytest.fixture(params=["json", "postgres"])
@@ -44,14 +38,6 @@ def location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "postgres":
         return str(request.getfixturevalue("pg_url"))
     return str(tmp_path / "store" / "cases.json")
-
-
-@pytest.fixture
-def matrix_file(tmp_path: Path) -> Path:
-    path = tmp_path / "team" / "escalation.yaml"
-    path.parent.mkdir()
-    path.write_text(BASIC.read_text())
-    return path
 
 
 def listed_due(store: Store, matrix: Matrix, now: datetime) -> dict[int, tuple[datetime, bool]]:
