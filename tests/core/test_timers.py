@@ -5,6 +5,7 @@ Times are minutes after T0 (Monday 2026-11-23 10:00 UTC) on tests/data/routing.y
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -218,3 +219,12 @@ def test_overdue_is_inclusive() -> None:
     matrix, case = routing_matrix(), open_at(severity="sev4")
     assert not routing.is_overdue(matrix, case, mins(10) - SECOND)
     assert routing.is_overdue(matrix, case, mins(10))
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=60))
+def test_fold_of_ascii_text_is_its_nfkc_casefold(text: str) -> None:
+    assert timers.fold(text) == unicodedata.normalize("NFKC", text).casefold()
+
+
+def test_fold_unifies_compatibility_forms_and_folds_case_beyond_ascii() -> None:
+    assert timers.fold("STRASSE ﬁle") == timers.fold("Straße file") == "strasse file"

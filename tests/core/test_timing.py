@@ -361,6 +361,23 @@ def test_parse_when_reads_instants_and_durations_from_now() -> None:
         parse_when("+x", now)
 
 
+@given(st.datetimes(min_value=datetime(1970, 1, 2), max_value=datetime(9998, 12, 30)))
+def test_parse_when_reads_any_iso_instant_as_parse_instant_does(moment: datetime) -> None:
+    now = utc(2026, 11, 23, 10)
+    for text in (moment.isoformat(), moment.isoformat() + "Z", f"{moment:%Y-%m-%d %H:%M}"):
+        assert parse_when(text, now) == parse_instant(text)
+
+
+def test_parse_when_says_what_it_reads_when_nothing_reads_the_text() -> None:
+    now = utc(2026, 11, 23, 10)
+    with pytest.raises(ValueError, match=r'^bad time "sometime" \(use tomorrow 9:00'):
+        parse_when("sometime", now)
+    with pytest.raises(ValueError, match=r"out of range"):
+        parse_when("9999-06-01T00:00:00Z", now)
+    with pytest.raises(ValueError, match=r'^bad time "mon 25:00"'):
+        parse_when("mon 25:00", now)
+
+
 def test_to_iso_and_from_iso() -> None:
     moment = datetime(2026, 11, 23, 15, 5, 7, 999999, tzinfo=timezone(timedelta(hours=1)))
     assert to_iso(moment) == "2026-11-23T14:05:07Z"

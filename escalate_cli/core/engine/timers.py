@@ -190,6 +190,8 @@ def case_text(case: Case) -> str:
 
 def fold(text: str) -> str:
     """Text as keywords compare it: compatibility forms unified, case folded (Straße = STRASSE)."""
+    if text.isascii():  # NFKC leaves ASCII as it is: most case texts skip the import and pass
+        return text.lower()
     from unicodedata import normalize
 
     return normalize("NFKC", text).casefold()

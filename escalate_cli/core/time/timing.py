@@ -330,6 +330,12 @@ def parse_when(text: str, now: datetime) -> datetime:
                 f"bad time {show_value(text)} (use a duration such as 4h or 2d)"
             ) from error
         return _checked(at, text)
+    try:
+        # ISO-8601 first: no form people say is also one, and scripts' `--now` (the commonest
+        # time given) is spared the import of the natural-time reader.
+        return parse_instant(text)
+    except ValueError:
+        pass
     from escalate_cli.core.time.natural_time import HELP, parse_natural
 
     try:
