@@ -4,12 +4,13 @@ once for all.
 `@dataclass` compiles every method it writes, class by class (about 0.1 ms each on Python 3.11),
 and every command creates dozens of classes as it imports what it runs. A class declared
 `@record` (or `@dataclass(repr=False)`) on `Record` shows as the generated repr would show it,
-and `@record` compiles its `__init__` only when the first one is made. One declared
-`@frozen` on `Frozen` is `@dataclass(frozen=True, eq=False)` with only its `__init__` compiled,
-and that when the first one is made: its fields cannot be assigned or deleted once `__init__`
-has set them. One declared `@frozen` on `Value` also compares and hashes as
-`@dataclass(frozen=True)` would: `engine.wake.matrix_key` reads the whole matrix's repr, the
-tests compare matrices, and `Hours`, among others, may be a dict key.
+and `@record` works it out as a dataclass, and compiles its `__init__`, only when something
+first asks for its fields or makes one. One declared `@frozen` on `Frozen` is
+`@dataclass(frozen=True, eq=False)` with only its `__init__` compiled, and is worked out as
+lazily: its fields cannot be assigned or deleted once `__init__` has set them. One declared
+`@frozen` on `Value` also compares and hashes as `@dataclass(frozen=True)` would:
+`Matrix.digest` reads the whole matrix's repr, the tests compare matrices, and `Hours`, among
+others, may be a dict key.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def record(cls: type[T]) -> type[T]:
     is made (most commands make one or two of the records a module declares)."""
     if not issubclass(cls, Record):  # its repr would be object's
         raise TypeError(f"@record class {cls.__qualname__} must derive from Record")
-    return _init_on_first_use(dataclasses.dataclass(repr=False, eq=False, init=False)(cls))
+    return _dataclass_on_first_use(cls)
 
 
 @dataclass_transform(eq_default=False, frozen_default=True)
@@ -47,12 +48,38 @@ def frozen(cls: type[T]) -> type[T]:
     instead of two methods compiled for it."""
     if not issubclass(cls, Frozen):  # it would be mutable, whatever type checkers think
         raise TypeError(f"@frozen class {cls.__qualname__} must derive from Frozen or Value")
-    return _init_on_first_use(dataclasses.dataclass(repr=False, eq=False, init=False)(cls))
+    return _dataclass_on_first_use(cls)
 
 
-def _init_on_first_use(cls: type[T]) -> type[T]:
+def _dataclass_on_first_use(cls: type[T]) -> type[T]:
+    cls.__dataclass_fields__ = _FieldsOnFirstUse(cls)  # type: ignore[attr-defined]
     cls.__init__ = _InitOnFirstUse(cls)  # type: ignore[assignment,method-assign]
     return cls
+
+
+class _FieldsOnFirstUse:
+    """The `__dataclass_fields__` of one @frozen or @record class until something asks for
+    them (`dataclasses.fields`, a repr, ==, a hash, an assignment, the first `__init__`): then
+    `@dataclass(repr=False, eq=False, init=False)` works the class out, as the decorator would
+    have at import, and its fields take this one's place. A command imports dozens of these
+    classes and looks into few: the matrix is unpickled, which asks for none, and working
+    them all out cost `list` ~2 ms (37 classes, measured)."""
+
+    def __init__(self, cls: type) -> None:
+        self.cls = cls  # a subclass that is no dataclass of its own inherits these fields
+
+    def __get__(self, instance: object, owner: type) -> Any:
+        cls = self.cls
+        if cls.__dict__.get("__dataclass_fields__") is self:
+            # `@dataclass` sees the class as the decorator did at import, without the
+            # `__init__` it does not write (asking for that one would ask for these fields).
+            init = cls.__dict__["__init__"]
+            del cls.__init__  # type: ignore[misc]
+            try:
+                dataclasses.dataclass(repr=False, eq=False, init=False)(cls)
+            finally:
+                cls.__init__ = init  # type: ignore[misc]
+        return cls.__dict__["__dataclass_fields__"]
 
 
 class _InitOnFirstUse:

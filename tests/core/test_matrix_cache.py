@@ -59,6 +59,15 @@ def test_an_edited_file_is_validated_again(copy: Path, monkeypatch: pytest.Monke
     assert edited.levels_by_id["L2"].after.total_seconds() == 5 * 3600
 
 
+def test_an_entry_keeps_the_digest_of_the_matrix_it_holds(copy: Path) -> None:
+    built = matrix_cache.load(copy)
+    served = matrix_cache.load(copy)
+    assert "digest" in vars(served)  # read from the entry: `list` never works it out
+    assert served.digest == built.digest == matrix.load_matrix(copy).digest
+    copy.write_text(copy.read_text().replace("after: 4h", "after: 5h"))
+    assert matrix_cache.load(copy).digest != served.digest
+
+
 def test_the_name_is_read_from_the_entry_of_the_file_as_it_is(copy: Path) -> None:
     assert matrix_cache.cached_name(copy) is None  # nothing cached yet
     matrix_cache.load(copy)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import inspect
+import subprocess
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -21,7 +22,7 @@ from escalate_cli.core.engine.routing import Due, Schedule
 from escalate_cli.core.matrix.loader import load_matrix
 from escalate_cli.core.store.store_base import Listing
 from escalate_cli.core.time.hours import Hours
-from escalate_cli.core.values import Record, Value, frozen, record
+from escalate_cli.core.values import Frozen, Record, Value, frozen, record
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 MATRICES = sorted((ROOT / "matrices").glob("*.yaml"))
@@ -187,3 +188,99 @@ def test_records_are_made_as_generated_dataclasses_are() -> None:
     hours = Hours("Mon 09:00-17:00")
     assert hours == Hours(spec="Mon 09:00-17:00") and hours.changes
     assert Schedule(T, [], []).warnings == []
+
+
+def worked_out(cls: type) -> bool:
+    """Whether `cls` holds fields `@dataclass` worked out (not the stand-in asking for them)."""
+    return isinstance(vars(cls)["__dataclass_fields__"], dict)
+
+
+def field_shapes(cls: type) -> list[tuple[object, ...]]:
+    return [
+        (f.name, f.default, f.default_factory, f.repr, f.compare, f.hash, f.init)
+        for f in dataclasses.fields(cls)
+    ]
+
+
+def test_a_declared_class_is_worked_out_when_first_asked_as_the_decorator_would() -> None:
+    @frozen
+    class Base(Value):
+        name: str
+        tags: list[str] = dataclasses.field(default_factory=list, repr=False)
+
+    @frozen
+    class Child(Base):
+        size: int = 3
+
+    class Plain(Child):
+        pass
+
+    @dataclasses.dataclass(frozen=True)
+    class EagerBase:
+        name: str
+        tags: list[str] = dataclasses.field(default_factory=list, repr=False)
+
+    @dataclasses.dataclass(frozen=True)
+    class EagerChild(EagerBase):
+        size: int = 3
+
+    assert not worked_out(Base) and not worked_out(Child)
+    assert field_shapes(Plain) == field_shapes(EagerChild)  # a plain subclass inherits them
+    assert worked_out(Base) and worked_out(Child) and Child.size == 3
+    assert field_shapes(Base) == field_shapes(EagerBase)
+    made = Child("a")
+    assert repr(made) == f"{Child.__qualname__}(name='a', size=3)" and made.tags == []
+    assert made == Child("a", []) and made != Child("a", ["x"])
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.size = 4  # type: ignore[misc]
+
+
+def test_a_declared_class_is_made_before_anything_asked_for_its_fields() -> None:
+    @record
+    class Note(Record):
+        text: str
+        seen: int = 0
+
+    assert not worked_out(Note)
+    assert repr(Note("hi")) == f"{Note.__qualname__}(text='hi', seen=0)" and worked_out(Note)
+
+
+def test_an_undocumented_class_gets_the_docstring_the_decorator_gives() -> None:
+    @record
+    class Bare(Record):
+        text: str
+
+    class EagerBare(Record):
+        text: str
+
+    dataclasses.dataclass(repr=False, eq=False, init=False)(EagerBare)
+    # Writing one asks `__init__` for its signature, which must not ask for the fields again.
+    assert [field.name for field in dataclasses.fields(Bare)] == ["text"]  # type: ignore[arg-type]
+    assert Bare.__doc__ == EagerBare.__doc__.replace("EagerBare", "Bare")  # type: ignore[union-attr]
+
+
+def test_a_bad_declaration_is_refused_when_the_first_one_is_made() -> None:
+    @frozen
+    class Broken(Frozen):
+        first: int = 1
+        second: int  # type: ignore[misc]
+
+    for _ in range(2):  # and every time after: nothing half written is kept
+        with pytest.raises(TypeError, match="non-default argument 'second' follows default"):
+            Broken(1, 2)
+
+
+def test_unpickling_a_matrix_works_out_none_of_its_classes(tmp_path: Path) -> None:
+    # The promise the laziness is for: a command that reads the cached matrix and its wake
+    # key (`list`, `show`) pays for no class it does not look into.
+    check = (
+        "import sys; from escalate_cli.core.matrix import matrix_cache, model;"
+        "from escalate_cli.core.engine.wake import matrix_key;"
+        "matrix_key(matrix_cache.load(sys.argv[1], {'ESCALATE_CACHE_DIR': sys.argv[2]}));"
+        "print(sorted(name for name, cls in vars(model).items() if isinstance(cls, type)"
+        " and isinstance(vars(cls).get('__dataclass_fields__'), dict)))"
+    )
+    argv = [sys.executable, "-c", check, str(MATRICES[0]), str(tmp_path / "cache")]
+    subprocess.run(argv, check=True, capture_output=True)  # validates, and caches
+    shown = subprocess.run(argv, check=True, capture_output=True, text=True).stdout
+    assert shown.strip() == "[]"

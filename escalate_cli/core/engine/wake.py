@@ -34,10 +34,8 @@ ALWAYS = datetime(1970, 1, 1, tzinfo=UTC)  # before any sweep's `now`: read by e
 
 def matrix_key(matrix: Matrix) -> str:
     """Names the rules a wake was worked out under: this escalate, the code that works out
-    due times, and this matrix, as loaded (its repr holds every field; a checksum of it costs
-    about 0.2 ms)."""
-    text = repr(matrix).encode("utf-8", "surrogatepass")
-    return f"{__version__}:{_engine_code()}:{zlib.crc32(text):08x}{zlib.adler32(text):08x}"
+    due times, and this matrix, as loaded (`Matrix.digest`)."""
+    return f"{__version__}:{_engine_code()}:{matrix.digest}"
 
 
 @functools.cache

@@ -192,6 +192,7 @@ def _store(folder: Path, target: Path, sources: tuple[bytes, ...], matrix: Matri
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     if _safe_folder(folder) is None:
         return  # someone else's folder, or one others may write: leave it alone
+    _ = matrix.digest  # worked out now, it is pickled with the matrix (see Matrix.digest)
     handle, temporary = tempfile.mkstemp(dir=folder, prefix=".matrix-", suffix=".tmp")  # 0600
     try:
         with os.fdopen(handle, "wb") as out:

@@ -7,6 +7,7 @@ costs no pydantic start-up.
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import field
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -523,6 +524,14 @@ class Matrix(Value):
         paths = dict(self.paths)
         paths.setdefault(DEFAULT_PATH, Path(levels=tuple(level.id for level in self.levels)))
         return paths
+
+    @cached_property
+    def digest(self) -> str:
+        """Two checksums of the matrix as loaded (its repr holds every field), by which
+        `engine.wake.matrix_key` names the rules a wake was worked out under. The cache keeps
+        it with the matrix, so that a command reading the cache never works it out (~0.5 ms)."""
+        text = repr(self).encode("utf-8", "surrogatepass")
+        return f"{zlib.crc32(text):08x}{zlib.adler32(text):08x}"
 
     def tier_named(self, name: str) -> str | None:
         """The declared tier `name` means, spelled as the matrix spells it (case-insensitive)."""
