@@ -320,6 +320,12 @@ def parse_instant(text: str, help_text: str = _INSTANT_HELP) -> datetime:
 def parse_when(text: str, now: datetime) -> datetime:
     """Read an instant as `parse_instant` does, a duration from now such as `4h` or `+2d`, or
     a time as people say it (`tomorrow 9:00`, `mon 14:00`, `eod`: core/time/natural_time.py)."""
+    try:
+        # ISO-8601 first: no duration or form people say is also one, and scripts' `--now`
+        # (the commonest time given) is spared the import of the natural-time reader.
+        return parse_instant(text)
+    except ValueError:
+        pass
     candidate = text.strip() if isinstance(text, str) else ""
     offset = candidate.removeprefix("+")
     if offset != candidate or (offset and re.fullmatch(_DURATION, offset)):
@@ -330,12 +336,6 @@ def parse_when(text: str, now: datetime) -> datetime:
                 f"bad time {show_value(text)} (use a duration such as 4h or 2d)"
             ) from error
         return _checked(at, text)
-    try:
-        # ISO-8601 first: no form people say is also one, and scripts' `--now` (the commonest
-        # time given) is spared the import of the natural-time reader.
-        return parse_instant(text)
-    except ValueError:
-        pass
     from escalate_cli.core.time.natural_time import HELP, parse_natural
 
     try:
