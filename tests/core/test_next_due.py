@@ -68,6 +68,16 @@ def test_at_the_top_with_nothing_left_nothing_is_due() -> None:
     assert not routing.is_overdue(matrix, case, mins(600))
 
 
+def test_overdue_moves_that_fell_due_apart_show_when_the_winner_fell_due() -> None:
+    # L1's ack fell due at 10 (to L2) and the trigger at 20 (to L3): a sweep at 30 makes the
+    # trigger's move, so the case shows as due since 20, not since 10.
+    matrix = with_triggers(trigger("slow", Action("jump", "L3"), at_level_for=minutes(20)))
+    case = open_at(matrix, severity="sev4")
+    assert routing.next_due(matrix, case, mins(30)) == (mins(20), True)
+    together = with_triggers(trigger("slow", Action("jump", "L3"), at_level_for=minutes(10)))
+    assert routing.next_due(together, case, mins(30)) == (mins(10), True)
+
+
 @settings(max_examples=150, deadline=None)
 @given(histories())
 def test_overdue_is_what_a_sweep_would_act_on_for_a_random_case(history: dict[str, Any]) -> None:
