@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from escalate_cli.core.cases.document import Case
-    from escalate_cli.core.engine.routing import NextDue
+    from escalate_cli.core.engine import NextDue
     from escalate_cli.core.matrix.model import Matrix
 
 

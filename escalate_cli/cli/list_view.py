@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from escalate_cli.core.cases.document import Case
-    from escalate_cli.core.engine.routing import NextDue
+    from escalate_cli.core.engine import NextDue
 
 SHORT_STATUS = {"acknowledged": "ack", "on_hold": "hold"}
 _SGR = {

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from escalate_cli.core.cases.search import Searched
     from escalate_cli.core.cases.watching import Watched
     from escalate_cli.core.documents.metrics import Breakdown, Metrics
-    from escalate_cli.core.engine.routing import NextDue
+    from escalate_cli.core.engine import NextDue
     from escalate_cli.core.io.intake import Imported, Row
     from escalate_cli.core.matrix.matrix_coverage import CoverageWeek
     from escalate_cli.core.matrix.matrix_diff import MatrixDiff

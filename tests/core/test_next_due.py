@@ -7,13 +7,14 @@ Times are minutes after T0 (Monday 2026-11-23 10:00 UTC) on tests/data/routing.y
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from hypothesis import given, settings
 
 from escalate_cli.core.cases.escalation import sweep_case
 from escalate_cli.core.engine import routing
+from escalate_cli.core.engine.wake import wake
 from escalate_cli.core.matrix.model import Action, Matrix
 from tests.core.routing_helpers import SECOND, mins, minutes, open_at, trigger, with_triggers
 from tests.core.test_routing_agreement import histories, play
@@ -76,6 +77,34 @@ def test_overdue_moves_that_fell_due_apart_show_when_the_winner_fell_due() -> No
     assert routing.next_due(matrix, case, mins(30)) == (mins(20), True)
     together = with_triggers(trigger("slow", Action("jump", "L3"), at_level_for=minutes(10)))
     assert routing.next_due(together, case, mins(30)) == (mins(10), True)
+
+
+def assert_wake_holds(matrix: Matrix, case: dict[str, Any], now: datetime) -> datetime | None:
+    """Once a case's wake has passed, `list` shows it as due since then until `holds_until`
+    (the store's rows stand in for the case): what `next_due` says from the whole case."""
+    kept = wake(matrix, case)
+    if kept.at is not None and kept.holds_until is not None:
+        last = min(kept.holds_until - SECOND, kept.at + timedelta(days=30))
+        for moment in (kept.at, kept.at + SECOND, kept.at + (last - kept.at) / 2, last):
+            if kept.at <= moment <= last:
+                assert routing.next_due(matrix, case, moment) == (kept.at, True), moment
+    return routing.next_event_at(matrix, case, now)
+
+
+@settings(max_examples=150, deadline=None)
+@given(histories())
+def test_a_passed_wake_is_the_due_time_until_it_stops_holding(history: dict[str, Any]) -> None:
+    play(history, assert_wake_holds, follow=8)
+
+
+def test_a_wake_stops_holding_when_a_second_move_falls_due() -> None:
+    # L1's ack falls due at 10 (to L2), the trigger at 20 (to L3): from 20 which move wins
+    # decides the due time, so the case is listed from its whole text again.
+    matrix = with_triggers(trigger("slow", Action("jump", "L3"), at_level_for=minutes(20)))
+    case = open_at(matrix, severity="sev4")
+    assert wake(matrix, case)[::2] == (mins(10), mins(20))
+    single = with_triggers()
+    assert wake(single, open_at(single, severity="sev4")).holds_until == routing.END
 
 
 @settings(max_examples=150, deadline=None)

@@ -7,6 +7,7 @@ Times are minutes after T0 (Monday 2026-11-23 10:00 UTC).
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import tempfile
@@ -49,12 +50,16 @@ def hot(tmp_path: Path, matrix_file: Path) -> Path:
     return location
 
 
-def survey_of_hot_file(path: Path, key: str, now: datetime) -> dict[str, Any]:
-    return vars(StoreFile.load(path)[0].survey(key, to_iso(now), history=False))
+def survey_of_hot_file(
+    path: Path, key: str, now: datetime, overdue_rows: bool = False
+) -> dict[str, Any]:
+    return vars(StoreFile.load(path)[0].survey(key, to_iso(now), False, overdue_rows))
 
 
-def survey_of_rows(path: Path, key: str, now: datetime) -> dict[str, Any] | None:
-    found = store_rows.survey(path, key, to_iso(now))
+def survey_of_rows(
+    path: Path, key: str, now: datetime, overdue_rows: bool = False
+) -> dict[str, Any] | None:
+    found = store_rows.survey(path, key, to_iso(now), overdue_rows)
     return None if found is None else vars(found)
 
 
@@ -72,11 +77,26 @@ def test_each_write_leaves_rows_that_survey_as_the_hot_file_does(
 ) -> None:
     key = matrix_key(load_matrix(matrix_file))
     for now in (at(21), at(40), at(95), at(600)):
-        for under in (key, "another matrix"):
-            expected = survey_of_hot_file(hot, under, now)
-            assert survey_of_rows(hot, under, now) == expected, (now, under)
+        for under, overdue_rows in itertools.product((key, "another matrix"), (False, True)):
+            expected = survey_of_hot_file(hot, under, now, overdue_rows)
+            assert survey_of_rows(hot, under, now, overdue_rows) == expected, (now, under)
     found = survey_of_hot_file(hot, key, at(21))
     assert found["stale"] and found["settled"] and len(found["cases"]) == 5  # all kinds there
+
+
+def test_an_overdue_case_comes_as_its_row_for_a_list_and_whole_for_a_sweep(
+    hot: Path, matrix_file: Path
+) -> None:
+    key = matrix_key(load_matrix(matrix_file))
+    for_sweep = survey_of_rows(hot, key, at(600))
+    for_list = survey_of_rows(hot, key, at(600), overdue_rows=True)
+    assert for_sweep is not None and for_list is not None
+    overdue = for_list["settled"].keys() - for_sweep["settled"].keys()
+    assert overdue, "no case of the fixture is overdue at 600"
+    for number in overdue:
+        assert for_list["settled"][number] < to_iso(at(600))  # its wake has passed
+        assert "timeline" in for_sweep["cases"][number]  # whole, for the sweep to act on
+        assert "timeline" not in for_list["cases"][number]  # its row: all the list shows
 
 
 def test_list_reads_the_rows_not_the_whole_hot_file(

@@ -64,9 +64,11 @@ def test_listed_due_times_are_those_of_the_whole_case_after_any_history(
     store = open_store(location)
 
     def check(matrix: Matrix, case: dict[str, Any], now: datetime) -> datetime | None:
+        kept = wake(matrix, case)
         with store.transaction() as tx:
-            tx.put(case, wake(matrix, case))  # as every command that writes a case does
-        for moment in probes(now, routing.next_event_at(matrix, case, now)):
+            tx.put(case, kept)  # as every command that writes a case does
+        holds = kept.holds_until if kept.holds_until != routing.END else None
+        for moment in probes(now, routing.next_event_at(matrix, case, now), holds):
             assert listed_due(store, matrix, moment) == whole_due(matrix, case, moment), moment
         return routing.next_event_at(matrix, case, now)
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
-from escalate_cli.core.engine import repeats, timers
+from escalate_cli.core.engine import NextDue, repeats, timers
 from escalate_cli.core.engine.levels import (
     RoutingProblem,
     case_path,
@@ -354,21 +354,26 @@ def _notice_times(plan: Schedule) -> list[datetime]:
     return times
 
 
+END = datetime.max.replace(tzinfo=UTC)  # after any time a case can hold
+
+
 def soonest_due(matrix: Matrix, case: Case) -> datetime | None:
     """The soonest due time among everything that will act on an active case by itself (a
     move, a notify-only trigger, an SLA breach), whatever the clock says: a sweep never acts
     on the case before it. None when nothing will."""
+    return due_span(matrix, case)[0]
+
+
+def due_span(matrix: Matrix, case: Case) -> tuple[datetime | None, datetime]:
+    """`soonest_due`, and until when that stays the case's due time once it has passed, as
+    `next_due` works it out for a case not on hold: until a second move falls due, as from then
+    which move wins decides (see `_overdue_move_at`); END when no second move will."""
     plan = schedule(matrix, case, datetime.min.replace(tzinfo=UTC))
     if plan is None:
-        return None
-    return min(_move_times(matrix, case, plan) + _notice_times(plan), default=None)
-
-
-class NextDue(NamedTuple):  # immutable, and made at import for a fifth of a dataclass
-    """The next thing a sweep will do to a case (a move, a notify-only trigger, a breach)."""
-
-    at: datetime  # in the past when overdue; never before the end of a hold
-    acts: bool  # a sweep at `now` would act on the case: it is overdue (timing rule 2)
+        return None, END
+    moves = _move_times(matrix, case, plan)
+    soonest = min(moves + _notice_times(plan), default=None)
+    return soonest, min(set(moves) - {min(moves, default=None)}, default=END)
 
 
 def next_due(matrix: Matrix, case: Case, now: datetime) -> NextDue | None:

@@ -22,13 +22,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from escalate_cli import __version__
-from escalate_cli.core.engine import routing, timers
-from escalate_cli.core.matrix.model import Matrix
 from escalate_cli.core.store.store_base import Wake
 from escalate_cli.core.time import timing
 
 if TYPE_CHECKING:
     from escalate_cli.core.cases.document import Case
+    from escalate_cli.core.matrix.model import Matrix
 
 ALWAYS = datetime(1970, 1, 1, tzinfo=UTC)  # before any sweep's `now`: read by every sweep
 
@@ -61,17 +60,26 @@ def _engine_code() -> str:
 def wake_at(matrix: Matrix, case: Case) -> datetime | None:
     """The first instant a sweep may act on the case, or None when only a write can make it
     due (resolved, closed, on hold with no end)."""
+    return _wake_span(matrix, case)[0]
+
+
+def _wake_span(matrix: Matrix, case: Case) -> tuple[datetime | None, datetime | None]:
+    """`wake_at`, and until when it stays the case's due time once passed (`Wake.holds_until`;
+    None for a case on hold, or one routing cannot run on)."""
+    from escalate_cli.core.engine import routing, timers
+
     if case.get("status") not in timers.ACTIVE:
-        return None
+        return None, None
     if routing.problem(matrix, case) is not None:
-        return ALWAYS  # every sweep reports a case routing cannot run on
+        return ALWAYS, None  # every sweep reports a case routing cannot run on
     if case["status"] == "on_hold":
         holds = case.get("holds") or []
         until = holds[-1].get("until") if holds else None
-        return timing.from_iso(until) if until else None  # the sweep records the resume
-    return routing.soonest_due(matrix, case)
+        return (timing.from_iso(until) if until else None), None  # the sweep records the resume
+    return routing.due_span(matrix, case)
 
 
 def wake(matrix: Matrix, case: Case, key: str | None = None) -> Wake:
     """The case's wake under `matrix` (whose `matrix_key` may be given, worked out once)."""
-    return Wake(wake_at(matrix, case), matrix_key(matrix) if key is None else key)
+    at, holds_until = _wake_span(matrix, case)
+    return Wake(at, matrix_key(matrix) if key is None else key, holds_until)

@@ -297,10 +297,15 @@ class Transaction:
         return (writes if closing else writes[::-1]), rows
 
 
-def _wake_fields(wake: Wake | None) -> tuple[str | None, str | None]:
+def _wake_fields(wake: Wake | None) -> tuple[str | None, str | None, str | None]:
     if wake is None:
-        return None, None
-    return (to_iso(wake.at) if wake.at is not None else None), wake.key
+        return None, None, None
+    at, until = wake.at, wake.holds_until
+    return (
+        to_iso(at) if at is not None else None,
+        wake.key,
+        to_iso(until) if until is not None else None,
+    )
 
 
 def _target(path: Path) -> Path:
@@ -438,7 +443,7 @@ class CaseStore:
         key, now = due
         merged: dict[int, dict[str, Any]] = {}
         wakes: dict[int, Wake] = {}
-        survey = self._survey(key, to_iso(now), history)
+        survey = self._survey(key, to_iso(now), history, overdue_rows=True)
         if survey is not None:
             merged.update(survey.cases)
             for number, at in survey.settled.items():
@@ -460,7 +465,7 @@ class CaseStore:
         from escalate_cli.core.cases.teams import belongs
         from escalate_cli.core.engine.timers import ACTIVE
 
-        survey = self._survey(key, to_iso(now), history=False)
+        survey = self._survey(key, to_iso(now), history=False, overdue_rows=False)
         if survey is None:
             return SweepCases(0, [], {})
         scope = [
@@ -474,14 +479,16 @@ class CaseStore:
         }
         return SweepCases(len(scope), cast("list[Case]", due), stale)
 
-    def _survey(self, key: str, now: str, history: bool) -> store_file.Survey | None:
+    def _survey(
+        self, key: str, now: str, history: bool, overdue_rows: bool
+    ) -> store_file.Survey | None:
         """StoreFile.survey of the hot file, from its rows file when that describes it (see
         store_rows); None when there is no hot file."""
-        found = None if history else store_rows.survey(self.path, key, now)
+        found = None if history else store_rows.survey(self.path, key, now, overdue_rows)
         if found is not None:
             return found
         snapshot = self._snapshot(self.path)
-        return snapshot.survey(key, now, history) if snapshot is not None else None
+        return snapshot.survey(key, now, history, overdue_rows) if snapshot is not None else None
 
     def outbox(self) -> list[dict[str, Any]]:
         """The outbox entries, oldest first, read without the lock."""

@@ -65,16 +65,19 @@ def redact(url: str) -> str:
 class Wake(NamedTuple):  # immutable, and made at import for a fifth of a dataclass
     """When a sweep may first act on a case, worked out as it is written under the matrix that
     `key` names (see core/engine/wake.py); `at` None: only a write can make it due. The PostgreSQL
-    store keeps it beside the case, so that a sweep reads only the cases due by then."""
+    store keeps it beside the case, so that a sweep reads only the cases due by then.
+    `holds_until`: once `at` has passed, it stays the case's due time until then, so that
+    `list` can show an overdue case from its row (None: it must work it out from the case)."""
 
     at: datetime | None
     key: str
+    holds_until: datetime | None = None
 
 
 @record
 class Listing(Record):
-    """What `list` reads: cases by number, and the wakes of those the store knows nothing acts
-    on before a later time (see Store.listing)."""
+    """What `list` reads: cases by number, and the wakes of those whose due time the store
+    knows (see Store.listing)."""
 
     cases: list[Case]
     wakes: dict[int, Wake]
@@ -161,9 +164,10 @@ class Store(Protocol):
     ) -> Listing:
         """The cases `cases` reads, with the wake of each active case, not on hold, that the
         store knows nothing acts on by `due`'s time under the matrix whose key `due` gives (see
-        core/engine/wake.py). Without `history` such a case may come as no more than what `list`
-        shows and filters on (store_file.row); every other case comes whole, history included,
-        for its due time to be worked out."""
+        core/engine/wake.py), or (a store may say) whose wake has passed and holds as its due
+        time then (Wake.holds_until). Without `history` such a case may come as no more than
+        what `list` shows and filters on (store_file.row); every other case comes whole,
+        history included, for its due time to be worked out."""
         ...
 
     def outbox(self) -> list[dict[str, Any]]: ...

@@ -357,13 +357,14 @@ class StoreFile:
         except (ValueError, RecursionError):
             return None
 
-    def survey(self, key: str, now: str, history: bool) -> Survey:
+    def survey(self, key: str, now: str, history: bool, overdue_rows: bool) -> Survey:
         """Every case, as a `list` or a sweep at `now` (stored UTC text) needs it under the
         matrix that `key` names (see `surveyed`)."""
         cases = self.docs[CASES]
         with _collector_paused(sum(map(len, cases.values()))):
             entries = ((n, self._wake_entry(n)) for n in sorted(cases))
-            return surveyed(self.path, entries, cases.__getitem__, key, now, history)
+            text = cases.__getitem__
+            return surveyed(self.path, entries, text, key, now, history, overdue_rows)
 
     def replace(self, drop: Iterable[int], add: Mapping[int, Text]) -> None:
         """Remove the cases numbered in drop, then file each case text in add by its number."""
@@ -375,11 +376,22 @@ class StoreFile:
             self.vouched.discard(number)
         cases.update(add)
 
-    def index(self, number: int, row: Text, wake_at: str | None, key: str | None) -> None:
+    def index(
+        self,
+        number: int,
+        row: Text,
+        wake_at: str | None,
+        key: str | None,
+        holds_until: str | None = None,
+    ) -> None:
         """Keep beside a case filed here its row (see `row`) and the wake it was written with
-        (`key` None: none was worked out), bound to the case's text and to themselves by a
-        checksum: `list` and a sweep read the row, not the case, of each case not yet due."""
-        rest = b'%s,"row":%s}' % (dumps({"at": wake_at, "key": key})[1:-1], row)
+        (`key` None: none was worked out; `holds_until`, see Wake), bound to the case's text
+        and to themselves by a checksum: `list` and a sweep read the row, not the case, of each
+        case not yet due, and `list` that of each case overdue since its wake until then."""
+        wake: dict[str, str | None] = {"at": wake_at, "key": key}
+        if holds_until is not None:
+            wake["until"] = holds_until
+        rest = b'%s,"row":%s}' % (dumps(wake)[1:-1], row)
         crc = zlib.crc32(rest, zlib.crc32(self.docs[CASES][number]))
         self.docs[WAKES][number] = b"%s%d,%s" % (_CRC_HEAD, crc, rest)
         self.vouched.add(number)
@@ -458,14 +470,16 @@ def surveyed(
     key: str,
     now: str,
     history: bool,
+    overdue_rows: bool,
 ) -> Survey:
     """The cases of the store file at path, as a `list` or a sweep at `now` (stored UTC text,
     which compares as time) needs them under the matrix that `key` names, from each case's
     number and trusted wake entry (None: it has none); `text` gives a case's JSON. A case not
     on hold whose wake says nothing acts on it before a later time is *settled*: it comes as
-    its row (see `row`; whole, with `history`), with that wake. Every other case comes whole,
-    for its due time to be worked out; those with no wake under `key` are `stale`, with their
-    checksum."""
+    its row (see `row`; whole, with `history`), with that wake. With `overdue_rows` (`list`),
+    so is one whose wake has passed and holds as its due time until a later time (see Wake);
+    a sweep, which acts on it, reads it whole. Every other case comes whole, for its due time
+    to be worked out; those with no wake under `key` are `stale`, with their checksum."""
     found: dict[int, dict[str, Any]] = {}
     settled: dict[int, str | None] = {}
     stale: dict[int, int] = {}
@@ -474,7 +488,9 @@ def surveyed(
             raw = text(number)
             stale[number] = zlib.crc32(raw)
             found[number] = checked_case(path, number, raw)
-        elif _settled(entry.get("at"), now) and entry["row"].get("status") != "on_hold":
+        elif entry["row"].get("status") != "on_hold" and (
+            _settled(entry.get("at"), now) or (overdue_rows and _holds(entry, now))
+        ):
             found[number] = checked_case(path, number, text(number)) if history else entry["row"]
             settled[number] = entry["at"]
         else:
@@ -487,6 +503,13 @@ def _readable_as_is(version: Any) -> bool:
     lines are read as they are (no whole parse of a large store after an upgrade), and the
     next write stamps the file with the current version."""
     return version == SCHEMA_VERSION or (version == 2 and MIGRATIONS[1:] == [_add_wakes])
+
+
+def _holds(entry: dict[str, Any], now: str) -> bool:
+    """Whether a kept wake that has passed (a time, not None) is still the case's due time at
+    `now`: before its `until`."""
+    until = entry.get("until")
+    return isinstance(entry.get("at"), str) and isinstance(until, str) and _settled(until, now)
 
 
 def _settled(at: Any, now: str) -> bool:

@@ -107,7 +107,7 @@ class Unusable(Exception):
     """The rows file does not describe the hot file as it is: read the hot file whole."""
 
 
-def survey(hot: Path, key: str, now: str) -> Survey | None:
+def survey(hot: Path, key: str, now: str, overdue_rows: bool) -> Survey | None:
     """StoreFile.survey of the hot file at `hot` without its history, from the rows file and
     the lines of the cases that must be read whole; None when the rows file cannot be used
     (missing, damaged, or written for another version of the hot file)."""
@@ -120,7 +120,7 @@ def survey(hot: Path, key: str, now: str) -> Survey | None:
             def text(number: int) -> bytes:
                 return _line_at(handle, *places[number])
 
-            return surveyed(hot, entries, text, key, now, history=False)
+            return surveyed(hot, entries, text, key, now, False, overdue_rows)
     except (OSError, ValueError, TypeError, Unusable):
         return None
 
