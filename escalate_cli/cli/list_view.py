@@ -55,15 +55,15 @@ def lines(
     colour: bool,
 ) -> list[str]:
     """The header and one line per case; with a `width`, each line fits it (the title cut)."""
-    from escalate_cli.core.text.visible import one_line
     from escalate_cli.core.time.timing import from_iso
-    from escalate_cli.output import local_time
 
     def times(instants: Iterable[datetime | None]) -> list[str]:
         """A column of times as people read them: relative, or absolute when `wide`."""
-        return [
-            "-" if at is None else local_time(at) if wide else relative(at, now) for at in instants
-        ]
+        if not wide:
+            return ["-" if at is None else relative(at, now) for at in instants]
+        from escalate_cli.output import local_time
+
+        return ["-" if at is None else local_time(at) for at in instants]
 
     # Built, checked and padded column by column, one comprehension each: a row at a time, the
     # lists, calls and lookups for each cell cost a 10,000-case list ~10 ms more (of ~50).
@@ -102,6 +102,8 @@ def lines(
         # Case text never drives the terminal: made visible before any colour is added. Most
         # columns are plain already, and one check of a whole column costs little.
         if not plain:
+            from escalate_cli.core.text.visible import one_line
+
             columns[index] = [cell if cell.isprintable() else one_line(cell) for cell in column]
     columns = [[name, *column] for name, column in zip(header, columns, strict=True)]
     *shown, titles = columns

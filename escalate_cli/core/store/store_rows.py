@@ -114,10 +114,13 @@ def survey(hot: Path, key: str, now: str, overdue_rows: bool) -> Survey | None:
     try:
         with open_regular(hot) as handle:
             listed = listed_rows(hot, identity(handle.fileno()))
-            places = {number: (offset, length) for (number, offset, length), _ in listed}
-            entries = [(number, usable_entry(number, entry)) for (number, _, _), entry in listed]
+            entries = ((number, usable_entry(number, entry)) for (number, _, _), entry in listed)
+            places: dict[int, tuple[int, int]] = {}
 
             def text(number: int) -> bytes:
+                # Looked up only for the cases read whole: most of a list's are not.
+                if not places:
+                    places.update((n, (at, size)) for (n, at, size), _ in listed)
                 return _line_at(handle, *places[number])
 
             return surveyed(hot, entries, text, key, now, False, overdue_rows)
