@@ -424,7 +424,7 @@ class Session:
         first that many. Without `history`, a case may come as no more than the table shows and
         the filters read (store_file.row)."""
         from escalate_cli.core.cases import listing
-        from escalate_cli.core.cases.document import CaseFilter
+        from escalate_cli.core.cases.filters import CaseFilter
         from escalate_cli.core.engine.wake import matrix_key
         from escalate_cli.core.errors import UsageError
         from escalate_cli.core.store.store_base import Listing
@@ -472,7 +472,7 @@ class Session:
         field, case-insensitively (`word*` is a prefix), best match first; `status` as for
         `cases`, `since` bounds when a case was opened. See core/cases/search.py."""
         from escalate_cli.core.cases import listing, search
-        from escalate_cli.core.cases.document import CaseFilter
+        from escalate_cli.core.cases.filters import CaseFilter
 
         query = search.parse_query(text)
         wanted = CaseFilter(status, since=since)

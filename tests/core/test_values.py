@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from escalate_cli.cli._app import Settings
-from escalate_cli.core.cases.document import CaseFilter
+from escalate_cli.core.cases.filters import CaseFilter
 from escalate_cli.core.engine.routing import Due, Schedule
 from escalate_cli.core.matrix.loader import load_matrix
 from escalate_cli.core.store.store_base import Listing

@@ -12,10 +12,11 @@ from datetime import datetime
 from operator import itemgetter
 from typing import TYPE_CHECKING
 
-from escalate_cli.core.cases.document import ACTIVE_STATUSES, Case, CaseFilter, filter_cases
+from escalate_cli.core.cases.filters import ACTIVE_STATUSES, CaseFilter, filter_cases
 from escalate_cli.core.cases.teams import belongs
 
 if TYPE_CHECKING:
+    from escalate_cli.core.cases.document import Case
     from escalate_cli.core.engine import NextDue
     from escalate_cli.core.matrix.model import Matrix
     from escalate_cli.core.store.store_base import Wake
