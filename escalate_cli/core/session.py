@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from escalate_cli.core.documents.metrics import Breakdown, Metrics
     from escalate_cli.core.engine import NextDue
     from escalate_cli.core.io.intake import Imported, Row
+    from escalate_cli.core.matrix.matrix_cache import Head
     from escalate_cli.core.matrix.matrix_coverage import CoverageWeek
     from escalate_cli.core.matrix.matrix_diff import MatrixDiff
     from escalate_cli.core.matrix.model import Matrix
@@ -217,6 +218,8 @@ class Session:
         self._matrix_spec: Location | None = None
         self._matrix: Matrix | None = None
         self._matrix_given = False
+        self._head: Head | None = None
+        self._head_read = False
         if matrix is None or isinstance(matrix, str | os.PathLike):
             self._matrix_spec = matrix
         else:
@@ -278,13 +281,21 @@ class Session:
         from escalate_cli.core.cases.teams import named_team, team_name
 
         path = self.matrix_path()
-        if self._matrix is None and path is not None:
+        head = self._cached_head(path)
+        if head is not None and path is not None:
+            return named_team(head.name, path)
+        return team_name(self.matrix(), path)
+
+    def _cached_head(self, path: Path | None) -> Head | None:
+        """What the matrix cache's entry tells of the matrix file at `path` (see
+        matrix_cache.cached_head), read once; None once the matrix itself is loaded."""
+        if self._matrix is not None or path is None:
+            return None
+        if not self._head_read:
             from escalate_cli.core.matrix import matrix_cache
 
-            name = matrix_cache.cached_name(path)
-            if name is not None:
-                return named_team(name, path)
-        return team_name(self.matrix(), path)
+            self._head, self._head_read = matrix_cache.cached_head(path), True
+        return self._head
 
     def team_if_any(self) -> str | None:
         """The team, or None when there is no usable matrix (then every case is shown)."""
@@ -425,7 +436,6 @@ class Session:
         the filters read (store_file.row)."""
         from escalate_cli.core.cases import listing
         from escalate_cli.core.cases.filters import CaseFilter
-        from escalate_cli.core.engine.wake import matrix_key
         from escalate_cli.core.errors import UsageError
         from escalate_cli.core.store.store_base import Listing
 
@@ -439,20 +449,20 @@ class Session:
         )  # fmt: skip
         now = self._clock_once()
         needs_due = overdue or sort == "due"
-        matrix = self._listing_matrix(required=needs_due) if needs_due or due else None
-        # After the matrix: the team is then its name, not read again from the cache's entry.
+        key = self._listing_key(required=needs_due) if needs_due or due else None
+        # After the key: the team is then the matrix's name, not read again.
         team = None if all_matrices else self.team_if_any()
         # A sort by the latest event reads the timeline; the table and the filters do not.
         history = history or sort == "updated"
-        if matrix is None:
+        if key is None:
             read = Listing(self.store.cases(archived=wanted.needs_archive, history=history), {})
         else:
             read = self.store.listing(
-                archived=wanted.needs_archive, history=history, due=(matrix_key(matrix), now())
+                archived=wanted.needs_archive, history=history, due=(key, now())
             )
         kept, skipped = listing.usable(read.cases, read.wakes)
         found = listing.picked(kept, wanted, team, now)
-        next_due = listing.next_due(matrix, found, self.team(), now, read.wakes) if matrix else {}
+        next_due = listing.next_due(self.matrix, found, self.team(), now, read.wakes) if key else {}
         if overdue:
             found = listing.overdue(found, next_due)
         ranks = self.matrix() if sort == "severity" else None
@@ -482,13 +492,17 @@ class Session:
         found = listing.picked(kept, wanted, team, self._clock_once())
         return search.Searched(search.ranked(query, found), skipped, team)
 
-    def _listing_matrix(self, *, required: bool) -> Matrix | None:
-        """Without a usable matrix a list still shows, with no due times, unless the due times
-        are `required`."""
+    def _listing_key(self, *, required: bool) -> str | None:
+        """The key of the matrix whose wakes a list reads (engine/wake.py), from the matrix
+        cache's entry while nothing else of the matrix has been needed: a list whose cases all
+        have such wakes then never imports the matrix model or zoneinfo (~4 ms). Without a
+        usable matrix a list still shows, with no due times, unless they are `required`."""
+        from escalate_cli.core.engine.wake import key_of, matrix_key
         from escalate_cli.core.errors import MatrixError
 
         try:
-            return self.matrix()
+            head = self._cached_head(self.matrix_path())
+            return key_of(head.digest) if head is not None else matrix_key(self.matrix())
         except MatrixError:
             if required:
                 raise

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from escalate_cli import cli
 from escalate_cli.cli import COMMAND_MODULES, load_commands
-from tests.conftest import Cli, run_python
+from tests.conftest import FIXED_NOW, Cli, run_python
 
 # Runs the app in a fresh interpreter (this one has imported every CLI module already) and
 # prints, last, the modules it imported that `kept` (an expression of `name`) keeps.
@@ -69,6 +70,24 @@ def test_command_modules_keep_annotations_as_objects(module: str) -> None:
     # commands that was about 10 ms of every `escalate open`. Quote TYPE_CHECKING names instead.
     source = (Path(cli.__file__).parent / f"{module}.py").read_text()
     assert "from __future__ import annotations" not in source
+
+
+def test_list_imports_no_matrix_model_while_every_wake_holds(cli: Cli) -> None:
+    # The wake key and the team come from the matrix cache's first line, and each case's due
+    # time from its wake, overdue or not: the model, zoneinfo, pickle and the engine (~7 ms of
+    # imports) stay unloaded. A sort by severity needs the matrix itself.
+    cli("open", "Printer on fire", "-q")
+    due = cli.json("list")[0]["next_due"]
+    heavy = (
+        'name in ("escalate_cli.core.matrix.model", "zoneinfo", "_pickle",'
+        ' "escalate_cli.core.engine.routing")'
+    )
+    # The PostgreSQL store reads an overdue case whole, to be worked out.
+    on_postgres = os.environ["ESCALATE_STORE"].startswith("postgres")
+    for now in [FIXED_NOW] if on_postgres else [FIXED_NOW, due]:
+        assert modules_loaded_by(heavy, "--now", now, "list") == set(), now
+    by_severity = modules_loaded_by(heavy, "list", "--sort", "severity")
+    assert "escalate_cli.core.matrix.model" in by_severity
 
 
 def test_a_mistyped_command_still_gets_suggestions(cli: Cli) -> None:

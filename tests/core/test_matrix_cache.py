@@ -89,6 +89,29 @@ def test_an_entry_without_the_name_line_is_rebuilt(copy: Path, tmp_path: Path) -
     assert matrix_cache.cached_name(copy) == "Test support"
 
 
+def test_the_head_tells_the_name_and_digest_of_the_file_as_it_is(copy: Path) -> None:
+    assert matrix_cache.cached_head(copy) is None  # nothing cached yet
+    loaded = matrix_cache.load(copy)
+    assert matrix_cache.cached_head(copy) == ("Test support", loaded.digest)
+    copy.write_text(copy.read_text().replace("after: 4h", "after: 5h"))
+    assert matrix_cache.cached_head(copy) is None  # the entry is of the file before the edit
+    edited = matrix_cache.load(copy)
+    assert matrix_cache.cached_head(copy) == ("Test support", edited.digest)
+    assert edited.digest != loaded.digest
+
+
+def test_an_entry_whose_head_tells_no_digest_is_rebuilt(copy: Path, tmp_path: Path) -> None:
+    # As escalate wrote entries before the head held the digest: the name alone.
+    loaded = matrix_cache.load(copy)
+    (cached,) = (tmp_path / "cache").glob("matrix-*.pickle")
+    head, _, pickled = cached.read_bytes().partition(b"\n")
+    fingerprint = head.split(b" ", 1)[0]
+    cached.write_bytes(b'%s "Test support"\n%s' % (fingerprint, pickled))
+    assert matrix_cache.cached_head(copy) is None
+    assert matrix_cache.load(copy) == loaded
+    assert matrix_cache.cached_head(copy) == ("Test support", loaded.digest)
+
+
 def test_an_invalid_matrix_is_never_cached(copy: Path, tmp_path: Path) -> None:
     copy.write_text("version: 1\nlevels: []\n")
     for _ in range(2):

@@ -43,7 +43,7 @@ def location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def listed_due(store: Store, matrix: Matrix, now: datetime) -> dict[int, tuple[datetime, bool]]:
     """`list`'s due times, as Session.cases works them out from what the store keeps."""
     read = store.listing(history=False, due=(matrix_key(matrix), now))
-    found = listing.next_due(matrix, read.cases, matrix.name, lambda: now, read.wakes)
+    found = listing.next_due(lambda: matrix, read.cases, matrix.name, lambda: now, read.wakes)
     return {number: (due.at, due.acts) for number, due in found.items()}
 
 

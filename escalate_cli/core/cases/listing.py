@@ -63,13 +63,18 @@ def _as_read(case: Case, now: Clock) -> Case:
 
 
 def next_due(
-    matrix: Matrix, cases: Iterable[Case], team: str, now: Clock, wakes: Mapping[int, Wake]
+    matrix: Callable[[], Matrix],
+    cases: Iterable[Case],
+    team: str,
+    now: Clock,
+    wakes: Mapping[int, Wake],
 ) -> dict[int, NextDue]:
     """What is next due on each case of `team`, by case number: `next`'s answer, triggers and
     SLA deadlines included (timing rule 2). Another team's case is left out: its own rules
     decide when it is due. A case with a wake from the store (see Store.listing: nothing acts
     on it before then, or it has passed and still holds as its due time) is due at its wake, as
-    `routing.next_due` would work it out from the whole case; overdue once it has passed."""
+    `routing.next_due` would work it out from the whole case; overdue once it has passed. The
+    matrix is asked for only when some case has no such wake."""
     from escalate_cli.core.engine import NextDue
 
     at = now()
@@ -82,7 +87,7 @@ def next_due(
             if wake.at is not None:
                 shown[case["number"]] = NextDue(wake.at, wake.at <= at)
             continue
-        found = _worked_out(matrix, case, at)
+        found = _worked_out(matrix(), case, at)
         if found is not None:
             shown[case["number"]] = found
     return shown

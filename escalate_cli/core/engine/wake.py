@@ -35,7 +35,12 @@ ALWAYS = datetime(1970, 1, 1, tzinfo=UTC)  # before any sweep's `now`: read by e
 def matrix_key(matrix: Matrix) -> str:
     """Names the rules a wake was worked out under: this escalate, the code that works out
     due times, and this matrix, as loaded (`Matrix.digest`)."""
-    return f"{__version__}:{_engine_code()}:{matrix.digest}"
+    return key_of(matrix.digest)
+
+
+def key_of(digest: str) -> str:
+    """`matrix_key` of the matrix with this digest (as the matrix cache's entry tells it)."""
+    return f"{__version__}:{_engine_code()}:{digest}"
 
 
 @functools.cache

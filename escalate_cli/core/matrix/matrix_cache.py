@@ -22,13 +22,13 @@ import zlib
 from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import orjson
 
 from escalate_cli.core.matrix.matrix_file import read_matrix_bytes
 
-if TYPE_CHECKING:  # imported by `load` alone: `cached_name` serves `show` without the model
+if TYPE_CHECKING:  # imported by `load` alone: `cached_head` serves `show` without the model
     from escalate_cli.core.matrix.model import Matrix
 
 CACHE_ENV = "ESCALATE_CACHE_DIR"
@@ -81,7 +81,7 @@ def load(path: str | os.PathLike[str], environ: Mapping[str, str] = os.environ) 
     folder = cache_dir(environ)
     safe = _safe_folder(folder)
     entry = _entry(safe, sources)
-    if entry is not None:
+    if entry is not None and _head(entry, sources) is not None:  # else rebuilt: see cached_head
         with contextlib.suppress(Exception):
             # Anything wrong with a cache file (truncated, foreign) means: rebuild it.
             _, _, pickled = entry.partition(b"\n")
@@ -95,22 +95,44 @@ def load(path: str | os.PathLike[str], environ: Mapping[str, str] = os.environ) 
     return matrix
 
 
+class Head(NamedTuple):
+    """What the first line of a cache entry tells of its matrix."""
+
+    name: str  # its `name:` ("" when it has none): whose a case is
+    digest: str  # Matrix.digest: under which rules a wake was worked out
+
+
+def cached_head(
+    path: str | os.PathLike[str], environ: Mapping[str, str] = os.environ
+) -> Head | None:
+    """The name and digest of the matrix at `path` from the first line of its cache entry,
+    read without unpickling the matrix or importing its model, zoneinfo or pickle (~4 ms of
+    imports): enough for `show` to tell whose a case is, and for `list` to read the wakes of
+    cases nothing needs working out for. None when no usable entry was built from the file as
+    it is now."""
+    sources = _sources(read_matrix_bytes(os.fspath(path)))
+    entry = _entry(_safe_folder(cache_dir(environ)), sources)
+    return None if entry is None else _head(entry, sources)
+
+
 def cached_name(
     path: str | os.PathLike[str], environ: Mapping[str, str] = os.environ
 ) -> str | None:
-    """The `name:` of the matrix at `path` ("" when it has none) from the first line of its
-    cache entry, read without unpickling the matrix or importing its model or pickle (~12 ms
-    of imports): enough to tell whose a case is. None when no usable entry was built from the
-    file as it is now."""
-    sources = _sources(read_matrix_bytes(os.fspath(path)))
-    entry = _entry(_safe_folder(cache_dir(environ)), sources)
-    if entry is None:
-        return None
+    """The `name:` of the matrix at `path` (see `cached_head`)."""
+    head = cached_head(path, environ)
+    return None if head is None else head.name
+
+
+def _head(entry: bytes, sources: tuple[bytes, ...]) -> Head | None:
+    """The head of an entry built from `sources`; None if its first line is not one (an entry
+    written before it held the digest, or damaged)."""
     with contextlib.suppress(Exception):
-        fingerprint, name = entry.partition(b"\n")[0].split(b" ", 1)
-        if fingerprint == _fingerprint(sources):
-            found = orjson.loads(name)
-            return found if isinstance(found, str) else None
+        fingerprint, told = entry.partition(b"\n")[0].split(b" ", 1)
+        found = orjson.loads(told)
+        if fingerprint == _fingerprint(sources) and isinstance(found, dict):
+            name, digest = found.get("name"), found.get("digest")
+            if isinstance(name, str) and isinstance(digest, str):
+                return Head(name, digest)
     return None
 
 
@@ -201,8 +223,9 @@ def _store(folder: Path, target: Path, sources: tuple[bytes, ...], matrix: Matri
     handle, temporary = tempfile.mkstemp(dir=folder, prefix=".matrix-", suffix=".tmp")  # 0600
     try:
         with os.fdopen(handle, "wb") as out:
-            # A first line with the matrix's name for `cached_name`, then the pickle.
-            out.write(b"%s %s\n" % (_fingerprint(sources), orjson.dumps(matrix.name or "")))
+            # A first line with the matrix's name and digest for `cached_head`, then the pickle.
+            head = {"name": matrix.name or "", "digest": matrix.digest}
+            out.write(b"%s %s\n" % (_fingerprint(sources), orjson.dumps(head)))
             pickle.dump((sources, matrix), out, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temporary, target)
     finally:
