@@ -25,6 +25,12 @@ def copy(tmp_path: Path) -> Path:
     return target
 
 
+def cached_name(path: Path) -> str | None:
+    """The matrix's name as its cache entry's first line tells it; None: no usable entry."""
+    head = matrix_cache.cached_head(path)
+    return None if head is None else head.name
+
+
 def counting_validator(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     calls: list[str] = []
     real = matrix.load_matrix_bytes
@@ -69,13 +75,13 @@ def test_an_entry_keeps_the_digest_of_the_matrix_it_holds(copy: Path) -> None:
 
 
 def test_the_name_is_read_from_the_entry_of_the_file_as_it_is(copy: Path) -> None:
-    assert matrix_cache.cached_name(copy) is None  # nothing cached yet
+    assert cached_name(copy) is None  # nothing cached yet
     matrix_cache.load(copy)
-    assert matrix_cache.cached_name(copy) == "Test support"
+    assert cached_name(copy) == "Test support"
     copy.write_text(copy.read_text().replace("name: Test support", "name: Renamed"))
-    assert matrix_cache.cached_name(copy) is None  # the entry is of the file before the edit
+    assert cached_name(copy) is None  # the entry is of the file before the edit
     assert matrix_cache.load(copy).name == "Renamed"
-    assert matrix_cache.cached_name(copy) == "Renamed"
+    assert cached_name(copy) == "Renamed"
 
 
 def test_an_entry_without_the_name_line_is_rebuilt(copy: Path, tmp_path: Path) -> None:
@@ -84,9 +90,9 @@ def test_an_entry_without_the_name_line_is_rebuilt(copy: Path, tmp_path: Path) -
     (cached,) = (tmp_path / "cache").glob("matrix-*.pickle")
     _, _, pickled = cached.read_bytes().partition(b"\n")
     cached.write_bytes(pickled)
-    assert matrix_cache.cached_name(copy) is None
+    assert cached_name(copy) is None
     assert matrix_cache.load(copy).name == "Test support"
-    assert matrix_cache.cached_name(copy) == "Test support"
+    assert cached_name(copy) == "Test support"
 
 
 def test_the_head_tells_the_name_and_digest_of_the_file_as_it_is(copy: Path) -> None:
@@ -244,7 +250,7 @@ def test_the_cache_folder_and_files_are_private(copy: Path, tmp_path: Path) -> N
 def test_a_folder_others_can_write_is_never_read(copy: Path, tmp_path: Path, mode: int) -> None:
     cached = planted(copy, tmp_path)
     (tmp_path / "cache").chmod(mode)
-    assert matrix_cache.cached_name(copy) is None
+    assert cached_name(copy) is None
     assert matrix_cache.load(copy).name == "Test support"
     before = cached.read_bytes()
     cached.unlink()
@@ -257,7 +263,7 @@ def test_a_folder_others_can_write_is_never_read(copy: Path, tmp_path: Path, mod
 def test_a_file_others_can_write_is_never_read(copy: Path, tmp_path: Path, mode: int) -> None:
     cached = planted(copy, tmp_path)
     cached.chmod(mode)
-    assert matrix_cache.cached_name(copy) is None
+    assert cached_name(copy) is None
     assert matrix_cache.load(copy).name == "Test support"
 
 
@@ -266,12 +272,12 @@ def test_a_symlinked_folder_or_file_is_never_read(copy: Path, tmp_path: Path) ->
     elsewhere = tmp_path / "elsewhere"
     (tmp_path / "cache").rename(elsewhere)
     (tmp_path / "cache").symlink_to(elsewhere)
-    assert matrix_cache.cached_name(copy) is None
+    assert cached_name(copy) is None
     assert matrix_cache.load(copy).name == "Test support"
     (tmp_path / "cache").unlink()
     (tmp_path / "cache").mkdir(mode=0o700)
     cached.symlink_to(elsewhere / cached.name)
-    assert matrix_cache.cached_name(copy) is None
+    assert cached_name(copy) is None
     assert matrix_cache.load(copy).name == "Test support"
 
 
@@ -280,5 +286,5 @@ def test_a_folder_owned_by_someone_else_is_never_read(
 ) -> None:
     planted(copy, tmp_path)
     monkeypatch.setattr(os, "geteuid", lambda: os.stat(tmp_path / "cache").st_uid + 1)
-    assert matrix_cache.cached_name(copy) is None
+    assert cached_name(copy) is None
     assert matrix_cache.load(copy).name == "Test support"

@@ -357,23 +357,19 @@ def _notice_times(plan: Schedule) -> list[datetime]:
 END = datetime.max.replace(tzinfo=UTC)  # after any time a case can hold
 
 
-def soonest_due(matrix: Matrix, case: Case) -> datetime | None:
+def due_span(matrix: Matrix, case: Case) -> tuple[datetime | None, datetime]:
     """The soonest due time among everything that will act on an active case by itself (a
     move, a notify-only trigger, an SLA breach), whatever the clock says: a sweep never acts
-    on the case before it. None when nothing will."""
-    return due_span(matrix, case)[0]
-
-
-def due_span(matrix: Matrix, case: Case) -> tuple[datetime | None, datetime]:
-    """`soonest_due`, and until when that stays the case's due time once it has passed, as
-    `next_due` works it out for a case not on hold: until a second move falls due, as from then
-    which move wins decides (see `_overdue_move_at`); END when no second move will."""
+    on the case before it (None when nothing will). And until when that stays the case's due
+    time once it has passed, as `next_due` works it out for a case not on hold: until a second
+    move falls due, as from then which move wins decides (see `_overdue_move_at`); END when no
+    second move will."""
     plan = schedule(matrix, case, datetime.min.replace(tzinfo=UTC))
     if plan is None:
         return None, END
-    moves = _move_times(matrix, case, plan)
-    soonest = min(moves + _notice_times(plan), default=None)
-    return soonest, min(set(moves) - {min(moves, default=None)}, default=END)
+    moves = sorted(set(_move_times(matrix, case, plan)))
+    soonest = min(moves[:1] + _notice_times(plan), default=None)
+    return soonest, moves[1] if len(moves) > 1 else END
 
 
 def next_due(matrix: Matrix, case: Case, now: datetime) -> NextDue | None:

@@ -6,7 +6,7 @@ worked out under (`due_key`), so that a sweep of 10,000 open cases reads only th
 reads (`sweeping.needs_sweep`), so a wake too early costs a read and never a wrong move, while
 a wake too late would leave a due case unmoved. Hence the rule this module keeps: whenever
 `needs_sweep(matrix, case, t)` holds, `wake_at(matrix, case) <= t`. Anything new that a sweep
-does to a case by the clock must be due by `routing.soonest_due` or by a branch here.
+does to a case by the clock must be due by `routing.due_span` or by a branch here.
 
 A changed matrix (or another escalate version) has another key: cases worked out under the old
 one are read by every sweep until one of them, or a write, works them out again.

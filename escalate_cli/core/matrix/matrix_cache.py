@@ -115,14 +115,6 @@ def cached_head(
     return None if entry is None else _head(entry, sources)
 
 
-def cached_name(
-    path: str | os.PathLike[str], environ: Mapping[str, str] = os.environ
-) -> str | None:
-    """The `name:` of the matrix at `path` (see `cached_head`)."""
-    head = cached_head(path, environ)
-    return None if head is None else head.name
-
-
 def _head(entry: bytes, sources: tuple[bytes, ...]) -> Head | None:
     """The head of an entry built from `sources`; None if its first line is not one (an entry
     written before it held the digest, or damaged)."""

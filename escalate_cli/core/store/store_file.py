@@ -267,7 +267,7 @@ class StoreFile:
         self.docs.update(docs or {})
         self.highest: int = max([self.meta().get("last_number", 0), *self.docs[CASES]])
         # Cases whose `wakes` entry is known to be escalate's for the case as it reads: written
-        # here, or vouched for by the rows file of this very file (see store_rows.vouched).
+        # here, or vouched for by the rows file of this very file (see store_rows.vouch).
         self.vouched: set[int] = set()
 
     @classmethod
