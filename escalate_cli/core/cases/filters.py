@@ -9,13 +9,12 @@ from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from escalate_cli.core.engine import ACTIVE
 from escalate_cli.core.time import timing
 from escalate_cli.core.values import Frozen, frozen
 
 if TYPE_CHECKING:
     from escalate_cli.core.cases.document import Case
-
-ACTIVE_STATUSES = ("open", "acknowledged", "on_hold")
 
 
 @frozen  # never compared
@@ -40,7 +39,7 @@ class CaseFilter(Frozen):
         return self.status in ("closed", "all")
 
     def matches(self, case: Case) -> bool:
-        if self.status == "active" and case["status"] not in ACTIVE_STATUSES:
+        if self.status == "active" and case["status"] not in ACTIVE:
             return False
         if self.status not in ("active", "all") and case["status"] != self.status:
             return False

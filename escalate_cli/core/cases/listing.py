@@ -12,8 +12,9 @@ from datetime import datetime
 from operator import itemgetter
 from typing import TYPE_CHECKING
 
-from escalate_cli.core.cases.filters import ACTIVE_STATUSES, CaseFilter, filter_cases
+from escalate_cli.core.cases.filters import CaseFilter, filter_cases
 from escalate_cli.core.cases.teams import belongs
+from escalate_cli.core.engine import ACTIVE
 
 if TYPE_CHECKING:
     from escalate_cli.core.cases.document import Case
@@ -37,7 +38,7 @@ def usable(
     kept: list[Case] = []
     skipped: list[tuple[Case, str]] = []
     for case in cases:
-        if case.get("number") in checked and case.get("status") in ACTIVE_STATUSES:
+        if case.get("number") in checked and case.get("status") in ACTIVE:
             kept.append(case)
             continue
         problem = stored_time_problem(case, history=False)

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
+from escalate_cli.core.engine import ACTIVE as ACTIVE
 from escalate_cli.core.matrix.model import Conditions, Matrix, Trigger
 from escalate_cli.core.time import timing
 
@@ -19,7 +20,6 @@ if TYPE_CHECKING:
     from escalate_cli.core.cases.document import Case
 
 TimerKind = Literal["ack", "after", "sla_ack", "sla_resolve"]
-ACTIVE = ("open", "acknowledged", "on_hold")
 
 
 def _at(value: str | None) -> datetime | None:
