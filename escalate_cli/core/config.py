@@ -22,9 +22,9 @@ def config_path(environ: Mapping[str, str]) -> Path:
     """`$ESCALATE_CONFIG`, else `config.toml` in the platform's user config dir."""
     if environ.get(CONFIG_ENV):
         return Path(environ[CONFIG_ENV]).expanduser()
-    from platformdirs import user_config_dir
+    from escalate_cli.core.user_dirs import user_dir
 
-    return Path(user_config_dir("escalate", appauthor=False)) / "config.toml"
+    return user_dir("config") / "config.toml"
 
 
 def read_config(path: Path) -> dict[str, object]:

@@ -30,9 +30,9 @@ def store_path(flag: str | None, environ: Mapping[str, str]) -> Path | str:
     in_config = configured("store", environ)
     if in_config:
         return _path_or_url(in_config)
-    from platformdirs import user_data_dir
+    from escalate_cli.core.user_dirs import user_dir
 
-    return Path(user_data_dir("escalate", appauthor=False)) / "cases.json"
+    return user_dir("data") / "cases.json"
 
 
 def matrix_path(

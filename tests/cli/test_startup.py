@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -168,4 +169,19 @@ def test_show_tells_attachments_states_without_the_steps(cli: Cli) -> None:
     # classes and lifecycle, costs ~1.5 ms of imports.
     opened = cli("open", "Printer on fire", "-q").stdout.strip()
     kept = 'name in ("escalate_cli.core.cases.steps", "escalate_cli.core.cases.lifecycle")'
+    assert modules_loaded_by(kept, "show", opened) == set()
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the XDG rule is worked out on Linux alone")
+def test_list_and_show_find_the_default_cache_without_platformdirs(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # platformdirs costs ~5 ms of imports (tempfile, random); on Linux the cache's folder is
+    # worked out by the XDG rule (core/user_dirs.py), and the entry must be found there.
+    monkeypatch.delenv("ESCALATE_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
+    opened = cli("open", "Printer on fire", "-q").stdout.strip()
+    assert list((tmp_path / "xdg-cache" / "escalate").glob("matrix-*.pickle"))
+    kept = 'name in ("platformdirs", "escalate_cli.core.matrix.model")'
+    assert modules_loaded_by(kept, "list") == set()
     assert modules_loaded_by(kept, "show", opened) == set()

@@ -51,9 +51,9 @@ MODEL_CODE = (
 def cache_dir(environ: Mapping[str, str]) -> Path:
     if environ.get(CACHE_ENV):
         return Path(environ[CACHE_ENV]).expanduser()
-    from platformdirs import user_cache_dir
+    from escalate_cli.core.user_dirs import user_dir
 
-    return Path(user_cache_dir("escalate", appauthor=False))
+    return user_dir("cache")
 
 
 def code_files() -> list[Path]:
