@@ -8,9 +8,11 @@ PYTHONPATH. Each side reads a store its own code built (bench/stores.py, one cas
 overdue): the wakes a store keeps are keyed by the code that works out due times, so a store
 built by one side is read whole by the other, and the comparison would measure that instead.
 The commands run from a folder of their own, as `python -m` puts the working folder first on
-sys.path, and with a matrix cache of their own. Old and new run in turn, `--runs` times after
-one unmeasured turn each: this shared machine's speed swings within a minute, and so falls on
-both alike. Prints each side's median and fastest, and new/old of each.
+sys.path, and with a matrix cache of their own, found where a user's is (`$XDG_CACHE_HOME`, not
+`$ESCALATE_CACHE_DIR`, which would spare both sides the look-up of the folder). Old and new run
+in turn, `--runs` times after one unmeasured turn each: this shared machine's speed swings
+within a minute, and so falls on both alike. Prints each side's median and fastest, and new/old
+of each.
 """
 
 from __future__ import annotations
@@ -40,8 +42,9 @@ def side_env(tree: Path, store: Path, cache: Path) -> dict[str, str]:
         ESCALATE_STORE=str(store),
         ESCALATE_MATRIX=str(ROOT / "matrices" / "support.yaml"),
         ESCALATE_NOW=NOW,
-        ESCALATE_CACHE_DIR=str(cache),
+        XDG_CACHE_HOME=str(cache),
     )
+    env.pop("ESCALATE_CACHE_DIR", None)
     # Users' Pythons keep compiled bytecode; without it each run recompiles escalate.
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
