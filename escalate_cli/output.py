@@ -152,21 +152,22 @@ def _cell_width(line: str) -> int:
     return cell_len(line)
 
 
-def esc(value: object, *, lines: bool = False) -> str:
+def esc(value: object, *, lines: bool = False, at_end: bool = False) -> str:
     """Case text shown literally: control and bidi characters written out (`\\x1b`), never
     read as Rich markup. One line unless `lines` (then newlines and tabs stay).
 
     Rich reads `[` with an odd run of backslashes before it as a literal tag, showing half
     of them, and turns any other `\\[` into `[`: each run is lengthened so that what shows is
     what was typed (Rich's own markup.escape lost the backslash of `\\[ b`). A run at the end
-    is doubled, so that a tag our code writes right after the text stays a tag; alone at the
-    end of a line it then shows doubled."""
+    is doubled, so that a tag our code writes right after the text stays a tag, unless the
+    text is `at_end` of the markup: nothing follows it there, and a doubled run would show
+    doubled (`C:\\temp\\` as `C:\\temp\\\\`)."""
     from escalate_cli.core.text.visible import visible
 
     shown = visible(value, lines=lines)
     if "[" in shown:
         shown = _BRACKET.sub(_escaped_bracket, shown)
-    if shown.endswith("\\"):
+    if shown.endswith("\\") and not at_end:
         shown = _TRAILING_BACKSLASHES.sub(lambda run: run[0] * 2, shown)
     return shown
 
@@ -283,7 +284,7 @@ def _cell(value: object) -> str:
     """A table cell holds one line; a `Lines` cell (a description) may hold several."""
     if isinstance(value, Styled):
         return value
-    return esc(value, lines=isinstance(value, Lines))
+    return esc(value, lines=isinstance(value, Lines), at_end=True)
 
 
 class Lines(str):

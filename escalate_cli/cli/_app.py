@@ -282,7 +282,9 @@ def print_next(matrix: Matrix, view: NextView, case: Case, now: datetime) -> Non
         when = "when the hold ends"
     else:
         when = "when you decide"
-    output.text(f"[bold]Next:[/bold] {esc(where)} {esc(when)}: {esc(upcoming['reason'])}")
+    output.text(
+        f"[bold]Next:[/bold] {esc(where)} {esc(when)}: {esc(upcoming['reason'], at_end=True)}"
+    )
     for contact in upcoming["contacts"]:
         state = "available" if contact["available"] else "not available"
         via = f", {contact['via']}" if contact.get("via") else ""

@@ -55,7 +55,7 @@ def print_agenda(found: "Agenda") -> None:
         if lines:
             output.text(f"\n[bold]{title}[/bold]")
             for line in lines:
-                output.text("  " + output.esc(line))
+                output.text("  " + output.esc(line, at_end=True))
 
 
 def _action(entry: dict[str, Any], found: "Agenda") -> str:

@@ -44,7 +44,7 @@ def _print_case(case: "Case") -> None:
     esc = output.esc
     customer = case["customer"]
     who_for = " / ".join(x for x in (customer.get("name"), customer.get("tier")) if x) or "-"
-    output.text(f"[bold]{case['id']}[/bold]  {esc(case['title'])}")
+    output.text(f"[bold]{case['id']}[/bold]  {esc(case['title'], at_end=True)}")
     facts: list[tuple[str, Any]] = [
         ("status", output.status(case["status"])),
         ("severity", case["severity"] or "-"),

@@ -87,7 +87,7 @@ def sweep(
         return
     lines = sweep_lines(swept.matrix, report)
     for line in lines:
-        output.text(output.esc(line))
+        output.text(output.esc(line, at_end=True))
     checked = f"({plural(report['checked'], 'case')} checked)"
     if not lines:
         output.err(f"nothing due {checked}")

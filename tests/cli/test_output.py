@@ -70,16 +70,24 @@ def test_case_text_between_our_tags_prints_as_written(before: str, value: str) -
 @example("x \\[red] y")
 def test_case_text_escaped_shows_as_typed(value: str) -> None:
     """Rich (the terminal's path) and the pipe's path both show escaped case text as typed,
-    alone and between our tags; only a run of backslashes at the very end shows doubled."""
+    at the end of a line and between our tags, a run of backslashes at its end included."""
     from escalate_cli.core.text.visible import visible
 
     typed = visible(value, lines=True)
-    alone = output.esc(value, lines=True)
-    at_end = len(typed) - len(typed.rstrip("\\"))
-    expected = typed + "\\" * at_end
-    assert printed_by_rich(alone) == printed(alone) == _laid_out(expected)
-    tagged = f"[bold]{alone}[/bold]."
+    at_end = output.esc(value, lines=True, at_end=True)
+    assert printed_by_rich(at_end) == printed(at_end) == _laid_out(typed)
+    tagged = f"[bold]{output.esc(value, lines=True)}[/bold]."
     assert printed_by_rich(tagged) == printed(tagged) == _laid_out(typed + ".")
+
+
+@given(MARKUP)
+@example("C:\\temp\\")
+def test_a_table_cell_shows_as_typed_on_a_terminal(value: str) -> None:
+    """Rich reads each cell as markup of its own: nothing follows the text there, so a run of
+    backslashes at its end must not be doubled (a Windows path in a timeline did show so)."""
+    from escalate_cli.core.text.visible import visible
+
+    assert printed_by_rich(output._cell(value)) == _laid_out(visible(value))
 
 
 def _laid_out(text: str) -> str:
