@@ -8,10 +8,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+from escalate_cli.core.engine import ACTIVE  # still being worked: `open` in the metrics
 from escalate_cli.core.time import timing
 
-# Statuses that count as still being worked (`open` in the metrics).
-ACTIVE = frozenset({"open", "acknowledged", "on_hold"})
 SLAS = ("ack", "resolve")
 
 
