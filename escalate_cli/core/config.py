@@ -22,7 +22,7 @@ def config_path(environ: Mapping[str, str]) -> Path:
     """`$ESCALATE_CONFIG`, else `config.toml` in the platform's user config dir."""
     if environ.get(CONFIG_ENV):
         return Path(environ[CONFIG_ENV]).expanduser()
-    from escalate_cli.core.user_dirs import user_dir
+    from escalate_cli.core.locations import user_dir
 
     return user_dir("config") / "config.toml"
 

@@ -177,7 +177,7 @@ def test_list_and_show_find_the_default_cache_without_platformdirs(
     cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # platformdirs costs ~5 ms of imports (tempfile, random); on Linux the cache's folder is
-    # worked out by the XDG rule (core/user_dirs.py), and the entry must be found there.
+    # worked out by the XDG rule (core/locations.py), and the entry must be found there.
     monkeypatch.delenv("ESCALATE_CACHE_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
     opened = cli("open", "Printer on fire", "-q").stdout.strip()

@@ -1,4 +1,4 @@
-"""user_dirs gives platformdirs' folders, worked out by hand only in the usual Linux case."""
+"""locations.user_dir: platformdirs' folders, worked out by hand only in the usual Linux case."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from escalate_cli.core import user_dirs
-from escalate_cli.core.user_dirs import Kind, user_dir
+from escalate_cli.core import locations
+from escalate_cli.core.locations import Kind, user_dir
 
 ASKED = {
     "data": platformdirs.user_data_dir,
@@ -70,7 +70,7 @@ def test_the_usual_case_does_not_import_platformdirs(monkeypatch: pytest.MonkeyP
 def test_an_unusual_home_is_left_to_platformdirs(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HOME", "relative/home")
     monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
-    assert user_dirs._usual_linux_dir("config") is None
+    assert locations._usual_linux_dir("config") is None
     assert outcome(lambda: user_dir("config")) == outcome(
         lambda: platformdirs.user_config_dir("escalate", appauthor=False)
     )

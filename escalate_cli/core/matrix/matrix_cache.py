@@ -51,7 +51,7 @@ MODEL_CODE = (
 def cache_dir(environ: Mapping[str, str]) -> Path:
     if environ.get(CACHE_ENV):
         return Path(environ[CACHE_ENV]).expanduser()
-    from escalate_cli.core.user_dirs import user_dir
+    from escalate_cli.core.locations import user_dir
 
     return user_dir("cache")
 
