@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import stat
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -140,6 +139,8 @@ def render(values: Mapping[str, object], path: Path) -> str:
 def write_config(path: Path, values: Mapping[str, object]) -> None:
     """Replace the file atomically, readable by its owner only (0600): a temporary file in the
     same folder, flushed to disk, renamed over it. A symlinked file is written where it points."""
+    import tempfile  # here: every command reads the config, few write it (~1.5 ms of imports)
+
     text = render(values, path)
     target = Path(os.path.realpath(path))
     try:
