@@ -30,7 +30,9 @@ _MINUTE, _HOUR, _DAY, _WEEK = 60, 3600, 86400, 7 * 86400
 
 
 def relative(at: datetime, now: datetime) -> str:
-    """`in 14m`, `3h ago` within a day; the weekday and time within a week; else the date."""
+    """`in 14m`, `3h ago` within a day; within a week, the weekday and time ahead (`Tue
+    14:45`) and days behind (`2d ago`: a bare weekday in the past reads as the coming one, and
+    an overdue case would look due later); else the date."""
     gap = (at - now).total_seconds()  # in seconds: a list asks this twice per case
     size = abs(gap)
     if size < _MINUTE:
@@ -39,6 +41,8 @@ def relative(at: datetime, now: datetime) -> str:
         span = f"{int(size // _MINUTE)}m"
     elif size < _DAY:
         span = f"{int(size // _HOUR)}h"
+    elif size < _WEEK and gap < 0:
+        span = f"{int(size // _DAY)}d"
     else:
         return at.astimezone().strftime("%a %H:%M" if size < _WEEK else "%Y-%m-%d")
     return f"in {span}" if gap >= 0 else f"{span} ago"

@@ -18,6 +18,13 @@ def test_relative_times() -> None:
     assert relative(NOW - timedelta(days=30), NOW) == "2026-10-24"
 
 
+def test_a_past_time_within_a_week_reads_as_past() -> None:
+    # "Mon 12:10" for an overdue case seen on a Wednesday read as a time still to come.
+    assert relative(NOW - timedelta(days=1, minutes=1), NOW) == "1d ago"
+    assert relative(NOW - timedelta(days=6, hours=23), NOW) == "6d ago"
+    assert relative(NOW - timedelta(days=7), NOW) == "2026-11-16"
+
+
 def case(number: int, title: str) -> dict[str, object]:
     return {
         "number": number,
