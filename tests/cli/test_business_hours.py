@@ -100,6 +100,18 @@ def test_warn_tells_the_owner_and_the_level_once_before_the_breach(office: Cli) 
     assert "ESC-1: resolve SLA due 2026-11-23 13:00 UTC; notified sam, frontline" in shown
 
 
+def test_a_sweep_after_the_deadline_records_the_breach_and_no_late_warning(office: Cli) -> None:
+    # A sweep that runs late (cron was down) finds the warning's moment and the deadline both
+    # gone: a "due soon" warning then would tell people of a breach as if still to come.
+    office("open", "Swept late", "--owner", "sam", "--now", "2026-11-23T09:00:00Z")
+    swept = office.json("sweep", "--now", "2026-11-23T10:30:00Z")
+    assert swept["reminded"] == []
+    assert [(b["case"], b["sla"]) for b in swept["breached"]] == [("ESC-1", "ack")]
+    timeline = office.json("show", "ESC-1")["timeline"]
+    assert [e for e in timeline if e["kind"] == "warned"] == []
+    assert office.json("sweep", "--now", "2026-11-23T10:40:00Z")["reminded"] == []
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [

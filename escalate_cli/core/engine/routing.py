@@ -245,7 +245,9 @@ def due_now(matrix: Matrix, case: Case, now: datetime) -> Due:
     due.move = choose(matrix, candidates)
     if plan.repeat is not None and now >= plan.repeat.due_at:
         due.repeat = plan.repeat
-    due.warnings = [warning for warning in plan.warnings if now >= warning[1]]
+    # Only while the deadline is ahead: a sweep that comes after it records the breach, and a
+    # "due soon" warning then would tell of it as still to come.
+    due.warnings = [(sla, at, by) for sla, at, by in plan.warnings if at <= now < by]
     return due
 
 
