@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import pty
 import shutil
 import subprocess
 import sys
@@ -149,6 +150,35 @@ def web() -> Iterator[Any]:
     from tests.notify_servers import web_server
 
     yield from web_server()
+
+
+def on_a_terminal(*args: str, columns: int = 120) -> str:
+    """What `escalate ARGS` prints to a real pseudo-terminal `columns` wide (Rich's path),
+    colour off, in this test's environment."""
+    leader, follower = pty.openpty()
+    env = dict(os.environ, NO_COLOR="1", TERM="xterm", COLUMNS=str(columns))
+    chunks = []
+    try:
+        running = subprocess.Popen(
+            [sys.executable, "-m", "escalate_cli", *args],
+            stdin=subprocess.DEVNULL,
+            stdout=follower,
+            stderr=subprocess.DEVNULL,
+            env=env,
+        )
+        os.close(follower)
+        while True:  # read as it writes: a full terminal would block it
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the terminal hung up: all of it was read
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        assert running.wait(timeout=60) == 0, args
+    finally:
+        os.close(leader)
+    return b"".join(chunks).decode().replace("\r\n", "\n")
 
 
 def run_python(code: str, *args: str) -> subprocess.CompletedProcess[str]:

@@ -36,8 +36,9 @@ def brief(
         output.emit_json(briefed.data)
         return
     # Plain text, never Rich: case text is shown exactly as written, brackets and all.
-    # Folded for a terminal; piped (into a chat, a file, xclip) one line per item.
-    typer.echo(briefed.text(wrap=output.on_terminal()), nl=False)
+    # Folded to the terminal's width; piped (into a chat, a file, xclip) one line per item.
+    width = output.console().width if output.on_terminal() else None
+    typer.echo(briefed.text(width=width), nl=False)
 
 
 def report(

@@ -101,10 +101,11 @@ class Briefed(Record):
     matrix: Matrix
     now: datetime
 
-    def text(self, *, wrap: bool = True) -> str:
+    def text(self, *, width: int | None) -> str:
+        """The brief folded to `width` (None: one line per item), see brief_text."""
         from escalate_cli.core.documents.brief import brief_text
 
-        return brief_text(self.matrix, self.data, self.now, wrap=wrap)
+        return brief_text(self.matrix, self.data, self.now, width=width)
 
 
 @record

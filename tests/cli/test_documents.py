@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, Cli
+from tests.conftest import ROOT, Cli, on_a_terminal
 
 GOLDEN = ROOT / "tests" / "golden"
 BRIEF_KEYS = {
@@ -221,6 +221,18 @@ def test_brief_of_the_worked_case_matches_the_golden_file(worked: Cli, tmp_path:
     assert 10 <= len(lines) <= 22, "a brief is short enough to paste into a chat"
     # Piped, it is not folded: a chat folds the lines itself, and a folded line pastes as two.
     assert not any(line.startswith("    ") for line in lines) and max(map(len, lines)) > 100
+
+
+@pytest.mark.parametrize("columns", [80, 60])
+def test_brief_on_a_terminal_fits_its_width(worked: Cli, columns: int) -> None:
+    # Folded at 100 whatever the terminal, lines ran past an 80-column one, and the terminal
+    # broke them mid-word. Only a word longer than the width (an id, a path) may pass it.
+    shown = on_a_terminal("brief", "ESC-1", "--now", at(BRIEF_AT), columns=columns)
+    lines = shown.splitlines()
+    assert len(lines) > 10 and any(line.startswith("    ") for line in lines)
+    assert all(len(line) <= columns or " " not in line.strip() for line in lines), shown
+    wide = on_a_terminal("brief", "ESC-1", "--now", at(BRIEF_AT), columns=200).splitlines()
+    assert max(map(len, wide)) <= 100, "folded at 100 at most: a brief reads best so"
 
 
 def test_report_of_the_worked_case_matches_the_golden_file(worked: Cli, tmp_path: Path) -> None:

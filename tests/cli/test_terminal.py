@@ -4,17 +4,13 @@ anything a case holds are shown as backslash escapes to people, and as JSON esca
 from __future__ import annotations
 
 import json
-import os
-import pty
 import re
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import Cli
+from tests.conftest import Cli, on_a_terminal
 from tests.notify_servers import (
     SmtpServer,
     WebServer,
@@ -181,35 +177,6 @@ def test_emails_webhooks_commands_and_hooks_show_the_text_visibly(
     assert not RAW.search(paged["stdin"]["text"])
     (hooked,) = read_lines(hooks)
     assert hooked["stdin"]["title"] == EVIL  # a hook reads the case JSON: the text as it was
-
-
-def on_a_terminal(*args: str) -> str:
-    """What `escalate ARGS` prints to a real pseudo-terminal (Rich's path), colour off."""
-    leader, follower = pty.openpty()
-    env = dict(os.environ, NO_COLOR="1", TERM="xterm", COLUMNS="120")
-    try:
-        done = subprocess.run(
-            [sys.executable, "-m", "escalate_cli", *args],
-            stdin=subprocess.DEVNULL,
-            stdout=follower,
-            stderr=subprocess.PIPE,
-            env=env,
-            timeout=60,
-        )
-        os.close(follower)
-        assert done.returncode == 0, done.stderr
-        chunks = []
-        while True:
-            try:
-                chunk = os.read(leader, 65536)
-            except OSError:  # the terminal hung up: all of it was read
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-    finally:
-        os.close(leader)
-    return b"".join(chunks).decode().replace("\r\n", "\n")
 
 
 def test_a_backslash_ending_case_text_shows_once_piped_and_on_a_terminal(cli: Cli) -> None:

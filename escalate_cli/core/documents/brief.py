@@ -272,10 +272,10 @@ def brief(matrix: Matrix, case: Case, now: datetime, ask: str | None = None) -> 
     }
 
 
-def _wrapped(line: str) -> list[str]:
+def _wrapped(line: str, width: int) -> list[str]:
     # Never split words: ids, paths and addresses must stay whole to be copied.
     return textwrap.wrap(
-        line, WIDTH, subsequent_indent="    ", break_long_words=False, break_on_hyphens=False
+        line, width, subsequent_indent="    ", break_long_words=False, break_on_hyphens=False
     ) or [line]
 
 
@@ -405,12 +405,12 @@ def brief_text(
     now: datetime,
     zone: tzinfo | None = None,
     *,
-    wrap: bool = True,
+    width: int | None = WIDTH,
 ) -> str:
     """The brief as plain text to paste into a chat or an email: no markup, and no control or
-    bidi character from the case or the matrix (they show as `\\x1b`). With `wrap`, lines
-    are folded to WIDTH for a terminal; a chat folds them itself, so a pasted brief has one
-    line per item."""
+    bidi character from the case or the matrix (they show as `\\x1b`). Lines are folded to
+    `width` (a terminal's; WIDTH at most, which reads best); with None they are not: a chat
+    folds them itself, so a pasted brief has one line per item."""
     what, impact = data["what"], data["impact"]
     lines = [f"{data['case']}: {_clean(data['title'])}", _what_line(matrix, data, now, zone)]
     if what["description"]:
@@ -439,6 +439,6 @@ def brief_text(
     lines.append(
         f"Details: {details['show']} (case and timeline), {details['report']} (full document)"
     )
-    if wrap:
-        lines = [wrapped for line in lines for wrapped in _wrapped(line)]
+    if width is not None:
+        lines = [wrapped for line in lines for wrapped in _wrapped(line, min(width, WIDTH))]
     return visible("\n".join(lines) + "\n", lines=True)
