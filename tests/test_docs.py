@@ -88,6 +88,15 @@ def test_command_help_opens_with_a_summary_and_an_example(cli: Cli) -> None:
         assert "Example: escalate" in text, path
 
 
+def test_usage_lines_name_arguments_plainly(cli: Cli) -> None:
+    # Typer 0.28 writes a required argument as `{CASE}`, which reads as a set of choices.
+    assert cli("note", "--help").stdout.startswith("Usage: escalate note [OPTIONS] CASE TEXT\n")
+    assert "[OPTIONS] KEY VALUE\n" in cli("config", "set", "--help").stdout
+    assert "[OPTIONS] [PATH...]\n" in cli("matrix", "validate", "--help").stdout
+    usage = [line for line in page("commands.md").splitlines() if line.startswith("Usage:")]
+    assert len(usage) > 30 and not [line for line in usage if "{" in line]
+
+
 def test_the_getting_started_walkthrough_is_the_demo_as_it_runs(cli: Cli) -> None:
     shown = page("getting-started.md").split("## A case from open to learn", 1)[1]
     shown = shown.split("```text\n", 1)[1].split("\n(... and the timeline", 1)[0]

@@ -121,6 +121,8 @@ class Settings(Record):
                 self._now = timing.resolve_now(self.now_flag, os.environ)
             except ValueError as error:
                 raise UsageError(str(error)) from None  # it names --now or ESCALATE_NOW
+            if self.now_flag is not None:
+                read_as("--now", self.now_flag, self._now)
         return self._now
 
     def matrix_path(self) -> Path | None:
@@ -213,9 +215,27 @@ def past_time_option(state: Settings, text: str | None, flag: str) -> datetime |
     from escalate_cli.core.errors import UsageError
 
     try:
-        return past_time(text, state.now)
+        at = past_time(text, state.now)
     except ValueError as error:
         raise UsageError(f"{flag}: {error}") from None
+    read_as(flag, text, at)
+    return at
+
+
+def read_as(flag: str, text: str, at: datetime) -> None:
+    """A time typed as people say it (`2d`, `mon 9:00`, `tomorrow 9:00`) is echoed on stderr
+    as the absolute time it was read as, so that a misreading shows at once; an ISO-8601 time
+    is not repeated (scripts give those)."""
+    from escalate_cli.core.time import timing
+
+    try:
+        timing.parse_instant(text)
+        return
+    except ValueError:
+        pass
+    from escalate_cli import output
+
+    output.err(f"{flag} {text.strip()!r} read as {output.local_time(at)}")
 
 
 # --- what the command modules share (they never import each other) ---------------------
@@ -239,9 +259,12 @@ By = Annotated[
 ]
 
 
+WHEN_FORMS = "WHEN: 2d, +2h, tomorrow 9:00, mon 14:00, eod, or ISO-8601, in your zone."
+
+
 def when_option(help_text: str) -> Any:
-    """An option taking WHEN: an ISO time, or a duration from now such as `2d`."""
-    return typer.Option(metavar="WHEN", help=help_text)
+    """An option taking WHEN, which timing.parse_when reads; its help says the forms."""
+    return typer.Option(metavar="WHEN", help=f"{help_text} {WHEN_FORMS}")
 
 
 def parse_when_option(text: str | None, state: Settings, flag: str) -> Any:
@@ -460,6 +483,8 @@ def polish(command: Any) -> None:
         kind = COMPLETES.get(max(param.opts, key=len) if param.opts else param.name or "")
         if kind is not None and getattr(param, "_custom_shell_complete", None) is None:
             param._custom_shell_complete = _completer(kind)
+        if param.param_type_name == "argument":
+            _plainly_required(param)
         if param.metavar is not None or getattr(param, "is_flag", False):
             continue
         if param.param_type_name == "argument":
@@ -474,6 +499,23 @@ def polish(command: Any) -> None:
 
 
 _SWAPPED: dict[type, type] = {}
+
+
+def _plainly_required(argument: Any) -> None:
+    """Typer 0.28 shows a required argument as `{CASE}` in a usage line, which reads as a set
+    of choices; the convention, and the manual, say `CASE` (and `[CASE]` when optional)."""
+    base = type(argument)
+    if base in _SWAPPED.values():
+        return
+    if base not in _SWAPPED:
+        _SWAPPED[base] = type(base.__name__, (base,), {"make_metavar": _usage_metavar})
+    argument.__class__ = _SWAPPED[base]
+
+
+def _usage_metavar(self: Any, ctx: Any, *args: Any, **kwargs: Any) -> str:
+    shown: str = super(type(self), self).make_metavar(ctx, *args, **kwargs)
+    braced = shown.startswith("{") and shown.endswith("}") and "|" not in shown
+    return shown[1:-1] if braced else shown
 
 
 def _with_global_options(command: Any) -> None:

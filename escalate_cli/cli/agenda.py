@@ -15,9 +15,7 @@ def agenda(
     mine: Annotated[
         bool, typer.Option("--mine", help="Only what waits on you (--by, or your user).")
     ] = False,
-    at: Annotated[
-        str | None, when_option("As of then (ISO time or a duration such as 2d; default now).")
-    ] = None,
+    at: Annotated[str | None, when_option("As of then (default now).")] = None,
     by: By = None,
 ) -> None:
     """What waits on people: open actions (overdue first), follow-ups due, cases waiting for an

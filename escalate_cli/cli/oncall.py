@@ -9,9 +9,7 @@ from escalate_cli.cli._app import parse_when_option, settings, when_option
 
 def oncall(
     ctx: typer.Context,
-    at: Annotated[
-        str | None, when_option("At that moment: ISO time, +2h, tomorrow 9:00 (default now).")
-    ] = None,
+    at: Annotated[str | None, when_option("At that moment (default now).")] = None,
     level: Annotated[
         str | None, typer.Option("--level", metavar="L", help="Only this level.")
     ] = None,

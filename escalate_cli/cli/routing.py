@@ -212,7 +212,7 @@ def hold(
     reason: Annotated[str, typer.Option(help="What the case waits for.")],
     until: Annotated[
         str | None,
-        when_option("End the hold by itself then (ISO time or a duration such as 4h)."),
+        when_option("End the hold by itself then."),
     ] = None,
     by: By = None,
 ) -> None:
@@ -220,9 +220,12 @@ def hold(
 
     Example: escalate hold ESC-7 --until 2d --reason "waiting for the customer's logs"
     """
+    from escalate_cli.core.time.timing import to_iso
+
     state = settings(ctx)
     ends = parse_when_option(until, state, "--until")
-    after_change(state, state.session(by).hold(case_ref, reason, until=ends), "on hold")
+    said = "on hold" if ends is None else f"on hold until {to_iso(ends)}"  # as understood
+    after_change(state, state.session(by).hold(case_ref, reason, until=ends), said)
 
 
 def resume(ctx: typer.Context, case_ref: CaseArgument, by: By = None) -> None:

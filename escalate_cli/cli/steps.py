@@ -107,9 +107,7 @@ def implement(
     action: Annotated[str | None, typer.Option(help="A corrective action.")] = None,
     kind: Annotated[str, typer.Option(help="workaround (stop the pain now) or fix.")] = "fix",
     assignee: Annotated[str | None, typer.Option(help="Contact who does it.")] = None,
-    due: Annotated[
-        str | None, when_option("When it is due (ISO time or a duration such as 2d).")
-    ] = None,
+    due: Annotated[str | None, when_option("When it is due.")] = None,
     done: Annotated[int | None, typer.Option(help="Mark action N done.")] = None,
     by: By = None,
 ) -> None:
@@ -137,9 +135,7 @@ def learn(
     prevent: Annotated[
         Texts, typer.Option(help="What changes so it does not happen again.")
     ] = None,
-    follow_up: Annotated[
-        str | None, when_option("Check back then (ISO time or a duration such as 1w).")
-    ] = None,
+    follow_up: Annotated[str | None, when_option("Check back then.")] = None,
     with_: Annotated[str | None, typer.Option("--with", help="Contact to check back with.")] = None,
     assignee: Annotated[
         str | None, typer.Option(help="Contact who does the --prevent items given with it.")
