@@ -262,6 +262,27 @@ By = Annotated[
 WHEN_FORMS = "WHEN: 2d, +2h, tomorrow 9:00, mon 14:00, eod, or ISO-8601, in your zone."
 
 
+CASE_STATUSES = ("active", "open", "acknowledged", "on_hold", "resolved", "closed", "all")
+
+
+def complete_from(values: tuple[str, ...]) -> Any:
+    """Shell completion for an option that takes one of a few fixed words."""
+
+    def complete(incomplete: str) -> list[str]:
+        return [value for value in values if value.startswith(incomplete)]
+
+    return complete
+
+
+def checked_status(status: str) -> str:
+    """A case `--status` of `list` or `search`, or exit 2 naming the ones there are."""
+    if status not in CASE_STATUSES:
+        from escalate_cli.core.errors import UsageError
+
+        raise UsageError(f'--status "{status}": use one of {", ".join(CASE_STATUSES)}')
+    return status
+
+
 def when_option(help_text: str) -> Any:
     """An option taking WHEN, which timing.parse_when reads; its help says the forms."""
     return typer.Option(metavar="WHEN", help=f"{help_text} {WHEN_FORMS}")

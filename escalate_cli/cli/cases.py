@@ -5,7 +5,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from escalate_cli.cli._app import (
+    CASE_STATUSES,
     Since,
+    checked_status,
+    complete_from,
     past_time_option,
     settings,
     user_default,
@@ -126,14 +129,21 @@ def _contact_label(matrix: "Matrix", contact_id: str) -> str:
     return f"{contact.label} ({contact_id})" if contact and contact.name else contact_id
 
 
-STATUS_CHOICES = ("active", "open", "acknowledged", "on_hold", "resolved", "closed", "all")
+def _complete_sort(incomplete: str) -> list[str]:
+    from escalate_cli.core.cases.listing import SORTS  # on a Tab press, not when `open` runs
+
+    completed: list[str] = complete_from(SORTS)(incomplete)
+    return completed
 
 
 def list_cases(
     ctx: typer.Context,
     status: Annotated[
         str,
-        typer.Option(help="active (open, acknowledged, on_hold), a single status, or all."),
+        typer.Option(
+            help="active (open, acknowledged, on_hold), a single status, or all.",
+            autocompletion=complete_from(CASE_STATUSES),
+        ),
     ] = "active",
     owner: Annotated[str | None, typer.Option(help="Only cases this contact owns.")] = None,
     level: Annotated[str | None, typer.Option(help="Only cases at this level.")] = None,
@@ -174,6 +184,7 @@ def list_cases(
         typer.Option(
             metavar="ORDER",
             help="due (soonest first), created or updated (newest first), severity (worst first).",
+            autocompletion=_complete_sort,
         ),
     ] = None,
     limit: Annotated[
@@ -189,10 +200,8 @@ def list_cases(
     Example: escalate list --owner dana --status acknowledged
     """
     from escalate_cli import output
-    from escalate_cli.core.errors import UsageError
 
-    if status not in STATUS_CHOICES:
-        raise UsageError(f'--status "{status}": use one of {", ".join(STATUS_CHOICES)}')
+    status = checked_status(status)
     state = settings(ctx)
     listed = state.session().cases(
         status=status,

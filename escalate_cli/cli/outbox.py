@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from escalate_cli.cli._app import Settings, settings
+from escalate_cli.cli._app import Settings, complete_from, settings
 
 if TYPE_CHECKING:
     from escalate_cli.core.notify.outbox import Delivered
@@ -36,7 +36,10 @@ def show_outbox(
     ctx: typer.Context,
     status: Annotated[
         str,
-        typer.Option(help="unsent (pending, failed, no_channel), one status, or all."),
+        typer.Option(
+            help="unsent (pending, failed, no_channel), one status, or all.",
+            autocompletion=complete_from(STATUS_CHOICES),
+        ),
     ] = "unsent",
 ) -> None:
     """List the outbox: notifications to send, failed ones with their error, sent ones.

@@ -4,9 +4,14 @@ from typing import Annotated
 
 import typer
 
-from escalate_cli.cli._app import Since, past_time_option, settings
-
-STATUS_CHOICES = ("all", "active", "open", "acknowledged", "on_hold", "resolved", "closed")
+from escalate_cli.cli._app import (
+    CASE_STATUSES,
+    Since,
+    checked_status,
+    complete_from,
+    past_time_option,
+    settings,
+)
 
 
 def search(
@@ -24,6 +29,7 @@ def search(
         typer.Option(
             metavar="STATUS",
             help="all (the default), active (open, acknowledged, on_hold), or a status.",
+            autocompletion=complete_from(CASE_STATUSES),
         ),
     ] = "all",
 ) -> None:
@@ -32,10 +38,8 @@ def search(
     Example: escalate search "payment timeout" --since 30d
     """
     from escalate_cli import output
-    from escalate_cli.core.errors import UsageError
 
-    if status not in STATUS_CHOICES:
-        raise UsageError(f'--status "{status}": use one of {", ".join(STATUS_CHOICES)}')
+    status = checked_status(status)
     state = settings(ctx)
     since_at = past_time_option(state, since, "--since")
     found = state.session().search(text, status=status, since=since_at)

@@ -95,6 +95,14 @@ def test_shell_completion_offers_the_matrix_ids_and_the_store_tags() -> None:
     assert '"hardware"' in completed("escalate list --tag h")
 
 
+def test_shell_completion_offers_the_words_an_option_takes() -> None:
+    assert '"severity"' in completed("escalate list --sort s")
+    assert '"acknowledged"' in completed("escalate list --status a")
+    assert '"on_hold"' in completed("escalate search fire --status o")
+    assert '"failed"' in completed("escalate outbox --status f")
+    assert '"frontline"' not in completed("escalate list --sort ")
+
+
 def test_completion_survives_a_corrupt_store(tmp_path: Path) -> None:
     store = tmp_path / "store" / "cases.json"
     store.parent.mkdir(parents=True)
