@@ -107,7 +107,25 @@ def test_down_to_a_level_must_be_below_on_the_path(opened: Cli) -> None:
     opened("up", "ESC-1", "--to", "L4", "--reason", "VP asked", "--by", "frontline", "--force")
     assert opened.json("down", "ESC-1", "--to", "L2", "--reason", "x")["level"] == "L2"
     refused = opened("down", "ESC-1", "--to", "L4", "--reason", "x", code=5)
-    assert "L4 is on path default but not below L2" in refused.stderr
+    assert refused.stderr == (
+        "error: ESC-1: --to L4 is not below L2 on path default (levels below L2 there: L1)\n"
+    )
+    opened("route", "ESC-1", "--path", "security", "--reason", "breach", "--by", "sam")
+    opened(
+        "up",
+        "ESC-1",
+        "--to",
+        "L4",
+        "--reason",
+        "CISO",
+        "--by",
+        "sam",
+        "--force",
+        "--agreed-by",
+        "dana",
+    )
+    off = opened("down", "ESC-1", "--to", "L3", "--reason", "x", code=5).stderr
+    assert off == "error: ESC-1: --to L3 is not on path security (levels below L4 there: L2)\n"
 
 
 def test_assign_and_take_change_the_owner(opened: Cli) -> None:

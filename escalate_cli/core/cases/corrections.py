@@ -141,10 +141,10 @@ def down(
     if to is not None:
         require_level(matrix, to)
         if to not in below:
-            where = "on" if to in path.levels else "not on"
+            why = f"below {current} on" if to in path.levels else "on"
             raise RefusedError(
-                f"{case['id']}: {to} is {where} path {case['type']} but not below {current}"
-                f" (levels below: {', '.join(below) or 'none'})"
+                f"{case['id']}: --to {to} is not {why} path {case['type']}"
+                f" (levels below {current} there: {', '.join(below) or 'none'})"
             )
     elif not below:
         raise RefusedError(f"{case['id']} is at the bottom of path {case['type']}: nowhere lower")
