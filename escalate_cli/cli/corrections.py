@@ -1,10 +1,13 @@
 """Correcting a case: edit, route, down, assign, take, note."""
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from escalate_cli.cli._app import By, CaseArgument, after_change, settings
+
+if TYPE_CHECKING:
+    from escalate_cli.core.session import Changed
 
 Reason = Annotated[str, typer.Option(metavar="TEXT", help="Why (on the timeline).")]
 Tags = Annotated[list[str] | None, typer.Option(metavar="TAG", help="Repeatable.")]
@@ -90,7 +93,8 @@ def assign(
     Example: escalate assign ESC-7 sam
     """
     state = settings(ctx)
-    after_change(state, state.session(by).assign(case_ref, contact), f"owner {contact}")
+    done = state.session(by).assign(case_ref, contact)
+    after_change(state, done, _owner_said(done))
 
 
 def take(ctx: typer.Context, case_ref: CaseArgument, by: By = None) -> None:
@@ -100,7 +104,12 @@ def take(ctx: typer.Context, case_ref: CaseArgument, by: By = None) -> None:
     """
     state = settings(ctx)
     done = state.session(by).take(case_ref)
-    after_change(state, done, f"owner {done.case['owner']}")
+    after_change(state, done, _owner_said(done))
+
+
+def _owner_said(done: "Changed") -> str:
+    owner = done.case["owner"]
+    return f"owner {owner}" if done.result is not None else f"unchanged: owned by {owner} already"
 
 
 def note(

@@ -18,8 +18,8 @@ from escalate_cli.core.cases.document import (
     event,
     level_audience,
     notified_event,
-    require_contact,
     require_level,
+    require_owner,
     require_path,
     require_tier,
 )
@@ -165,13 +165,16 @@ def down(
     return target
 
 
-def assign(matrix: Matrix, case: Case, now: datetime, contact: str, by: str | None) -> list[str]:
+def assign(
+    matrix: Matrix, case: Case, now: datetime, contact: str, by: str | None
+) -> list[str] | None:
     """Make `contact` the owner, and tell `notify_on`'s `owner_changed` audiences (the new
-    owner among them, unless they took it themselves). Returns who was told."""
-    require_contact(matrix, contact)
+    owner among them, unless they took it themselves). Returns who was told; None when the
+    contact owns the case already: nothing changes, so a script may run it twice."""
+    require_owner(matrix, contact)
     _not_closed(case, "assign")
     if case.get("owner") == contact:
-        raise RefusedError(f"{case['id']} is owned by {contact} already")
+        return None
     change_owner(case, contact, now, by)
     return audiences.tell(matrix, case, ["owner_changed"], now, by)
 

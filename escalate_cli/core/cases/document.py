@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple, NotRequired, TypedDict
 
-from escalate_cli.core.errors import NotFoundError, UsageError
+from escalate_cli.core.errors import NotFoundError, RefusedError, UsageError
 from escalate_cli.core.text.words import plural
 from escalate_cli.core.time import timing
 
@@ -199,6 +199,17 @@ def require_contact(matrix: "Matrix", contact_id: str) -> str:
     return _require("contact", contact_id, matrix.contacts_by_id)
 
 
+def require_owner(matrix: "Matrix", contact_id: str) -> str:
+    """A contact that may own a case: not an external party (a regulator, a vendor), who is
+    told at the top of a path and works no case (exit 5)."""
+    require_contact(matrix, contact_id)
+    if matrix.contacts_by_id[contact_id].external:
+        raise RefusedError(
+            f"{contact_id} is an external contact: told at the top of a path, never an owner"
+        )
+    return contact_id
+
+
 def require_level(matrix: "Matrix", level_id: str) -> str:
     return _require("level", level_id, matrix.levels_by_id)
 
@@ -358,6 +369,8 @@ def new_case(matrix: "Matrix", number: int, request: OpenRequest, now: datetime)
     for contact in (request.owner, request.by):
         if contact is not None:
             require_contact(matrix, contact)
+    if request.owner is not None:
+        require_owner(matrix, request.owner)
     tier = require_tier(matrix, request.tier) if request.tier is not None else None
     from escalate_cli.core.cases.customers import check_address
 
