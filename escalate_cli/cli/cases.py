@@ -81,18 +81,21 @@ def open_case(
         external_id=external_id,
     )
     matrix, case = opened.matrix, opened.case
-    if opened.result == "existing":
-        output.err(
+    existing = opened.result == "existing"
+    if existing:
+        said = (
             f"{case['id']} has external id {case['external_id']} already (opened"
             f" {output.when(case['created_at'])}): nothing new was opened"
         )
+        # The id is the answer, on stdout, where a person or a script looks for it.
+        (output.err if quiet or state.json else typer.echo)(said)
     else:
         _warn_if_unreachable(matrix, case, opened.now)
     if quiet:
         typer.echo(case["id"])
     elif state.json:
         output.emit_json(case)
-    elif opened.result != "existing":
+    elif not existing:
         _print_opened(matrix, case)
 
 

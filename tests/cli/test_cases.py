@@ -228,3 +228,14 @@ def test_statuses_are_coloured_on_a_terminal_and_plain_otherwise(cli: Cli, monke
     monkeypatch.setenv("FORCE_COLOR", "1")
     coloured = cli("list").stdout
     assert "\x1b[36mack\x1b[0m" in coloured
+
+
+def test_opening_an_external_id_again_names_the_case_on_stdout(cli: Cli) -> None:
+    # "returns the existing case (exit 0, its id)": a person reads stdout, so the id is there,
+    # not only in a note on stderr.
+    cli("open", "Printer on fire", "--external-id", "ZD-1", "-q")
+    again = cli("open", "Printer smoking", "--external-id", "ZD-1")
+    assert again.stdout.startswith("ESC-1 has external id ZD-1 already (opened ")
+    assert again.stdout.endswith("): nothing new was opened\n") and again.stderr == ""
+    quiet = cli("open", "Printer smoking", "--external-id", "ZD-1", "-q")
+    assert quiet.stdout == "ESC-1\n" and "ESC-1 has external id ZD-1" in quiet.stderr
