@@ -232,7 +232,7 @@ def list_cases(
         output.emit_json([_list_row(c, due.get(c["number"])) for c in found])
         return
     if not found:
-        output.err("no cases match")
+        output.err("; ".join(["no cases match", *listed.unknown]))
         return
     from escalate_cli.cli import list_view
 

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from escalate_cli.core.cases.agenda import Agenda
     from escalate_cli.core.cases.board import BoardRow
     from escalate_cli.core.cases.document import Case, OpenRequest
+    from escalate_cli.core.cases.filters import CaseFilter
     from escalate_cli.core.cases.planning import NextView
     from escalate_cli.core.cases.search import Searched
     from escalate_cli.core.cases.watching import Watched
@@ -137,12 +138,14 @@ class Listed(Record):
     """The cases `escalate list` shows, as they stand now: `due` is when each is next due, by
     case number (left out when nothing is due, or when it was not asked for); `skipped` each
     stored case left out with the unusable time in it; `team` the matrix the cases were picked
-    for (None: every team's)."""
+    for (None: every team's); `unknown` when none match, the filters naming what the matrix
+    has none of (filters.unknown_names)."""
 
     cases: list[Case]
     due: dict[int, NextDue]
     skipped: list[tuple[Case, str]]
     team: str | None
+    unknown: list[str]
 
 
 @record
@@ -468,7 +471,18 @@ class Session:
             found = listing.overdue(found, next_due)
         ranks = self.matrix() if sort == "severity" else None
         found = listing.ordered(found, sort, next_due, ranks)[:limit]
-        return Listed(found, next_due, skipped, team)
+        unknown = [] if found or team is None else self._unknown_names(wanted)
+        return Listed(found, next_due, skipped, team, unknown)
+
+    def _unknown_names(self, wanted: CaseFilter) -> list[str]:
+        """filters.unknown_names under this session's matrix; none without a usable one."""
+        from escalate_cli.core.cases.filters import unknown_names
+        from escalate_cli.core.errors import MatrixError
+
+        try:
+            return unknown_names(self.matrix(), wanted)
+        except MatrixError:
+            return []
 
     def search(
         self,

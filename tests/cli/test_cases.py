@@ -239,3 +239,15 @@ def test_opening_an_external_id_again_names_the_case_on_stdout(cli: Cli) -> None
     assert again.stdout.endswith("): nothing new was opened\n") and again.stderr == ""
     quiet = cli("open", "Printer smoking", "--external-id", "ZD-1", "-q")
     assert quiet.stdout == "ESC-1\n" and "ESC-1 has external id ZD-1" in quiet.stderr
+
+
+def test_a_list_that_matches_nothing_says_which_filter_names_nothing_known(cli: Cli) -> None:
+    # Exit 0: a store keeps cases from before the matrix dropped a name, and they are listed.
+    cli("open", "Printer on fire", "-q")
+    typo = cli("list", "--owner", "danna", "--level", "L9")
+    assert typo.stderr == (
+        'no cases match; --owner "danna" is no contact of this matrix;'
+        ' --level "L9" is no level of this matrix\n'
+    )
+    assert cli("list", "--owner", "dana").stderr == "no cases match\n"
+    assert cli("list", "--tier", "platinum").stderr == "no cases match\n"  # tiers undeclared

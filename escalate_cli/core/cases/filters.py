@@ -4,7 +4,7 @@ import cost every list ~1 ms."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -15,6 +15,7 @@ from escalate_cli.core.values import Frozen, frozen
 
 if TYPE_CHECKING:
     from escalate_cli.core.cases.document import Case
+    from escalate_cli.core.matrix.model import Matrix
 
 
 @frozen  # never compared
@@ -107,3 +108,23 @@ def _folded(value: object) -> str | None:
 
 def filter_cases(cases: Iterable[Case], case_filter: CaseFilter) -> list[Case]:
     return [case for case in cases if case_filter.matches(case)]
+
+
+def unknown_names(matrix: Matrix, wanted: CaseFilter) -> list[str]:
+    """The filters naming what the matrix has none of, a typo most likely: said beside "no
+    cases match". Not refused, as a store keeps cases from before the matrix dropped a name."""
+    named: list[tuple[str, str | None, str, Mapping[str, object]]] = [
+        ("--owner", wanted.owner, "contact", matrix.contacts_by_id),
+        ("--participant", wanted.participant, "contact", matrix.contacts_by_id),
+        ("--level", wanted.level, "level", matrix.levels_by_id),
+        ("--type", wanted.type, "path", matrix.all_paths),
+        ("--severity", wanted.severity, "severity", matrix.severities_by_id),
+    ]
+    found = [
+        f'{flag} "{value}" is no {kind} of this matrix'
+        for flag, value, kind, known in named
+        if value is not None and value not in known
+    ]
+    if wanted.tier is not None and matrix.tiers and matrix.tier_named(wanted.tier) is None:
+        found.append(f'--tier "{wanted.tier}" is no tier of this matrix')
+    return found
