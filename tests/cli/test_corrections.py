@@ -49,6 +49,14 @@ def test_edit_corrects_fields_and_the_timeline_keeps_the_old_values(opened: Cli)
     assert re.search(r"^tags +hardware$", opened("show", "ESC-1").stdout, re.MULTILINE)
 
 
+def test_edit_clears_a_customer_tier_or_description_given_empty(opened: Cli) -> None:
+    opened("edit", "ESC-1", "--tier", "vip", "--description", "Smoke")
+    cleared = opened.json("edit", "ESC-1", "--customer", "", "--tier", " ", "--description", "")
+    assert (cleared["customer"]["name"], cleared["customer"]["tier"]) == (None, None)
+    assert cleared["description"] == ""
+    assert events(opened, "edited")[-1]["data"]["old"]["customer"]["name"] == "Initech"
+
+
 def test_edit_with_a_new_title_can_fire_a_keyword_trigger(opened: Cli) -> None:
     opened("edit", "ESC-1", "--title", "Their lawyer called", "--now", at("10:01"))
     swept = opened.json("sweep", "--now", at("10:02"))
@@ -60,7 +68,11 @@ def test_edit_with_a_new_title_can_fire_a_keyword_trigger(opened: Cli) -> None:
     [
         ([], 2, "edit needs --title"),
         (["--title", "  "], 2, "--title needs some text"),
+        (["--title", ""], 2, "--title needs some text"),
         (["--tag", ""], 2, "--tag needs some text"),
+        (["--tag", "two words"], 2, "--tag 'two words': a tag is one word"),
+        (["--tag", "bell\x07"], 2, "a tag is one word"),
+        (["--tag", "eu", "--untag", "EU"], 2, "--tag and --untag both name eu"),
     ],
 )
 def test_edit_refuses_nothing_to_do(opened: Cli, args: list[str], code: int, message: str) -> None:

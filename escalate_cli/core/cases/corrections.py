@@ -61,10 +61,25 @@ def _text(value: str, flag: str) -> str:
     return cleaned
 
 
+def _tag(value: str, flag: str) -> str:
+    """A tag as kept: one word, folded to lower case (a space would split it for the shell's
+    completion and for `list --tag`)."""
+    tag = _text(value, flag).casefold()
+    if not tag.isprintable() or any(character.isspace() for character in tag):
+        raise UsageError(f"{flag} {tag!r}: a tag is one word, such as billing or eu-west")
+    return tag
+
+
 def edit(matrix: Matrix, case: Case, now: datetime, change: Edit, by: str | None) -> list[str]:
-    """Correct the case's description fields; the `edited` event keeps each old value."""
-    if not any(value for value in vars(change).values()):
+    """Correct the case's description fields; the `edited` event keeps each old value. An
+    empty `--description`, `--customer` or `--tier` clears it; a case keeps a title."""
+    if all(value is None or value == [] for value in vars(change).values()):
         raise UsageError("edit needs --title, --description, --customer, --tier, --tag or --untag")
+    added = [_tag(t, "--tag") for t in change.tag]
+    untag = {t.strip().casefold() for t in change.untag} - {""}
+    both = sorted(untag.intersection(added))
+    if both:
+        raise UsageError(f"--tag and --untag both name {', '.join(both)}: say which you mean")
     _not_closed(case, "edit")
     fields: dict[str, Any] = {}
     if change.title is not None:
@@ -73,16 +88,15 @@ def edit(matrix: Matrix, case: Case, now: datetime, change: Edit, by: str | None
         fields["description"] = change.description.strip()
     customer = dict(case.get("customer") or {})
     if change.customer is not None:
-        customer["name"] = _text(change.customer, "--customer")
+        customer["name"] = change.customer.strip() or None
     if change.tier is not None:
-        customer["tier"] = require_tier(matrix, change.tier)
+        customer["tier"] = require_tier(matrix, change.tier) if change.tier.strip() else None
     if customer != (case.get("customer") or {}):
         fields["customer"] = customer
     tags = list(case.get("tags") or [])
-    for tag in (_text(t, "--tag").casefold() for t in change.tag):
+    for tag in added:
         if tag not in tags:
             tags.append(tag)
-    untag = {_text(t, "--untag").casefold() for t in change.untag}
     tags = [tag for tag in tags if tag not in untag]
     if tags != list(case.get("tags") or []):
         fields["tags"] = tags
