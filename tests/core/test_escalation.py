@@ -78,10 +78,10 @@ def test_an_escalation_brings_in_participants_but_keeps_the_owner() -> None:
     apply_move(M, case, to("L4"), mins(5))
     assert case["owner"] == owner
     joined = [(p["contact"], p["role"], p["since"]) for p in case["participants"]]
-    assert joined == [
+    assert joined == [  # legal, told at open (the path's also_notify), from then
         (owner, "owner", "2026-11-23T10:00:00Z"),
+        ("legal", "notified", "2026-11-23T10:00:00Z"),
         ("eli", "notified", "2026-11-23T10:05:00Z"),
-        ("legal", "notified", "2026-11-23T10:05:00Z"),
     ]
     apply_move(M, case, to("L4", external=True, notify=("regulator",)), mins(6))
     assert [p["contact"] for p in case["participants"]].count("legal") == 1
