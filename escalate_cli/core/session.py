@@ -819,28 +819,14 @@ class Session:
         now: datetime,
         report: Imported,
     ) -> None:
-        from escalate_cli.core.cases.document import OpenRequest, check_external_id
         from escalate_cli.core.errors import EscalateError
-        from escalate_cli.core.io.intake import contacts_of, given
+        from escalate_cli.core.io.intake import open_request
 
-        if "?" in row.fields:
-            report.refused.append({"row": row.number, "error": row.fields["?"]})
+        if row.error is not None:
+            report.refused.append({"row": row.number, "error": row.error})
             return
         try:
-            external = given(row, "external_id")
-            request = OpenRequest(
-                given(row, "title") or "",
-                given(row, "severity"),
-                given(row, "type"),
-                given(row, "customer"),
-                given(row, "tier"),
-                given(row, "description"),
-                None,
-                self.user,
-                team,
-                customer_contacts=tuple(contacts_of(row)),
-                external_id=check_external_id(external) if external else None,
-            )
+            request = open_request(row, self.user, team)
             done, written = self._open_in(tx, matrix, request, now)
         except EscalateError as error:
             report.refused.append({"row": row.number, "error": str(error)})

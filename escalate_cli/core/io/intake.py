@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from escalate_cli.core.cases.document import OpenRequest, check_external_id
 from escalate_cli.core.errors import UsageError
 
 COLUMNS = (
@@ -34,10 +35,12 @@ BATCH = 200  # rows per transaction: a crash loses at most a batch, a racing com
 
 @dataclass(frozen=True)
 class Row:
-    """One row of the file: its line (or record) number and its fields."""
+    """One row of the file: its line number, its fields, and why it is refused when the file
+    alone shows it cannot be opened (None leaves the judging to the matrix)."""
 
     number: int
     fields: dict[str, str]
+    error: str | None = None
 
 
 @dataclass(eq=False)
@@ -92,8 +95,8 @@ def _csv(path: Path, text: str) -> list[Row]:
     for record in reader:
         values = {k: (v or "").strip() for k, v in record.items() if k is not None}
         if record.get(None):  # a row with more values than the header names
-            values["?"] = "more values than columns"
-        if any(values.values()):
+            rows.append(Row(reader.line_num, values, "more values than columns"))
+        elif any(values.values()):
             rows.append(Row(reader.line_num, values))
     return rows
 
@@ -106,14 +109,14 @@ def _json_lines(path: Path, text: str) -> list[Row]:
         try:
             record = json.loads(line)
         except ValueError:
-            rows.append(Row(number, {"?": "not a JSON object"}))
+            rows.append(Row(number, {}, "not a JSON object"))
             continue
         if not isinstance(record, dict):
-            rows.append(Row(number, {"?": "not a JSON object"}))
+            rows.append(Row(number, {}, "not a JSON object"))
             continue
         unknown = [str(key) for key in record if key not in COLUMNS]
         if unknown:
-            rows.append(Row(number, {"?": f"unknown column {unknown[0]!r}"}))
+            rows.append(Row(number, {}, f"unknown column {unknown[0]!r}"))
             continue
         values = {
             str(k): "" if v is None else v if isinstance(v, str) else json.dumps(v)
@@ -123,10 +126,25 @@ def _json_lines(path: Path, text: str) -> list[Row]:
     return rows
 
 
-def contacts_of(row: Row) -> list[str]:
-    return [part for part in re.split(r"[;\s]+", row.fields.get("customer_contact", "")) if part]
+def open_request(row: Row, by: str | None, team: str) -> OpenRequest:
+    """What `open` the row asks for, made by `by` for `team`."""
+    external = _given(row, "external_id")
+    contacts = re.split(r"[;\s]+", row.fields.get("customer_contact", ""))
+    return OpenRequest(
+        _given(row, "title") or "",
+        _given(row, "severity"),
+        _given(row, "type"),
+        _given(row, "customer"),
+        _given(row, "tier"),
+        _given(row, "description"),
+        None,
+        by,
+        team,
+        customer_contacts=tuple(part for part in contacts if part),
+        external_id=check_external_id(external) if external else None,
+    )
 
 
-def given(row: Row, name: str) -> str | None:
+def _given(row: Row, name: str) -> str | None:
     value = row.fields.get(name, "").strip()
     return value or None
