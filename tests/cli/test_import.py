@@ -119,3 +119,34 @@ def test_any_file_is_imported_or_refused_in_one_line_never_a_traceback(
     result = cli.runner.invoke(app, ["import", write(tmp_path, "junk.csv", text), "--dry-run"])
     assert result.exit_code in (0, 2), result.output
     assert "Traceback" not in result.stderr and "unexpected failure" not in result.stderr
+
+
+def test_a_quote_never_closed_refuses_the_file_and_opens_nothing(cli: Cli, tmp_path: Path) -> None:
+    for text in ('title,severity\n"bad,sev1\nok,sev2\n', 'title,severity\n"unterminated,sev3\n'):
+        for dry in ([], ["--dry-run"]):
+            failed = cli("import", write(tmp_path, "broken.csv", text), *dry, code=2)
+            assert failed.stdout == ""
+            assert failed.stderr.endswith(
+                "broken.csv: row 2: a quote opened in this row is never closed (it runs to the"
+                " end); nothing was imported\n"
+            )
+            assert failed.stderr.count("\n") == 1
+    assert cli.json("list") == []
+
+
+def test_a_misshapen_csv_row_is_refused_alone_and_the_rest_open(cli: Cli, tmp_path: Path) -> None:
+    text = (
+        "title,severity\n"
+        "Printer, on fire,sev2\n"
+        '"Closed too late,sev1\n'
+        "Swallowed,sev2\n"
+        'x",sev3\n'
+        "Fine,sev2\n"
+    )
+    report = cli.json("import", write(tmp_path, "t.csv", text), "--no-notify", code=2)
+    assert [(e["row"], e["case"]) for e in report["opened"]] == [(6, "ESC-1")]
+    assert [(r["row"], r["error"]) for r in report["refused"]] == [
+        (2, "3 values for 2 columns (quote a value with a comma)"),
+        (3, "title spans lines (is a quote closed too late, swallowing rows?)"),
+    ]
+    assert [case["title"] for case in cli.json("list")] == ["Fine"]

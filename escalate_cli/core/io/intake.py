@@ -85,20 +85,56 @@ def _checked_columns(path: Path, names: list[str]) -> None:
 
 
 def _csv(path: Path, text: str) -> list[Row]:
-    reader = csv.DictReader(io.StringIO(text))
-    header = [name.strip() for name in reader.fieldnames or []]
+    records = [(number, values) for number, values in _csv_records(path, text) if values]
+    header = [name.strip() for name in records[0][1]] if records else []
     if "title" not in header:
         raise UsageError(f"{path}: the first line names the columns and needs `title`")
     _checked_columns(path, header)
-    reader.fieldnames = header
     rows = []
-    for record in reader:
-        values = {k: (v or "").strip() for k, v in record.items() if k is not None}
-        if record.get(None):  # a row with more values than the header names
-            rows.append(Row(reader.line_num, values, "more values than columns"))
-        elif any(values.values()):
-            rows.append(Row(reader.line_num, values))
+    for number, values in records[1:]:
+        # A short row leaves its last columns blank: spreadsheets drop trailing empty cells.
+        fields = {name: value.strip() for name, value in zip(header, values, strict=False)}
+        if len(values) > len(header):
+            error = f"{len(values)} values for {len(header)} columns (quote a value with a comma)"
+            rows.append(Row(number, fields, error))
+        elif any(fields.values()):
+            rows.append(Row(number, fields, _spanning_lines(fields)))
     return rows
+
+
+def _csv_records(path: Path, text: str) -> list[tuple[int, list[str]]]:
+    """Each record with the line it starts on. Quotes that do not pair up refuse the whole
+    file: past them nobody can say where a row ends, and an unclosed quote swallows every
+    line after it into one value."""
+    reader = csv.reader(io.StringIO(text), strict=True)
+    records = []
+    start = 1
+    try:
+        for values in reader:
+            records.append((start, values))
+            start = reader.line_num + 1
+    except csv.Error as error:
+        reason = _CSV_ERRORS.get(str(error), f"not valid CSV ({error})")
+        raise UsageError(f"{path}: row {start}: {reason}; nothing was imported") from None
+    return records
+
+
+_CSV_ERRORS = {
+    "unexpected end of data": "a quote opened in this row is never closed (it runs to the end)",
+    "',' expected after '\"'": (
+        'a quoted value goes on after its closing quote (write a quote inside one as "")'
+    ),
+}
+# A value that should hold one line but spans several is most likely a quote closed far too
+# late, with the rows in between swallowed into it: strict parsing cannot see that one.
+_ONE_LINE = ("title", "severity", "type", "customer", "tier", "external_id")
+
+
+def _spanning_lines(fields: dict[str, str]) -> str | None:
+    for name in _ONE_LINE:
+        if "\n" in fields.get(name, ""):
+            return f"{name} spans lines (is a quote closed too late, swallowing rows?)"
+    return None
 
 
 def _json_lines(path: Path, text: str) -> list[Row]:
