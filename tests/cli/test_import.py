@@ -150,3 +150,18 @@ def test_a_misshapen_csv_row_is_refused_alone_and_the_rest_open(cli: Cli, tmp_pa
         (3, "title spans lines (is a quote closed too late, swallowing rows?)"),
     ]
     assert [case["title"] for case in cli.json("list")] == ["Fine"]
+
+
+def test_csv_column_names_ignore_case_and_surrounding_spaces(cli: Cli, tmp_path: Path) -> None:
+    text = " Title ,SEVERITY, External_ID \nPrinter on fire,sev1,ZD-1\n"
+    report = cli.json("import", write(tmp_path, "export.csv", text), "--no-notify")
+    assert [(e["row"], e["external_id"]) for e in report["opened"]] == [(2, "ZD-1")]
+    case = cli.json("show", "ESC-1")
+    assert (case["title"], case["severity"]) == ("Printer on fire", "sev1")
+    for header, said in [
+        ("title,Title", "row 1: column 'title' is named twice"),
+        ("title,,severity", "row 1: column 2 has no name"),
+    ]:
+        failed = cli("import", write(tmp_path, "bad.csv", f"{header}\nx,y,z\n"), code=2)
+        assert failed.stderr.endswith(f"bad.csv: {said}\n")
+    assert len(cli.json("list")) == 1

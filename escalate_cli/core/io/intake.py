@@ -78,18 +78,28 @@ def read_rows(path: Path) -> list[Row]:
     return rows
 
 
-def _checked_columns(path: Path, names: list[str]) -> None:
-    unknown = [name for name in names if name not in COLUMNS]
-    if unknown:
-        raise UsageError(f"{path}: unknown column {unknown[0]!r} (known: {', '.join(COLUMNS)})")
+def _checked_columns(path: Path, where: str, names: list[str]) -> None:
+    for index, name in enumerate(names):
+        if not name:
+            raise UsageError(f"{path}: {where}: column {index + 1} has no name")
+        if name not in COLUMNS:
+            known = ", ".join(COLUMNS)
+            raise UsageError(f"{path}: {where}: unknown column {name!r} (known: {known})")
+        if name in names[:index]:
+            raise UsageError(f"{path}: {where}: column {name!r} is named twice")
+
+
+def _column(name: str) -> str:
+    """The column a name in the file means: spreadsheet exports vary in case and spacing."""
+    return name.strip().casefold()
 
 
 def _csv(path: Path, text: str) -> list[Row]:
     records = [(number, values) for number, values in _csv_records(path, text) if values]
-    header = [name.strip() for name in records[0][1]] if records else []
+    header = [_column(name) for name in records[0][1]] if records else []
     if "title" not in header:
         raise UsageError(f"{path}: the first line names the columns and needs `title`")
-    _checked_columns(path, header)
+    _checked_columns(path, f"row {records[0][0]}", header)
     rows = []
     for number, values in records[1:]:
         # A short row leaves its last columns blank: spreadsheets drop trailing empty cells.
