@@ -78,28 +78,30 @@ def read_rows(path: Path) -> list[Row]:
     return rows
 
 
-def _checked_columns(path: Path, where: str, names: list[str]) -> None:
-    for index, name in enumerate(names):
-        if not name:
+def _columns(path: Path, where: str, names: list[str]) -> list[str]:
+    """The columns the names in the file mean: case and surrounding spaces do not count, as
+    spreadsheet exports vary in both. A name that is no column, or one given twice, refuses
+    the whole file, whatever its format: it is the export's mapping that is wrong, not a row,
+    and opening the rows that happen not to carry it would leave a half-import to untangle."""
+    columns = [name.strip().casefold() for name in names]
+    for index, column in enumerate(columns):
+        if not column:
             raise UsageError(f"{path}: {where}: column {index + 1} has no name")
-        if name not in COLUMNS:
+        if column not in COLUMNS:
             known = ", ".join(COLUMNS)
-            raise UsageError(f"{path}: {where}: unknown column {name!r} (known: {known})")
-        if name in names[:index]:
-            raise UsageError(f"{path}: {where}: column {name!r} is named twice")
-
-
-def _column(name: str) -> str:
-    """The column a name in the file means: spreadsheet exports vary in case and spacing."""
-    return name.strip().casefold()
+            unknown = names[index].strip()
+            raise UsageError(f"{path}: {where}: unknown column {unknown!r} (known: {known})")
+        if column in columns[:index]:
+            raise UsageError(f"{path}: {where}: column {column!r} is named twice")
+    return columns
 
 
 def _csv(path: Path, text: str) -> list[Row]:
     records = [(number, values) for number, values in _csv_records(path, text) if values]
-    header = [_column(name) for name in records[0][1]] if records else []
-    if "title" not in header:
+    names = records[0][1] if records else []
+    if "title" not in (name.strip().casefold() for name in names):
         raise UsageError(f"{path}: the first line names the columns and needs `title`")
-    _checked_columns(path, f"row {records[0][0]}", header)
+    header = _columns(path, f"row {records[0][0]}", names)
     rows = []
     for number, values in records[1:]:
         # A short row leaves its last columns blank: spreadsheets drop trailing empty cells.
@@ -147,26 +149,27 @@ def _spanning_lines(fields: dict[str, str]) -> str | None:
     return None
 
 
+class _Object(list[tuple[str, Any]]):
+    """A JSON object as its pairs, in order, so that a key given twice is seen."""
+
+
 def _json_lines(path: Path, text: str) -> list[Row]:
     rows = []
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
+            record = json.loads(line, object_pairs_hook=_Object)
         except ValueError:
             rows.append(Row(number, {}, "not a JSON object"))
             continue
-        if not isinstance(record, dict):
+        if not isinstance(record, _Object):
             rows.append(Row(number, {}, "not a JSON object"))
             continue
-        unknown = [str(key) for key in record if key not in COLUMNS]
-        if unknown:
-            rows.append(Row(number, {}, f"unknown column {unknown[0]!r}"))
-            continue
+        names = _columns(path, f"row {number}", [key for key, _ in record])
         values = {
-            str(k): "" if v is None else v if isinstance(v, str) else json.dumps(v)
-            for k, v in record.items()
+            name: "" if v is None else v if isinstance(v, str) else json.dumps(v)
+            for name, (_, v) in zip(names, record, strict=True)
         }
         rows.append(Row(number, values))
     return rows
