@@ -69,12 +69,16 @@ def test_json_lines_refuse_a_bad_record_and_open_the_rest(cli: Cli, tmp_path: Pa
         json.dumps({"title": "From JSON", "external_id": "ZD-9", "severity": "sev1"}),
         "[1]",
         json.dumps({"severity": "sev2"}),
+        '{"title": "trailing comma",}',
+        '{"title": ' + "[" * 100_000,
     ]
     report = cli.json("import", write(tmp_path, "t.jsonl", "\n".join(lines)), code=2)
     assert [e["case"] for e in report["opened"]] == ["ESC-1"]
     assert [(r["row"], r["error"]) for r in report["refused"]] == [
         (2, "not a JSON object"),
         (3, "a case needs a title"),
+        (4, "not valid JSON (Expecting property name enclosed in double quotes, column 28)"),
+        (5, "not valid JSON (nested too deeply)"),
     ]
     assert cli.json("show", "ESC-1")["severity"] == "sev1"
 

@@ -160,8 +160,12 @@ def _json_lines(path: Path, text: str) -> list[Row]:
             continue
         try:
             record = json.loads(line, object_pairs_hook=_Object)
-        except ValueError:
-            rows.append(Row(number, {}, "not a JSON object"))
+        except json.JSONDecodeError as error:
+            rows.append(Row(number, {}, f"not valid JSON ({error.msg}, column {error.colno})"))
+            continue
+        except (ValueError, RecursionError) as error:  # a huge number, or nesting too deep
+            reason = "nested too deeply" if isinstance(error, RecursionError) else str(error)
+            rows.append(Row(number, {}, f"not valid JSON ({reason})"))
             continue
         if not isinstance(record, _Object):
             rows.append(Row(number, {}, "not a JSON object"))
