@@ -182,3 +182,26 @@ def test_csv_column_names_ignore_case_and_surrounding_spaces(cli: Cli, tmp_path:
         failed = cli("import", write(tmp_path, "bad.csv", f"{header}\nx,y,z\n"), code=2)
         assert failed.stderr.endswith(f"bad.csv: {said}\n")
     assert len(cli.json("list")) == 1
+
+
+def test_a_json_value_that_is_not_a_string_refuses_its_row_naming_the_field(
+    cli: Cli, tmp_path: Path
+) -> None:
+    lines = [
+        {"title": 5},
+        {"title": "Disk full", "severity": True},
+        {"title": "Disk full", "customer": {"name": "Acme"}},
+        {"title": "Disk full", "customer_contact": ["ops@acme.example"]},
+        {"title": "Null is a value not given", "severity": None, "tier": None},
+        {"title": None},
+    ]
+    text = "\n".join(json.dumps(line) for line in lines)
+    report = cli.json("import", write(tmp_path, "t.jsonl", text), "--no-notify", code=2)
+    assert [(r["row"], r["error"]) for r in report["refused"]] == [
+        (1, "title must be a string, not a number"),
+        (2, "severity must be a string, not true or false"),
+        (3, "customer must be a string, not an object"),
+        (4, "customer_contact must be a string, not a list"),
+        (6, "a case needs a title"),
+    ]
+    assert [case["title"] for case in cli.json("list")] == ["Null is a value not given"]

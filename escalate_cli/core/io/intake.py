@@ -171,12 +171,24 @@ def _json_lines(path: Path, text: str) -> list[Row]:
             rows.append(Row(number, {}, "not a JSON object"))
             continue
         names = _columns(path, f"row {number}", [key for key, _ in record])
-        values = {
-            name: "" if v is None else v if isinstance(v, str) else json.dumps(v)
-            for name, (_, v) in zip(names, record, strict=True)
-        }
-        rows.append(Row(number, values))
+        pairs = [(name, value) for name, (_, value) in zip(names, record, strict=True)]
+        wrong = [f"{name} must be a string, not {_kind(v)}" for name, v in pairs if not _text(v)]
+        values = {name: value.strip() for name, value in pairs if isinstance(value, str)}
+        rows.append(Row(number, values, wrong[0] if wrong else None))
     return rows
+
+
+def _text(value: Any) -> bool:
+    """Whether a JSON value can be a column's value: null stands for a value not given."""
+    return value is None or isinstance(value, str)
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int | float):
+        return "a number"
+    return "an object" if isinstance(value, _Object) else "a list"
 
 
 def open_request(row: Row, by: str | None, team: str) -> OpenRequest:
