@@ -205,3 +205,19 @@ def test_a_json_value_that_is_not_a_string_refuses_its_row_naming_the_field(
         (6, "a case needs a title"),
     ]
     assert [case["title"] for case in cli.json("list")] == ["Null is a value not given"]
+
+
+def test_a_bad_value_is_reported_under_its_column_not_an_option_of_open(
+    cli: Cli, tmp_path: Path
+) -> None:
+    text = (
+        "title,customer_contact,external_id\n"
+        "Printer on fire,it@initech.example; not-an-address,\n"
+        'Printer on fire,,"ZD\t1"\n'
+    )
+    failed = cli("import", write(tmp_path, "t.csv", text), code=2)
+    assert failed.stderr == (
+        'row 2: customer_contact "not-an-address" is not an email address (use name@example.com)\n'
+        "row 3: external_id 'ZD\\t1': expected up to 200 printable characters\n"
+    )
+    assert cli.json("list") == []

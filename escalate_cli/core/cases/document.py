@@ -333,11 +333,12 @@ class OpenRequest(NamedTuple):  # immutable, and made at import for a fifth of a
     external_id: str | None = None  # the case's id in the system it came from (deduplication)
 
 
-def check_external_id(value: str) -> str:
-    """An external id as given, trimmed; one line of printable text (exit 2 otherwise)."""
+def check_external_id(value: str, source: str = "--external-id") -> str:
+    """An external id as given, trimmed; one line of printable text (exit 2 otherwise, naming
+    the `source` it came from)."""
     cleaned = value.strip()
     if not cleaned or len(cleaned) > 200 or not cleaned.isprintable():
-        raise UsageError(f"--external-id {cleaned[:40]!r}: expected up to 200 printable characters")
+        raise UsageError(f"{source} {cleaned[:40]!r}: expected up to 200 printable characters")
     return cleaned
 
 

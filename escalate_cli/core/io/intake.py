@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from escalate_cli.core.cases.customers import check_address
 from escalate_cli.core.cases.document import OpenRequest, check_external_id
 from escalate_cli.core.errors import UsageError
 
@@ -192,7 +193,8 @@ def _kind(value: Any) -> str:
 
 
 def open_request(row: Row, by: str | None, team: str) -> OpenRequest:
-    """What `open` the row asks for, made by `by` for `team`."""
+    """What `open` the row asks for, made by `by` for `team`; a value no case could hold is a
+    usage error naming its column (`open` would name its option)."""
     external = _given(row, "external_id")
     contacts = re.split(r"[;\s]+", row.fields.get("customer_contact", ""))
     return OpenRequest(
@@ -205,8 +207,10 @@ def open_request(row: Row, by: str | None, team: str) -> OpenRequest:
         None,
         by,
         team,
-        customer_contacts=tuple(part for part in contacts if part),
-        external_id=check_external_id(external) if external else None,
+        customer_contacts=tuple(
+            check_address(part, "customer_contact") for part in contacts if part
+        ),
+        external_id=check_external_id(external, "external_id") if external else None,
     )
 
 
