@@ -56,3 +56,12 @@ def test_a_row_with_more_values_than_columns_or_a_swallowed_row_is_refused_alone
         (2, "3 values for 2 columns (quote a value with a comma)"),
         (3, "title spans lines (is a quote closed too late, swallowing rows?)"),
     ]
+
+
+def test_a_json_line_ends_at_a_newline_only(tmp_path: Path) -> None:
+    text = '{"title": "Printer\u2028on fire", "description": "a\x85b"}\n{"title": "Next"}\n'
+    rows = rows_of(tmp_path, text, "rows.jsonl")
+    assert [(row.number, row.fields["title"], row.error) for row in rows] == [
+        (1, "Printer\u2028on fire", None),
+        (2, "Next", None),
+    ]

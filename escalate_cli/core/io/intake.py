@@ -156,7 +156,9 @@ class _Object(list[tuple[str, Any]]):
 
 def _json_lines(path: Path, text: str) -> list[Row]:
     rows = []
-    for number, line in enumerate(text.splitlines(), 1):
+    # JSON lines end at "\n" alone; splitlines() would also cut at U+2028 and the like, which
+    # JSON writers may leave raw inside a string.
+    for number, line in enumerate(text.split("\n"), 1):
         if not line.strip():
             continue
         try:
