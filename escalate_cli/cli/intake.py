@@ -18,7 +18,8 @@ def import_(
 ) -> None:
     """Open a case for each row of a CSV or JSON-lines file (title, severity, type, customer,
     tier, description, external_id, customer_contact); a row whose external_id was opened
-    before opens nothing. Exit 2 when any row is refused (the others are opened).
+    before opens nothing. Exit 2 when any row is refused (the others are opened), or the
+    whole file: an unknown column, or CSV quotes that do not pair up (nothing is opened).
 
     Example: escalate import tickets.csv --dry-run
     """

@@ -1,10 +1,12 @@
 """`escalate import FILE`: many cases from CSV or JSON lines, in one process.
 
-Columns (a CSV header, or each JSON object's keys): `title` (required), `severity`, `type`,
-`customer`, `tier`, `description`, `external_id`, `customer_contact` (addresses separated by
-spaces or semicolons). A row that cannot be opened is refused with the reason and the rest go
-on; a row whose `external_id` this team has opened before opens nothing (run it twice, get the
-cases once).
+Columns (a CSV header, or each JSON object's keys; case and surrounding spaces do not count):
+`title` (required), `severity`, `type`, `customer`, `tier`, `description`, `external_id`,
+`customer_contact` (addresses separated by spaces or semicolons). A name that is no column
+or is given twice, or CSV quotes that do not pair up, refuse the whole file; a row that cannot
+be opened is refused with the reason and the rest go on; a row whose `external_id` this team
+has opened before opens nothing (run it twice, get the cases once). docs/working-cases.md
+says why the line between the two falls where it does.
 """
 
 from __future__ import annotations
