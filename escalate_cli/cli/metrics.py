@@ -92,12 +92,9 @@ def print_csv(rows: "list[tuple[str, Metrics]]", key: str) -> None:
     import csv as csv_module
     import sys
 
-    from escalate_cli.core.documents.metrics import CSV_COLUMNS, csv_row
+    from escalate_cli.core.documents.metrics import csv_table
 
-    writer = csv_module.writer(sys.stdout, lineterminator="\n")
-    writer.writerow([key, *CSV_COLUMNS])
-    for name, result in rows:
-        writer.writerow([name, *csv_row(result)])
+    csv_module.writer(sys.stdout, lineterminator="\n").writerows(csv_table(key, rows))
 
 
 def print_breakdown(table: "Breakdown", since: str | None) -> None:

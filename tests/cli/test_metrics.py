@@ -270,3 +270,39 @@ def test_csv_is_one_row_per_group_for_a_spreadsheet(history: Cli) -> None:
 def test_a_bad_breakdown_is_a_usage_error(cli: Cli, args: list[str], message: str) -> None:
     failed = cli("metrics", *args, code=2)
     assert message in failed.stderr and failed.stdout == ""
+
+
+def test_csv_text_cells_never_drive_a_terminal_nor_run_as_formulas(cli: Cli) -> None:
+    import csv
+    import io
+
+    customers = ["Cust\x1b]0;title\x07", '=HYPERLINK("http://x")', "+1", "-2", "@SUM(A1)"]
+    customers += ["\tTab", "\rCR", "Plain"]
+    for number, customer in enumerate(customers, 1):
+        cli("open", f"Case {number}")
+        # `edit` trims the name: a store written another way may still start with a tab.
+        edit_case(number, lambda case, name=customer: case.update(customer={"name": name}))
+    found = cli("metrics", "--by", "customer", "--csv").stdout
+    assert "\x1b" not in found and "\x07" not in found
+    rows = list(csv.reader(io.StringIO(found)))
+    assert sorted(row[0] for row in rows[1:]) == sorted(
+        [
+            "Cust\\x1b]0;title\\x07",
+            '\'=HYPERLINK("http://x")',
+            "'+1",
+            "'-2",
+            "'@SUM(A1)",
+            "'\\tTab",
+            "'\\rCR",
+            "Plain",
+        ]
+    )
+    # Numbers are left as they are: no quote before a count.
+    assert all(row[1] == "1" for row in rows[1:])
+
+
+def test_csv_of_a_customer_typed_at_the_prompt(cli: Cli) -> None:
+    cli("open", "Case")
+    cli("edit", "1", "--customer", "Cust\x1b]0;title\x07")
+    found = cli("metrics", "--by", "customer", "--csv").stdout
+    assert found.splitlines()[1].startswith("Cust\\x1b]0;title\\x07,1,")

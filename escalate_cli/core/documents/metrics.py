@@ -400,6 +400,18 @@ CSV_COLUMNS = (
 )
 
 
+def csv_table(key: str, rows: Iterable[tuple[str, Metrics]]) -> list[list[Any]]:
+    """`metrics --csv`: a header (`key`, then CSV_COLUMNS), then one line per row. A row's
+    name is case text (a customer, an owner): made visible and kept from reading as a formula
+    (text.visible.spreadsheet_text); the numbers stay numbers."""
+    from escalate_cli.core.text.visible import spreadsheet_text
+
+    return [
+        [key, *CSV_COLUMNS],
+        *([spreadsheet_text(name), *csv_row(result)] for name, result in rows),
+    ]
+
+
 def csv_row(result: Metrics) -> list[Any]:
     """The CSV_COLUMNS of one result; an unknown mean or rate is an empty cell."""
     rates = breach_rates(result)

@@ -44,6 +44,19 @@ def visible(text: object, *, lines: bool = False) -> str:
     return shown.translate(_ONE_LINE)
 
 
+# What a spreadsheet reads as the start of a formula (OWASP "CSV injection"): `=`, `+`, `-`, `@`,
+# and the tab and carriage return that some put before one.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(text: object) -> str:
+    """Case text for a CSV cell: `visible` (one line), and a leading quote when the text starts
+    the way a formula does (`=HYPERLINK(...)`, `+1`, `@SUM`), so that a spreadsheet shows it
+    as text instead of running it. For text cells only: a number keeps its sign."""
+    shown = "" if text is None else str(text)
+    return ("'" if shown.startswith(_FORMULA_STARTS) else "") + visible(shown)
+
+
 def one_line(text: object) -> str:
     """Case text where only one line fits (a heading, a subject): newlines (CRLF too), tabs and
     runs of spaces fold into one space; any other control or bidi character is written out, a
