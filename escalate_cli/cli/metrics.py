@@ -43,11 +43,15 @@ def metrics(
     Example: escalate metrics --since 30d --by severity
     """
     from escalate_cli import output
+    from escalate_cli.core.documents.metrics import BY, PERIODS
     from escalate_cli.core.errors import UsageError
 
     state = settings(ctx)
     if by is not None and period is not None:
         raise UsageError("--by and --period go one at a time")
+    for flag, value, choices in (("--by", by, BY), ("--period", period, PERIODS)):
+        if value is not None and value not in choices:
+            raise UsageError(f'{flag} "{value}": use one of {", ".join(choices)}')
     if csv and state.json:
         raise UsageError("--csv and --json go one at a time")
     window = None if since is None else since_window(since, state.now)
@@ -61,11 +65,7 @@ def metrics(
         else:
             print_metrics(result, since)
         return
-    flag = "--by" if by is not None else "--period"
-    try:
-        table = state.session().breakdown(kind, window, all_matrices=all_matrices)
-    except UsageError as error:
-        raise UsageError(f"{flag} {error}") from None
+    table = state.session().breakdown(kind, window, all_matrices=all_matrices)
     if csv:
         print_csv(table.rows, table.kind)
     elif state.json:

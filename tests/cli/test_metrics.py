@@ -262,14 +262,18 @@ def test_csv_is_one_row_per_group_for_a_spreadsheet(history: Cli) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--by", "colour"], '--by "colour": use one of severity, owner'),
-        (["--by", "owner", "--period", "week"], "--by and --period go one at a time"),
-        (["--csv", "--json"], "--csv and --json go one at a time"),
+        (["--by", "colour"], '--by "colour": use one of severity, owner, customer, path, level\n'),
+        (["--by", "week"], '--by "week": use one of severity, owner, customer, path, level\n'),
+        (["--period", "year"], '--period "year": use one of week, month\n'),
+        (["--period", "owner"], '--period "owner": use one of week, month\n'),
+        (["--by", "owner", "--period", "week"], "--by and --period go one at a time\n"),
+        (["--csv", "--json"], "--csv and --json go one at a time\n"),
     ],
 )
 def test_a_bad_breakdown_is_a_usage_error(cli: Cli, args: list[str], message: str) -> None:
     failed = cli("metrics", *args, code=2)
-    assert message in failed.stderr and failed.stdout == ""
+    assert failed.stderr.endswith(message) and failed.stdout == ""
+    assert len(failed.stderr.splitlines()) == 1
 
 
 def test_csv_text_cells_never_drive_a_terminal_nor_run_as_formulas(cli: Cli) -> None:
