@@ -310,6 +310,15 @@ class Session:
         except MatrixError:
             return None
 
+    def matrix_if_any(self) -> Matrix | None:
+        """The matrix, or None when there is no usable one (for reads that can do without)."""
+        from escalate_cli.core.errors import MatrixError
+
+        try:
+            return self.matrix()
+        except MatrixError:
+            return None
+
     def close_store(self) -> None:
         """Let go of the store this session opened (a database connection). `close` is the
         command that closes a case; leaving a `with Session(...)` block calls this."""
@@ -650,7 +659,8 @@ class Session:
         self, kind: str, since: timedelta | None = None, *, all_matrices: bool = False
     ) -> Breakdown:
         """`escalate metrics --by KIND` (severity, owner, customer, path, level) or `--period
-        KIND` (week, month): the metrics of each group or period, of the cases `metrics` takes."""
+        KIND` (week, month): the metrics of each group or period, of the cases `metrics` takes;
+        severities and levels in the matrix's order when there is a usable matrix."""
         from escalate_cli.core.documents.metrics import BY, PERIODS, breakdown_for_store
         from escalate_cli.core.errors import StoreError, UsageError
 
@@ -659,7 +669,7 @@ class Session:
         now = self.now
         team = None if all_matrices else self.team_if_any()
         try:
-            return breakdown_for_store(self.store, now, since, team, kind)
+            return breakdown_for_store(self.store, now, since, team, kind, self.matrix_if_any())
         except ValueError as error:
             raise StoreError(f"{self.store.location}: {error}") from None
 

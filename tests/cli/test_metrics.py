@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from escalate_cli.cli.metrics import bar_lines, human_duration, percent
@@ -221,11 +223,37 @@ def test_by_severity_gives_each_group_its_metrics_and_breach_rates(history: Cli)
     found = history.json("metrics", "--by", "severity")
     assert found["by"] == "severity"
     rows = {row["key"]: row for row in found["rows"]}
-    assert [row["key"] for row in found["rows"]] == ["sev3", "sev1"]  # busiest first
+    assert [row["key"] for row in found["rows"]] == ["sev1", "sev3"]  # the matrix's order
     assert (rows["sev3"]["cases"], rows["sev1"]["cases"]) == (3, 1)
     assert rows["sev3"]["breaches"] == {"ack": 1, "resolve": 0}
     assert rows["sev3"]["breach_rates"] == {"ack": 1 / 3, "resolve": 0}
     assert rows["sev1"]["mttr_s"] == 3 * 3600  # opened 09:00, resolved 12:00
+
+
+def test_severities_and_levels_come_in_the_matrix_order_whatever_their_names(
+    cli: Cli, matrix_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Renamed so that neither the busiest first nor the names' order is the matrix's order.
+    text = matrix_file.read_text().replace("sev1", "urgent").replace("sev3", "low")
+    matrix_file.write_text(text.replace("L3", "ZZ"))
+    monkeypatch.setenv("ESCALATE_MATRIX", str(matrix_file))
+    severities = ["low", "low", "low", "urgent", "sev2", "low", "urgent"]
+    levels = ["L4", "L4", "L4", "ZZ", "L1", "ZZ", "L2"]
+    for number, (severity, level) in enumerate(zip(severities, levels, strict=True), 1):
+        cli("open", f"Case {number}", "--severity", severity)
+        edit_case(number, lambda case, at=level: case.update(level=at))
+    edit_case(7, lambda case: case.update(severity="retired"))  # gone from the matrix: last
+    rows = cli.json("metrics", "--by", "severity")["rows"]
+    assert [(row["key"], row["cases"]) for row in rows] == [
+        ("urgent", 1),
+        ("sev2", 1),
+        ("low", 4),
+        ("retired", 1),
+    ]
+    rows = cli.json("metrics", "--by", "level")["rows"]
+    assert [row["key"] for row in rows] == ["L1", "L2", "ZZ", "L4"]
+    shown = cli("metrics", "--by", "level").stdout.splitlines()
+    assert [line.split()[0] for line in shown if "█" in line] == ["L1", "L2", "ZZ", "L4"]
 
 
 def test_by_path_and_owner_group_what_the_case_holds(history: Cli) -> None:
@@ -254,7 +282,7 @@ def test_csv_is_one_row_per_group_for_a_spreadsheet(history: Cli) -> None:
         "severity,cases,open,mtta_s,mttr_s,ack_breaches,resolve_breaches,ack_breach_rate,"
         "resolve_breach_rate,escalations,reopen_rate"
     )
-    assert lines[1].startswith("sev3,3,1,") and lines[2].startswith("sev1,1,0,")
+    assert lines[1].startswith("sev1,1,0,") and lines[2].startswith("sev3,3,1,")
     plain = history("metrics", "--csv").stdout.splitlines()
     assert plain[1].startswith("all,4,1,")
 

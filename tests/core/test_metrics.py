@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from escalate_cli.core.documents.metrics import compute
+from escalate_cli.core.documents.metrics import breakdown, compute
+from escalate_cli.core.matrix.loader import load_matrix
 from escalate_cli.core.time.timing import to_iso
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+SUPPORT = Path(__file__).resolve().parents[2] / "matrices" / "support.yaml"
 
 
 def at(minutes: float) -> str:
@@ -246,3 +249,24 @@ def test_any_cases_give_sane_counts_and_means_within_the_samples(
 
 def _instant(doc: dict[str, Any], key: str = "created_at") -> datetime:
     return datetime.fromisoformat(doc[key])
+
+
+def test_severities_and_levels_break_down_in_the_matrix_order_the_rest_busiest_first() -> None:
+    # support.yaml: sev1..sev4; levels L1, L2, L3, FIN, SEC, L4, ... (not in the names' order)
+    matrix = load_matrix(SUPPORT)
+    cases = [
+        case(1, severity="sev4", level="L4", owner="tia"),
+        case(2, severity="sev4", level="FIN", owner="sam"),
+        case(3, severity="sev2", level="L3", owner="sam"),
+        case(4, severity="gone", level="L1", owner="sam"),
+        case(5, level="FIN", owner="ana"),
+    ]
+
+    def keys(kind: str, with_matrix: bool = True) -> list[str]:
+        found = breakdown(cases, NOW, None, kind, matrix if with_matrix else None)
+        return [key for key, _ in found.rows]
+
+    assert keys("severity") == ["sev2", "sev4", "(none)", "gone"]
+    assert keys("level") == ["L1", "L3", "FIN", "L4"]
+    assert keys("owner") == ["sam", "ana", "tia"]  # busiest first, then by name
+    assert keys("level", with_matrix=False) == ["FIN", "L1", "L3", "L4"]  # by name

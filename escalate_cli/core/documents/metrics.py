@@ -6,10 +6,13 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from escalate_cli.core.engine import ACTIVE  # still being worked: `open` in the metrics
 from escalate_cli.core.time import timing
+
+if TYPE_CHECKING:
+    from escalate_cli.core.matrix.model import Level, Matrix, Severity
 
 SLAS = ("ack", "resolve")
 
@@ -321,12 +324,32 @@ def _next_period(start: datetime, period: str) -> datetime:
     return datetime(following.year, following.month, following.day).astimezone()
 
 
+def _ordered(
+    rows: list[tuple[str, Metrics]], kind: str, matrix: Matrix | None
+) -> list[tuple[str, Metrics]]:
+    """Severities and levels in the matrix's order, as a lead reads them (most severe first;
+    the bottom level first, as every path runs), then any the matrix does not name (`(none)`,
+    a removed id) by name; without a matrix, all by name. Owners, customers and paths have no
+    order of their own: busiest first, then by name. By name is natural: L2 before L10."""
+    if kind in ("severity", "level"):
+        named: Iterable[Level | Severity] = ()
+        if matrix is not None:
+            named = matrix.severities if kind == "severity" else matrix.levels
+        rank = {item.id: index for index, item in enumerate(named)}
+        return sorted(rows, key=lambda row: (rank.get(row[0], len(rank)), _natural_key(row[0])))
+    return sorted(rows, key=lambda row: (-row[1].cases, _natural_key(row[0])))
+
+
 def breakdown(
-    cases: Iterable[Mapping[str, Any]], now: datetime, since: timedelta | None, kind: str
+    cases: Iterable[Mapping[str, Any]],
+    now: datetime,
+    since: timedelta | None,
+    kind: str,
+    matrix: Matrix | None = None,
 ) -> Breakdown:
     """The cases in the window (as `compute` takes them) by `kind`: a group of BY, each with its
-    metrics, busiest first; or a period of PERIODS, oldest first and none left out between
-    the first and the last (a quiet week is a zero, not a gap)."""
+    metrics, in `_ordered`'s order; or a period of PERIODS, oldest first and none left out
+    between the first and the last (a quiet week is a zero, not a gap)."""
     start, end = (now - since, now) if since is not None else (None, None)
     low = timing.to_iso(start) if start is not None else None
     high = timing.to_iso(end) if end is not None else None
@@ -342,8 +365,9 @@ def breakdown(
         )
         groups.setdefault(key, []).append(case)
     if kind in BY:
-        ordered = sorted(groups.items(), key=lambda item: (-len(item[1]), _natural_key(item[0])))
-        rows = [(key, compute(members, now)) for key, members in ordered]
+        rows = _ordered(
+            [(key, compute(members, now)) for key, members in groups.items()], kind, matrix
+        )
     else:
         rows = []
         if groups:
@@ -356,11 +380,17 @@ def breakdown(
 
 
 def breakdown_for_store(
-    store: Any, now: datetime, since: timedelta | None, team: str | None, kind: str
+    store: Any,
+    now: datetime,
+    since: timedelta | None,
+    team: str | None,
+    kind: str,
+    matrix: Matrix | None = None,
 ) -> Breakdown:
-    """`breakdown` over a store's cases (open and archived) of `team`: summed in SQL by a
-    store that can (PostgreSQL, for groups that are case columns), else read from the case
-    summaries. Both give the same rows (tests/core/test_store_pg_metrics.py)."""
+    """`breakdown` over a store's cases (open and archived) of `team`, in the order of
+    `matrix` (see `_ordered`): summed in SQL by a store that can (PostgreSQL, for groups that
+    are case columns), else read from the case summaries. Both give the same rows
+    (tests/core/test_store_pg_metrics.py)."""
     from escalate_cli.core.cases.teams import belongs
 
     column = {"path": "type"}.get(kind, kind)
@@ -371,10 +401,9 @@ def breakdown_for_store(
         if groups is not None:
             start, end = (now - since, now) if since is not None else (None, None)
             rows = [(key, _from_sums(sums, start, end)) for key, sums in groups.items()]
-            rows.sort(key=lambda row: (-row[1].cases, _natural_key(row[0])))
-            return Breakdown(kind, rows, start, end)
+            return Breakdown(kind, _ordered(rows, kind, matrix), start, end)
     cases = store.cases(archived=True, history=False)
-    return breakdown([case for case in cases if belongs(case, team)], now, since, kind)
+    return breakdown([case for case in cases if belongs(case, team)], now, since, kind, matrix)
 
 
 def _from_sums(sums: dict[str, Any], start: datetime | None, end: datetime | None) -> Metrics:
