@@ -198,11 +198,20 @@ def print_metrics(result: "Metrics", since: str | None) -> None:
 
 
 def summary_rows(result: "Metrics") -> list[tuple[str, str]]:
+    """The summary's lines; rates in percent, a breach count with its share of the cases."""
+    from escalate_cli.core.documents.metrics import breach_rates
+
     def mean(value: float | None, count: int, what: str) -> str:
         return "-" if value is None else f"{human_duration(value)} (mean of {count} {what})"
 
     rate = result.reopen_rate
-    breaches = ", ".join(f"{sla} {count}" for sla, count in result.breaches.items())
+    rates = breach_rates(result)
+
+    def breached(sla: str, count: int) -> str:
+        share = rates.get(sla)
+        return f"{sla} {count}" if share is None else f"{sla} {count} ({percent(share)})"
+
+    breaches = ", ".join(breached(sla, count) for sla, count in result.breaches.items())
     return [
         ("cases", f"{result.cases} ({result.open} open)"),
         ("MTTA", mean(result.mtta_s, result.acknowledged, "acknowledged")),

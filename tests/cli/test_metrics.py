@@ -112,7 +112,7 @@ def test_people_get_a_summary_and_charts_within_80_columns(history: Cli) -> None
         "  cases         4 (1 open)",
         "  MTTA          35m (mean of 2 acknowledged)",
         "  MTTR          17h20m (mean of 3 resolved)",
-        "  SLA breaches  ack 1, resolve 0",
+        "  SLA breaches  ack 1 (25%), resolve 0 (0%)",
         "  reopen rate   25% (1 of 4)",
     ]
     assert "Escalations per level (3)" in lines
@@ -148,6 +148,7 @@ def test_an_empty_store_gives_zeros_and_nulls(cli: Cli) -> None:
     assert "  MTTA          -\n" in text
     assert "  reopen rate   -\n" in text
     assert text.count("  none\n") == 2
+    assert "  SLA breaches  ack 0, resolve 0\n" in text  # no share of no cases
 
 
 def test_metrics_need_no_matrix(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -279,12 +280,14 @@ def test_period_week_is_a_series_with_the_quiet_weeks_in_it(history: Cli) -> Non
 def test_csv_is_one_row_per_group_for_a_spreadsheet(history: Cli) -> None:
     lines = history("metrics", "--by", "severity", "--csv").stdout.splitlines()
     assert lines[0] == (
-        "severity,cases,open,mtta_s,mttr_s,ack_breaches,resolve_breaches,ack_breach_rate,"
-        "resolve_breach_rate,escalations,reopen_rate"
+        "severity,cases,open,mtta_s,mttr_s,ack_breaches,resolve_breaches,ack_breach_pct,"
+        "resolve_breach_pct,escalations,reopen_pct"
     )
-    assert lines[1].startswith("sev1,1,0,") and lines[2].startswith("sev3,3,1,")
+    # Rates in percent: sev3 has 1 ack breach and 1 reopened case of 3.
+    assert lines[1] == "sev1,1,0,600,10800,0,0,0,0,0,0"
+    assert lines[2] == "sev3,3,1,3600,88200,1,0,33.33,0,3,33.33"
     plain = history("metrics", "--csv").stdout.splitlines()
-    assert plain[1].startswith("all,4,1,")
+    assert plain[1] == "all,4,1,2100,62400,1,0,25,0,3,25"
 
 
 @pytest.mark.parametrize(

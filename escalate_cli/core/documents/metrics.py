@@ -422,10 +422,10 @@ CSV_COLUMNS = (
     "mttr_s",
     "ack_breaches",
     "resolve_breaches",
-    "ack_breach_rate",
-    "resolve_breach_rate",
+    "ack_breach_pct",
+    "resolve_breach_pct",
     "escalations",
-    "reopen_rate",
+    "reopen_pct",
 )
 
 
@@ -442,11 +442,15 @@ def csv_table(key: str, rows: Iterable[tuple[str, Metrics]]) -> list[list[Any]]:
 
 
 def csv_row(result: Metrics) -> list[Any]:
-    """The CSV_COLUMNS of one result; an unknown mean or rate is an empty cell."""
+    """The CSV_COLUMNS of one result; an unknown mean or rate is an empty cell. Rates are in
+    percent (`14.29`), as a spreadsheet's reader reads them; `--json` keeps them from 0 to 1."""
     rates = breach_rates(result)
 
     def cell(value: float | None, digits: int) -> Any:
         return "" if value is None else _number(value, digits)
+
+    def pct(rate: float | None) -> Any:
+        return cell(None if rate is None else rate * 100, 2)
 
     return [
         result.cases,
@@ -455,8 +459,8 @@ def csv_row(result: Metrics) -> list[Any]:
         cell(result.mttr_s, 3),
         result.breaches.get("ack", 0),
         result.breaches.get("resolve", 0),
-        cell(rates.get("ack"), 4),
-        cell(rates.get("resolve"), 4),
+        pct(rates.get("ack")),
+        pct(rates.get("resolve")),
         result.escalations,
-        cell(result.reopen_rate, 4),
+        pct(result.reopen_rate),
     ]
