@@ -267,14 +267,50 @@ def test_by_path_and_owner_group_what_the_case_holds(history: Cli) -> None:
 def test_period_week_is_a_series_with_the_quiet_weeks_in_it(history: Cli) -> None:
     found = history.json("metrics", "--period", "week")
     assert found["period"] == "week"
-    # Cases opened on the 10th (week of Monday the 9th) and the 20th and 22nd (week of the 16th).
+    # Cases opened on the 10th (week of Monday the 9th) and the 20th and 22nd (week of the 16th);
+    # the series runs on to the week holding now (Monday the 23rd), quiet as it is so far.
     assert [(row["key"], row["cases"]) for row in found["rows"]] == [
         ("2026-11-09", 1),
         ("2026-11-16", 3),
+        ("2026-11-23", 0),
     ]
     shown = history("metrics", "--period", "week", "--since", "14d").stdout
     assert shown.startswith("Per week (opened in the last 14d)\n")
     assert "2026-11-16" in shown and "Cases" in shown
+
+
+def test_a_series_runs_from_the_window_start_to_now_with_every_quiet_period(history: Cli) -> None:
+    def series(*args: str) -> list[tuple[str, int]]:
+        rows = history.json("metrics", "--period", *args)["rows"]
+        return [(row["key"], row["cases"]) for row in rows]
+
+    # Two weeks on, nothing new: the weeks since the last case are zeros, not left out.
+    later = ("--now", "2026-12-08T10:00:00Z")
+    assert series("week", *later) == [
+        ("2026-11-09", 1),
+        ("2026-11-16", 3),
+        ("2026-11-23", 0),
+        ("2026-11-30", 0),
+        ("2026-12-07", 0),
+    ]
+    assert series("month", *later) == [("2026-11-01", 4), ("2026-12-01", 0)]
+    # --since starts the series in the week the window starts in, before the first case.
+    assert series("week", "--since", "4w") == [
+        ("2026-10-26", 0),
+        ("2026-11-02", 0),
+        ("2026-11-09", 1),
+        ("2026-11-16", 3),
+        ("2026-11-23", 0),
+    ]
+
+
+def test_an_empty_store_has_a_series_only_over_a_window(cli: Cli) -> None:
+    assert cli.json("metrics", "--period", "week")["rows"] == []
+    # 8 days back from Monday the 23rd is Sunday the 15th, in the week of the 9th.
+    rows = cli.json("metrics", "--period", "week", "--since", "8d")["rows"]
+    keys = [row["key"] for row in rows]
+    assert keys == ["2026-11-09", "2026-11-16", "2026-11-23"]
+    assert all(row["cases"] == 0 for row in rows)
 
 
 def test_csv_is_one_row_per_group_for_a_spreadsheet(history: Cli) -> None:

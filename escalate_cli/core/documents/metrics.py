@@ -348,8 +348,9 @@ def breakdown(
     matrix: Matrix | None = None,
 ) -> Breakdown:
     """The cases in the window (as `compute` takes them) by `kind`: a group of BY, each with its
-    metrics, in `_ordered`'s order; or a period of PERIODS, oldest first and none left out
-    between the first and the last (a quiet week is a zero, not a gap)."""
+    metrics, in `_ordered`'s order; or a period of PERIODS, oldest first: a series from the
+    period the window starts in (without one, the first case's) to the one holding `now`,
+    none left out (a quiet week is a zero, not a gap)."""
     start, end = (now - since, now) if since is not None else (None, None)
     low = timing.to_iso(start) if start is not None else None
     high = timing.to_iso(end) if end is not None else None
@@ -370,8 +371,10 @@ def breakdown(
         )
     else:
         rows = []
-        if groups:
-            period, last = min(groups), max(groups)
+        bounds = [*groups, *([_period_start(start, kind)] if start is not None else [])]
+        if bounds:
+            # A case dated after `now` (a clock put back) still gets its period.
+            period, last = min(bounds), max([*bounds, _period_start(now, kind)])
             while period <= last:
                 label = period.date().isoformat()
                 rows.append((label, compute(groups.get(period, []), now)))
