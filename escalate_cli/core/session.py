@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from escalate_cli.core.cases.planning import NextView
     from escalate_cli.core.cases.search import Searched
     from escalate_cli.core.cases.watching import Watched
-    from escalate_cli.core.documents.metrics import Breakdown, Metrics
+    from escalate_cli.core.documents.metrics import Breakdown, Late, Metrics
     from escalate_cli.core.engine import NextDue
     from escalate_cli.core.io.intake import Imported, Row
     from escalate_cli.core.matrix.matrix_cache import Head
@@ -644,14 +644,15 @@ class Session:
     def metrics(self, since: timedelta | None = None, *, all_matrices: bool = False) -> Metrics:
         """`escalate metrics`: the cases of this team (every team's with `all_matrices`, or
         when there is no usable matrix), only those opened within `since` before now when
-        given; summed in SQL on PostgreSQL."""
+        given; summed in SQL on PostgreSQL. A case past an SLA deadline counts as breached
+        before a sweep records it (see `metrics.late_breaches`)."""
         from escalate_cli.core.documents.metrics import for_store
         from escalate_cli.core.errors import StoreError
 
         now = self.now
         team = None if all_matrices else self.team_if_any()
         try:
-            return for_store(self.store, now, since, team)
+            return for_store(self.store, now, since, team, self._late_breaches(now))
         except ValueError as error:
             raise StoreError(f"{self.store.location}: {error}") from None
 
@@ -669,9 +670,18 @@ class Session:
         now = self.now
         team = None if all_matrices else self.team_if_any()
         try:
-            return breakdown_for_store(self.store, now, since, team, kind, self.matrix_if_any())
+            matrix, late = self.matrix_if_any(), self._late_breaches(now)
+            return breakdown_for_store(self.store, now, since, team, kind, matrix, late)
         except ValueError as error:
             raise StoreError(f"{self.store.location}: {error}") from None
+
+    def _late_breaches(self, now: datetime) -> Late:
+        """This team's cases past an SLA deadline that no command has recorded yet, judged by
+        this matrix; none without a usable matrix."""
+        from escalate_cli.core.documents.metrics import late_breaches
+
+        matrix = self.matrix_if_any()
+        return {} if matrix is None else late_breaches(self.store, matrix, self.team(), now)
 
     def outbox(self, status: str = "unsent") -> Outbox:
         """`escalate outbox`: the entries of `status`: `unsent` (pending, failed, no_channel),

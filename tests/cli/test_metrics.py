@@ -377,3 +377,82 @@ def test_csv_of_a_customer_typed_at_the_prompt(cli: Cli) -> None:
     cli("edit", "1", "--customer", "Cust\x1b]0;title\x07")
     found = cli("metrics", "--by", "customer", "--csv").stdout
     assert found.splitlines()[1].startswith("Cust\\x1b]0;title\\x07,1,")
+
+
+# A breach is a fact about times (timing rule 5): metrics count an SLA past its deadline at now
+# as breached, recorded by a sweep or not.
+
+
+def breaches(cli: Cli, *args: str) -> dict[str, int]:
+    return dict(cli.json("metrics", *args)["breaches"])
+
+
+def test_an_sla_past_its_deadline_counts_before_any_sweep_records_it(cli: Cli) -> None:
+    cli("open", "Checkout down", "--severity", "sev1", "--now", "2026-11-23T05:00:00Z")  # 15m, 4h
+    cli("open", "Search slow", "--now", "2026-11-23T09:00:00Z")  # sev3: ack 4h, resolve 3d
+    assert breaches(cli) == {"ack": 1, "resolve": 1}
+    assert cli.json("show", "1")["breached"] == []  # counted, not written
+    assert breaches(cli, "--now", "2026-11-23T05:14:59Z") == {"ack": 0, "resolve": 0}
+    assert breaches(cli, "--now", "2026-11-23T05:15:00Z") == {"ack": 1, "resolve": 0}  # due: >=
+    lines = cli("metrics").stdout.splitlines()
+    assert "  SLA breaches  ack 1 (50%), resolve 1 (50%)" in lines
+    rows = cli.json("metrics", "--by", "severity")["rows"]
+    assert [(row["key"], row["breaches"]) for row in rows] == [
+        ("sev1", {"ack": 1, "resolve": 1}),
+        ("sev3", {"ack": 0, "resolve": 0}),
+    ]
+    weeks = cli.json("metrics", "--period", "week")["rows"]
+    assert [row["breaches"] for row in weeks] == [{"ack": 1, "resolve": 1}]
+    csv_lines = cli("metrics", "--by", "owner", "--csv").stdout.splitlines()
+    assert csv_lines[1:] == ["frontline,1,1,,,0,0,0,0,0,0", "tia,1,1,,,1,1,100,100,0,0"]
+    # A sweep records them: counted once, the same as before it.
+    cli("sweep")
+    assert cli.json("show", "1")["breached"] == ["ack", "resolve"]
+    assert breaches(cli) == {"ack": 1, "resolve": 1}
+    assert cli.json("metrics", "--by", "severity")["rows"][0]["breaches"] == breaches(cli)
+
+
+def test_only_a_running_sla_can_breach(cli: Cli) -> None:
+    cli("open", "Acknowledged in time", "--severity", "sev1", "--now", "2026-11-23T05:00:00Z")
+    cli("acknowledge", "1", "--now", "2026-11-23T05:10:00Z")
+    cli("open", "Held before its deadline", "--severity", "sev1", "--now", "2026-11-23T09:30:00Z")
+    cli("hold", "2", "--reason", "waiting on the customer", "--now", "2026-11-23T09:40:00Z")
+    cli("open", "Resolved", "--severity", "sev1", "--now", "2026-11-23T05:00:00Z")
+    cli("resolve", "3", "--summary", "fixed", "--now", "2026-11-23T05:05:00Z")
+    # ESC-1's resolve SLA (09:00) is past; its ack was in time. ESC-2's clocks stopped at 09:40.
+    assert breaches(cli) == {"ack": 0, "resolve": 1}
+    cli("resume", "2", "--now", "2026-11-23T10:00:00Z")
+    # Resumed at 10:00 after 20 minutes on hold: its ack is due at 10:05, not 09:45.
+    assert breaches(cli, "--now", "2026-11-23T10:04:59Z") == {"ack": 0, "resolve": 1}
+    assert breaches(cli, "--now", "2026-11-23T10:05:00Z") == {"ack": 1, "resolve": 1}
+
+
+def test_a_business_hours_sla_breaches_by_its_calendar(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.cli.test_business_hours import MATRIX
+    from tests.cli.test_notify import write_matrix
+
+    write_matrix(tmp_path, monkeypatch, MATRIX)
+    cli("open", "Weekend outage", "--now", "2026-11-28T10:00:00Z")  # Saturday; sev2, office
+    # A day of wall-clock time, none of it office hours: its 1h ack runs from Monday 09:00.
+    assert breaches(cli, "--now", "2026-11-29T10:00:00Z") == {"ack": 0, "resolve": 0}
+    assert breaches(cli, "--now", "2026-11-30T09:59:59Z") == {"ack": 0, "resolve": 0}
+    assert breaches(cli, "--now", "2026-11-30T10:00:00Z") == {"ack": 1, "resolve": 0}
+
+
+def test_late_cases_count_only_in_their_window(cli: Cli) -> None:
+    cli("open", "Old and late", "--severity", "sev1", "--now", "2026-11-20T09:00:00Z")
+    cli("open", "New and late", "--severity", "sev1", "--now", "2026-11-23T09:00:00Z")
+    assert breaches(cli) == {"ack": 2, "resolve": 1}
+    assert breaches(cli, "--since", "1d") == {"ack": 1, "resolve": 0}
+    week = cli.json("metrics", "--by", "level", "--since", "1d")["rows"]
+    assert [(row["key"], row["breaches"]) for row in week] == [("L2", {"ack": 1, "resolve": 0})]
+
+
+def test_without_a_matrix_metrics_count_the_recorded_breaches(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cli("open", "Checkout down", "--severity", "sev1", "--now", "2026-11-23T05:00:00Z")
+    monkeypatch.delenv("ESCALATE_MATRIX")
+    assert breaches(cli) == {"ack": 0, "resolve": 0}  # no SLAs to judge it by

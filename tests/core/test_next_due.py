@@ -111,3 +111,24 @@ def test_a_wake_stops_holding_when_a_second_move_falls_due() -> None:
 @given(histories())
 def test_overdue_is_what_a_sweep_would_act_on_for_a_random_case(history: dict[str, Any]) -> None:
     play(history, assert_one_answer, follow=8)
+
+
+def assert_breaches_are_the_sweeps(
+    matrix: Matrix, case: dict[str, Any], now: datetime
+) -> datetime | None:
+    """`breaches_due` (what metrics count before a sweep) is what a sweep at `now` records;
+    returns when the sweep next acts."""
+    swept = [t.kind.removeprefix("sla_") for t in routing.due_now(matrix, case, now).breaches]
+    assert routing.breaches_due(matrix, case, now) == swept
+    later = now + timedelta(hours=5)
+    recorded = [t.kind.removeprefix("sla_") for t in routing.due_now(matrix, case, later).breaches]
+    assert routing.breaches_due(matrix, case, later) == recorded
+    found = routing.next_due(matrix, case, now)
+    return None if found is None else max(found.at, now)
+
+
+@given(histories())
+def test_the_breaches_metrics_count_unswept_are_those_a_sweep_records(
+    history: dict[str, Any],
+) -> None:
+    play(history, assert_breaches_are_the_sweeps, follow=8)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
@@ -256,23 +256,78 @@ class Summing(Protocol):
         ...
 
 
+# Case number -> (the case, its SLAs past their deadline that it does not record yet): see
+# `late_breaches`.
+Late = Mapping[int, tuple[Mapping[str, Any], tuple[str, ...]]]
+
+
+def late_breaches(store: Any, matrix: Matrix, team: str, now: datetime) -> Late:
+    """The active cases of `team` (the matrix's) with an SLA past its deadline at `now` that
+    they do not record yet, each with those SLAs. A breach is a fact about times, not about
+    sweeps (timing rule 5): metrics count these as breached, as the next sweep will record
+    them (engine.routing.breaches_due, business-hours calendars and holds included). Only
+    this matrix can judge its cases, so other teams' cases count what they record. Read as a
+    sweep reads: on PostgreSQL only the cases that may be due."""
+    from escalate_cli.core.cases.teams import belongs
+    from escalate_cli.core.engine.routing import breaches_due
+    from escalate_cli.core.engine.wake import matrix_key
+
+    found = {}
+    for case in store.sweep_cases(now, matrix_key(matrix), team).cases:
+        if case.get("status") in ACTIVE and belongs(case, team):
+            slas = breaches_due(matrix, case, now)
+            if slas:
+                found[case["number"]] = (case, tuple(slas))
+    return found
+
+
+def _with_late(cases: Iterable[Mapping[str, Any]], late: Late) -> Iterator[Mapping[str, Any]]:
+    """The cases, those in `late` as if their breaches were recorded."""
+    for case in cases:
+        found = late.get(case.get("number", 0))
+        if found is None:
+            yield case
+        else:
+            yield {**case, "breached": [*(case.get("breached") or ()), *found[1]]}
+
+
+def _late_in(late: Late, window: tuple[str, str] | None) -> Iterator[tuple[Mapping[str, Any], str]]:
+    """Each late case created in the window (both ends in, as `compute` counts), with each
+    SLA it breached."""
+    for case, slas in late.values():
+        created = _canonical(case.get("created_at"))
+        if window is None or (created is not None and window[0] <= created <= window[1]):
+            yield from ((case, sla) for sla in slas)
+
+
+def _add_breach(sums: dict[str, Any], sla: str) -> None:
+    sums["breaches"][sla] = sums["breaches"].get(sla, 0) + 1
+
+
 def for_store(
-    store: Any, now: datetime, since: timedelta | None = None, team: str | None = None
+    store: Any,
+    now: datetime,
+    since: timedelta | None = None,
+    team: str | None = None,
+    late: Late | None = None,
 ) -> Metrics:
-    """`compute` over a store's cases (open and archived) of `team` (None: every team's):
-    summed by the store itself when it can (PostgreSQL, in SQL), else read and summed here.
-    Both give the same numbers (tests/core/test_store_pg_metrics.py)."""
+    """`compute` over a store's cases (open and archived) of `team` (None: every team's), the
+    `late` ones as breached: summed by the store itself when it can (PostgreSQL, in SQL),
+    else read and summed here. Both give the same numbers (tests/core/test_store_pg_metrics.py)."""
     from escalate_cli.core.cases.teams import belongs
 
+    late = late or {}
     start, end = (now - since, now) if since is not None else (None, None)
     summing = getattr(store, "metrics_sums", None)
     if summing is not None:
         window = (timing.to_iso(now - since), timing.to_iso(now)) if since is not None else None
         sums = summing(window, team)
         if sums is not None:
+            for _, sla in _late_in(late, window):
+                _add_breach(sums, sla)
             return _from_sums(sums, start, end)
     cases = store.cases(archived=True, history=False)
-    return compute([case for case in cases if belongs(case, team)], now, since)
+    return compute(_with_late((case for case in cases if belongs(case, team)), late), now, since)
 
 
 # --- breakdowns: `metrics --by` and `metrics --period` -------------------------------------------
@@ -389,13 +444,15 @@ def breakdown_for_store(
     team: str | None,
     kind: str,
     matrix: Matrix | None = None,
+    late: Late | None = None,
 ) -> Breakdown:
     """`breakdown` over a store's cases (open and archived) of `team`, in the order of
-    `matrix` (see `_ordered`): summed in SQL by a store that can (PostgreSQL, for groups that
-    are case columns), else read from the case summaries. Both give the same rows
-    (tests/core/test_store_pg_metrics.py)."""
+    `matrix` (see `_ordered`), the `late` ones as breached: summed in SQL by a store that can
+    (PostgreSQL, for groups that are case columns), else read from the case summaries. Both
+    give the same rows (tests/core/test_store_pg_metrics.py)."""
     from escalate_cli.core.cases.teams import belongs
 
+    late = late or {}
     column = {"path": "type"}.get(kind, kind)
     grouping = getattr(store, "metrics_groups", None)
     if grouping is not None and kind in ("severity", "owner", "path", "level"):
@@ -403,10 +460,13 @@ def breakdown_for_store(
         groups = grouping(window, team, column)
         if groups is not None:
             start, end = (now - since, now) if since is not None else (None, None)
+            for case, sla in _late_in(late, window):
+                _add_breach(groups[_group_key(case, kind)], sla)
             rows = [(key, _from_sums(sums, start, end)) for key, sums in groups.items()]
             return Breakdown(kind, _ordered(rows, kind, matrix), start, end)
     cases = store.cases(archived=True, history=False)
-    return breakdown([case for case in cases if belongs(case, team)], now, since, kind, matrix)
+    mine = _with_late((case for case in cases if belongs(case, team)), late)
+    return breakdown(mine, now, since, kind, matrix)
 
 
 def _from_sums(sums: dict[str, Any], start: datetime | None, end: datetime | None) -> Metrics:

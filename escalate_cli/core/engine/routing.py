@@ -251,6 +251,20 @@ def due_now(matrix: Matrix, case: Case, now: datetime) -> Due:
     return due
 
 
+def breaches_due(matrix: Matrix, case: Case, now: datetime) -> list[str]:
+    """The SLAs (`ack`, `resolve`) past their deadline at `now` that the case does not record
+    yet: the breaches a sweep at `now` records (`due_now`), for readers that count breaches
+    without waiting for a sweep, as a breach is a fact about times (timing rule 5). None while
+    on hold: a sweep records nothing then, and records it once the case resumes."""
+    start = _start(case, now)
+    if start is None or start > now:
+        return []
+    running = timers.running_timers(matrix, case)
+    return [
+        t.kind.removeprefix("sla_") for t in running if t.is_sla and t.due_at and now >= t.due_at
+    ]
+
+
 def _upcoming(matrix: Matrix, case: Case, plan: Schedule, now: datetime) -> Move | None:
     start = plan.start
     pending: list[Move] = []
