@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from escalate_cli.cli._app import settings
+from escalate_cli.cli._app import complete_from, settings
 
 if TYPE_CHECKING:
     from datetime import datetime, timedelta
@@ -15,6 +15,20 @@ if TYPE_CHECKING:
 CHART_WIDTH = 80
 MAX_BAR = 40
 MAX_LABEL = 20
+
+
+def _complete_by(incomplete: str) -> list[str]:
+    from escalate_cli.core.documents.metrics import BY  # on a Tab press only
+
+    completed: list[str] = complete_from(BY)(incomplete)
+    return completed
+
+
+def _complete_period(incomplete: str) -> list[str]:
+    from escalate_cli.core.documents.metrics import PERIODS
+
+    completed: list[str] = complete_from(PERIODS)(incomplete)
+    return completed
 
 
 def metrics(
@@ -31,10 +45,19 @@ def metrics(
     ] = False,
     by: Annotated[
         str | None,
-        typer.Option(metavar="FIELD", help="One row per severity, owner, customer, path or level."),
+        typer.Option(
+            metavar="FIELD",
+            help="One row per severity, owner, customer, path or level.",
+            autocompletion=_complete_by,
+        ),
     ] = None,
     period: Annotated[
-        str | None, typer.Option(metavar="PERIOD", help="One row per week or month opened in.")
+        str | None,
+        typer.Option(
+            metavar="PERIOD",
+            help="One row per week or month opened in.",
+            autocompletion=_complete_period,
+        ),
     ] = None,
     csv: Annotated[bool, typer.Option("--csv", help="CSV for a spreadsheet.")] = False,
 ) -> None:

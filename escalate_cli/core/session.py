@@ -486,12 +486,9 @@ class Session:
     def _unknown_names(self, wanted: CaseFilter) -> list[str]:
         """filters.unknown_names under this session's matrix; none without a usable one."""
         from escalate_cli.core.cases.filters import unknown_names
-        from escalate_cli.core.errors import MatrixError
 
-        try:
-            return unknown_names(self.matrix(), wanted)
-        except MatrixError:
-            return []
+        matrix = self.matrix_if_any()
+        return [] if matrix is None else unknown_names(matrix, wanted)
 
     def search(
         self,

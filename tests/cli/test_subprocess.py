@@ -101,6 +101,9 @@ def test_shell_completion_offers_the_words_an_option_takes() -> None:
     assert '"on_hold"' in completed("escalate search fire --status o")
     assert '"failed"' in completed("escalate outbox --status f")
     assert '"frontline"' not in completed("escalate list --sort ")
+    assert '"severity"' in completed("escalate metrics --by s")
+    assert '"frontline"' not in completed("escalate metrics --by ")  # not --by CONTACT here
+    assert '"month"' in completed("escalate metrics --period m")
 
 
 def test_completion_survives_a_corrupt_store(tmp_path: Path) -> None:
