@@ -27,6 +27,7 @@ _SGR = {
 
 
 _MINUTE, _HOUR, _DAY, _WEEK = 60, 3600, 86400, 7 * 86400
+MIN_TITLE = 10  # characters of title below which a narrow list drops its `opened` column
 
 
 def relative(at: datetime, now: datetime) -> str:
@@ -114,6 +115,14 @@ def lines(
     widths = [max(map(len, column)) for column in shown]
     if width is not None:
         room = width - (sum(widths) + 2 * len(widths))
+        if room < MIN_TITLE and "opened" in header:
+            # On a narrow terminal `opened` goes before the title is cut to nothing: what a
+            # case is about matters more than when it opened.
+            dropped = header.index("opened")
+            room += widths[dropped] + 2
+            for each in (columns, widths, header):
+                del each[dropped]
+            titles = columns[-1]
         columns[-1] = [_cut(title, room) for title in titles]
     rows = list(zip(*columns, strict=True))
     if colour:

@@ -51,6 +51,17 @@ def test_each_line_fits_the_width_and_the_title_is_cut_last() -> None:
     assert whole[1].endswith(long)
 
 
+def test_a_narrow_terminal_drops_the_opened_column_before_the_title() -> None:
+    busy = dict(case(1, "Checkout fails for EU customers"), owner="frontline", level="L2-EMEA")
+    narrow = lines([busy], {}, NOW, wide=False, teams=False, width=60, colour=False)
+    assert narrow[0].split()[-2:] == ["due", "title"]  # no `opened`
+    assert "Checkout fail…" in narrow[1] and all(len(line) <= 60 for line in narrow)
+    painted = lines([busy], {}, NOW, wide=False, teams=False, width=60, colour=True)
+    assert "opened" not in painted[0] and "Checkout fail…" in painted[1]
+    roomy = lines([busy], {}, NOW, wide=False, teams=False, width=100, colour=False)
+    assert roomy[0].split()[-2:] == ["opened", "title"] and roomy[1].endswith("EU customers")
+
+
 def test_case_text_cannot_drive_the_terminal() -> None:
     shown = lines(
         [case(1, "evil\x1b[2J\nline")], {}, NOW, wide=True, teams=False, width=None, colour=True
