@@ -522,15 +522,20 @@ def polish(command: Any) -> None:
 _SWAPPED: dict[type, type] = {}
 
 
-def _plainly_required(argument: Any) -> None:
-    """Typer 0.28 shows a required argument as `{CASE}` in a usage line, which reads as a set
-    of choices; the convention, and the manual, say `CASE` (and `[CASE]` when optional)."""
-    base = type(argument)
+def _swap(instance: Any, name: str, method: Any) -> None:
+    """Swap the instance's class for a subclass (one per class) whose `name` is `method`."""
+    base = type(instance)
     if base in _SWAPPED.values():
         return
     if base not in _SWAPPED:
-        _SWAPPED[base] = type(base.__name__, (base,), {"make_metavar": _usage_metavar})
-    argument.__class__ = _SWAPPED[base]
+        _SWAPPED[base] = type(base.__name__, (base,), {name: method})
+    instance.__class__ = _SWAPPED[base]
+
+
+def _plainly_required(argument: Any) -> None:
+    """Typer 0.28 shows a required argument as `{CASE}` in a usage line, which reads as a set
+    of choices; the convention, and the manual, say `CASE` (and `[CASE]` when optional)."""
+    _swap(argument, "make_metavar", _usage_metavar)
 
 
 def _usage_metavar(self: Any, ctx: Any, *args: Any, **kwargs: Any) -> str:
@@ -540,13 +545,8 @@ def _usage_metavar(self: Any, ctx: Any, *args: Any, **kwargs: Any) -> str:
 
 
 def _with_global_options(command: Any) -> None:
-    """Swap the command's class for a subclass whose help ends with the global options."""
-    base = type(command)
-    if base in _SWAPPED.values():
-        return
-    if base not in _SWAPPED:
-        _SWAPPED[base] = type(base.__name__, (base,), {"format_options": _format_options})
-    command.__class__ = _SWAPPED[base]
+    """The command's help ends with the global options."""
+    _swap(command, "format_options", _format_options)
 
 
 def _format_options(self: Any, ctx: Any, formatter: Any) -> None:
