@@ -456,3 +456,20 @@ def test_without_a_matrix_metrics_count_the_recorded_breaches(
     cli("open", "Checkout down", "--severity", "sev1", "--now", "2026-11-23T05:00:00Z")
     monkeypatch.delenv("ESCALATE_MATRIX")
     assert breaches(cli) == {"ack": 0, "resolve": 0}  # no SLAs to judge it by
+
+
+def test_a_case_the_engine_cannot_work_out_does_not_stop_metrics(cli: Cli) -> None:
+    # As a sweep skips it (docs/reliability.md): a time edited by hand into one case.
+    cli("open", "Checkout down", "--severity", "sev1", "--now", "2026-11-23T05:00:00Z")
+    cli("open", "Search slow", "--severity", "sev1", "--now", "2026-11-23T05:00:00Z")
+    edit_case(1, lambda case: case.update(level_entered_at="junk"))
+    assert breaches(cli) == {"ack": 1, "resolve": 1}  # the other case's, counted late
+    assert cli("metrics", "--by", "level").stdout
+
+
+def test_a_late_breach_a_sweep_recorded_meanwhile_counts_once() -> None:
+    from escalate_cli.core.documents.metrics import _with_late
+
+    recorded = {"number": 1, "breached": ["ack"]}
+    (merged,) = _with_late([recorded], {1: (recorded, ("ack", "resolve"))})
+    assert merged["breached"] == ["ack", "resolve"]

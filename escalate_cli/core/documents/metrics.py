@@ -269,12 +269,14 @@ def late_breaches(store: Any, matrix: Matrix, team: str, now: datetime) -> Late:
     this matrix can judge its cases, so other teams' cases count what they record. Read as a
     sweep reads: on PostgreSQL only the cases that may be due."""
     from escalate_cli.core.cases.teams import belongs
-    from escalate_cli.core.engine.routing import breaches_due
+    from escalate_cli.core.engine.routing import breaches_due, problem
     from escalate_cli.core.engine.wake import matrix_key
 
     found = {}
     for case in store.sweep_cases(now, matrix_key(matrix), team).cases:
-        if case.get("status") in ACTIVE and belongs(case, team):
+        # A case the engine cannot work out (a time edited by hand) counts what it records,
+        # as a sweep skips it: metrics of the rest must not fail for it.
+        if case.get("status") in ACTIVE and belongs(case, team) and not problem(matrix, case):
             slas = breaches_due(matrix, case, now)
             if slas:
                 found[case["number"]] = (case, tuple(slas))
@@ -282,13 +284,15 @@ def late_breaches(store: Any, matrix: Matrix, team: str, now: datetime) -> Late:
 
 
 def _with_late(cases: Iterable[Mapping[str, Any]], late: Late) -> Iterator[Mapping[str, Any]]:
-    """The cases, those in `late` as if their breaches were recorded."""
+    """The cases, those in `late` as if their breaches were recorded (once: a sweep may have
+    recorded one between the two reads)."""
     for case in cases:
         found = late.get(case.get("number", 0))
         if found is None:
             yield case
         else:
-            yield {**case, "breached": [*(case.get("breached") or ()), *found[1]]}
+            recorded = list(case.get("breached") or ())
+            yield {**case, "breached": recorded + [s for s in found[1] if s not in recorded]}
 
 
 def _late_in(late: Late, window: tuple[str, str] | None) -> Iterator[tuple[Mapping[str, Any], str]]:
@@ -461,7 +465,9 @@ def breakdown_for_store(
         if groups is not None:
             start, end = (now - since, now) if since is not None else (None, None)
             for case, sla in _late_in(late, window):
-                _add_breach(groups[_group_key(case, kind)], sla)
+                group = groups.get(_group_key(case, kind))
+                if group is not None:  # else a sweep moved the case and recorded it since
+                    _add_breach(group, sla)
             rows = [(key, _from_sums(sums, start, end)) for key, sums in groups.items()]
             return Breakdown(kind, _ordered(rows, kind, matrix), start, end)
     cases = store.cases(archived=True, history=False)
