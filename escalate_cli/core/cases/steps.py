@@ -14,6 +14,7 @@ from escalate_cli.core.cases.document import (
     add_event,
     event,
     require_contact,
+    require_owner,
     require_severity,
 )
 from escalate_cli.core.cases.lifecycle import settle
@@ -147,6 +148,8 @@ def convene(
     for contact in [owner, *(contact for contact, _ in wanted)]:
         if contact is not None:
             require_contact(matrix, contact)
+    if owner is not None:
+        require_owner(matrix, owner)
     _begin(matrix, case, now, "convene")
     said = []
     events = []
@@ -160,8 +163,10 @@ def convene(
         if present is None:
             case["participants"].append({"contact": contact, "role": role, "since": stamp})
             added.append(contact)
-        elif present["role"] != "owner":
+        elif present["role"] not in ("owner", role):
+            # Called to the table in a role (one told of the case before, say): told so.
             present["role"] = role
+            added.append(contact)
         said.append(f"{contact} ({role})")
     case["steps"]["convene"] = {"at": stamp, "by": by}
     _step_event(case, now, by, "convene", ", ".join(said) or "convened")
