@@ -440,5 +440,6 @@ def brief_text(
         f"Details: {details['show']} (case and timeline), {details['report']} (full document)"
     )
     if width is not None:
-        lines = [wrapped for line in lines for wrapped in _wrapped(line, min(width, WIDTH))]
+        fold = min(width, WIDTH) if width > 0 else WIDTH  # 0: a terminal that says no width
+        lines = [wrapped for line in lines for wrapped in _wrapped(line, fold)]
     return visible("\n".join(lines) + "\n", lines=True)
