@@ -4,10 +4,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from escalate_cli.cli._app import complete_from, settings
+from escalate_cli.cli._app import Settings, complete_from, read_as, settings
 
 if TYPE_CHECKING:
-    from datetime import datetime, timedelta
+    from datetime import timedelta
 
     from escalate_cli.core.documents.metrics import Breakdown, Metrics
 
@@ -77,7 +77,7 @@ def metrics(
             raise UsageError(f'{flag} "{value}": use one of {", ".join(choices)}')
     if csv and state.json:
         raise UsageError("--csv and --json go one at a time")
-    window = None if since is None else since_window(since, state.now)
+    window = None if since is None else since_window(state, since)
     kind = by or period
     if kind is None:
         result = state.session().metrics(window, all_matrices=all_matrices)
@@ -161,20 +161,22 @@ def print_breakdown(table: "Breakdown", since: str | None) -> None:
         output.text(line)
 
 
-def since_window(since: str, now: "datetime") -> "timedelta":
-    """`--since`: a duration back from now (`30d`), or a moment (`mon 9:00`, an ISO time)."""
+def since_window(state: "Settings", since: str) -> "timedelta":
+    """`--since`: a duration back from now (`30d`), or a moment (`mon 9:00`, an ISO time),
+    echoed as list's is."""
     from datetime import timedelta
 
     from escalate_cli.core.cases.listing import past_time
     from escalate_cli.core.errors import UsageError
 
     try:
-        start = past_time(since, now)
+        start = past_time(since, state.now)
     except ValueError as error:
         raise UsageError(f"--since: {error}") from None
-    if start > now:
+    if start > state.now:
         raise UsageError(f"--since: {since} is after now")
-    return max(now - start, timedelta(seconds=1))
+    read_as("--since", since, start)
+    return max(state.now - start, timedelta(seconds=1))
 
 
 def human_duration(seconds: float) -> str:

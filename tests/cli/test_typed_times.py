@@ -48,3 +48,14 @@ def test_now_typed_as_people_say_it_is_echoed(cli: Cli) -> None:
     # Counted from the system clock, as `--now` stands in for it (docs/scripting.md).
     shown = cli("list", "--now", "mon 14:00")
     assert READ_AS.search(shown.stderr), shown.stderr
+
+
+def test_metrics_since_typed_as_people_say_it_is_echoed(cli: Cli) -> None:
+    cli("open", "Printer on fire", "-q")
+    assert cli("metrics", "--since", "sun 9:00", "--json").stderr == (
+        "--since 'sun 9:00' read as 2026-11-22 09:00 UTC\n"
+    )
+    assert cli("metrics", "--since", "2026-11-22T09:00:00Z", "--csv").stderr == ""
+    assert cli("metrics", "--since", "tomorrow", code=2).stderr == (
+        "error: --since: tomorrow is after now\n"
+    )
