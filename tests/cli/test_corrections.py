@@ -73,6 +73,7 @@ def test_edit_with_a_new_title_can_fire_a_keyword_trigger(opened: Cli) -> None:
         (["--tag", "two words"], 2, "--tag 'two words': a tag is one word"),
         (["--tag", "bell\x07"], 2, "a tag is one word"),
         (["--tag", "eu", "--untag", "EU"], 2, "--tag and --untag both name eu"),
+        (["--untag", " "], 2, "--untag needs some text"),
     ],
 )
 def test_edit_refuses_nothing_to_do(opened: Cli, args: list[str], code: int, message: str) -> None:
@@ -113,7 +114,9 @@ def test_a_route_that_raises_the_level_keeps_the_guardrails_of_up(opened: Cli) -
 
 def test_a_route_that_keeps_the_level_needs_no_guardrail(opened: Cli) -> None:
     opened("sweep", "--now", at("10:15"))  # L1's ack: up to L2
-    kept = opened.json("route", "ESC-1", "--path", "security", "--reason", "A breach")
+    kept = opened.json(  # an agreement nobody needs is not asked about
+        "route", "ESC-1", "--path", "security", "--reason", "A breach", "--agreed-by", "dana"
+    )
     assert (kept["type"], kept["level"]) == ("security", "L2")
 
 

@@ -76,7 +76,7 @@ def edit(matrix: Matrix, case: Case, now: datetime, change: Edit, by: str | None
     if all(value is None or value == [] for value in vars(change).values()):
         raise UsageError("edit needs --title, --description, --customer, --tier, --tag or --untag")
     added = [_tag(t, "--tag") for t in change.tag]
-    untag = {t.strip().casefold() for t in change.untag} - {""}
+    untag = {_text(t, "--untag").casefold() for t in change.untag}
     both = sorted(untag.intersection(added))
     if both:
         raise UsageError(f"--tag and --untag both name {', '.join(both)}: say which you mean")
@@ -136,7 +136,6 @@ def route(
     a path that takes two could be escalated onto alone."""
     require_path(matrix, path)
     reason = _text(request.reason, "--reason")
-    check_agreeing(matrix, request)
     settle(matrix, case, now)
     ensure_active(case, now, "route")
     if path == case["type"]:
@@ -145,6 +144,7 @@ def route(
     level = levels.onto_path(matrix, matrix.all_paths[path], rank)
     guardrails = None
     if matrix.level_rank[level] > rank:
+        check_agreeing(matrix, request)
         check_guardrails(matrix, case, request, now, path)
         guardrails = {"agreed_by": request.agreed_by, "forced": request.force}
     move = routing.Move("manual", level, reason, now, new_path=path)
