@@ -9,7 +9,8 @@ from escalate_cli.cli._app import Settings, complete_from, read_as, settings
 if TYPE_CHECKING:
     from datetime import timedelta
 
-    from escalate_cli.core.documents.metrics import Breakdown, Metrics
+    from escalate_cli.core.documents.breakdown import Breakdown
+    from escalate_cli.core.documents.metrics import Metrics
 
 # The chart stays readable at 80 columns whatever the terminal's width.
 CHART_WIDTH = 80
@@ -18,14 +19,14 @@ MAX_LABEL = 20
 
 
 def _complete_by(incomplete: str) -> list[str]:
-    from escalate_cli.core.documents.metrics import BY  # on a Tab press only
+    from escalate_cli.core.documents.breakdown import BY  # on a Tab press only
 
     completed: list[str] = complete_from(BY)(incomplete)
     return completed
 
 
 def _complete_period(incomplete: str) -> list[str]:
-    from escalate_cli.core.documents.metrics import PERIODS
+    from escalate_cli.core.documents.breakdown import PERIODS
 
     completed: list[str] = complete_from(PERIODS)(incomplete)
     return completed
@@ -66,7 +67,7 @@ def metrics(
     Example: escalate metrics --since 30d --by severity
     """
     from escalate_cli import output
-    from escalate_cli.core.documents.metrics import BY, PERIODS
+    from escalate_cli.core.documents.breakdown import BY, PERIODS
     from escalate_cli.core.errors import UsageError
 
     state = settings(ctx)
@@ -115,7 +116,7 @@ def print_csv(rows: "list[tuple[str, Metrics]]", key: str) -> None:
     import csv as csv_module
     import sys
 
-    from escalate_cli.core.documents.metrics import csv_table
+    from escalate_cli.core.documents.breakdown import csv_table
 
     csv_module.writer(sys.stdout, lineterminator="\n").writerows(csv_table(key, rows))
 

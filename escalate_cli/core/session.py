@@ -33,7 +33,8 @@ if TYPE_CHECKING:
     from escalate_cli.core.cases.planning import NextView
     from escalate_cli.core.cases.search import Searched
     from escalate_cli.core.cases.watching import Watched
-    from escalate_cli.core.documents.metrics import Breakdown, Late, Metrics
+    from escalate_cli.core.documents.breakdown import Breakdown
+    from escalate_cli.core.documents.metrics import Late, Metrics
     from escalate_cli.core.engine import NextDue
     from escalate_cli.core.io.intake import Imported, Row
     from escalate_cli.core.matrix.matrix_cache import Head
@@ -659,7 +660,7 @@ class Session:
         """`escalate metrics --by KIND` (severity, owner, customer, path, level) or `--period
         KIND` (week, month): the metrics of each group or period, of the cases `metrics` takes;
         severities and levels in the matrix's order when there is a usable matrix."""
-        from escalate_cli.core.documents.metrics import BY, PERIODS, breakdown_for_store
+        from escalate_cli.core.documents.breakdown import BY, PERIODS, breakdown_for_store
         from escalate_cli.core.errors import StoreError, UsageError
 
         if kind not in BY + PERIODS:

@@ -468,8 +468,8 @@ def test_a_case_the_engine_cannot_work_out_does_not_stop_metrics(cli: Cli) -> No
 
 
 def test_a_late_breach_a_sweep_recorded_meanwhile_counts_once() -> None:
-    from escalate_cli.core.documents.metrics import _with_late
+    from escalate_cli.core.documents.metrics import with_late
 
     recorded = {"number": 1, "breached": ["ack"]}
-    (merged,) = _with_late([recorded], {1: (recorded, ("ack", "resolve"))})
+    (merged,) = with_late([recorded], {1: (recorded, ("ack", "resolve"))})
     assert merged["breached"] == ["ack", "resolve"]

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from escalate_cli.core.documents.metrics import breakdown, compute
+from escalate_cli.core.documents.breakdown import breakdown
+from escalate_cli.core.documents.metrics import compute
 from escalate_cli.core.matrix.loader import load_matrix
 from escalate_cli.core.time.timing import to_iso
 

@@ -12,7 +12,7 @@ from escalate_cli.core.engine import ACTIVE  # still being worked: `open` in the
 from escalate_cli.core.time import timing
 
 if TYPE_CHECKING:
-    from escalate_cli.core.matrix.model import Level, Matrix, Severity
+    from escalate_cli.core.matrix.model import Matrix
 
 SLAS = ("ack", "resolve")
 
@@ -52,15 +52,15 @@ class Metrics:
         return {
             "cases": self.cases,
             "open": self.open,
-            "mtta_s": _number(self.mtta_s, 3),
-            "mttr_s": _number(self.mttr_s, 3),
+            "mtta_s": rounded(self.mtta_s, 3),
+            "mttr_s": rounded(self.mttr_s, 3),
             "breaches": dict(self.breaches),
             "escalations": {"by_level": dict(self.by_level), "by_path": dict(self.by_path)},
-            "reopen_rate": _number(self.reopen_rate, 4),
+            "reopen_rate": rounded(self.reopen_rate, 4),
         }
 
 
-def _number(value: float | None, digits: int) -> float | int | None:
+def rounded(value: float | None, digits: int) -> float | int | None:
     """A mean for JSON: whole numbers as integers, the rest rounded off float noise."""
     if value is None:
         return None
@@ -141,10 +141,10 @@ class _Tally:
 
 def _sorted_counts(counts: dict[str, int]) -> dict[str, int]:
     """Keys in natural order (L2 before L10), so the JSON and the chart are stable."""
-    return dict(sorted(counts.items(), key=lambda item: _natural_key(str(item[0]))))
+    return dict(sorted(counts.items(), key=lambda item: natural_key(str(item[0]))))
 
 
-def _natural_key(name: str) -> tuple[tuple[int, int | str], ...]:
+def natural_key(name: str) -> tuple[tuple[int, int | str], ...]:
     parts = re.split(r"(\d+)", name)
     return tuple((0, int(part)) if part.isdigit() else (1, part) for part in parts if part)
 
@@ -160,7 +160,7 @@ def _instant(case: Mapping[str, Any], key: str) -> datetime:
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
-def _canonical(value: Any) -> str | None:
+def canonical(value: Any) -> str | None:
     """The stored form `YYYY-MM-DDTHH:MM:SSZ`, which orders correctly as a string."""
     if isinstance(value, str) and len(value) == 20 and value[10] == "T" and value[19] == "Z":
         return value
@@ -187,7 +187,7 @@ def compute(
     start, end = now - since, now
     low, high = timing.to_iso(start), timing.to_iso(end)
     for case in cases:
-        created = _canonical(case.get("created_at"))
+        created = canonical(case.get("created_at"))
         if created is None:
             raise ValueError(f"{case.get('id', '?')}: bad created_at {case.get('created_at')!r}")
         if low <= created <= high:
@@ -222,7 +222,7 @@ def figures(case: Mapping[str, Any]) -> Figures | None:
     tally = _Tally()
     try:
         tally.add(case)
-        created = _canonical(case.get("created_at"))
+        created = canonical(case.get("created_at"))
     except Exception:  # compute reads the case again and says what is wrong with it
         return None
     keys = [*tally.by_level, *tally.by_path]
@@ -283,7 +283,7 @@ def late_breaches(store: Any, matrix: Matrix, team: str, now: datetime) -> Late:
     return found
 
 
-def _with_late(cases: Iterable[Mapping[str, Any]], late: Late) -> Iterator[Mapping[str, Any]]:
+def with_late(cases: Iterable[Mapping[str, Any]], late: Late) -> Iterator[Mapping[str, Any]]:
     """The cases, those in `late` as if their breaches were recorded (once: a sweep may have
     recorded one between the two reads)."""
     for case in cases:
@@ -295,16 +295,16 @@ def _with_late(cases: Iterable[Mapping[str, Any]], late: Late) -> Iterator[Mappi
             yield {**case, "breached": recorded + [s for s in found[1] if s not in recorded]}
 
 
-def _late_in(late: Late, window: tuple[str, str] | None) -> Iterator[tuple[Mapping[str, Any], str]]:
+def late_in(late: Late, window: tuple[str, str] | None) -> Iterator[tuple[Mapping[str, Any], str]]:
     """Each late case created in the window (both ends in, as `compute` counts), with each
     SLA it breached."""
     for case, slas in late.values():
-        created = _canonical(case.get("created_at"))
+        created = canonical(case.get("created_at"))
         if window is None or (created is not None and window[0] <= created <= window[1]):
             yield from ((case, sla) for sla in slas)
 
 
-def _add_breach(sums: dict[str, Any], sla: str) -> None:
+def add_breach(sums: dict[str, Any], sla: str) -> None:
     sums["breaches"][sla] = sums["breaches"].get(sla, 0) + 1
 
 
@@ -327,29 +327,11 @@ def for_store(
         window = (timing.to_iso(now - since), timing.to_iso(now)) if since is not None else None
         sums = summing(window, team)
         if sums is not None:
-            for _, sla in _late_in(late, window):
-                _add_breach(sums, sla)
-            return _from_sums(sums, start, end)
+            for _, sla in late_in(late, window):
+                add_breach(sums, sla)
+            return from_sums(sums, start, end)
     cases = store.cases(archived=True, history=False)
-    return compute(_with_late((case for case in cases if belongs(case, team)), late), now, since)
-
-
-# --- breakdowns: `metrics --by` and `metrics --period` -------------------------------------------
-
-BY = ("severity", "owner", "customer", "path", "level")
-PERIODS = ("week", "month")
-NONE_LABEL = "(none)"
-
-
-@dataclass(frozen=True)
-class Breakdown:
-    """Metrics per group (`--by`) or per period (`--period`), in order; a period's label is the
-    local date it starts on."""
-
-    kind: str  # one of BY or PERIODS
-    rows: list[tuple[str, Metrics]]
-    window_start: datetime | None = None
-    window_end: datetime | None = None
+    return compute(with_late((case for case in cases if belongs(case, team)), late), now, since)
 
 
 def breach_rates(result: Metrics) -> dict[str, float | None]:
@@ -360,176 +342,10 @@ def breach_rates(result: Metrics) -> dict[str, float | None]:
     }
 
 
-def _group_key(case: Mapping[str, Any], by: str) -> str:
-    if by == "customer":
-        value = (case.get("customer") or {}).get("name")
-    else:
-        value = case.get({"path": "type"}.get(by, by))
-    return value if isinstance(value, str) and value else NONE_LABEL
-
-
-def _period_start(created: datetime, period: str) -> datetime:
-    """The local midnight that starts the week (Monday) or month the instant falls in."""
-    day = created.astimezone().date()
-    day = day - timedelta(days=day.weekday()) if period == "week" else day.replace(day=1)
-    return datetime(day.year, day.month, day.day).astimezone()
-
-
-def _next_period(start: datetime, period: str) -> datetime:
-    if period == "week":
-        following = start.date() + timedelta(days=7)
-    else:
-        following = (start.date().replace(day=28) + timedelta(days=4)).replace(day=1)
-    return datetime(following.year, following.month, following.day).astimezone()
-
-
-def _ordered(
-    rows: list[tuple[str, Metrics]], kind: str, matrix: Matrix | None
-) -> list[tuple[str, Metrics]]:
-    """Severities and levels in the matrix's order, as a lead reads them (most severe first;
-    the bottom level first, as every path runs), then any the matrix does not name (`(none)`,
-    a removed id) by name; without a matrix, all by name. Owners, customers and paths have no
-    order of their own: busiest first, then by name. By name is natural: L2 before L10."""
-    if kind in ("severity", "level"):
-        named: Iterable[Level | Severity] = ()
-        if matrix is not None:
-            named = matrix.severities if kind == "severity" else matrix.levels
-        rank = {item.id: index for index, item in enumerate(named)}
-        return sorted(rows, key=lambda row: (rank.get(row[0], len(rank)), _natural_key(row[0])))
-    return sorted(rows, key=lambda row: (-row[1].cases, _natural_key(row[0])))
-
-
-def breakdown(
-    cases: Iterable[Mapping[str, Any]],
-    now: datetime,
-    since: timedelta | None,
-    kind: str,
-    matrix: Matrix | None = None,
-) -> Breakdown:
-    """The cases in the window (as `compute` takes them) by `kind`: a group of BY, each with its
-    metrics, in `_ordered`'s order; or a period of PERIODS, oldest first: a series from the
-    period the window starts in (without one, the first case's) to the one holding `now`,
-    none left out (a quiet week is a zero, not a gap)."""
-    start, end = (now - since, now) if since is not None else (None, None)
-    low = timing.to_iso(start) if start is not None else None
-    high = timing.to_iso(end) if end is not None else None
-    groups: dict[Any, list[Mapping[str, Any]]] = {}
-    for case in cases:
-        created = _canonical(case.get("created_at"))
-        if created is None:
-            raise ValueError(f"{case.get('id', '?')}: bad created_at {case.get('created_at')!r}")
-        if low is not None and high is not None and not low <= created <= high:
-            continue
-        key = (
-            _group_key(case, kind) if kind in BY else _period_start(timing.from_iso(created), kind)
-        )
-        groups.setdefault(key, []).append(case)
-    if kind in BY:
-        rows = _ordered(
-            [(key, compute(members, now)) for key, members in groups.items()], kind, matrix
-        )
-    else:
-        rows = []
-        bounds = [*groups, *([_period_start(start, kind)] if start is not None else [])]
-        if bounds:
-            # A case dated after `now` (a clock put back) still gets its period.
-            period, last = min(bounds), max([*bounds, _period_start(now, kind)])
-            while period <= last:
-                label = period.date().isoformat()
-                rows.append((label, compute(groups.get(period, []), now)))
-                period = _next_period(period, kind)
-    return Breakdown(kind, rows, start, end)
-
-
-def breakdown_for_store(
-    store: Any,
-    now: datetime,
-    since: timedelta | None,
-    team: str | None,
-    kind: str,
-    matrix: Matrix | None = None,
-    late: Late | None = None,
-) -> Breakdown:
-    """`breakdown` over a store's cases (open and archived) of `team`, in the order of
-    `matrix` (see `_ordered`), the `late` ones as breached: summed in SQL by a store that can
-    (PostgreSQL, for groups that are case columns), else read from the case summaries. Both
-    give the same rows (tests/core/test_store_pg_metrics.py)."""
-    from escalate_cli.core.cases.teams import belongs
-
-    late = late or {}
-    column = {"path": "type"}.get(kind, kind)
-    grouping = getattr(store, "metrics_groups", None)
-    if grouping is not None and kind in ("severity", "owner", "path", "level"):
-        window = (timing.to_iso(now - since), timing.to_iso(now)) if since is not None else None
-        groups = grouping(window, team, column)
-        if groups is not None:
-            start, end = (now - since, now) if since is not None else (None, None)
-            for case, sla in _late_in(late, window):
-                group = groups.get(_group_key(case, kind))
-                if group is not None:  # else a sweep moved the case and recorded it since
-                    _add_breach(group, sla)
-            rows = [(key, _from_sums(sums, start, end)) for key, sums in groups.items()]
-            return Breakdown(kind, _ordered(rows, kind, matrix), start, end)
-    cases = store.cases(archived=True, history=False)
-    mine = _with_late((case for case in cases if belongs(case, team)), late)
-    return breakdown(mine, now, since, kind, matrix)
-
-
-def _from_sums(sums: dict[str, Any], start: datetime | None, end: datetime | None) -> Metrics:
+def from_sums(sums: dict[str, Any], start: datetime | None, end: datetime | None) -> Metrics:
     """The Metrics of a store's sums (see Summing)."""
     tally = _Tally(**sums)
     tally.breaches = dict.fromkeys(SLAS, 0) | {
         sla: count for sla, count in sums["breaches"].items() if sla in SLAS
     }
     return tally.result(start, end)
-
-
-CSV_COLUMNS = (
-    "cases",
-    "open",
-    "mtta_s",
-    "mttr_s",
-    "ack_breaches",
-    "resolve_breaches",
-    "ack_breach_pct",
-    "resolve_breach_pct",
-    "escalations",
-    "reopen_pct",
-)
-
-
-def csv_table(key: str, rows: Iterable[tuple[str, Metrics]]) -> list[list[Any]]:
-    """`metrics --csv`: a header (`key`, then CSV_COLUMNS), then one line per row. A row's
-    name is case text (a customer, an owner): made visible and kept from reading as a formula
-    (text.visible.spreadsheet_text); the numbers stay numbers."""
-    from escalate_cli.core.text.visible import spreadsheet_text
-
-    return [
-        [key, *CSV_COLUMNS],
-        *([spreadsheet_text(name), *csv_row(result)] for name, result in rows),
-    ]
-
-
-def csv_row(result: Metrics) -> list[Any]:
-    """The CSV_COLUMNS of one result; an unknown mean or rate is an empty cell. Rates are in
-    percent (`14.29`), as a spreadsheet's reader reads them; `--json` keeps them from 0 to 1."""
-    rates = breach_rates(result)
-
-    def cell(value: float | None, digits: int) -> Any:
-        return "" if value is None else _number(value, digits)
-
-    def pct(rate: float | None) -> Any:
-        return cell(None if rate is None else rate * 100, 2)
-
-    return [
-        result.cases,
-        result.open,
-        cell(result.mtta_s, 3),
-        cell(result.mttr_s, 3),
-        result.breaches.get("ack", 0),
-        result.breaches.get("resolve", 0),
-        pct(rates.get("ack")),
-        pct(rates.get("resolve")),
-        result.escalations,
-        pct(result.reopen_rate),
-    ]

@@ -58,7 +58,7 @@ def _upsert(table: str, columns: str) -> str:
 
 
 _UPSERT_CASES = _upsert("cases", _CASE_COLUMNS)
-# metrics --by groups summed in SQL: case columns holding what metrics.breakdown groups by
+# metrics --by groups summed in SQL: case columns holding what breakdown.breakdown groups by
 _GROUPED = ("severity", "owner", "type", "level")
 
 
@@ -644,9 +644,9 @@ class PgStore:
             scope.append("m.created_at BETWEEN %s::timestamptz AND %s::timestamptz")
             params += list(window)
         where = " AND ".join(scope)
-        from escalate_cli.core.documents.metrics import NONE_LABEL
+        from escalate_cli.core.documents.breakdown import NONE_LABEL
 
-        # A group is a case column, as metrics.breakdown keys its groups: empty is "(none)".
+        # A group is a case column, as breakdown.breakdown keys its groups: empty is "(none)".
         group = f"coalesce(nullif(c.{by}, ''), '{NONE_LABEL}')" if by else "NULL"
         joined = "JOIN cases c ON c.number = m.number" if by else ""
         with self._cursor() as cur:
