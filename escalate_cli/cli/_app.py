@@ -3,6 +3,7 @@ options and printing every command module shares (command modules never import e
 
 from __future__ import annotations
 
+import importlib
 import os
 from dataclasses import dataclass
 from datetime import datetime
@@ -274,6 +275,17 @@ def complete_from(values: tuple[str, ...]) -> Any:
     return complete
 
 
+def complete_from_core(module: str, name: str) -> Any:
+    """complete_from the words core's `module` keeps as `name`, imported on a Tab press only:
+    the command itself need not import that module to build its options."""
+
+    def complete(incomplete: str) -> list[str]:
+        words: tuple[str, ...] = getattr(importlib.import_module(module), name)
+        return [word for word in words if word.startswith(incomplete)]
+
+    return complete
+
+
 def checked_status(status: str) -> str:
     """A case `--status` of `list` or `search`, or exit 2 naming the ones there are."""
     if status not in CASE_STATUSES:
@@ -519,17 +531,18 @@ def polish(command: Any) -> None:
         polish(sub)
 
 
-_SWAPPED: dict[type, type] = {}
+_SWAPPED: dict[tuple[type, str], type] = {}
 
 
 def _swap(instance: Any, name: str, method: Any) -> None:
-    """Swap the instance's class for a subclass (one per class) whose `name` is `method`."""
+    """Swap the instance's class for a subclass (one per class and method) whose `name` is
+    `method`; an instance swapped already stays as it is."""
     base = type(instance)
     if base in _SWAPPED.values():
         return
-    if base not in _SWAPPED:
-        _SWAPPED[base] = type(base.__name__, (base,), {name: method})
-    instance.__class__ = _SWAPPED[base]
+    if (base, name) not in _SWAPPED:
+        _SWAPPED[base, name] = type(base.__name__, (base,), {name: method})
+    instance.__class__ = _SWAPPED[base, name]
 
 
 def _plainly_required(argument: Any) -> None:

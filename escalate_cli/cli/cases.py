@@ -9,6 +9,7 @@ from escalate_cli.cli._app import (
     Since,
     checked_status,
     complete_from,
+    complete_from_core,
     past_time_option,
     settings,
     user_default,
@@ -132,13 +133,6 @@ def _contact_label(matrix: "Matrix", contact_id: str) -> str:
     return f"{contact.label} ({contact_id})" if contact and contact.name else contact_id
 
 
-def _complete_sort(incomplete: str) -> list[str]:
-    from escalate_cli.core.cases.listing import SORTS  # on a Tab press, not when `open` runs
-
-    completed: list[str] = complete_from(SORTS)(incomplete)
-    return completed
-
-
 def list_cases(
     ctx: typer.Context,
     status: Annotated[
@@ -187,7 +181,7 @@ def list_cases(
         typer.Option(
             metavar="ORDER",
             help="due (soonest first), created or updated (newest first), severity (worst first).",
-            autocompletion=_complete_sort,
+            autocompletion=complete_from_core("escalate_cli.core.cases.listing", "SORTS"),
         ),
     ] = None,
     limit: Annotated[

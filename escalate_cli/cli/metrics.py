@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from escalate_cli.cli._app import Settings, complete_from, read_as, settings
+from escalate_cli.cli._app import Settings, complete_from_core, read_as, settings
 
 if TYPE_CHECKING:
     from datetime import timedelta
@@ -12,24 +12,11 @@ if TYPE_CHECKING:
     from escalate_cli.core.documents.breakdown import Breakdown
     from escalate_cli.core.documents.metrics import Metrics
 
+BREAKDOWN = "escalate_cli.core.documents.breakdown"
 # The chart stays readable at 80 columns whatever the terminal's width.
 CHART_WIDTH = 80
 MAX_BAR = 40
 MAX_LABEL = 20
-
-
-def _complete_by(incomplete: str) -> list[str]:
-    from escalate_cli.core.documents.breakdown import BY  # on a Tab press only
-
-    completed: list[str] = complete_from(BY)(incomplete)
-    return completed
-
-
-def _complete_period(incomplete: str) -> list[str]:
-    from escalate_cli.core.documents.breakdown import PERIODS
-
-    completed: list[str] = complete_from(PERIODS)(incomplete)
-    return completed
 
 
 def metrics(
@@ -49,7 +36,7 @@ def metrics(
         typer.Option(
             metavar="FIELD",
             help="One row per severity, owner, customer, path or level.",
-            autocompletion=_complete_by,
+            autocompletion=complete_from_core(BREAKDOWN, "BY"),
         ),
     ] = None,
     period: Annotated[
@@ -57,7 +44,7 @@ def metrics(
         typer.Option(
             metavar="PERIOD",
             help="One row per week or month opened in.",
-            autocompletion=_complete_period,
+            autocompletion=complete_from_core(BREAKDOWN, "PERIODS"),
         ),
     ] = None,
     csv: Annotated[bool, typer.Option("--csv", help="CSV for a spreadsheet.")] = False,
