@@ -208,8 +208,12 @@ Since = Annotated[
 ]
 
 
-def past_time_option(state: Settings, text: str | None, flag: str) -> datetime | None:
-    """A `--since`/`--until` of `list` and `search`: a time, or a duration back from now."""
+def past_time_option(
+    state: Settings, text: str | None, flag: str, *, by_now: bool = False
+) -> datetime | None:
+    """A `--since`/`--until` of `list`, `search` and `metrics`: a time, or a duration back
+    from now; with `by_now`, a time after now is exit 2 (before it is echoed: an error is one
+    line)."""
     if text is None:
         return None
     from escalate_cli.core.cases.listing import past_time
@@ -219,6 +223,8 @@ def past_time_option(state: Settings, text: str | None, flag: str) -> datetime |
         at = past_time(text, state.now)
     except ValueError as error:
         raise UsageError(f"{flag}: {error}") from None
+    if by_now and at > state.now:
+        raise UsageError(f"{flag}: {text} is after now")
     read_as(flag, text, at)
     return at
 
@@ -280,8 +286,10 @@ def complete_from_core(module: str, name: str) -> Any:
     the command itself need not import that module to build its options."""
 
     def complete(incomplete: str) -> list[str]:
-        words: tuple[str, ...] = getattr(importlib.import_module(module), name)
-        return [word for word in words if word.startswith(incomplete)]
+        completed: list[str] = complete_from(getattr(importlib.import_module(module), name))(
+            incomplete
+        )
+        return completed
 
     return complete
 

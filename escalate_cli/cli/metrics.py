@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from escalate_cli.cli._app import Settings, complete_from_core, read_as, settings
+from escalate_cli.cli._app import Settings, complete_from_core, past_time_option, settings
 
 if TYPE_CHECKING:
     from datetime import timedelta
@@ -65,7 +65,7 @@ def metrics(
             raise UsageError(f'{flag} "{value}": use one of {", ".join(choices)}')
     if csv and state.json:
         raise UsageError("--csv and --json go one at a time")
-    window = None if since is None else since_window(state, since)
+    window = since_window(state, since)
     kind = by or period
     if kind is None:
         result = state.session().metrics(window, all_matrices=all_matrices)
@@ -149,22 +149,13 @@ def print_breakdown(table: "Breakdown", since: str | None) -> None:
         output.text(line)
 
 
-def since_window(state: "Settings", since: str) -> "timedelta":
+def since_window(state: "Settings", since: str | None) -> "timedelta | None":
     """`--since`: a duration back from now (`30d`), or a moment (`mon 9:00`, an ISO time),
-    echoed as list's is."""
+    read and echoed as list's is, and not after now; None without one."""
     from datetime import timedelta
 
-    from escalate_cli.core.cases.listing import past_time
-    from escalate_cli.core.errors import UsageError
-
-    try:
-        start = past_time(since, state.now)
-    except ValueError as error:
-        raise UsageError(f"--since: {error}") from None
-    if start > state.now:
-        raise UsageError(f"--since: {since} is after now")
-    read_as("--since", since, start)
-    return max(state.now - start, timedelta(seconds=1))
+    start = past_time_option(state, since, "--since", by_now=True)
+    return None if start is None else max(state.now - start, timedelta(seconds=1))
 
 
 def human_duration(seconds: float) -> str:

@@ -649,8 +649,9 @@ class Session:
 
         now = self.now
         team = None if all_matrices else self.team_if_any()
+        matrix = self.matrix_if_any()
         try:
-            return for_store(self.store, now, since, team, self._late_breaches(now))
+            return for_store(self.store, now, since, team, self._late_breaches(now, matrix))
         except ValueError as error:
             raise StoreError(f"{self.store.location}: {error}") from None
 
@@ -668,17 +669,17 @@ class Session:
         now = self.now
         team = None if all_matrices else self.team_if_any()
         try:
-            matrix, late = self.matrix_if_any(), self._late_breaches(now)
+            matrix = self.matrix_if_any()  # an unusable one is read once, not again for late
+            late = self._late_breaches(now, matrix)
             return breakdown_for_store(self.store, now, since, team, kind, matrix, late)
         except ValueError as error:
             raise StoreError(f"{self.store.location}: {error}") from None
 
-    def _late_breaches(self, now: datetime) -> Late:
+    def _late_breaches(self, now: datetime, matrix: Matrix | None) -> Late:
         """This team's cases past an SLA deadline that no command has recorded yet, judged by
-        this matrix; none without a usable matrix."""
+        `matrix` (this session's); none without a usable one."""
         from escalate_cli.core.documents.metrics import late_breaches
 
-        matrix = self.matrix_if_any()
         return {} if matrix is None else late_breaches(self.store, matrix, self.team(), now)
 
     def outbox(self, status: str = "unsent") -> Outbox:
