@@ -287,21 +287,6 @@ def test_closed_cases_refuse_steps_until_reopened(cli: Cli) -> None:
     assert cli.json("gather", case_id, "--fact", "x")["status"] == "open"
 
 
-def test_convene_tells_one_told_of_the_case_before_that_they_are_at_the_table(cli: Cli) -> None:
-    # Told at open (sev1's notify), vp takes part already; convened as decision-maker, vp is
-    # told so, once.
-    case_id = cli("open", "Checkout down", "--severity", "sev1", "--by", "sam", "-q").stdout.strip()
-    assert "vp" in {p["contact"] for p in cli.json("show", case_id)["participants"]}
-    cli("convene", case_id, "--add", "vp:decision-maker", "--by", "sam")
-    cli("convene", case_id, "--add", "vp:decision-maker", "--by", "sam")
-    told = [
-        e["data"]["contacts"]
-        for e in cli.json("show", case_id)["timeline"]
-        if e["kind"] == "notified" and e["data"].get("about") == "convene"
-    ]
-    assert told == [["vp"]]
-
-
 def test_an_external_contact_is_never_convened_as_owner(cli: Cli) -> None:
     case_id = opened(cli)
     refused = cli("convene", case_id, "--owner", "regulator", "--by", "sam", code=5).stderr

@@ -441,7 +441,6 @@ def new_case(matrix: "Matrix", number: int, request: OpenRequest, now: datetime)
     )
     if notice.contacts:
         add_event(case, notified_event(now, request.by, notice))
-        add_participants(case, notice.contacts, now)  # as those told of any later move are
     return case
 
 

@@ -163,10 +163,8 @@ def convene(
         if present is None:
             case["participants"].append({"contact": contact, "role": role, "since": stamp})
             added.append(contact)
-        elif present["role"] not in ("owner", role):
-            # Called to the table in a role (one told of the case before, say): told so.
+        elif present["role"] != "owner":
             present["role"] = role
-            added.append(contact)
         said.append(f"{contact} ({role})")
     case["steps"]["convene"] = {"at": stamp, "by": by}
     _step_event(case, now, by, "convene", ", ".join(said) or "convened")
