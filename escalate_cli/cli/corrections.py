@@ -50,27 +50,16 @@ def route(
     case_ref: CaseArgument,
     path: Annotated[str, typer.Option(metavar="NAME", help="The path to move it to.")],
     reason: Reason,
-    agreed_by: Annotated[
-        str | None,
-        typer.Option(
-            help="The second person who agrees, when the move raises the level onto"
-            " a path that takes two."
-        ),
-    ] = None,
-    force: Annotated[
-        bool, typer.Option(help="Raise the level before the current level's min_time.")
-    ] = False,
     by: By = None,
 ) -> None:
-    """Move a case to another path by hand: its lowest level at or above the case's (a move
-    that raises the level keeps up's guardrails).
+    """Move a case to another path by hand: its lowest level at or above the case's.
 
     Example: escalate route ESC-7 --path security --reason "It is a breach, not a bug"
     """
     from escalate_cli.core.cases.document import escalation_text
 
     state = settings(ctx)
-    done = state.session(by).route(case_ref, path, reason, agreed_by=agreed_by, force=force)
+    done = state.session(by).route(case_ref, path, reason)
     after_change(state, done, escalation_text(done.result))
 
 

@@ -1105,22 +1105,12 @@ class Session:
         change = Edit(title, description, customer, tier, list(tag), list(untag))
         return self.change(case, lambda m, c, now: edit(m, c, now, change, by))
 
-    def route(
-        self,
-        case: str | int,
-        path: str,
-        reason: str,
-        *,
-        agreed_by: str | None = None,
-        force: bool = False,
-    ) -> Changed:
-        """Move the case to another path by hand (timing rule 9); raising its level, within
-        `up`'s guardrails (`agreed_by`, `force`). `result`: the escalation."""
+    def route(self, case: str | int, path: str, reason: str) -> Changed:
+        """Move the case to another path by hand (timing rule 9). `result`: the escalation."""
         from escalate_cli.core.cases.corrections import route
-        from escalate_cli.core.cases.escalation import UpRequest
 
-        asked = UpRequest(reason, agreed_by=agreed_by, force=force, by=self.user)
-        return self.change(case, lambda m, c, now: route(m, c, now, path, asked))
+        by = self.user
+        return self.change(case, lambda m, c, now: route(m, c, now, path, reason, by))
 
     def down(self, case: str | int, reason: str, *, to: str | None = None) -> Changed:
         """Hand the case down its path (one level, or `to` a lower one). `result`: the level."""

@@ -23,13 +23,7 @@ from escalate_cli.core.cases.document import (
     require_path,
     require_tier,
 )
-from escalate_cli.core.cases.escalation import (
-    UpRequest,
-    apply_move,
-    change_owner,
-    check_agreeing,
-    check_guardrails,
-)
+from escalate_cli.core.cases.escalation import apply_move, change_owner
 from escalate_cli.core.cases.lifecycle import ensure_active, settle
 from escalate_cli.core.engine import levels, routing
 from escalate_cli.core.errors import RefusedError, UsageError
@@ -128,27 +122,20 @@ def _said(name: str, old: Any, new: Any) -> str:
 
 
 def route(
-    matrix: Matrix, case: Case, now: datetime, path: str, request: UpRequest
+    matrix: Matrix, case: Case, now: datetime, path: str, reason: str, by: str | None
 ) -> dict[str, Any]:
     """Move the case to another path by hand (timing rule 9): its lowest level at or above the
-    case's, recorded as an escalation. A move that raises the level is a manual escalation on
-    the new path, and keeps `up`'s guardrails (its agreement, the old level's min_time): else
-    a path that takes two could be escalated onto alone."""
+    case's, recorded as an escalation."""
     require_path(matrix, path)
-    reason = _text(request.reason, "--reason")
+    reason = _text(reason, "--reason")
     settle(matrix, case, now)
     ensure_active(case, now, "route")
     if path == case["type"]:
         raise RefusedError(f"{case['id']} is on path {path} already")
     rank = matrix.level_rank[case["level"]]
     level = levels.onto_path(matrix, matrix.all_paths[path], rank)
-    guardrails = None
-    if matrix.level_rank[level] > rank:
-        check_agreeing(matrix, request)
-        check_guardrails(matrix, case, request, now, path)
-        guardrails = {"agreed_by": request.agreed_by, "forced": request.force}
     move = routing.Move("manual", level, reason, now, new_path=path)
-    done = apply_move(matrix, case, move, now, request.by, guardrails=guardrails)
+    done = apply_move(matrix, case, move, now, by)
     return dict(done["escalation"] or {})
 
 

@@ -343,16 +343,11 @@ class UpRequest:
     by: str | None = None
 
 
-def check_guardrails(
-    matrix: Matrix, case: Case, request: UpRequest, now: datetime, path_name: str | None = None
-) -> None:
-    """A manual escalation's guardrails: the agreement of the path it escalates on (the
-    case's, unless `path_name` says another, as for `route`), and the min_time of the level it
-    leaves. RefusedError (exit 5) when one holds it back."""
-    name = path_name or case["type"]
-    if matrix.all_paths[name].agreement == "required" and not request.agreed_by:
+def _check_guardrails(matrix: Matrix, case: Case, request: UpRequest, now: datetime) -> None:
+    path = levels.case_path(matrix, case)
+    if path.agreement == "required" and not request.agreed_by:
         raise RefusedError(
-            f'{case["id"]}: path "{name}" takes two to escalate: add --agreed-by CONTACT'
+            f'{case["id"]}: path "{case["type"]}" takes two to escalate: add --agreed-by CONTACT'
         )
     level = matrix.levels_by_id[case["level"]]
     if level.min_time and not request.force:
@@ -369,8 +364,10 @@ def check_guardrails(
             )
 
 
-def check_agreeing(matrix: Matrix, request: UpRequest) -> None:
-    """The caller and the one who agrees are known contacts, and two people."""
+def escalate_up(matrix: Matrix, case: Case, request: UpRequest, now: datetime) -> dict[str, Any]:
+    """A manual escalation, one level up (or `--to` a higher level), within the guardrails."""
+    if not request.reason.strip():
+        raise UsageError("--reason must say why")
     for contact in (request.agreed_by, request.by):
         if contact is not None:
             require_contact(matrix, contact)
@@ -380,19 +377,12 @@ def check_agreeing(matrix: Matrix, request: UpRequest) -> None:
             f"--agreed-by {request.agreed_by} needs a caller other than {request.agreed_by}:"
             " add --by CONTACT, or set ESCALATE_USER or the config's user"
         )
-
-
-def escalate_up(matrix: Matrix, case: Case, request: UpRequest, now: datetime) -> dict[str, Any]:
-    """A manual escalation, one level up (or `--to` a higher level), within the guardrails."""
-    if not request.reason.strip():
-        raise UsageError("--reason must say why")
-    check_agreeing(matrix, request)
     settle(matrix, case, now)
     ensure_active(case, now, "escalate")
     problem = routing.problem(matrix, case)
     if problem is not None:
         raise RefusedError(f"{case['id']}: {problem}")
-    check_guardrails(matrix, case, request, now)
+    _check_guardrails(matrix, case, request, now)
     move = _manual_move(matrix, case, request, now)
     guardrails = {"agreed_by": request.agreed_by, "forced": request.force}
     return apply_move(
